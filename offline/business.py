@@ -1,0 +1,173 @@
+"""The transactional core every service runs through: one business = one transaction.
+
+`commit_business()` writes, in the caller's IMMEDIATE transaction: the business record with
+its receipt number, an audit entry, and the sealed outbox envelope(s). A service function
+does its checks, writes its domain rows, then calls it; if anything raises, nothing is
+written (architecture.md, "transactional outbox").
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from offline import audit, outbox
+from offline.protocols import CardSession, Sealer
+from offline.receipts import next_receipt_no
+from offline.store import Store
+
+ENVELOPE_SCHEMA = 1
+
+
+def _system_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The logged-in operator a service acts for (R-ID-6)."""
+
+    id: int
+    username: str
+    real_name: str
+    role: str
+    session_id: str | None = None
+
+
+@dataclass
+class ServiceContext:
+    """Everything a service needs, handed in by the composition root (no globals).
+
+    `profile` is the province profile (offline.profiles.Profile); typed as Any here to keep
+    this module free of the profile loader's import cost.
+    """
+
+    store: Store
+    operator: Operator
+    sealer: Sealer
+    station_id: str
+    service_point: str
+    terminal: str = "01"
+    profile: Any = None
+    card: CardSession | None = None
+    now: Callable[[], datetime] = field(default=_system_now)
+
+    def now_iso(self) -> str:
+        return self.now().isoformat(timespec="seconds")
+
+    def today(self) -> str:
+        return self.now().date().isoformat()
+
+
+@dataclass(frozen=True)
+class BusinessResult:
+    """What the screen shows and the receipt prints after a commit."""
+
+    business_id: int
+    receipt_no: str
+    item: str
+    at: str
+    fee_fen: int
+    summary: str
+    envelope_ids: tuple[str, ...]
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A photo or document scan travelling as its own envelope (never compressed)."""
+
+    kind: str  # 'photo' | 'doc_front' | 'doc_back' | 'unit_letter' ...
+    data: bytes
+
+
+def commit_business(
+    ctx: ServiceContext,
+    conn: sqlite3.Connection,
+    *,
+    item: str,
+    summary: str,
+    details: dict[str, Any],
+    person_id: int | None = None,
+    card_id: int | None = None,
+    fee_fen: int = 0,
+    blobs: tuple[Blob, ...] = (),
+) -> BusinessResult:
+    """Write business record + audit entry + sealed envelope(s) in `conn`'s transaction.
+
+    `details` must never hold PIN digits (R-PIN-6); it goes up to the card management system
+    as the envelope payload, together with the operator's real name (R-ID-6) and the
+    current audit head (so the server can notice a truncated local audit trail).
+    """
+    _refuse_pin_digits(details)
+    at = ctx.now_iso()
+    day = ctx.now().strftime("%Y%m%d")
+    receipt_no = next_receipt_no(conn, service_point=ctx.service_point, terminal=ctx.terminal, day=day)
+    text = json.dumps(details, ensure_ascii=False, sort_keys=True)
+    cur = conn.execute(
+        "INSERT INTO businesses(receipt_no, item, person_id, card_id, operator_id, session_id, at, fee_fen,"
+        " summary, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (receipt_no, item, person_id, card_id, ctx.operator.id, ctx.operator.session_id, at, fee_fen, summary,
+         text),
+    )
+    business_id = int(cur.lastrowid or 0)
+    audit_seq = audit.append(
+        conn, at=at, operator_id=ctx.operator.id, action=f"business.{item}", target=receipt_no,
+        details={"business_id": business_id, "fee_fen": fee_fen},
+    )
+    envelope_ids: list[str] = []
+    main_payload: dict[str, Any] = {
+        "schema": ENVELOPE_SCHEMA,
+        "receipt_no": receipt_no,
+        "item": item,
+        "at": at,
+        "station_id": ctx.station_id,
+        "service_point": ctx.service_point,
+        "operator": {"username": ctx.operator.username, "real_name": ctx.operator.real_name},
+        "fee_fen": fee_fen,
+        "details": details,
+        "audit_seq": audit_seq,
+        "blobs": [],
+    }
+    # Blobs first, so the server has them when the business envelope that names them arrives.
+    blob_entries = []
+    for blob in blobs:
+        entry = outbox.enqueue(
+            conn, ctx.sealer, station_id=ctx.station_id, kind="blob", payload=blob.data,
+            business_id=business_id, at=at, compress=False,
+        )
+        blob_entries.append(entry)
+        envelope_ids.append(entry.envelope_id)
+        main_payload["blobs"].append({"kind": blob.kind, "envelope_id": entry.envelope_id, "size": len(blob.data)})
+    main = outbox.enqueue(
+        conn, ctx.sealer, station_id=ctx.station_id, kind="business",
+        payload=json.dumps(main_payload, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+        business_id=business_id, at=at,
+    )
+    for entry in blob_entries:
+        conn.execute("UPDATE outbox SET parent_id = ? WHERE envelope_id = ?", (main.envelope_id, entry.envelope_id))
+    envelope_ids.append(main.envelope_id)
+    return BusinessResult(business_id, receipt_no, item, at, fee_fen, summary, tuple(envelope_ids), details)
+
+
+_PIN_KEYS = {"pin", "old_pin", "new_pin", "new_pin_again", "pin_again"}
+
+
+def _refuse_pin_digits(details: dict[str, Any]) -> None:
+    """R-PIN-6: a programming error, not an operator error — fail loudly before anything is written."""
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if str(k).lower() in _PIN_KEYS:
+                    raise ValueError(f"R-PIN-6: business details must not carry PIN field {k!r}")
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(details)

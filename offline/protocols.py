@@ -1,0 +1,154 @@
+"""Small Protocols through which the domain reaches hardware and the link.
+
+`offline/` never imports `devices/` or `sync/`: the composition root hands it objects
+that satisfy these Protocols (a card session from `devices/`, a sealer from `sync/`).
+Only plain data crosses the boundary, so the types below are frozen dataclasses with
+no behaviour beyond validation-free construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+# --------------------------------------------------------------------------- chip data
+
+
+@dataclass(frozen=True)
+class ChipHolder:
+    """Holder items of EF06 (card-spec.md), as the domain sees them."""
+
+    ssn: str  # tag 08, social security number (18 chars)
+    name: str  # tag 09 (+ 4E extension), Unicode; encoded to GBK by devices/
+    sex: str  # tag 0A: '1' male, '2' female, '9' unstated
+    ethnicity: str  # tag 0B: two-digit GB 3304 code, e.g. '01'
+    birthplace: str  # tag 0C: six-digit GB/T 2260 region code
+    birth_date: str  # tag 0D: YYYYMMDD
+
+
+@dataclass(frozen=True)
+class ChipCard:
+    """What a read of EF05 (+ EF06 when personalised) returns."""
+
+    card_id_code: str  # tag 01, 卡识别码
+    category: str  # tag 02: '1'..'4'
+    version: str  # tag 03: '1.00' | '2.00' | '3.00'
+    issuer_org: str  # tag 04
+    issue_date: str  # tag 05, YYYYMMDD or '' when blank
+    expiry_date: str  # tag 06, YYYYMMDD or '' when blank
+    card_number: str  # tag 07, 9 chars
+    holder: ChipHolder | None  # None when EF06 is blank (temporary card in stock)
+    home_region: str = ""  # DF01 home region (GB/T 2260), '' when absent
+    emulated: bool = False  # True when the card lives in the project's emulator
+    test_keys: bool = False  # True when a software security module with test keys is in use
+
+
+@dataclass(frozen=True)
+class PinState:
+    """Result of asking the card about the social-security PIN (never the PIN itself)."""
+
+    tries_left: int
+    blocked: bool
+
+
+class CardError(Exception):
+    """Base of every error a card session raises.
+
+    `code` is a stable English identifier (e.g. 'wrong_pin', 'pin_blocked',
+    'card_removed', 'no_reader', 'mute_card'); `message_zh` is what the operator reads.
+    """
+
+    def __init__(self, code: str, message_zh: str, *, tries_left: int | None = None) -> None:
+        super().__init__(f"{code}: {message_zh}")
+        self.code = code
+        self.message_zh = message_zh
+        self.tries_left = tries_left
+
+
+@runtime_checkable
+class CardSession(Protocol):
+    """One inserted card, reached through a reader and a security module (devices/).
+
+    Every write is read back and verified by the implementation; a failed verify raises
+    CardError('write_verify_failed', ...). Removal mid-operation raises
+    CardError('card_removed', ...). PIN digits are passed through, never stored (R-PIN-6).
+    """
+
+    def read_card(self) -> ChipCard:
+        """Read EF05/EF06 (external authentication first on 3.0 cards)."""
+        ...
+
+    def check_genuine(self) -> bool:
+        """Internal authentication against the security module (R-ISS-3)."""
+        ...
+
+    def pin_state(self) -> PinState:
+        """VERIFY with Lc=0: tries left and whether the PIN is blocked."""
+        ...
+
+    def verify_pin(self, pin: str) -> None:
+        """Raise CardError('wrong_pin', tries_left=n) or CardError('pin_blocked')."""
+        ...
+
+    def change_pin(self, old_pin: str, new_pin: str) -> None:
+        """修改: CHANGE PIN with the old PIN (R-PIN-3 activation, R-PIN-4)."""
+        ...
+
+    def unblock_pin(self) -> None:
+        """解锁: reset the try counter, keep the PIN (R-PIN-4)."""
+        ...
+
+    def reload_pin(self, new_pin: str) -> None:
+        """重置: set a new PIN after external authentication with PUK (R-PIN-4)."""
+        ...
+
+    def personalise(self, holder: ChipHolder, issue_date: str, expiry_date: str) -> ChipCard:
+        """Write EF06 and EF05 dates on a blank temporary card, verify, return the read-back (R-TMP-2)."""
+        ...
+
+    def erase(self) -> ChipCard:
+        """Erase EF06 to padding and verify the card reads blank (R-TMP-3)."""
+        ...
+
+    def write_home_region(self, region: str) -> ChipCard:
+        """Rewrite the home region in DF01 and verify (R-TRF-1)."""
+        ...
+
+
+# --------------------------------------------------------------------------- sealing
+
+
+@dataclass(frozen=True)
+class EnvelopeHeader:
+    """Everything the sealer binds to the ciphertext, besides its own version and key id."""
+
+    station_id: str
+    seq: int
+    envelope_id: str
+    kind: str  # 'business' | 'blob' | 'closing' ...
+
+
+@runtime_checkable
+class Sealer(Protocol):
+    """Seals a payload for the card management system (sync/ implements it).
+
+    Called inside the business transaction, so what goes up is exactly what the
+    operator confirmed. `compress` is False for JPEG photos and scans.
+    """
+
+    def seal(self, header: EnvelopeHeader, payload: bytes, *, compress: bool = True) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Injectable 'now' so that deadlines and expiry can be tested (and clock skew seen)."""
+
+    fixed: str | None = field(default=None)
+
+    def now_iso(self) -> str:
+        """Local wall-clock time, ISO 8601 with seconds."""
+        if self.fixed is not None:
+            return self.fixed
+        from datetime import datetime
+
+        return datetime.now().astimezone().isoformat(timespec="seconds")

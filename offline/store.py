@@ -1,0 +1,226 @@
+"""The station's local SQLite store: one file, WAL, FULL sync, ordered migrations.
+
+Why these settings (sync-protocol.md, architecture.md):
+- WAL lets the county's SSH session read while a village assistant writes.
+- `synchronous=FULL` so that a committed business survives a power cut.
+- Every write runs in `BEGIN IMMEDIATE`: a deferred transaction that reads and then
+  writes can fail with SQLITE_BUSY regardless of the busy timeout.
+- A busy timeout makes a second writer wait instead of failing.
+
+Connections are per thread (Textual workers run in threads), created lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from offline.errors import StoreError
+
+BUSY_TIMEOUT_MS = 30_000
+#: Retries of BEGIN IMMEDIATE beyond the busy timeout (a county session holding a long read-write).
+IMMEDIATE_RETRIES = 20
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """Ordered (version, name, sql) read from `offline/migrations/NNNN_name.sql`."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files("offline.migrations").iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        number, _, rest = name.partition("_")
+        found.append((int(number), rest[:-4], entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise StoreError("schema_gap", f"migrations are not numbered 1..n: {versions}")
+    return found
+
+
+def schema_version() -> int:
+    """The schema version this code writes."""
+    return len(migrations())
+
+
+def default_db_path() -> Path:
+    """`CARDSTATION_DB`, else the platform data dir."""
+    env = os.environ.get("CARDSTATION_DB")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cardstation")) / "station.db"
+
+
+class Store:
+    """A station store. Open it with `Store.open(path)`; use `write()` for every change."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Store:
+        """Open (creating if needed) and migrate; refuse a store written by a newer release."""
+        p = Path(path) if path is not None else default_db_path()
+        p.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(p)
+        if migrate:
+            store.migrate()
+        else:
+            store.check_version()
+        return store
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, with the pragmas every connection needs."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils view of this thread's connection (reads, and writes inside `write()`)."""
+        d: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if d is None:
+            d = sqlite_utils.Database(self.connection())
+            self._local.db = d
+        return d
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their thread ends)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+            self._local.db = None
+
+    # ----------------------------------------------------------------- schema
+
+    def user_version(self) -> int:
+        return int(self.connection().execute("PRAGMA user_version").fetchone()[0])
+
+    def check_version(self) -> None:
+        """Refuse to work on a store newer than this code (it could lose data we don't know of)."""
+        have, know = self.user_version(), schema_version()
+        if have > know:
+            raise StoreError(
+                "schema_newer",
+                f"数据库版本 {have} 高于本程序支持的版本 {know}，请升级 cardstation 后再打开。",
+            )
+
+    def migrate(self) -> int:
+        """Apply pending migrations in order, each in its own immediate transaction."""
+        self.check_version()
+        applied = 0
+        for version, _name, sql in migrations():
+            with self.write() as conn:
+                current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                if current >= version:
+                    continue
+                for statement in _split_sql(sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={version}")
+                applied += 1
+        return applied
+
+    # ----------------------------------------------------------------- transactions
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """An IMMEDIATE transaction: commits on success, rolls back on any exception.
+
+        Nested use joins the outer transaction (a service calling another service).
+        """
+        conn = self.connection()
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield conn
+            finally:
+                self._local.depth = depth
+            return
+        self._begin_immediate(conn)
+        self._local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            self._local.depth = 0
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            self._local.depth = 0
+            conn.execute("COMMIT")
+
+    @staticmethod
+    def _begin_immediate(conn: sqlite3.Connection) -> None:
+        last: sqlite3.OperationalError | None = None
+        for _ in range(IMMEDIATE_RETRIES):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:  # busy beyond the timeout
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                last = exc
+        raise StoreError("busy", "数据库正忙（另一会话长时间占用），请稍后重试。") from last
+
+    # ----------------------------------------------------------------- helpers
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        """Read rows (outside or inside a write)."""
+        return list(self.connection().execute(sql, params))
+
+    def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        return self.connection().execute(sql, params).fetchone()
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.one("SELECT value FROM settings WHERE key = ?", (key,))
+        return default if row is None else str(row["value"])
+
+    def set_setting(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def integrity_ok(self) -> bool:
+        return self.one("PRAGMA integrity_check")[0] == "ok"  # type: ignore[index]
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration file on ';' at line ends (our migrations hold no triggers with bodies)."""
+    parts, buf = [], []
+    for line in sql.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            stmt = "\n".join(buf).strip()
+            if stmt.strip(";").strip():
+                parts.append(stmt)
+            buf = []
+    tail = "\n".join(buf).strip()
+    if tail:
+        parts.append(tail)
+    return parts
