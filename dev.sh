@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# cardstation developer entry point.
+#   ./dev.sh demo   — install what is missing, then run the TUI demo (local store, emulated reader, local gateway)
+#   ./dev.sh test   — install what is missing, then run ruff, mypy and the whole test suite
+#   ./dev.sh setup  — only install
+# Safe to run again: every step checks before it installs.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig tmux fonts-droid-fallback python3-venv python3-dev gcc)
+VENV=.venv
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root (or sudo) to install: $*" >&2; return 1; fi
+}
+
+setup_apt() {
+  command -v dpkg-query >/dev/null || return 0
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> apt: installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+setup_python() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "==> creating $VENV"
+    python3 -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "==> pip: installing cardstation with test extras"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e '.[test]'
+    rm -f "$VENV"/.installed-*
+    touch "$stamp"
+  fi
+}
+
+run_tests() {
+  echo "==> ruff"
+  "$VENV/bin/ruff" check .
+  "$VENV/bin/ruff" format --check .
+  echo "==> mypy"
+  "$VENV/bin/mypy"
+  echo "==> pytest"
+  "$VENV/bin/pytest" -q "$@"
+}
+
+cmd="${1:-demo}"; shift || true
+case "$cmd" in
+  setup) setup_apt; setup_python ;;
+  demo)  setup_apt; setup_python; exec "$VENV/bin/cardstation" demo "$@" ;;
+  test)  setup_apt; setup_python; run_tests "$@" ;;
+  *) echo "usage: ./dev.sh {demo|test|setup}" >&2; exit 2 ;;
+esac
