@@ -1,0 +1,1 @@
+"""Data files of the code tables (read through importlib.resources)."""
