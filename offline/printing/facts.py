@@ -1,0 +1,197 @@
+"""What a receipt or business form prints, gathered once from the committed business.
+
+Both renderers (text and PDF) print the same `ReceiptFacts`, so the paper and the screen
+never disagree. The facts are read from the store after the commit (the person and card
+rows the business names) because the `BusinessResult.details` of each service carry only
+what that service changed; a receipt must show the whole applicant block of the HN form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from offline.business import BusinessResult
+from offline.printing import messages as M
+from offline.store import Store
+
+
+class StationLike(Protocol):
+    """The station facts a receipt needs (offline.station.StationInfo satisfies it)."""
+
+    @property
+    def province(self) -> str: ...
+
+    @property
+    def service_point(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Representative:
+    """A guardian or agent printed in the 监护人（代办人） block (R-ID-4, R-ID-5)."""
+
+    name: str
+    doc_type: str = ""
+    doc_number: str = ""
+    relation: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiptFacts:
+    """Everything printed, already as Chinese display text (codes resolved to names)."""
+
+    province: str
+    service_point: str
+    receipt_no: str
+    item: str
+    sub_kind: str
+    at: str
+    fee_fen: int
+    summary: str
+    operator_name: str = ""
+    name: str = ""
+    sex: str = ""
+    birth_date: str = ""
+    ethnicity: str = ""
+    nationality: str = ""
+    doc_type: str = ""
+    doc_number: str = ""
+    doc_valid: str = ""
+    household_address: str = ""
+    residence_address: str = ""
+    phone: str = ""
+    occupation: str = ""
+    ssn: str = ""
+    bank: str = ""
+    card_number: str = ""
+    temp_card: bool = False
+    exchange_reason: str = ""
+    representative: Representative | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def province_zh(self) -> str:
+        return M.PROVINCE_ZH.get(self.province, self.province)
+
+    @property
+    def fee_text(self) -> str:
+        if self.fee_fen <= 0:
+            return M.FEE_NONE
+        return M.FEE_AMOUNT.format(yuan=f"{self.fee_fen / 100:.2f}")
+
+    @property
+    def item_key(self) -> str:
+        return f"{self.item}/{self.sub_kind}" if self.sub_kind else self.item
+
+    def boxes(self) -> list[tuple[str, bool]]:
+        """The HN form's business boxes with the ticked one(s) for this business."""
+        out = []
+        for label, keys in M.BUSINESS_BOXES:
+            out.append((label, self.item in keys or self.item_key in keys))
+        return out
+
+    def other_business(self) -> str:
+        """Items the HN form has no box for (loss reports, issuance ...) are named in words."""
+        if any(ticked for _, ticked in self.boxes()):
+            return ""
+        from offline.items import ITEMS_BY_CODE
+
+        item = ITEMS_BY_CODE.get(self.item)
+        return item.name_zh if item else self.item
+
+
+def _code_name(table: str, code: str) -> str:
+    """Resolve a code to its Chinese name through offline.codes, keeping the code if unknown."""
+    if not code:
+        return ""
+    try:
+        from offline import codes
+
+        name = codes.code_name(getattr(codes, table), code)
+    except Exception:  # code tables absent or code unknown: print the code itself
+        return code
+    return str(name) if name else code
+
+
+def _sub_kind(details: dict[str, Any]) -> str:
+    for key in ("kind", "action", "op"):
+        value = details.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _representative(details: dict[str, Any]) -> Representative | None:
+    for key in ("guardian", "agent", "heir", "recipient"):
+        rep = details.get(key)
+        if isinstance(rep, dict) and rep.get("name"):
+            return Representative(
+                name=str(rep.get("name", "")),
+                doc_type=_code_name("DOC_TYPES", str(rep.get("doc_type", ""))),
+                doc_number=str(rep.get("doc_number", "")),
+                relation=_code_name("RELATIONS", str(rep.get("relation", ""))),
+            )
+    return None
+
+
+def facts_from_result(
+    result: BusinessResult,
+    station: StationLike,
+    *,
+    store: Store | None = None,
+    operator_name: str = "",
+) -> ReceiptFacts:
+    """Gather the facts of `result`; with a store, the person and card rows fill the form."""
+    details = dict(result.details)
+    person: dict[str, Any] = {}
+    card: dict[str, Any] = {}
+    if store is not None:
+        row = store.one(
+            "SELECT person_id, card_id, operator_id FROM businesses WHERE id = ?", (result.business_id,)
+        )
+        if row is not None:
+            if row["person_id"] is not None:
+                p = store.one("SELECT * FROM persons WHERE id = ?", (row["person_id"],))
+                person = dict(p) if p is not None else {}
+                c = store.one(
+                    "SELECT * FROM cards WHERE person_id = ? ORDER BY (id = ?) DESC, id DESC LIMIT 1",
+                    (row["person_id"], row["card_id"] or 0),
+                )
+                card = dict(c) if c is not None else {}
+            if not operator_name:
+                o = store.one("SELECT real_name FROM operators WHERE id = ?", (row["operator_id"],))
+                operator_name = str(o["real_name"]) if o is not None else ""
+    valid_to = str(person.get("doc_valid_to", ""))
+    valid_from = str(person.get("doc_valid_from", ""))
+    doc_valid = f"{valid_from}—{valid_to or M.LONG_TERM}" if (valid_from or valid_to) else ""
+    notes = details.get("reminders") or details.get("warnings") or ()
+    return ReceiptFacts(
+        province=getattr(station, "province", ""),
+        service_point=getattr(station, "service_point", ""),
+        receipt_no=result.receipt_no,
+        item=result.item,
+        sub_kind=_sub_kind(details),
+        at=result.at,
+        fee_fen=result.fee_fen,
+        summary=result.summary,
+        operator_name=operator_name,
+        name=str(person.get("name") or details.get("name", "")),
+        sex=_code_name("SEX", str(person.get("sex", ""))),
+        birth_date=str(person.get("birth_date", "")),
+        ethnicity=_code_name("ETHNICITY", str(person.get("ethnicity", ""))),
+        nationality=_code_name("NATIONALITY", str(person.get("nationality", ""))),
+        doc_type=_code_name("DOC_TYPES", str(person.get("doc_type", ""))),
+        doc_number=str(person.get("doc_number") or details.get("doc_number", "")),
+        doc_valid=doc_valid,
+        household_address=str(person.get("household_address", "")),
+        residence_address=str(person.get("residence_address", "")),
+        phone=str(person.get("phone", "")),
+        occupation=_code_name("OCCUPATIONS", str(person.get("occupation", ""))),
+        ssn=str(person.get("ssn") or details.get("ssn", "")),
+        bank=str(details.get("bank") or card.get("bank", "")),
+        card_number=str(details.get("card_number") or card.get("card_number", "")),
+        temp_card=result.item == "temp_card",
+        exchange_reason=str(details.get("reason_label") or details.get("reason_zh") or ""),
+        representative=_representative(details),
+        notes=tuple(str(n) for n in notes) if isinstance(notes, list | tuple) else (str(notes),),
+    )
