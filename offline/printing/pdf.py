@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -258,7 +258,7 @@ def render_facts_pdf(facts: ReceiptFacts, *, kind: Kind = "both", font: Path | N
     try:
         pdf.set_creation_date(datetime.fromisoformat(facts.at))
     except ValueError:
-        pdf.set_creation_date(datetime(2000, 1, 1, tzinfo=timezone.utc))
+        pdf.set_creation_date(datetime(2000, 1, 1, tzinfo=UTC))
     pdf.add_page()
     if kind in ("form", "both"):
         _form(sheet, facts)
