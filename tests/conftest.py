@@ -54,5 +54,7 @@ def sealer() -> RecordingSealer:
 @pytest.fixture
 def ctx(store: Store, sealer: RecordingSealer) -> ServiceContext:
     op = add_operator(store)
+    from offline.profiles import load_profile
+
     return ServiceContext(store=store, operator=op, sealer=sealer, station_id=STATION_ID,
-                          service_point=SERVICE_POINT)
+                          service_point=SERVICE_POINT, profile=load_profile("hunan"))
