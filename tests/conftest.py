@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from offline.business import Operator, ServiceContext
-from offline.protocols import EnvelopeHeader
+from offline.protocols import EnvelopeHeader, Sealer
 from offline.store import Store
 
 SERVICE_POINT = "420102001000010"[:9] + "00100" + "001"  # region 420102001 + institution 00100 + serial 001
@@ -20,13 +21,20 @@ STATION_ID = SERVICE_POINT + "01"
 
 
 class RecordingSealer:
-    """Unit-test sealer: records what it sealed. Integration tests use sync's real sealer."""
+    """Records what it sealed; with `inner` (the `sealer` fixture) it seals for real through it.
 
-    def __init__(self) -> None:
+    Without `inner` it returns a recognisable fake envelope (kept for callers that want no crypto).
+    """
+
+    def __init__(self, inner: Sealer | None = None) -> None:
         self.sealed: list[tuple[EnvelopeHeader, bytes]] = []
+        self.inner = inner
+        self.keys: Any = None  # sync.testing.TestKeys when sealing for real: `.keys.open(envelope)`
 
     def seal(self, header: EnvelopeHeader, payload: bytes, *, compress: bool = True) -> bytes:
         self.sealed.append((header, payload))
+        if self.inner is not None:
+            return self.inner.seal(header, payload, compress=compress)
         return b"TEST" + header.envelope_id.encode() + payload
 
 
@@ -48,7 +56,13 @@ def add_operator(store: Store, username: str = "op1", role: str = "operator", re
 
 @pytest.fixture
 def sealer() -> RecordingSealer:
-    return RecordingSealer()
+    """A real StationSealer (HPKE + Ed25519, fresh test keys) that also records what it sealed."""
+    from sync.testing import fresh_keys
+
+    keys = fresh_keys(STATION_ID)
+    recording = RecordingSealer(keys.sealer())
+    recording.keys = keys
+    return recording
 
 
 @pytest.fixture
