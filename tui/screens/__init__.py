@@ -1,0 +1,1 @@
+"""Screens of the station TUI, one module per screen."""

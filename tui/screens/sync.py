@@ -1,0 +1,216 @@
+"""Sync screen: run a sync now (thread worker, with progress), the upload queue, the quarantine.
+
+The engine is `services.sync_engine` (sync.engine.SyncEngine, built by the composition root);
+it drains the outbox and pulls downlink updates. The screen never talks HTTP itself. Quarantined
+envelopes show their reason code and detail; R puts the selected one back in the queue
+(`offline.outbox.resend`, re-sealed with the station's sealer so a rotated key still works).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from tui import messages as M
+from tui.widgets.footer import StationFooter
+from tui.widgets.reader_panel import ReaderPanel
+from tui.widgets.statusbar import StatusBar
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """What the screen shows, read in one worker call."""
+
+    summary: str
+    last_ack: str
+    queue: list[tuple[str, ...]]
+    quarantine: list[tuple[str, ...]]
+    quarantine_ids: list[str]
+
+
+def _short(ts: str) -> str:
+    return ts[5:16].replace("T", " ") if len(ts) >= 16 else ts
+
+
+def read_queue(services: Any) -> QueueView:
+    """Outbox status and entries (runs in a worker thread)."""
+    from offline import outbox
+
+    st = outbox.status(services.store)
+    summary = M.SYNC_SUMMARY.format(
+        pending=st.pending,
+        kb=(st.pending_bytes + 1023) // 1024,
+        quarantined=st.quarantined,
+        conflicts=st.conflicts,
+        acked=st.acked,
+    )
+    pending = outbox.entries(services.store, states=(outbox.PENDING, outbox.SENDING), limit=50)
+    queue: list[tuple[str, ...]] = [
+        (
+            str(e.seq),
+            M.SYNC_KIND.get(e.kind, e.kind),
+            str(e.business_id or ""),
+            f"{e.size}",
+            str(e.attempts),
+            _short(e.created_at),
+        )
+        for e in pending
+    ]
+    bad = outbox.entries(services.store, states=(outbox.QUARANTINED, outbox.CONFLICT), limit=50)
+    quarantine: list[tuple[str, ...]] = [
+        (str(e.seq), e.reason_code or e.state, (e.last_error or "")[:40], _short(e.created_at)) for e in bad
+    ]
+    last = M.SYNC_LAST_ACK.format(at=_short(st.last_acked_at)) if st.last_acked_at else ""
+    return QueueView(summary, last, queue, quarantine, [e.envelope_id for e in bad])
+
+
+def run_engine(engine: Any, progress: Any) -> Any:
+    """Run one sync pass on the engine, whatever its method is called (adapter to sync/)."""
+    for name in ("sync_once", "run_once", "sync_now", "sync", "run"):
+        method = getattr(engine, name, None)
+        if callable(method):
+            try:
+                return method(progress=progress)
+            except TypeError:
+                return method()
+    raise RuntimeError("sync engine has no run method")
+
+
+def result_text(result: Any) -> str:
+    """'同步完成：上传 n 个，确认 n 个，下行 n 条。' from the engine's result (attributes or dict)."""
+
+    def get(*names: str) -> int | None:
+        for name in names:
+            value = result.get(name) if isinstance(result, dict) else getattr(result, name, None)
+            if isinstance(value, int):
+                return value
+            if isinstance(value, list | tuple):
+                return len(value)
+        return None
+
+    sent, acked = get("sent", "uploaded"), get("acked", "acknowledged")
+    down = get("downlinks", "applied", "downlink_applied", "pulled")
+    if sent is not None or acked is not None:
+        return M.SYNC_DONE.format(
+            sent=sent or 0, acked=acked if acked is not None else sent or 0, downlinks=down or 0
+        )
+    summary = getattr(result, "summary_zh", None) or getattr(result, "message_zh", None)
+    return M.SYNC_DONE_SIMPLE.format(detail=summary or "")
+
+
+class SyncScreen(Screen[None]):
+    """Progress, queue, quarantine; S runs a sync, R resends the selected quarantined envelope."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "run_sync", M.SYNC_RUN, id="sync.run"),
+        Binding("r", "resend", M.SYNC_RESEND, id="sync.resend"),
+        Binding("escape", "app.go_back", "返回", id="sync.back"),
+    ]
+    DEFAULT_CSS = """
+    SyncScreen DataTable { height: auto; max-height: 7; }
+    SyncScreen #sync-progress { height: 1; }
+    SyncScreen .section { height: 1; text-style: bold; color: ansi_cyan; }
+    """
+
+    @dataclass
+    class Progress(Message):
+        text: str
+
+    @dataclass
+    class Finished(Message):
+        text: str
+        ok: bool
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(M.SYNC_TITLE, classes="title", markup=False)
+        yield Static("", id="sync-summary", markup=False)
+        yield Static("", id="sync-progress", markup=False)
+        yield Static(M.SYNC_QUEUE_TITLE, classes="section", markup=False)
+        yield DataTable(id="sync-queue", cursor_type="row")
+        yield Static(M.SYNC_QUARANTINE_TITLE, classes="section", markup=False)
+        yield DataTable(id="sync-quarantine", cursor_type="row")
+        yield ReaderPanel()
+        yield StationFooter()
+
+    def on_mount(self) -> None:
+        self._quarantine_ids: list[str] = []
+        self.query_one("#sync-queue", DataTable).add_columns(*M.SYNC_COLUMNS)
+        self.query_one("#sync-quarantine", DataTable).add_columns(*M.SYNC_QUARANTINE_COLUMNS)
+        if getattr(self.app, "services").sync_engine is None:  # noqa: B009
+            self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE)
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="sync-queue", exit_on_error=False)
+    def reload(self) -> None:
+        view = read_queue(getattr(self.app, "services"))  # noqa: B009
+        self.app.call_from_thread(self._show, view)
+
+    def _show(self, view: QueueView) -> None:
+        self.query_one("#sync-summary", Static).update(
+            view.summary + ("  " + view.last_ack if view.last_ack else "")
+        )
+        queue = self.query_one("#sync-queue", DataTable)
+        queue.clear()
+        queue.add_rows(view.queue)
+        bad = self.query_one("#sync-quarantine", DataTable)
+        bad.clear()
+        bad.add_rows(view.quarantine)
+        self._quarantine_ids = view.quarantine_ids
+
+    def action_run_sync(self) -> None:
+        services = getattr(self.app, "services")  # noqa: B009
+        if services.sync_engine is None:
+            self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE)
+            return
+        self.query_one("#sync-progress", Static).update(M.SYNC_RUNNING)
+        self._sync(services.sync_engine)
+
+    @work(thread=True, exclusive=True, group="sync-run", exit_on_error=False)
+    def _sync(self, engine: Any) -> None:
+        def progress(*args: Any, **kwargs: Any) -> None:
+            sent = kwargs.get("sent", args[0] if args else None)
+            total = kwargs.get("total", args[1] if len(args) > 1 else None)
+            if isinstance(sent, int) and isinstance(total, int):
+                self.post_message(self.Progress(M.SYNC_PROGRESS.format(sent=sent, total=total)))
+
+        try:
+            result = run_engine(engine, progress)
+        except Exception as exc:
+            message = getattr(exc, "message_zh", None) or str(exc)
+            self.post_message(self.Finished(M.SYNC_FAILED.format(error=message), False))
+            return
+        self.post_message(self.Finished(result_text(result), True))
+
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        self.query_one("#sync-progress", Static).update(message.text)
+
+    @on(Finished)
+    def _finished(self, message: Finished) -> None:
+        self.query_one("#sync-progress", Static).update(message.text)
+        self.reload()
+        getattr(self.app, "refresh_status")()  # noqa: B009
+
+    def action_resend(self) -> None:
+        table = self.query_one("#sync-quarantine", DataTable)
+        row = table.cursor_row
+        if not self._quarantine_ids or row is None or not 0 <= row < len(self._quarantine_ids):
+            self.query_one("#sync-progress", Static).update(M.SYNC_NOTHING_SELECTED)
+            return
+        self._resend(self._quarantine_ids[row])
+
+    @work(thread=True, exclusive=True, group="sync-resend", exit_on_error=False)
+    def _resend(self, envelope_id: str) -> None:
+        from offline import outbox
+
+        services = getattr(self.app, "services")  # noqa: B009
+        outbox.resend(services.store, envelope_id, services.sealer, station_id=services.station.station_id)
+        self.post_message(self.Finished(M.SYNC_RESENT.format(envelope=envelope_id[:8]), True))

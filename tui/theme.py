@@ -1,0 +1,71 @@
+"""The station theme: ANSI colours only, so the terminal's own palette is used.
+
+Why ANSI: a colour written as an ANSI index costs 5 bytes on the wire against 19 for a truecolor
+sequence, works the same at 16 and 256 colours, and keeps the terminal user's contrast settings.
+`NO_COLOR` (or `colour = "none"` in the config) is honoured by Textual's monochrome filter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
+
+THEME_NAME = "station-ansi"
+
+
+def station_theme() -> Theme:
+    """ANSI-only dark theme, tuned so focus moves change as few cells as possible."""
+    from textual.theme import Theme
+
+    return Theme(
+        name=THEME_NAME,
+        ansi=True,
+        primary="ansi_blue",
+        secondary="ansi_cyan",
+        warning="ansi_yellow",
+        error="ansi_red",
+        success="ansi_green",
+        accent="ansi_cyan",
+        foreground="ansi_default",
+        background="ansi_default",
+        surface="ansi_default",
+        panel="ansi_default",
+        boost="ansi_default",
+        dark=True,
+        variables={
+            "ansi-background": "ansi_black",
+            "ansi-foreground": "ansi_white",
+            "border": "ansi_blue",
+            "border-blurred": "ansi_default",
+            "block-cursor-foreground": "ansi_bright_white",
+            "block-cursor-background": "ansi_blue",
+            "block-cursor-blurred-background": "ansi_default",
+            "block-cursor-blurred-foreground": "ansi_default",
+            "block-cursor-text-style": "bold",
+            "block-cursor-blurred-text-style": "none",
+            "block-hover-background": "ansi_default",
+            "input-cursor-background": "ansi_white",
+            "input-cursor-foreground": "ansi_black",
+            "input-cursor-text-style": "none",
+            "input-selection-background": "ansi_bright_blue",
+            "input-selection-foreground": "ansi_black",
+            "screen-selection-background": "ansi_bright_blue",
+            "screen-selection-foreground": "ansi_black",
+            "footer-background": "ansi_default",
+            "footer-foreground": "ansi_default",
+            "footer-key-foreground": "ansi_cyan",
+            "footer-key-background": "ansi_default",
+            "footer-description-foreground": "ansi_default",
+            "footer-description-background": "ansi_default",
+            "footer-item-background": "ansi_default",
+            "scrollbar": "ansi_default",
+            "scrollbar-hover": "ansi_default",
+            "scrollbar-active": "ansi_default",
+            "scrollbar-background": "ansi_default",
+            "scrollbar-background-hover": "ansi_default",
+            "scrollbar-background-active": "ansi_default",
+            "scrollbar-corner-color": "ansi_default",
+        },
+    )

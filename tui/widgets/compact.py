@@ -1,0 +1,281 @@
+"""Compact, low-repaint form widgets every screen uses (bandwidth: county staff on 64 kbit/s SSH).
+
+Why these and not the stock ones: stock Input/Select/Button draw a 3-line tall border that is
+repainted on every focus change, blink the cursor twice a second (≈1.7 KB/s idle over SSH), and
+tint the whole widget on focus. These variants are one line high, never blink, have no border,
+and mark focus with a single-line style change, so a keystroke repaints one line and a Tab
+repaints two.
+
+Public API (the business screens build forms with these):
+
+- `CompactInput(value="", *, placeholder="", id=None, max_length=0, restrict=None, password=False,
+  validators=None, classes=None)` — one-line Input.
+- `CompactSelect(options, *, prompt="请选择", value=..., allow_blank=True, id=None)` — one-line Select.
+- `CompactButton(label, *, id=None, variant="default")` — one-line Button.
+- `CompactCheckbox(label, value=False, *, id=None)` — one-line Checkbox.
+- `FieldRow(label, field, *, required=False, id=None)` — "label: [field]" on one line, label
+  column of fixed width so Chinese labels align.
+- `ProblemList(id=None)` — shows a DomainError's problems inline (field label, message, rule id,
+  fix); `show(problems)` / `clear()`; repaints only when the text changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.containers import HorizontalGroup
+from textual.validation import Validator
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+
+class CompactInput(Input):
+    """One-line input: no border, no blink, focus shown by a one-line style."""
+
+    DEFAULT_CSS = """
+    CompactInput {
+        height: 1;
+        width: 1fr;
+        border: none;
+        padding: 0;
+        background: ansi_default;
+        color: ansi_default;
+        text-style: underline;
+        &:focus {
+            border: none;
+            background: ansi_blue;
+            color: ansi_bright_white;
+            text-style: bold;
+            background-tint: initial;
+        }
+        &.-invalid { border: none; color: ansi_red; }
+        &.-invalid:focus { border: none; }
+        &:ansi {
+            background: ansi_default;
+            &:focus { background: ansi_blue; color: ansi_bright_white; }
+            &.-invalid { border: none; color: ansi_red; }
+            &.-invalid:focus { border: none; }
+        }
+    }
+    """
+
+    def __init__(
+        self,
+        value: str = "",
+        *,
+        placeholder: str = "",
+        id: str | None = None,
+        classes: str | None = None,
+        max_length: int = 0,
+        restrict: str | None = None,
+        password: bool = False,
+        validators: Validator | Iterable[Validator] | None = None,
+        type: str = "text",
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            value,
+            placeholder=placeholder,
+            id=id,
+            classes=classes,
+            max_length=max_length,
+            restrict=restrict,
+            password=password,
+            validators=validators,
+            type=type,  # type: ignore[arg-type]
+            compact=True,
+            select_on_focus=False,
+            disabled=disabled,
+            valid_empty=True,
+        )
+        self.cursor_blink = False
+
+
+class CompactSelect(Select[Any]):
+    """One-line select (type to search); the overlay opens only on Enter/Space/↓."""
+
+    DEFAULT_CSS = """
+    CompactSelect {
+        height: 1;
+        width: 1fr;
+        & > SelectCurrent { border: none; padding: 0; background: ansi_default; height: 1; }
+        & > SelectCurrent:ansi { border: none; }
+        &:focus > SelectCurrent { border: none; background: ansi_blue; color: ansi_bright_white;
+                                  background-tint: initial; }
+        &:focus > SelectCurrent:ansi { border: none; }
+        & > SelectCurrent .arrow { color: ansi_default; }
+        & > SelectOverlay { border: none; background: ansi_default; }
+        & > SelectOverlay:focus { border: none; background-tint: initial; }
+    }
+    """
+
+    def __init__(
+        self,
+        options: Iterable[tuple[str, Any]],
+        *,
+        prompt: str = "请选择",
+        value: Any = Select.NULL,
+        allow_blank: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            options,
+            prompt=prompt,
+            value=value,
+            allow_blank=allow_blank,
+            id=id,
+            classes=classes,
+            disabled=disabled,
+            compact=True,
+        )
+
+
+class CompactButton(Button):
+    """One-line button with no border; focus is reverse video of its label only."""
+
+    DEFAULT_CSS = """
+    CompactButton {
+        height: 1;
+        min-width: 4;
+        width: auto;
+        border: none;
+        padding: 0 1;
+        margin: 0 1 0 0;
+        background: ansi_default;
+        color: ansi_default;
+        text-style: bold;
+        &:focus { text-style: bold reverse; background-tint: initial; }
+        &:hover { background: ansi_default; border: none; }
+        &.-active { background: ansi_default; border: none; tint: initial; }
+        &.-primary { color: ansi_blue; background: ansi_default; border: none; }
+        &.-error { color: ansi_red; background: ansi_default; border: none; }
+        &.-success { color: ansi_green; background: ansi_default; border: none; }
+        &.-warning { color: ansi_yellow; background: ansi_default; border: none; }
+    }
+    """
+
+    def __init__(
+        self,
+        label: str,
+        *,
+        id: str | None = None,
+        variant: str = "default",
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            label,
+            id=id,
+            variant=cast(Any, variant),
+            classes=classes,
+            disabled=disabled,  # type: ignore[arg-type]
+            compact=True,
+        )
+        self.active_effect_duration = 0
+
+
+class CompactCheckbox(Checkbox):
+    """One-line checkbox without the tall border."""
+
+    DEFAULT_CSS = """
+    CompactCheckbox {
+        height: 1;
+        width: auto;
+        border: none;
+        padding: 0;
+        background: ansi_default;
+        &:focus { border: none; background-tint: initial; text-style: reverse; }
+        &:hover { border: none; }
+    }
+    """
+
+    def __init__(
+        self,
+        label: str,
+        value: bool = False,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(label, value, id=id, classes=classes, disabled=disabled, compact=True)
+
+
+LABEL_CELLS = 12
+"""Width (terminal cells) of the label column in a FieldRow: six Chinese characters."""
+
+
+class FieldRow(HorizontalGroup):
+    """'标签：[field]' on one line; the label column has a fixed cell width so rows align."""
+
+    DEFAULT_CSS = """
+    FieldRow { height: 1; width: 1fr; }
+    FieldRow > .field-label { width: 13; height: 1; color: ansi_default; }
+    FieldRow > .field-label.-required { text-style: bold; }
+    """
+
+    def __init__(
+        self,
+        label: str,
+        field: Widget,
+        *,
+        required: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.label_text = label
+        self.field = field
+        self.required = required
+
+    def compose(self) -> ComposeResult:
+        mark = "*" if self.required else " "
+        text = self.label_text
+        pad = max(0, LABEL_CELLS - cell_len(text) - 1)
+        yield Label(
+            f"{mark}{text}{' ' * pad}", classes="field-label" + (" -required" if self.required else "")
+        )
+        yield self.field
+
+
+class ProblemList(Static):
+    """Inline list of what is wrong: 【字段】问题（规则）改正方法 — one line per problem."""
+
+    DEFAULT_CSS = """
+    ProblemList { height: auto; max-height: 6; color: ansi_red; background: ansi_default; }
+    ProblemList.-empty { display: none; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes)
+        self._text = ""
+        self.add_class("-empty")
+
+    def show(self, problems: Sequence[Any]) -> None:
+        """Show `Problem`s (or anything with a Chinese `str()`), one per line."""
+        text = "\n".join(str(p) for p in problems)
+        if text == self._text:
+            return
+        self._text = text
+        self.set_class(not text, "-empty")
+        self.update(text)
+
+    def show_error(self, error: BaseException) -> None:
+        """A DomainError shows its problems; any other error its Chinese message."""
+        problems = getattr(error, "problems", None)
+        if problems:
+            self.show(list(problems))
+        else:
+            self.show([getattr(error, "message_zh", None) or str(error)])
+
+    def clear(self) -> None:
+        self.show([])
+
+    @property
+    def text(self) -> str:
+        return self._text
