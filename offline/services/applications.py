@@ -1,0 +1,343 @@
+"""Item 1, application (申领): one person, one form, one transaction, one receipt.
+
+Rules: R-ID-1..5 and R-APP-1/2 (through `offline.validation.validate_person`), R-APP-3 one person
+one card, R-APP-4 cooperating bank, R-APP-5 production deadline in working days, R-APP-6 rare
+characters go to the provincial card centre and are mailed, R-APP-7 in-province remote
+applications accepted the same day, R-APP-8 receipt, R-APP-10 first application free, and the
+freeze rules R-FRZ-1..3 (`offline.freeze`). Sources: HB 6, 10-13, 34-36, 39-41; HN 9, 11.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from offline.business import Blob, BusinessResult, Operator, ServiceContext, commit_business
+from offline.errors import Problem, ValidationError
+from offline.freeze import audit_override, check_not_frozen, freeze_state
+from offline.services.persons import (
+    age_years,
+    find_person_by_ssn,
+    insert_application,
+    iso,
+    one_card_problems,
+    person_cards,
+    ssn_of,
+    upsert_person,
+)
+
+if TYPE_CHECKING:
+    from offline.validation import PersonInput
+
+CHANNELS = {
+    "local": "本人现场申领",
+    "remote": "省内异地申领",
+    "proxy_person": "个人代办",
+    "proxy_unit": "单位代办",
+    "online": "网上申领",
+    "batch": "批量申领",
+}
+MODES = {"instant": "立等可取", "fast": "快速制卡", "batch": "批量制卡"}
+ROUTES = {"local": "本地制卡", "provincial": "省本级制卡（生僻字）"}
+
+#: Application statuses (applications.status) as the operator reads them (R-INFO-3).
+APPLICATION_LABELS = {
+    "accepted": "已受理",
+    "approved": "已审核，待制卡",
+    "rejected": "卡管系统退回",
+    "produced": "已制卡",
+    "shipped": "已寄送网点",
+    "arrived": "已到网点，待领取",
+    "issued": "已领卡",
+    "cancelled": "已撤销",
+}
+KIND_LABELS = {"first": "首次申领", "replace": "补领", "exchange": "换领"}
+
+
+@dataclass(frozen=True)
+class ApplicationInput:
+    """What the application form (or a batch row) hands in."""
+
+    person: PersonInput
+    channel: str  # local | remote | proxy_person | proxy_unit | online | batch
+    mode: str  # instant | fast | batch
+    bank: str
+    unit_name: str = ""
+    mailing: bool = False
+    doc_scans: tuple[bytes, ...] = ()
+    override_by: Operator | None = None  # supervisor overriding a freeze (R-FRZ-3)
+
+
+def production_days(profile: Any, mode: str) -> int:
+    """Working days allowed for production (R-APP-5): instant 0, fast, batch from the profile.
+
+    A profile without a fast limit (HN) falls back to its scattered-production limit (HN 29).
+    """
+    if mode == "instant":
+        return 0
+    if mode == "fast":
+        days = getattr(profile, "fast_days", None) or getattr(profile, "scattered_days", None)
+        return int(days or 0)
+    return int(profile.batch_days)
+
+
+def production_deadline(ctx: ServiceContext, mode: str) -> str:
+    """The date the card must be produced by (R-APP-5), counted in working days from today."""
+    days = production_days(ctx.profile, mode)
+    today = ctx.now().date()
+    if days == 0:
+        return today.isoformat()
+    from offline.workdays import WorkCalendar
+
+    return WorkCalendar.from_store(ctx.store).add_workdays(today, days).isoformat()
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for p in problems:
+        key = (p.field, p.rule, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def application_problems(
+    ctx: ServiceContext, inp: ApplicationInput, today: date
+) -> tuple[list[Problem], bool]:
+    """Every problem of the form at once (R-ID, R-APP-1/2/4/5/6); returns (problems, rare_name)."""
+    from offline.validation import needs_provincial_route, validate_person
+
+    person = inp.person
+    problems = list(validate_person(person, today=today, profile=ctx.profile, for_application=True))
+    if inp.channel not in CHANNELS:
+        problems.append(
+            Problem(
+                "channel",
+                "R-APP-1",
+                f"未知的申领渠道“{inp.channel}”",
+                "请选择：" + "、".join(CHANNELS.values()) + "。",
+                "申领渠道",
+            )
+        )
+    if inp.mode not in MODES:
+        problems.append(
+            Problem(
+                "mode",
+                "R-APP-5",
+                f"未知的制卡方式“{inp.mode}”",
+                "请选择：" + "、".join(MODES.values()) + "。",
+                "制卡方式",
+            )
+        )
+    banks = tuple(ctx.profile.banks)
+    if inp.bank not in banks:
+        problems.append(
+            Problem(
+                "bank",
+                "R-APP-4",
+                f"“{inp.bank or '（未填）'}”不是本省社会保障卡合作银行",
+                "请从合作银行中选择一家：" + "、".join(banks) + "。",
+                "发卡银行",
+            )
+        )
+    if inp.channel == "online" and inp.mode != "fast":
+        problems.append(
+            Problem(
+                "mode",
+                "R-APP-5",
+                "网上申领只能快速制卡后邮寄",
+                "请选择“快速制卡”并填写邮寄地址。",
+                "制卡方式",
+            )
+        )
+    if inp.channel == "proxy_person" and person.agent is None:
+        problems.append(
+            Problem(
+                "agent",
+                "R-ID-4",
+                "个人代办须登记代办人及其身份证件",
+                "请录入代办人姓名、证件类型和号码，并查验原件。",
+                "代办人",
+            )
+        )
+    if inp.channel == "proxy_unit":
+        if not inp.unit_name.strip():
+            problems.append(
+                Problem(
+                    "unit_name",
+                    "R-ID-4",
+                    "单位代办须有单位介绍信和单位名称",
+                    "请填写代办单位名称并收取单位介绍信。",
+                    "代办单位",
+                )
+            )
+        if person.agent is None:
+            problems.append(
+                Problem(
+                    "agent",
+                    "R-ID-4",
+                    "单位代办须登记单位经办人及其身份证件",
+                    "请录入单位经办人姓名、证件类型和号码，并收取证件复印件。",
+                    "单位经办人",
+                )
+            )
+    rare = needs_provincial_route(person.name)
+    mailing = inp.mailing or rare or inp.channel == "online"
+    if mailing and not person.mailing_address.strip():
+        why = "姓名含生僻字，须由省本级制卡后邮寄" if rare else "邮寄领卡须有邮寄地址"
+        problems.append(
+            Problem(
+                "mailing_address",
+                "R-APP-6" if rare else "R-APP-1",
+                why,
+                "请填写完整的邮寄地址（省市县乡村及门牌号）。",
+                "邮寄地址",
+            )
+        )
+    return _dedupe(problems), rare
+
+
+def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
+    """Accept a first application (item 1) and return its receipt (R-APP-8).
+
+    Rules: R-ID-1..5, R-APP-1..8, R-APP-10, R-FRZ-1..3 (HB 6, 10-13, 34-36, 39-41; HN 9, 11).
+    A remote application (R-APP-7) goes through the very same path and is accepted at once,
+    never parked: the receipt is its proof that it was taken on the day.
+    """
+    from offline.permissions import require
+
+    require(ctx.operator, "apply")
+    today = ctx.now().date()
+    frozen = freeze_state(ctx.store, ctx.profile, now=ctx.now(), disk_path=ctx.store.path.parent)
+    check_not_frozen(frozen, inp.override_by)
+    problems, rare = application_problems(ctx, inp, today)
+    if problems:
+        raise ValidationError(problems)
+    person = inp.person
+    mode = inp.mode
+    route = "local"
+    if rare:
+        # R-APP-6: the provincial centre makes the card; nothing can be made on site.
+        route = "provincial"
+        if mode == "instant":
+            mode = "fast"
+    mailing = inp.mailing or rare or inp.channel == "online"
+    deadline = production_deadline(ctx, mode)
+    age = age_years(iso(person.birth_date), today)
+    cartoon = person.photo is None and age < int(ctx.profile.cartoon_age)
+    at = ctx.now_iso()
+    ssn = ssn_of(person)
+
+    with ctx.store.write() as conn:
+        existing = find_person_by_ssn(ctx.store, ssn)
+        if existing is not None:
+            problems = one_card_problems(ctx.store, existing.id)
+            if existing.status == "deceased":
+                problems.append(
+                    Problem(
+                        "ssn",
+                        "R-CAN-1",
+                        "此人已登记死亡并注销社会保障卡，不能申领",
+                        "如登记有误，请联系县级经办机构核实。",
+                        "社会保障号码",
+                    )
+                )
+            if any(c.status == "lost" for c in person_cards(ctx.store, existing.id)):
+                problems.append(
+                    Problem(
+                        "ssn",
+                        "R-REP-1",
+                        "此人的卡已正式挂失，应办理补领而不是首次申领",
+                        "请在“补领/换领”中办理补领。",
+                        "社会保障号码",
+                    )
+                )
+            if problems:
+                raise ValidationError(problems)
+        person_id = upsert_person(conn, person, at=at, rare=rare)
+        if existing is not None and existing.status != "active":
+            conn.execute("UPDATE persons SET status = 'active' WHERE id = ?", (person_id,))
+        details = {
+            "kind": "first",
+            "ssn": ssn,
+            "name": person.name,
+            "channel": inp.channel,
+            "mode": mode,
+            "mode_requested": inp.mode,
+            "bank": inp.bank,
+            "route": route,
+            "deadline": deadline,
+            "mailing": mailing,
+            "mailing_address": person.mailing_address if mailing else "",
+            "unit_name": inp.unit_name,
+            "cartoon": cartoon,
+            "remote_accepted_on": today.isoformat() if inp.channel == "remote" else "",
+            "person": person_payload(person),
+            "freeze_override_by": inp.override_by.username if frozen.frozen and inp.override_by else "",
+        }
+        summary = f"{CHANNELS[inp.channel]}：{person.name}，{MODES[mode]}，{inp.bank}，{deadline}前制卡"
+        result = commit_business(
+            ctx,
+            conn,
+            item="apply",
+            summary=summary,
+            details=details,
+            person_id=person_id,
+            fee_fen=0,
+            blobs=document_blobs(person.photo, inp.doc_scans),
+        )
+        insert_application(
+            conn,
+            person_id=person_id,
+            business_id=result.business_id,
+            kind="first",
+            channel=inp.channel,
+            mode=mode,
+            bank=inp.bank,
+            at=at,
+            route=route,
+            deadline=deadline,
+            mailing=mailing,
+            unit_name=inp.unit_name,
+        )
+        if frozen.frozen and inp.override_by is not None:
+            audit_override(
+                conn,
+                frozen,
+                override_by=inp.override_by,
+                at=at,
+                operator_id=ctx.operator.id,
+                target=result.receipt_no,
+            )
+        return result
+
+
+def document_blobs(photo: bytes | None, scans: tuple[bytes, ...]) -> tuple[Blob, ...]:
+    """Photo and document scans as their own envelopes (R-APP-1/2)."""
+    blobs: list[Blob] = []
+    if photo:
+        blobs.append(Blob("photo", photo))
+    names = ("doc_front", "doc_back")
+    for i, scan in enumerate(scans):
+        blobs.append(Blob(names[i] if i < len(names) else "document", scan))
+    return tuple(blobs)
+
+
+def person_payload(person: PersonInput) -> dict[str, Any]:
+    """The person's data for the card management system (R-APP-1; the photo travels as a blob)."""
+    data: dict[str, Any] = {}
+    for f in dataclasses.fields(person):
+        value = getattr(person, f.name)
+        if f.name == "photo":
+            continue
+        if f.name in ("guardian", "agent"):
+            data[f.name] = None if value is None else dataclasses.asdict(value)
+        elif isinstance(value, date):
+            data[f.name] = value.isoformat()
+        else:
+            data[f.name] = value
+    return data

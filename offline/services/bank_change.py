@@ -1,0 +1,176 @@
+"""Item 17, change of issuing bank (发卡银行变更) during the card's validity.
+
+R-TRF-2 / HN 24: the holder files an application with supporting documents; the provincial or
+city card centre checks with the banks and replies within 5 working days (HN 24(3)); only after
+the approving reply (复函) may the old card be cancelled and a new card exchanged
+(`replacement.exchange_card` with reason 'bank_change' uses the approved request). R-APP-4: the
+bank may not change during validity by any other path, and the new bank must cooperate.
+
+The reply arrives by downlink; `record_decision` is what the sync layer calls to apply it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.errors import DomainError, Problem, ValidationError
+from offline.services.persons import find_card, find_person
+
+STATUS_LABELS = {
+    "pending": "待服务中心复函",
+    "approved": "已批准，可换卡",
+    "rejected": "未批准",
+    "used": "已换卡",
+}
+
+
+@dataclass(frozen=True)
+class BankChangeInput:
+    card_number: str
+    doc_number: str  # the holder's document shown (R-ID-1)
+    new_bank: str
+    reason: str  # why the holder asks (free text, goes to the card centre)
+    documents: tuple[str, ...]  # names of the supporting documents checked (变更申请表, 单位证明 ...)
+    doc_scans: tuple[bytes, ...] = ()
+
+
+def change_bank(ctx: ServiceContext, inp: BankChangeInput) -> BusinessResult:
+    """File a bank-change application, pending the card centre's approval (R-TRF-2, R-APP-4; HN 24)."""
+    from offline.permissions import require
+    from offline.services.applications import document_blobs
+    from offline.workdays import WorkCalendar
+
+    require(ctx.operator, "bank_change")
+    at = ctx.now_iso()
+    with ctx.store.write() as conn:
+        card = find_card(ctx.store, inp.card_number)
+        if card is None:
+            raise DomainError.one(
+                "card_number",
+                "R-TRF-2",
+                f"本站没有卡号为 {inp.card_number} 的社会保障卡记录",
+                "请核对卡号。",
+                "社会保障卡号",
+            )
+        person = find_person(ctx.store, card.person_id)
+        assert person is not None
+        problems: list[Problem] = []
+        shown = inp.doc_number.strip().upper()
+        if not shown or shown not in (person.doc_number.upper(), person.ssn.upper()):
+            problems.append(
+                Problem(
+                    "doc_number",
+                    "R-ID-1",
+                    "所持证件号码与持卡人登记的证件不符",
+                    "请查验持卡人本人有效身份证件原件，并录入证件上的号码。",
+                    "证件号码",
+                )
+            )
+        if card.status != "issued":
+            problems.append(
+                Problem(
+                    "card_number",
+                    "R-TRF-2",
+                    f"此卡当前为“{card.status_label}”，不能申请变更发卡银行",
+                    "只有已发放、正常使用的卡可以申请变更发卡银行。",
+                    "卡状态",
+                )
+            )
+        new_bank = inp.new_bank.strip()
+        if new_bank not in tuple(ctx.profile.banks):
+            problems.append(
+                Problem(
+                    "new_bank",
+                    "R-APP-4",
+                    f"“{new_bank or '（未填）'}”不是本省社会保障卡合作银行",
+                    "请从合作银行中选择：" + "、".join(ctx.profile.banks) + "。",
+                    "新发卡银行",
+                )
+            )
+        elif new_bank == card.bank:
+            problems.append(
+                Problem(
+                    "new_bank",
+                    "R-TRF-2",
+                    f"新银行与原发卡银行（{card.bank}）相同",
+                    "请选择另一家合作银行。",
+                    "新发卡银行",
+                )
+            )
+        if not [d for d in inp.documents if d.strip()]:
+            problems.append(
+                Problem(
+                    "documents",
+                    "R-TRF-2",
+                    "变更发卡银行须提交变更申请及相关证明材料",
+                    "请收取并登记变更申请表等材料（HN 24）。",
+                    "申请材料",
+                )
+            )
+        if not inp.reason.strip():
+            problems.append(
+                Problem("reason", "R-TRF-2", "未填写变更原因", "请填写申请变更发卡银行的原因。", "变更原因")
+            )
+        waiting = conn.execute(
+            "SELECT b.receipt_no, r.status FROM bank_change_requests r JOIN businesses b ON b.id = r.business_id"
+            " WHERE r.card_id = ? AND r.status IN ('pending', 'approved')",
+            (card.id,),
+        ).fetchone()
+        if waiting is not None:
+            problems.append(
+                Problem(
+                    "card_number",
+                    "R-TRF-2",
+                    f"此卡已有发卡银行变更申请（受理编号 {waiting[0]}，{STATUS_LABELS[waiting[1]]}）",
+                    "请等待服务中心复函；已批准的请直接办理换领。",
+                    "变更申请",
+                )
+            )
+        if problems:
+            raise ValidationError(problems)
+        days = int(getattr(ctx.profile, "bank_change_workdays", 5))
+        deadline = WorkCalendar.from_store(ctx.store).add_workdays(ctx.now().date(), days).isoformat()
+        details = {
+            "ssn": person.ssn,
+            "name": person.name,
+            "card_number": card.card_number,
+            "old_bank": card.bank,
+            "new_bank": new_bank,
+            "reason": inp.reason.strip(),
+            "documents": [d.strip() for d in inp.documents if d.strip()],
+            "reply_due": deadline,
+            "status": "pending",
+        }
+        result = commit_business(
+            ctx,
+            conn,
+            item="bank_change",
+            summary=f"发卡银行变更申请：{person.name}，{card.bank} → {new_bank}，服务中心应于 {deadline} 前复函",
+            details=details,
+            person_id=person.id,
+            card_id=card.id,
+            blobs=document_blobs(None, inp.doc_scans),
+        )
+        conn.execute(
+            "INSERT INTO bank_change_requests(person_id, card_id, business_id, old_bank, new_bank, status, deadline,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+            (person.id, card.id, result.business_id, card.bank, new_bank, deadline, at, at),
+        )
+        return result
+
+
+def record_decision(
+    conn: sqlite3.Connection, *, receipt_no: str, approved: bool, reason: str, at: str
+) -> bool:
+    """Apply the card centre's reply (downlink) to the request filed under `receipt_no`.
+
+    Returns False when no pending request carries that receipt (already decided: a repeat is a no-op).
+    """
+    cur = conn.execute(
+        "UPDATE bank_change_requests SET status = ?, decision_reason = ?, decided_at = ?, updated_at = ?"
+        " WHERE status = 'pending' AND business_id = (SELECT id FROM businesses WHERE receipt_no = ?)",
+        ("approved" if approved else "rejected", reason, at, at, receipt_no),
+    )
+    return cur.rowcount == 1
