@@ -1,0 +1,155 @@
+"""What needs attention today, for the home screen: read-only, a handful of cheap COUNT queries.
+
+Each alert names its rule in the message so an operator can look it up: produced cards past
+the contact deadline (R-ISS-2), stock older than the ageing limit and sleeping cards
+(R-ISS-6), blank temporary cards running low (R-TMP-5, HN 31), PIN-locked cards (R-PIN-4),
+temporary losses about to expire (R-LOSS-2), unresolved chip writes (card_journal), and the
+link: the oldest unsynced business and quarantined envelopes (offline.outbox.status).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from offline import outbox
+from offline.services.card_common import add_months
+from offline.store import Store
+
+INFO, WARN, ERROR = "info", "warn", "error"
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    count: int
+    message_zh: str
+    severity: str  # 'info' | 'warn' | 'error'
+
+
+def _count(store: Store, sql: str, params: tuple[Any, ...] = ()) -> int:
+    row = store.one(sql, params)
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+def alerts(store: Store, profile: Any, *, today: date) -> list[Alert]:
+    """Alerts in display order (most urgent kinds first); kinds with nothing to say are left out."""
+    out: list[Alert] = []
+    day = today.isoformat()
+
+    n = _count(
+        store,
+        "SELECT COUNT(*) FROM cards WHERE status = 'arrived' AND contacted_at = ''"
+        " AND contact_deadline != '' AND contact_deadline < ?",
+        (day,),
+    )
+    if n:
+        out.append(Alert("contact_overdue", n, f"{n} 张已入库的卡超过联系时限仍未联系领卡（R-ISS-2）", WARN))
+
+    stock_cut = add_months(today, -int(getattr(profile, "stock_age_months", 6))).isoformat()
+    n = _count(
+        store,
+        "SELECT COUNT(*) FROM cards WHERE status = 'arrived' AND arrived_at != ''"
+        " AND substr(arrived_at, 1, 10) <= ?",
+        (stock_cut,),
+    )
+    if n:
+        months = getattr(profile, "stock_age_months", 6)
+        out.append(
+            Alert("stock_old", n, f"{n} 张库存卡存放已超过 {months} 个月，应注销或封存（R-ISS-6）", WARN)
+        )
+
+    sleep_cut = add_months(today, -int(getattr(profile, "sleeping_months", 6))).isoformat()
+    n = _count(
+        store,
+        "SELECT COUNT(*) FROM cards WHERE status = 'unit_collected'"
+        " AND substr(COALESCE(NULLIF(produced_at, ''), arrived_at), 1, 10) <= ?",
+        (sleep_cut,),
+    )
+    if n:
+        out.append(
+            Alert(
+                "sleeping_cards",
+                n,
+                f"{n} 张集体代领未发放的睡眠卡制卡已超过期限，应由代领单位交还清理（R-ISS-6）",
+                WARN,
+            )
+        )
+
+    if getattr(profile, "temp_cards", False):
+        low = int(getattr(profile, "temp_stock_low", 0))
+        n = _count(store, "SELECT COUNT(*) FROM temp_cards WHERE state = 'in_stock'")
+        if n < low:
+            out.append(
+                Alert(
+                    "temp_stock_low",
+                    n,
+                    f"在库空白临时卡仅剩 {n} 张，低于 {low} 张，请申领补充（R-TMP-5）",
+                    WARN,
+                )
+            )
+
+    n = _count(store, "SELECT COUNT(*) FROM cards WHERE pin_locked = 1 AND status = 'issued'")
+    if n:
+        out.append(
+            Alert("pin_locked", n, f"{n} 张卡社会保障密码已锁定，待持卡人来办理解锁或重置（R-PIN-4）", INFO)
+        )
+
+    soon = (datetime.combine(today, datetime.min.time()) + timedelta(days=2)).isoformat()
+    n = _count(
+        store,
+        "SELECT COUNT(*) FROM cards WHERE status = 'temp_lost' AND loss_expires_at != ''"
+        " AND loss_expires_at < ?",
+        (soon,),
+    )
+    if n:
+        out.append(
+            Alert(
+                "temp_loss_expiring",
+                n,
+                f"{n} 张卡的临时挂失将在两日内（或已经）到期自动解除（R-LOSS-2）",
+                INFO,
+            )
+        )
+
+    n = _count(store, "SELECT COUNT(*) FROM card_write_journal WHERE state = 'pending'")
+    if n:
+        out.append(Alert("card_write_pending", n, f"{n} 张卡有未完成的写卡记录，请插入该卡核对处理", ERROR))
+
+    out.extend(_sync_alerts(store, profile, today))
+    return out
+
+
+def _sync_alerts(store: Store, profile: Any, today: date) -> list[Alert]:
+    st = outbox.status(store)
+    out: list[Alert] = []
+    if st.oldest_unsent_at:
+        age = (today - date.fromisoformat(st.oldest_unsent_at[:10])).days
+        warn_days = int(getattr(profile, "freeze_warn_days", 7))
+        severity = WARN if age >= warn_days else INFO
+        out.append(
+            Alert(
+                "unsynced",
+                st.pending,
+                f"{st.pending} 条业务待上传，最早的已等待 {age} 天"
+                + ("，请尽快联网同步" if severity == WARN else ""),
+                severity,
+            )
+        )
+    if st.quarantined:
+        out.append(
+            Alert(
+                "quarantined",
+                st.quarantined,
+                f"{st.quarantined} 条业务上传被拒（已隔离），请在同步页面处理",
+                ERROR,
+            )
+        )
+    if st.conflicts:
+        out.append(
+            Alert(
+                "conflicts", st.conflicts, f"{st.conflicts} 条业务与卡管系统记录冲突，请在同步页面处理", ERROR
+            )
+        )
+    return out
