@@ -38,7 +38,7 @@ STATION_ACTIONS: dict[str, str] = {
     "view_person": "查看人员信息",
     "report.daily": "日报表",
     "stock.age": "超期库存卡注销/封存",
-    "freeze.override": "未同步冻结放行",
+    "freeze.override": "冻结期间放行（主管授权）",
     "sync.run": "同步上传",
     "sync.resend": "重发隔离数据",
     "operators.manage": "操作员管理",
