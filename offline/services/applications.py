@@ -19,9 +19,9 @@ from offline.errors import Problem, ValidationError
 from offline.freeze import audit_override, check_not_frozen, freeze_state
 from offline.services.persons import (
     age_years,
+    birth_and_sex,
     find_person_by_ssn,
     insert_application,
-    iso,
     one_card_problems,
     person_cards,
     ssn_of,
@@ -112,6 +112,7 @@ def application_problems(
     from offline.validation import needs_provincial_route, validate_person
 
     person = inp.person
+    person = dataclasses.replace(person, bank=inp.bank)
     problems = list(validate_person(person, today=today, profile=ctx.profile, for_application=True))
     if inp.channel not in CHANNELS:
         problems.append(
@@ -133,17 +134,7 @@ def application_problems(
                 "制卡方式",
             )
         )
-    banks = tuple(ctx.profile.banks)
-    if inp.bank not in banks:
-        problems.append(
-            Problem(
-                "bank",
-                "R-APP-4",
-                f"“{inp.bank or '（未填）'}”不是本省社会保障卡合作银行",
-                "请从合作银行中选择一家：" + "、".join(banks) + "。",
-                "发卡银行",
-            )
-        )
+    # R-APP-4 (bank in the profile's list) is checked by validate_person on person.bank.
     if inp.channel == "online" and inp.mode != "fast":
         problems.append(
             Problem(
@@ -186,14 +177,13 @@ def application_problems(
                 )
             )
     rare = needs_provincial_route(person.name)
-    mailing = inp.mailing or rare or inp.channel == "online"
-    if mailing and not person.mailing_address.strip():
-        why = "姓名含生僻字，须由省本级制卡后邮寄" if rare else "邮寄领卡须有邮寄地址"
+    if not rare and (inp.mailing or inp.channel == "online") and not person.mailing_address.strip():
+        # R-APP-6's own case (rare characters) is reported by validate_person.
         problems.append(
             Problem(
                 "mailing_address",
-                "R-APP-6" if rare else "R-APP-1",
-                why,
+                "R-APP-1",
+                "邮寄领卡须有邮寄地址",
                 "请填写完整的邮寄地址（省市县乡村及门牌号）。",
                 "邮寄地址",
             )
@@ -227,7 +217,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             mode = "fast"
     mailing = inp.mailing or rare or inp.channel == "online"
     deadline = production_deadline(ctx, mode)
-    age = age_years(iso(person.birth_date), today)
+    age = age_years(birth_and_sex(person)[0], today)
     cartoon = person.photo is None and age < int(ctx.profile.cartoon_age)
     at = ctx.now_iso()
     ssn = ssn_of(person)
@@ -258,7 +248,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
                 )
             if problems:
                 raise ValidationError(problems)
-        person_id = upsert_person(conn, person, at=at, rare=rare)
+        person_id = upsert_person(conn, dataclasses.replace(person, bank=inp.bank), at=at, rare=rare)
         if existing is not None and existing.status != "active":
             conn.execute("UPDATE persons SET status = 'active' WHERE id = ?", (person_id,))
         details = {

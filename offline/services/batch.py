@@ -47,6 +47,9 @@ CSV_HEADER: tuple[str, ...] = (
     "监护人证件号码",
     "监护关系",
 )
+#: The layout has no proof column: the household register is what a village assistant or unit checks
+#: for a child on the list (R-ID-5); the business records that the proof was checked that way.
+GUARDIAN_PROOF = "户口簿（批量申领，代办人核验）"
 GUARDIAN_COLUMNS = ("监护人姓名", "监护人证件类型", "监护人证件号码", "监护关系")
 
 
@@ -294,6 +297,7 @@ def _row(
             doc_type=g_doc or "",
             doc_number=v["监护人证件号码"].upper(),
             relation=relation or "",
+            proof=GUARDIAN_PROOF,
         )
     if problems or birth is None or valid_from is None:
         return BatchRow(number, None, tuple(problems), v["姓名"])
@@ -302,12 +306,12 @@ def _row(
         sex=looked["性别"],
         ethnicity=looked["民族"],
         nationality=looked["国籍"],
-        birth_date=birth,
+        birth_date="",  # derived from the citizen number (R-ID-3)
         occupation=looked["职业"],
         doc_type=doc_type,
         doc_number=doc_number,
-        doc_valid_from=valid_from,
-        doc_valid_to=valid_to,
+        doc_valid_from=valid_from.isoformat(),
+        doc_valid_to=valid_to.isoformat() if valid_to else "",
         household_address=v["户口所在地地址"],
         residence_address=v["常住所在地地址"],
         phone=v["联系电话"],

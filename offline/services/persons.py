@@ -90,8 +90,24 @@ def iso(value: date | str | None) -> str:
 
 
 def ssn_of(person: PersonInput) -> str:
-    """The key of a person: the document number, upper-cased (see module docstring)."""
-    return str(person.doc_number).strip().upper()
+    """The key of a person: the normalised document number (see module docstring)."""
+    from offline.validation.documents import normalize_doc_number
+
+    return normalize_doc_number(person.doc_type, person.doc_number)
+
+
+def birth_and_sex(person: PersonInput) -> tuple[str, str]:
+    """Birth date and sex as stored: derived from a citizen number when it carries them (R-ID-3)."""
+    from offline import codes
+    from offline.validation import ssn_birth_and_sex
+
+    if person.doc_type in codes.CITIZEN_NUMBER_DOCS:
+        try:
+            birth, sex = ssn_birth_and_sex(ssn_of(person))
+            return birth.isoformat(), sex
+        except ValueError:
+            pass
+    return iso(person.birth_date), person.sex
 
 
 @dataclass(frozen=True)
@@ -127,7 +143,7 @@ class PersonRecord:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> PersonRecord:
-        data: dict[str, Any] = {k: row[k] for k in row.keys() if k in cls.__dataclass_fields__}
+        data: dict[str, Any] = {k: row[k] for k in cls.__dataclass_fields__}
         data["name_rare"] = bool(data["name_rare"])
         return cls(**data)
 
@@ -264,17 +280,18 @@ def upsert_person(conn: sqlite3.Connection, person: PersonInput, *, at: str, rar
     Status is not touched here (a service that may re-activate a person does so explicitly).
     """
     ssn = ssn_of(person)
+    birth, sex = birth_and_sex(person)
     values = {
         "name": person.name.strip(),
         "name_initials": name_initials(person.name),
         "name_rare": int(rare),
-        "sex": person.sex,
+        "sex": sex,
         "ethnicity": person.ethnicity,
         "nationality": person.nationality,
-        "birth_date": iso(person.birth_date),
+        "birth_date": birth,
         "occupation": person.occupation,
         "doc_type": person.doc_type,
-        "doc_number": str(person.doc_number).strip().upper(),
+        "doc_number": ssn,
         "doc_valid_from": iso(person.doc_valid_from),
         "doc_valid_to": iso(person.doc_valid_to),
         "household_address": person.household_address,
