@@ -355,16 +355,19 @@ def on_profile_update(conn: sqlite3.Connection, update: DownlinkUpdate, at: str)
 
 
 def on_calendar_update(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> str:
+    """Holiday arrangement for a year the library does not know (or a correction): calendar_days."""
+    from datetime import date
+
+    from offline.workdays import write_overrides
+
     rows = []
     for item in update.payload["days"]:
         day, is_workday, name = item[0], item[1], (item[2] if len(item) > 2 else "")
-        rows.append((_iso_day(str(day)), int(bool(is_workday)), str(name), "downlink"))
-    conn.executemany(
-        "INSERT INTO calendar_days(day, is_workday, name, source) VALUES (?, ?, ?, ?) ON CONFLICT(day) DO UPDATE"
-        " SET is_workday = excluded.is_workday, name = excluded.name, source = excluded.source",
-        rows,
-    )
-    return f"工作日历已更新 {len(rows)} 天"
+        rows.append((date.fromisoformat(_iso_day(str(day))), bool(is_workday), str(name)))
+    if not rows:
+        raise ValueError("days is empty")
+    count = write_overrides(conn, rows, source="downlink")
+    return f"工作日历已更新 {count} 天"
 
 
 HANDLERS: dict[str, str] = {

@@ -79,17 +79,16 @@ def _card_and_person(ctx: ServiceContext, card_id: int, rule: str) -> tuple[sqli
 def _new_pin(
     ctx: ServiceContext, person: sqlite3.Row, new: str, again: str
 ) -> tuple[list[Problem], list[str]]:
-    """check_new_pin (format, twice the same) + R-PIN-3 must differ from the initial PIN; R-PIN-5 warnings."""
+    """R-PIN-3 (six digits, typed twice, not the province's initial PIN) and R-PIN-5 warnings."""
+    initial = str(getattr(ctx.profile, "initial_pin", "") or "") or None
     problems, warnings = check_new_pin(
-        new, again, birth_date=date.fromisoformat(str(person["birth_date"])), phone=str(person["phone"])
+        new,
+        again,
+        birth_date=date.fromisoformat(str(person["birth_date"])),
+        phone=str(person["phone"]),
+        initial_pin=initial,
     )
-    problems = list(problems)
-    initial = str(getattr(ctx.profile, "initial_pin", "") or "")
-    if initial and new == initial:
-        problems.append(
-            Problem("new_pin", "R-PIN-3", "新密码不能与初始密码相同", "请另设一个新密码。", "新密码")
-        )
-    return problems, [str(w) for w in warnings]
+    return list(problems), [str(w) for w in warnings]
 
 
 def _chip(ctx: ServiceContext, card: sqlite3.Row, rule: str) -> CardSession:
