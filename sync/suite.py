@@ -31,10 +31,16 @@ class SuiteError(Exception):
 class Suite(Protocol):
     """What envelopes need from a cryptographic suite."""
 
-    suite_id: int
-    #: bytes added by `encrypt` on top of the plaintext (encapsulated key + tag)
-    overhead: int
-    signature_size: int
+    @property
+    def suite_id(self) -> int: ...
+
+    @property
+    def overhead(self) -> int:
+        """Bytes added by `encrypt` on top of the plaintext (encapsulated key + tag)."""
+        ...
+
+    @property
+    def signature_size(self) -> int: ...
 
     def encrypt(self, plaintext: bytes, public_key: bytes, info: bytes) -> bytes: ...
 

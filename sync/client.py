@@ -1,0 +1,297 @@
+"""HTTP client of the station: the only place that speaks to the gateway (httpx).
+
+Why the timeouts look like this (sync-protocol.md): httpx has no total timeout, and its
+write timeout can pass while the response is still owed. So the read timeout covers a whole
+request body at the slowest supported rate (20 kbit/s) plus the gateway's work, and every
+attempt also has its own deadline, checked between body chunks and response chunks.
+
+Success is only an explicit acknowledgement: a signed JSON object naming the envelope id
+(verified against the pinned downlink key). A bare 200 — a captive portal — raises
+LinkError('portal').
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import struct
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from offline.outbox import OutboxEntry
+from sync.keys import KeySetError, StationIdentity, sign_request, verify_signed
+from sync.suite import b64
+
+SLOWEST_BYTES_PER_S = 20_000 / 8
+SERVER_GRACE_S = 15.0
+CONNECT_TIMEOUT_S = 15.0
+CHUNK = 4096
+FRAME = struct.Struct(">I")
+SERVICE = "cardstation-gateway"
+
+
+class LinkError(Exception):
+    """A failure of the link or of the gateway as a whole (stop the batch, back off).
+
+    code: 'network' | 'timeout' | 'portal' | 'server_error' | 'unknown_station' |
+    'revoked_station' | 'auth' | 'bad_ack'.
+    """
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    envelope_id: str
+    status: str  # 'acked' | 'duplicate' | 'conflict' | 'rejected'
+    ack: str = ""
+    code: str = ""
+
+
+def budget_seconds(nbytes: int) -> float:
+    """Time an exchange of `nbytes` may take at the slowest supported rate, plus grace."""
+    return nbytes / SLOWEST_BYTES_PER_S + SERVER_GRACE_S
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A response read in full under the attempt's deadline."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+
+class GatewayClient:
+    """One station's connection to the gateway (keeps a pooled httpx.Client)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        identity: StationIdentity | None = None,
+        downlink_public_key: bytes | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.identity = identity
+        self.downlink_public_key = downlink_public_key
+        self.bytes_up = 0
+        self.bytes_down = 0
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(
+                connect=CONNECT_TIMEOUT_S,
+                read=budget_seconds(64_000),
+                write=budget_seconds(64_000),
+                pool=CONNECT_TIMEOUT_S,
+            ),
+            headers={"User-Agent": "cardstation-sync/1"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        expect_down: int = 16_000,
+    ) -> Reply:
+        """Send with a deadline for the whole attempt; the response body is read under it too."""
+        deadline = time.monotonic() + budget_seconds(len(body) + expect_down)
+        hdrs = dict(headers or {})
+        if method in ("POST", "PATCH"):
+            hdrs["Content-Length"] = str(len(body))
+
+        def chunks() -> Iterator[bytes]:
+            for i in range(0, len(body), CHUNK):
+                if time.monotonic() > deadline:
+                    raise LinkError("timeout", "attempt deadline passed while sending")
+                piece = body[i : i + CHUNK]
+                self.bytes_up += len(piece)
+                yield piece
+
+        timeout = httpx.Timeout(
+            connect=CONNECT_TIMEOUT_S,
+            read=budget_seconds(len(body) + expect_down),
+            write=budget_seconds(CHUNK * 4),
+            pool=CONNECT_TIMEOUT_S,
+        )
+        try:
+            with self._http.stream(
+                method, path, content=chunks() if body else None, headers=hdrs, timeout=timeout
+            ) as resp:
+                data = bytearray()
+                for piece in resp.iter_bytes():
+                    data.extend(piece)
+                    self.bytes_down += len(piece)
+                    if time.monotonic() > deadline:
+                        raise LinkError("timeout", "attempt deadline passed while receiving")
+                    if len(data) > 4 * 1024 * 1024:
+                        raise LinkError("portal", "response too large")
+                return Reply(resp.status_code, resp.headers, bytes(data))
+        except httpx.TimeoutException as exc:
+            raise LinkError("timeout", type(exc).__name__) from exc
+        except httpx.HTTPError as exc:
+            raise LinkError("network", type(exc).__name__) from exc
+
+    def _json(self, resp: Reply) -> Any:
+        if resp.status_code >= 500:
+            raise LinkError("server_error", f"HTTP {resp.status_code}")
+        try:
+            doc = json.loads(resp.content)
+        except ValueError as exc:
+            raise LinkError("portal", f"HTTP {resp.status_code}, not JSON") from exc
+        if resp.status_code in (401, 403) and isinstance(doc, dict):
+            code = str(doc.get("error", "auth"))
+            raise LinkError(
+                code if code in ("unknown_station", "revoked_station") else "auth", str(doc.get("detail"))
+            )
+        return doc
+
+    def _auth(self, method: str, target: str, body: bytes = b"") -> dict[str, str]:
+        if self.identity is None:
+            return {}
+        digest = hashlib.sha256(body).hexdigest() if body else "-"
+        return {"X-Station-Auth": sign_request(self.identity, method, target, digest, int(time.time()))}
+
+    def _check_ack(self, envelope_id: str, ack: str) -> None:
+        """The acknowledgement must be signed by the pinned downlink key and name this envelope."""
+        try:
+            doc = json.loads(ack)
+            if self.downlink_public_key is not None:
+                doc = verify_signed(doc, self.downlink_public_key)
+        except (ValueError, KeySetError, AttributeError) as exc:
+            raise LinkError("bad_ack", envelope_id) from exc
+        if not isinstance(doc, dict) or doc.get("envelope_id") != envelope_id:
+            raise LinkError("bad_ack", envelope_id)
+
+    def _result(self, item: Any, expected: str) -> UploadResult:
+        if not isinstance(item, dict) or item.get("envelope_id") != expected:
+            raise LinkError("portal", "result does not name the envelope")
+        status = str(item.get("status", ""))
+        ack = str(item.get("ack", "") or "")
+        if status in ("acked", "duplicate"):
+            self._check_ack(expected, ack)
+        elif status not in ("conflict", "rejected"):
+            raise LinkError("portal", f"unknown status {status!r}")
+        return UploadResult(expected, status, ack, str(item.get("code", "") or ""))
+
+    # ------------------------------------------------------------------ API
+
+    def probe(self) -> None:
+        """The real endpoint answers with our nonce, or LinkError (portal/network/...)."""
+        nonce = secrets.token_hex(8)
+        resp = self._request("GET", f"/v1/ping?nonce={nonce}", expect_down=512)
+        doc = self._json(resp)
+        if not isinstance(doc, dict) or doc.get("service") != SERVICE or doc.get("nonce") != nonce:
+            raise LinkError("portal", f"HTTP {resp.status_code}, not the gateway")
+
+    def upload_batch(self, entries: list[OutboxEntry]) -> list[UploadResult]:
+        """Several small envelopes in one request; results in order, each checked."""
+        body = b"".join(FRAME.pack(len(e.envelope)) + e.envelope for e in entries)
+        resp = self._request(
+            "POST",
+            "/v1/envelopes",
+            body=body,
+            headers={"Content-Type": "application/octet-stream"},
+            expect_down=600 * len(entries),
+        )
+        doc = self._json(resp)
+        results = doc.get("results") if isinstance(doc, dict) else None
+        if resp.status_code != 200 or not isinstance(results, list):
+            raise LinkError(
+                "portal" if resp.status_code == 200 else "server_error", f"HTTP {resp.status_code}"
+            )
+        out = []
+        for entry, item in zip(entries, results, strict=False):
+            out.append(self._result(item, entry.envelope_id))
+        return out  # shorter than entries when the gateway stopped early: the rest are retried
+
+    def upload_blob(self, entry: OutboxEntry, *, resume: bool) -> UploadResult:
+        """tus-style: HEAD for the offset when resuming, then PATCH the rest."""
+        total = len(entry.envelope)
+        offset = 0
+        path = f"/v1/blobs/{entry.envelope_id}"
+        if resume:
+            head = self._request("HEAD", path, expect_down=256)
+            if head.status_code >= 500:
+                raise LinkError("server_error", f"HTTP {head.status_code}")
+            if head.status_code == 200:
+                offset = int(head.headers.get("upload-offset", "0"))
+            if offset > total or head.headers.get("envelope-state") == "stored":
+                offset = 0 if offset > total else offset
+        for _ in range(3):
+            resp = self._request(
+                "PATCH",
+                path,
+                body=entry.envelope[offset:],
+                headers={
+                    "Upload-Offset": str(offset),
+                    "Upload-Length": str(total),
+                    "Content-Type": "application/offset+octet-stream",
+                },
+                expect_down=1024,
+            )
+            if resp.status_code == 409:
+                offset = int(resp.headers.get("upload-offset", "0"))
+                continue
+            if resp.status_code == 204:
+                raise LinkError("network", "upload incomplete")
+            doc = self._json(resp)
+            if resp.status_code != 200:
+                raise LinkError("server_error", f"HTTP {resp.status_code}")
+            return self._result(doc, entry.envelope_id)
+        raise LinkError("server_error", "offset negotiation failed")
+
+    def fetch_updates(self, cursor: str, limit: int = 50) -> dict[str, Any]:
+        target = "/v1/updates?" + str(httpx.QueryParams({"after": cursor, "limit": str(limit)}))
+        resp = self._request("GET", target, headers=self._auth("GET", target), expect_down=2000 * limit)
+        doc = self._json(resp)
+        if resp.status_code != 200 or not isinstance(doc, dict) or not isinstance(doc.get("updates"), list):
+            raise LinkError("portal", f"HTTP {resp.status_code}")
+        return doc
+
+    def key_set(self) -> dict[str, Any]:
+        doc = self._json(self._request("GET", "/v1/keys", expect_down=2048))
+        if not isinstance(doc, dict):
+            raise LinkError("portal", "key set is not an object")
+        return doc
+
+    def enrol(self, token: str, station_id: str, public_key: bytes) -> dict[str, Any]:
+        body = json.dumps({"token": token, "station_id": station_id, "public_key": b64(public_key)}).encode()
+        resp = self._request("POST", "/v1/enrol", body=body, headers={"Content-Type": "application/json"})
+        doc = self._json(resp)
+        if resp.status_code != 200 or not isinstance(doc, dict):
+            raise LinkError("refused", str(doc.get("detail") if isinstance(doc, dict) else resp.status_code))
+        return doc
+
+    def rotate(self, new_public_key: bytes) -> dict[str, Any]:
+        body = json.dumps({"public_key": b64(new_public_key)}).encode()
+        target = "/v1/stations/rotate"
+        resp = self._request(
+            "POST",
+            target,
+            body=body,
+            headers={"Content-Type": "application/json", **self._auth("POST", target, body)},
+        )
+        doc = self._json(resp)
+        if resp.status_code != 200 or not isinstance(doc, dict):
+            raise LinkError("refused", str(resp.status_code))
+        return doc

@@ -1,0 +1,341 @@
+"""The sync engine: one run = probe, drain the outbox, refresh keys if asked, pull the downlink.
+
+`SyncEngine.run_once()` is what `cardstation sync --once`, the daemon and the TUI's worker
+thread call (no Textual here: progress goes to an optional callback). Upload and downlink
+are independent: a failure of one never skips the other (MOSIP PR #1104).
+
+Per envelope: acked/duplicate → `outbox.mark_acked` with the signed acknowledgement; conflict →
+conflict state for a person; permanent rejection → quarantine with its reason code (never
+blocks the others); wrong/expired server key → quarantine, refresh the pinned key set from the
+gateway (signed), re-seal and resend automatically. Batch-wide failures (link down, portal,
+5xx, unknown or revoked station, bad acknowledgement) stop the run, release the leases and
+back off (exponential, jitter, recorded in settings: never silent).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from offline import outbox
+from offline.outbox import OutboxEntry
+from offline.store import Store
+from sync import messages, state
+from sync.client import GatewayClient, LinkError, UploadResult, budget_seconds
+from sync.keys import (
+    KeySetError,
+    NotEnrolled,
+    StationIdentity,
+    downlink_key,
+    load_identity,
+    sealer_for,
+    update_server_keys,
+)
+
+#: Envelopes larger than this travel alone through the resumable blob path.
+BLOB_PATH_MIN = 8 * 1024
+PERMANENT = {"tampered", "malformed", "cleartext", "replayed"}
+KEY_CODES = {"wrong_key_id", "expired_key"}
+STATION_CODES = {"unknown_station", "revoked_station"}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SyncReport:
+    """What one run did (the CLI prints it; `--json` dumps `to_dict()`)."""
+
+    link_state: str = "unknown"
+    sent: int = 0
+    acked: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    conflicts: int = 0
+    resealed: int = 0
+    downlink_applied: int = 0
+    downlink_seen: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    skipped: str = ""  # 'busy' when another runner held the store
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.skipped
+
+    def error(self, code: str, detail: str = "") -> None:
+        self.errors.append({"code": code, "message": messages.reason(code), "detail": detail})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def text_zh(self) -> str:
+        line = messages.REPORT_LINE.format(
+            sent=self.sent,
+            acked=self.acked,
+            quarantined=self.quarantined,
+            conflicts=self.conflicts,
+            applied=self.downlink_applied,
+        )
+        if self.errors:
+            line += "\n" + messages.REPORT_ERRORS.format(errors="；".join(e["message"] for e in self.errors))
+        return line
+
+
+@dataclass
+class EngineConfig:
+    lanes: int = 2  # parallel uploads: one lane's round trip overlaps the other's transfer
+    batch_count: int = 20
+    batch_bytes: int = 16 * 1024
+    backoff: state.Backoff = field(default_factory=state.Backoff)
+    max_run_seconds: float = 600.0
+
+
+class _Stop(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(code)
+        self.code, self.detail = code, detail
+
+
+class SyncEngine:
+    """Drains one store's outbox to one gateway. Thread-safe: one run at a time per store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        url: str | None = None,
+        config: EngineConfig | None = None,
+        on_progress: Progress | None = None,
+        client_factory: Callable[..., GatewayClient] | None = None,
+    ) -> None:
+        self.store = store
+        self.url = url
+        self.config = config or EngineConfig()
+        self.on_progress = on_progress
+        self._client_factory = client_factory or GatewayClient
+        self._lock = threading.Lock()
+        self._token = secrets.token_hex(4)
+
+    # ------------------------------------------------------------------ entry point
+
+    def run_once(self) -> SyncReport:
+        report = SyncReport()
+        started = time.monotonic()
+        if not self._lock.acquire(blocking=False):
+            report.skipped = "busy"
+            return report
+        try:
+            if not state.acquire_runner(
+                self.store, hold_seconds=self.config.max_run_seconds + 120, token=self._token
+            ):
+                report.skipped = "busy"
+                return report
+            try:
+                self._run(report)
+            finally:
+                state.release_runner(self.store, token=self._token)
+        finally:
+            self._lock.release()
+            report.seconds = round(time.monotonic() - started, 3)
+        return report
+
+    def _run(self, report: SyncReport) -> None:
+        try:
+            ident = load_identity(self.store)
+            dl_key = downlink_key(self.store).public_key
+        except NotEnrolled as exc:
+            report.error("not_enrolled", str(exc))
+            return
+        url = self.url or self.store.setting("sync_url")
+        if not url:
+            report.error("not_enrolled", messages.NO_URL)
+            return
+        client = self._client_factory(url, identity=ident, downlink_public_key=dl_key)
+        try:
+            self._progress("probe", 0, 1)
+            try:
+                client.probe()
+            except LinkError as exc:
+                link = "portal" if exc.code == "portal" else "down"
+                report.link_state = link
+                report.error(exc.code, exc.detail)
+                state.record_failure(self.store, exc.code, exc.detail, self.config.backoff, link_state=link)
+                return
+            report.link_state = "up"
+            upload_error = self._upload(client, ident, report)
+            download_error = self._download(client, ident, dl_key, report)
+            failure = upload_error or download_error
+            if failure is not None:
+                link = (
+                    "refused"
+                    if failure.code in STATION_CODES
+                    else "portal"
+                    if failure.code == "portal"
+                    else "down"
+                    if failure.code in ("network", "timeout")
+                    else "up"
+                )
+                report.link_state = link
+                state.record_failure(
+                    self.store, failure.code, failure.detail, self.config.backoff, link_state=link
+                )
+            else:
+                state.record_success(self.store)
+        finally:
+            report.bytes_up, report.bytes_down = client.bytes_up, client.bytes_down
+            client.close()
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(stage, done, total)
+
+    # ------------------------------------------------------------------ upload
+
+    def _upload(self, client: GatewayClient, ident: StationIdentity, report: SyncReport) -> _Stop | None:
+        deadline = time.monotonic() + self.config.max_run_seconds
+        total = outbox.status(self.store).pending
+        stop = threading.Event()
+        failures: list[_Stop] = []
+        lock = threading.Lock()
+        key_refresh_done = False
+
+        def lane() -> None:
+            while not stop.is_set() and time.monotonic() < deadline:
+                batch = outbox.claim_batch(
+                    self.store,
+                    max_count=self.config.batch_count,
+                    max_bytes=self.config.batch_bytes,
+                    lease_seconds=int(budget_seconds(self.config.batch_bytes * 2)),
+                )
+                if not batch:
+                    return
+                try:
+                    self._send(client, batch, report, lock)
+                except _Stop as exc:
+                    with lock:
+                        failures.append(exc)
+                    stop.set()
+                    return
+                finally:
+                    left = [e.envelope_id for e in batch]
+                    outbox.release(self.store, left)  # only those still 'sending' (not answered)
+                self._progress("upload", report.acked + report.quarantined + report.conflicts, total)
+
+        for attempt in range(2):
+            threads = [
+                threading.Thread(target=lane, name=f"sync-lane-{i}", daemon=True)
+                for i in range(max(1, self.config.lanes))
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if failures or attempt == 1 or key_refresh_done:
+                break
+            if not self._refresh_keys_and_reseal(client, ident, report):
+                break
+            key_refresh_done = True
+        return failures[0] if failures else None
+
+    def _send(
+        self, client: GatewayClient, batch: list[OutboxEntry], report: SyncReport, lock: threading.Lock
+    ) -> None:
+        small = [e for e in batch if e.size <= BLOB_PATH_MIN]
+        large = [e for e in batch if e.size > BLOB_PATH_MIN]
+        for entry in large:
+            try:
+                result = client.upload_blob(entry, resume=entry.attempts > 1)
+            except LinkError as exc:
+                raise _Stop(exc.code, exc.detail) from exc
+            with lock:
+                report.sent += 1
+            self._record(result, report, lock)
+        if small:
+            try:
+                results = client.upload_batch(small)
+            except LinkError as exc:
+                raise _Stop(exc.code, exc.detail) from exc
+            with lock:
+                report.sent += len(small)
+            for result in results:
+                self._record(result, report, lock)
+
+    def _record(self, result: UploadResult, report: SyncReport, lock: threading.Lock) -> None:
+        eid = result.envelope_id
+        if result.status in ("acked", "duplicate"):
+            outbox.mark_acked(self.store, eid, result.ack)
+            with lock:
+                report.acked += 1
+                report.duplicates += result.status == "duplicate"
+        elif result.status == "conflict":
+            outbox.quarantine(self.store, eid, "conflict", messages.reason("conflict"), conflict=True)
+            with lock:
+                report.conflicts += 1
+        elif result.code in STATION_CODES:
+            raise _Stop(result.code, eid)
+        else:
+            code = result.code if result.code in PERMANENT | KEY_CODES else "malformed"
+            outbox.quarantine(self.store, eid, code, messages.reason(code))
+            with lock:
+                report.quarantined += 1
+
+    def _refresh_keys_and_reseal(
+        self, client: GatewayClient, ident: StationIdentity, report: SyncReport
+    ) -> bool:
+        """Fix-and-resend for key problems: fetch the signed key set, re-seal, back to pending."""
+        stuck = [
+            e
+            for e in outbox.entries(self.store, states=(outbox.QUARANTINED,), limit=100_000)
+            if e.reason_code in KEY_CODES
+        ]
+        if not stuck:
+            return False
+        try:
+            update_server_keys(self.store, client.key_set())
+        except (LinkError, KeySetError, KeyError, ValueError) as exc:
+            report.error("keys_refresh_failed", str(exc))
+            return False
+        sealer = sealer_for(self.store)
+        for e in stuck:
+            outbox.resend(self.store, e.envelope_id, sealer, station_id=ident.station_id)
+            report.resealed += 1
+            report.quarantined -= 1
+        return True
+
+    # ------------------------------------------------------------------ downlink
+
+    def _download(
+        self, client: GatewayClient, ident: StationIdentity, dl_key: bytes, report: SyncReport
+    ) -> _Stop | None:
+        from sync.downlink import DownlinkRejected, pull
+
+        try:
+            result = pull(self.store, client, station_id=ident.station_id, downlink_public_key=dl_key)
+        except LinkError as exc:
+            report.error(exc.code, exc.detail)
+            return _Stop(exc.code, exc.detail)
+        except DownlinkRejected as exc:
+            report.error("downlink_signature", str(exc))
+            return _Stop("downlink_signature", str(exc))
+        report.downlink_applied += result.applied
+        report.downlink_seen += result.seen
+        return None
+
+
+def resend_quarantined(store: Store, envelope_ids: list[str] | None = None) -> int:
+    """'Fix and resend' by a person: re-seal with the current keys and queue again."""
+    ident = load_identity(store)
+    sealer = sealer_for(store)
+    chosen = outbox.entries(store, states=(outbox.QUARANTINED, outbox.CONFLICT), limit=100_000)
+    n = 0
+    for e in chosen:
+        if envelope_ids is None or e.envelope_id in envelope_ids:
+            outbox.resend(store, e.envelope_id, sealer, station_id=ident.station_id)
+            n += 1
+    return n

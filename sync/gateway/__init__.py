@@ -1,0 +1,1 @@
+"""Reference card-management gateway: the server side of the sync protocol (its own store)."""

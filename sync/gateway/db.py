@@ -1,0 +1,125 @@
+"""The gateway's own SQLite store (a separate file; never the station's schema).
+
+Same discipline as the station store: WAL, synchronous=FULL, every write in BEGIN IMMEDIATE,
+per-thread connections (Starlette runs sync work in a thread pool). The envelope row and its
+acknowledgement are written in one transaction, and envelope ids are kept forever.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS server_keys (
+    key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL CHECK (purpose IN ('hpke', 'downlink')),
+    private_key BLOB NOT NULL, public_key BLOB NOT NULL, created_at TEXT NOT NULL, not_after TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stations (
+    station_id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL,
+    revoked_at TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS station_keys (
+    station_id TEXT NOT NULL, key_id TEXT NOT NULL, public_key BLOB NOT NULL,
+    status TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (station_id, key_id));
+CREATE TABLE IF NOT EXISTS enrol_tokens (
+    token_hash TEXT PRIMARY KEY, station_id TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS envelopes (
+    envelope_id TEXT PRIMARY KEY, station_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+    sealed_digest TEXT NOT NULL, plain_digest TEXT NOT NULL, size INTEGER NOT NULL, sealed BLOB NOT NULL,
+    payload BLOB NOT NULL, received_at TEXT NOT NULL, ack TEXT NOT NULL, UNIQUE (station_id, seq));
+CREATE TABLE IF NOT EXISTS partials (
+    envelope_id TEXT PRIMARY KEY, total INTEGER NOT NULL, data BLOB NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, code TEXT NOT NULL, station_id TEXT NOT NULL DEFAULT '',
+    envelope_id TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS events_code ON events (code);
+CREATE TABLE IF NOT EXISTS applications (
+    receipt_no TEXT PRIMARY KEY, station_id TEXT NOT NULL, ssn TEXT NOT NULL, item TEXT NOT NULL,
+    state TEXT NOT NULL, received_at TEXT NOT NULL, produce_at TEXT NOT NULL DEFAULT '',
+    ship_at TEXT NOT NULL DEFAULT '', bank TEXT NOT NULL DEFAULT '', card_number TEXT NOT NULL DEFAULT '',
+    card_id_code TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS applications_ssn ON applications (ssn, state);
+CREATE TABLE IF NOT EXISTS updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL, update_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS updates_station ON updates (station_id, id);
+"""
+
+
+class GatewayDB:
+    """One gateway store file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        conn = self.connection()
+        conn.executescript(SCHEMA)
+
+    def connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        conn = self.connection()
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        return list(self.connection().execute(sql, params))
+
+    def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.connection().execute(sql, params).fetchone()
+        return row
+
+    def meta(self, key: str, default: str = "") -> str:
+        row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
+        return default if row is None else str(row["value"])
+
+    def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def count_event(
+        self,
+        conn: sqlite3.Connection,
+        code: str,
+        at: str,
+        *,
+        station_id: str = "",
+        envelope_id: str = "",
+        detail: str = "",
+    ) -> None:
+        conn.execute(
+            "INSERT INTO events(at, code, station_id, envelope_id, detail) VALUES (?, ?, ?, ?, ?)",
+            (at, code, station_id, envelope_id, detail[:200]),
+        )
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

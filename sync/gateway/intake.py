@@ -1,0 +1,215 @@
+"""Intake of one envelope: verify, open, dedupe, store with its acknowledgement, act on it.
+
+Everything for one envelope happens in one IMMEDIATE transaction: the envelope row, its
+signed acknowledgement, the business effect (application rows, downlink updates) and the
+counter. A repeat of a stored envelope returns the stored acknowledgement unchanged; the
+same id with other content is a conflict; a sequence number already bound to another id is
+a replay. Every refusal is counted in `events` under its reason code (GET /v1/stats).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sync.envelope import EnvelopeError, open_envelope, parse
+from sync.gateway import messages
+from sync.gateway.db import GatewayDB
+from sync.gateway.keyring import Keyring
+from sync.gateway.production import add_update, card_numbers
+
+ACCEPTED, DUPLICATE, CONFLICT, REJECTED = "acked", "duplicate", "conflict", "rejected"
+
+
+@dataclass
+class IntakeConfig:
+    production_days: float = 5.0
+    max_envelope: int = 8 * 1024 * 1024
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds")
+
+
+def process(
+    db: GatewayDB, keyring: Keyring, data: bytes, now: datetime, config: IntakeConfig
+) -> dict[str, Any]:
+    """Result dict: envelope_id, status, and ack (acked/duplicate) or code (conflict/rejected)."""
+    at = _iso(now)
+    eid = ""
+    station = ""
+    try:
+        parsed = parse(data)
+        eid, station = parsed.header.envelope_id, parsed.header.station_id
+    except EnvelopeError as exc:
+        with db.write() as conn:
+            db.count_event(conn, exc.code, at, detail=exc.detail)
+        return {"envelope_id": eid, "status": REJECTED, "code": exc.code}
+    sealed_digest = hashlib.sha256(data).hexdigest()
+    with db.write() as conn:
+        existing = conn.execute("SELECT * FROM envelopes WHERE envelope_id = ?", (eid,)).fetchone()
+        if existing is not None and existing["sealed_digest"] == sealed_digest:
+            db.count_event(conn, "duplicate", at, station_id=station, envelope_id=eid)
+            return {"envelope_id": eid, "status": DUPLICATE, "ack": existing["ack"]}
+        try:
+            opened = open_envelope(
+                data,
+                station_keys=keyring.station_keys,
+                server_keys=keyring.server_key,
+                now=now,
+                max_size=config.max_envelope,
+            )
+        except EnvelopeError as exc:
+            db.count_event(conn, exc.code, at, station_id=station, envelope_id=eid, detail=exc.detail)
+            return {"envelope_id": eid, "status": REJECTED, "code": exc.code}
+        h = opened.header
+        plain_digest = hashlib.sha256(opened.payload).hexdigest()
+        if existing is not None:
+            if existing["plain_digest"] == plain_digest:  # re-sealed (key rotation), same content
+                db.count_event(conn, "duplicate", at, station_id=station, envelope_id=eid)
+                return {"envelope_id": eid, "status": DUPLICATE, "ack": existing["ack"]}
+            db.count_event(conn, "conflict", at, station_id=station, envelope_id=eid)
+            return {"envelope_id": eid, "status": CONFLICT, "code": "conflict"}
+        other = conn.execute(
+            "SELECT envelope_id FROM envelopes WHERE station_id = ? AND seq = ?", (h.station_id, h.seq)
+        ).fetchone()
+        if other is not None:
+            db.count_event(conn, "replayed", at, station_id=station, envelope_id=eid, detail=f"seq {h.seq}")
+            return {"envelope_id": eid, "status": REJECTED, "code": "replayed"}
+        ack = json.dumps(
+            keyring.downlink().sign(
+                {
+                    "envelope_id": eid,
+                    "station_id": h.station_id,
+                    "seq": h.seq,
+                    "received_at": at,
+                }
+            ),
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        conn.execute(
+            "INSERT INTO envelopes(envelope_id, station_id, seq, kind, sealed_digest, plain_digest, size, sealed,"
+            " payload, received_at, ack) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                eid,
+                h.station_id,
+                h.seq,
+                h.kind,
+                sealed_digest,
+                plain_digest,
+                len(data),
+                data,
+                opened.payload,
+                at,
+                ack,
+            ),
+        )
+        conn.execute("DELETE FROM partials WHERE envelope_id = ?", (eid,))
+        db.count_event(conn, "accepted", at, station_id=station, envelope_id=eid)
+        if h.kind == "business":
+            _act_on_business(conn, h.station_id, opened.payload, now, config)
+        return {"envelope_id": eid, "status": ACCEPTED, "ack": ack}
+
+
+def _act_on_business(
+    conn: sqlite3.Connection, station_id: str, payload: bytes, now: datetime, config: IntakeConfig
+) -> None:
+    """What the card management system does with a business record (reference behaviour)."""
+    try:
+        record = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return  # stored as received; nothing to act on
+    if not isinstance(record, dict):
+        return
+    item = record.get("item")
+    details = record.get("details") if isinstance(record.get("details"), dict) else {}
+    assert isinstance(details, dict)
+    receipt_no = str(record.get("receipt_no", ""))
+    ssn = str(details.get("ssn", "")).upper()
+    if item in ("apply", "replace"):
+        _application(conn, station_id, receipt_no, ssn, str(item), str(details.get("bank", "")), now, config)
+    elif item == "cancel" and ssn:
+        conn.execute(
+            "UPDATE applications SET state = 'cancelled' WHERE ssn = ? AND state IN"
+            " ('accepted', 'produced', 'shipped')",
+            (ssn,),
+        )
+
+
+def _application(
+    conn: sqlite3.Connection,
+    station_id: str,
+    receipt_no: str,
+    ssn: str,
+    item: str,
+    bank: str,
+    now: datetime,
+    config: IntakeConfig,
+) -> None:
+    at = _iso(now)
+    if conn.execute("SELECT 1 FROM applications WHERE receipt_no = ?", (receipt_no,)).fetchone():
+        return
+    if not ssn:
+        _result(conn, station_id, receipt_no, accepted=False, reason=messages.NO_SSN, at=at)
+        return
+    if item == "apply":
+        clash = conn.execute(
+            "SELECT receipt_no FROM applications WHERE ssn = ? AND state IN"
+            " ('accepted', 'produced', 'shipped') LIMIT 1",
+            (ssn,),
+        ).fetchone()
+        if clash is not None:
+            conn.execute(
+                "INSERT INTO applications(receipt_no, station_id, ssn, item, state, received_at, reason)"
+                " VALUES (?, ?, ?, ?, 'rejected', ?, ?)",
+                (
+                    receipt_no,
+                    station_id,
+                    ssn,
+                    item,
+                    at,
+                    messages.ONE_CARD_OTHER.format(receipt_no=clash["receipt_no"]),
+                ),
+            )
+            _result(
+                conn,
+                station_id,
+                receipt_no,
+                accepted=False,
+                reason=messages.ONE_CARD_OTHER.format(receipt_no=clash["receipt_no"]),
+                at=at,
+            )
+            return
+    else:  # replacement: the old card/application ends, the new one takes its place
+        conn.execute(
+            "UPDATE applications SET state = 'replaced' WHERE ssn = ? AND state IN"
+            " ('accepted', 'produced', 'shipped')",
+            (ssn,),
+        )
+    produce = now + timedelta(days=config.production_days)
+    ship = produce + timedelta(days=min(1.0, config.production_days))
+    card_number, card_id_code = card_numbers(conn, station_id)
+    conn.execute(
+        "INSERT INTO applications(receipt_no, station_id, ssn, item, state, received_at, produce_at, ship_at, bank,"
+        " card_number, card_id_code) VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?)",
+        (receipt_no, station_id, ssn, item, at, _iso(produce), _iso(ship), bank, card_number, card_id_code),
+    )
+    _result(conn, station_id, receipt_no, accepted=True, reason=messages.ACCEPTED, at=at)
+
+
+def _result(
+    conn: sqlite3.Connection, station_id: str, receipt_no: str, *, accepted: bool, reason: str, at: str
+) -> None:
+    add_update(
+        conn,
+        station_id,
+        f"result-{receipt_no}",
+        "application_result",
+        {"receipt_no": receipt_no, "accepted": accepted, "reason": reason},
+        at,
+    )

@@ -1,0 +1,239 @@
+"""Server keys and station registry: what the gateway trusts and what it decrypts with.
+
+- HPKE key pairs (purpose 'hpke'): stations seal to the newest; an older one keeps opening
+  envelopes until its `not_after` (then: `expired_key`). `rotate_hpke_key` adds a new one.
+- One Ed25519 'downlink' key signs acknowledgements, key sets and downlink updates; its
+  fingerprint is part of every enrolment token, which is how a station knows it talks to us.
+- Stations: enrolment tokens (one-time, hashed at rest, 7-day expiry), station keys
+  (active/retired/revoked), revocation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sync.envelope import ServerKey, StationKey, canonical_json
+from sync.gateway.db import GatewayDB
+from sync.suite import DEFAULT_SUITE, b64, key_id_for
+
+HPKE_VALID_DAYS = 730
+TOKEN_VALID_DAYS = 7
+
+
+class RegistryError(Exception):
+    """An enrolment or rotation request the gateway refuses; `code` is stable, `str()` Chinese."""
+
+    def __init__(self, code: str, message_zh: str) -> None:
+        super().__init__(message_zh)
+        self.code = code
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class DownlinkSigner:
+    key_id: str
+    private_key: bytes
+    public_key: bytes
+    not_after: str
+
+    def sign(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The document plus a `signature` over its canonical JSON."""
+        return {**doc, "signature": b64(DEFAULT_SUITE.sign(self.private_key, canonical_json(doc)))}
+
+
+class Keyring:
+    def __init__(self, db: GatewayDB) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ server keys
+
+    def ensure_keys(self, now: datetime) -> None:
+        """Create the first HPKE and downlink keys of a new gateway store."""
+        with self.db.write() as conn:
+            for purpose in ("hpke", "downlink"):
+                if conn.execute("SELECT 1 FROM server_keys WHERE purpose = ?", (purpose,)).fetchone() is None:
+                    self._new_key(conn, purpose, now, days=HPKE_VALID_DAYS if purpose == "hpke" else 3650)
+
+    def _new_key(self, conn: sqlite3.Connection, purpose: str, now: datetime, *, days: int) -> str:
+        if purpose == "hpke":
+            priv, pub = DEFAULT_SUITE.new_encryption_key()
+        else:
+            priv, pub = DEFAULT_SUITE.new_signing_key()
+        kid = key_id_for(pub)
+        conn.execute(
+            "INSERT INTO server_keys(key_id, purpose, private_key, public_key, created_at, not_after)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (kid, purpose, priv, pub, _iso(now), _iso(now + timedelta(days=days))),
+        )
+        return kid
+
+    def rotate_hpke_key(
+        self, now: datetime, *, valid_days: int = HPKE_VALID_DAYS, retire_old_after_days: int | None = None
+    ) -> str:
+        """Add a new HPKE key; optionally shorten the older keys' life (they stay valid until then)."""
+        with self.db.write() as conn:
+            if retire_old_after_days is not None:
+                cutoff = _iso(now + timedelta(days=retire_old_after_days))
+                conn.execute(
+                    "UPDATE server_keys SET not_after = MIN(not_after, ?) WHERE purpose = 'hpke'", (cutoff,)
+                )
+            return self._new_key(conn, "hpke", now, days=valid_days)
+
+    def expire_hpke_key(self, key_id: str, at: datetime) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE server_keys SET not_after = ? WHERE key_id = ? AND purpose = 'hpke'",
+                (_iso(at), key_id),
+            )
+
+    def server_key(self, key_id: str) -> ServerKey | None:
+        row = self.db.one("SELECT * FROM server_keys WHERE key_id = ? AND purpose = 'hpke'", (key_id,))
+        return None if row is None else ServerKey(row["key_id"], bytes(row["private_key"]), row["not_after"])
+
+    def hpke_public_keys(self, now: datetime) -> list[dict[str, str]]:
+        rows = self.db.query(
+            "SELECT * FROM server_keys WHERE purpose = 'hpke' AND not_after > ? ORDER BY not_after",
+            (_iso(now),),
+        )
+        return [
+            {"key_id": r["key_id"], "public_key": b64(bytes(r["public_key"])), "not_after": r["not_after"]}
+            for r in rows
+        ]
+
+    def downlink(self) -> DownlinkSigner:
+        row = self.db.one(
+            "SELECT * FROM server_keys WHERE purpose = 'downlink' ORDER BY created_at DESC LIMIT 1"
+        )
+        if row is None:
+            raise RegistryError("no_keys", "网关尚未生成密钥")
+        return DownlinkSigner(
+            row["key_id"], bytes(row["private_key"]), bytes(row["public_key"]), row["not_after"]
+        )
+
+    def key_set(self, now: datetime) -> dict[str, Any]:
+        """The signed set of HPKE public keys stations may seal to."""
+        return self.downlink().sign({"hpke_keys": self.hpke_public_keys(now), "issued_at": _iso(now)})
+
+    # ------------------------------------------------------------------ stations
+
+    def station_keys(self, station_id: str) -> list[StationKey] | None:
+        st = self.db.one("SELECT status FROM stations WHERE station_id = ?", (station_id,))
+        if st is None or st["status"] == "pending":
+            return None
+        rows = self.db.query("SELECT * FROM station_keys WHERE station_id = ?", (station_id,))
+        revoked = st["status"] == "revoked"
+        return [
+            StationKey(station_id, r["key_id"], bytes(r["public_key"]), "revoked" if revoked else r["status"])
+            for r in rows
+        ] or ([StationKey(station_id, "", b"", "revoked")] if revoked else [])
+
+    def issue_token(self, station_id: str, now: datetime) -> str:
+        """A one-time enrolment token: secret + '.' + fingerprint of the downlink key."""
+        secret = secrets.token_urlsafe(12)
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO stations(station_id, status, created_at) VALUES (?, 'pending', ?)"
+                " ON CONFLICT(station_id) DO NOTHING",
+                (station_id, _iso(now)),
+            )
+            conn.execute(
+                "INSERT INTO enrol_tokens(token_hash, station_id, expires_at) VALUES (?, ?, ?)",
+                (_hash(secret), station_id, _iso(now + timedelta(days=TOKEN_VALID_DAYS))),
+            )
+        return f"{secret}.{key_id_for(self.downlink().public_key)}"
+
+    def enrol(self, token: str, station_id: str, public_key: bytes, now: datetime) -> dict[str, Any]:
+        """Redeem a token: register the station key; return the signed bundle the station pins."""
+        secret = token.split(".", 1)[0]
+        if len(public_key) != 32:
+            raise RegistryError("malformed", "站点公钥格式错误")
+        with self.db.write() as conn:
+            row = conn.execute("SELECT * FROM enrol_tokens WHERE token_hash = ?", (_hash(secret),)).fetchone()
+            if (
+                row is None
+                or row["used_at"]
+                or row["expires_at"] <= _iso(now)
+                or row["station_id"] != station_id
+            ):
+                raise RegistryError("bad_token", "注册码无效、已使用、已过期或与站点编号不符")
+            conn.execute(
+                "UPDATE enrol_tokens SET used_at = ? WHERE token_hash = ?", (_iso(now), row["token_hash"])
+            )
+            self._register(conn, station_id, public_key, now)
+        return self.bundle(station_id, now)
+
+    def register(self, station_id: str, public_key: bytes, now: datetime) -> dict[str, Any]:
+        """Direct registration (an administrator with the station's public key file)."""
+        with self.db.write() as conn:
+            self._register(conn, station_id, public_key, now)
+        return self.bundle(station_id, now)
+
+    def _register(self, conn: sqlite3.Connection, station_id: str, public_key: bytes, now: datetime) -> None:
+        conn.execute(
+            "INSERT INTO stations(station_id, status, created_at) VALUES (?, 'active', ?)"
+            " ON CONFLICT(station_id) DO UPDATE SET status = 'active', revoked_at = '', reason = ''",
+            (station_id, _iso(now)),
+        )
+        conn.execute(
+            "UPDATE station_keys SET status = 'retired' WHERE station_id = ? AND status = 'active'",
+            (station_id,),
+        )
+        conn.execute(
+            "INSERT INTO station_keys(station_id, key_id, public_key, status, created_at)"
+            " VALUES (?, ?, ?, 'active', ?) ON CONFLICT(station_id, key_id) DO UPDATE SET status = 'active'",
+            (station_id, key_id_for(public_key), public_key, _iso(now)),
+        )
+
+    def bundle(self, station_id: str, now: datetime) -> dict[str, Any]:
+        d = self.downlink()
+        return d.sign(
+            {
+                "station_id": station_id,
+                "hpke_keys": self.hpke_public_keys(now),
+                "downlink_key": {
+                    "key_id": d.key_id,
+                    "public_key": b64(d.public_key),
+                    "not_after": d.not_after,
+                },
+            }
+        )
+
+    def rotate_station_key(
+        self, station_id: str, old_key_id: str, new_public_key: bytes, now: datetime
+    ) -> str:
+        """Station key rotation (the request was signed with the old key): old key retired, still verifies."""
+        if len(new_public_key) != 32:
+            raise RegistryError("malformed", "站点公钥格式错误")
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE station_keys SET status = 'retired' WHERE station_id = ? AND key_id = ?",
+                (station_id, old_key_id),
+            )
+            kid = key_id_for(new_public_key)
+            conn.execute(
+                "INSERT INTO station_keys(station_id, key_id, public_key, status, created_at)"
+                " VALUES (?, ?, ?, 'active', ?) ON CONFLICT(station_id, key_id) DO NOTHING",
+                (station_id, kid, new_public_key, _iso(now)),
+            )
+        return kid
+
+    def revoke_station(self, station_id: str, reason: str, now: datetime) -> bool:
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "UPDATE stations SET status = 'revoked', revoked_at = ?, reason = ? WHERE station_id = ?",
+                (_iso(now), reason, station_id),
+            )
+            conn.execute("UPDATE station_keys SET status = 'revoked' WHERE station_id = ?", (station_id,))
+            return cur.rowcount > 0
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,147 @@
+"""Simulated card production and the downlink feed.
+
+An accepted application becomes 'card_produced' after the configured number of days and
+'card_shipped' (to the originating station) a day later — instantly in demo mode. The clock
+advances lazily: `tick()` runs whenever a station pulls its updates, so no background thread
+is needed and tests can move time by handing in `now`.
+
+Downlink updates are rows of `updates`; the opaque cursor a station holds is 'c1.<row id>'.
+Each update is signed with the downlink key when served (station id, update id, kind,
+payload and the cursor after it), so a station can verify every one on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from typing import Any
+
+from sync.gateway.db import GatewayDB
+from sync.gateway.keyring import DownlinkSigner
+
+CARD_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+CURSOR_PREFIX = "c1."
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds")
+
+
+def add_update(
+    conn: sqlite3.Connection, station_id: str, update_id: str, kind: str, payload: dict[str, Any], at: str
+) -> None:
+    """Queue one update for a station ('*' = every station); the same update id is kept once."""
+    conn.execute(
+        "INSERT INTO updates(station_id, update_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(update_id) DO NOTHING",
+        (station_id, update_id, kind, json.dumps(payload, ensure_ascii=False, sort_keys=True), at),
+    )
+
+
+def check_char(first8: str) -> str:
+    """Card-number check character (card-spec.md): 11 − Σ Ci·Wi mod 11; 10 → X, 11 → 0."""
+    total = 0
+    for ch, w in zip(first8, CARD_WEIGHTS, strict=True):
+        value = int(ch) if ch.isdigit() else ord(ch.upper()) - ord("A") + 10
+        total += value * w
+    c = 11 - total % 11
+    return "X" if c == 10 else "0" if c == 11 else str(c)
+
+
+def card_numbers(conn: sqlite3.Connection, station_id: str) -> tuple[str, str]:
+    """(card number, card identification code) for the next produced card."""
+    n = int(conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0]) + 1
+    first8 = "S" + f"{n:07d}"
+    city = (station_id[:4] + "00")[2:5] if station_id[:4].isdigit() else "000"
+    card_id_code = f"{city}D156000005{n % 10000:04d}{(n * 7919) % 10000:04d}"
+    return first8 + check_char(first8), card_id_code
+
+
+def tick(db: GatewayDB, now: datetime) -> int:
+    """Move due applications through production and shipping; returns updates added."""
+    at = _iso(now)
+    added = 0
+    with db.write() as conn:
+        due = conn.execute(
+            "SELECT * FROM applications WHERE state = 'accepted' AND produce_at <= ?", (at,)
+        ).fetchall()
+        for r in due:
+            issue = datetime.fromisoformat(r["produce_at"]).date()
+            expiry = issue.replace(year=issue.year + 10)
+            conn.execute(
+                "UPDATE applications SET state = 'produced' WHERE receipt_no = ?", (r["receipt_no"],)
+            )
+            add_update(
+                conn,
+                r["station_id"],
+                f"produced-{r['receipt_no']}",
+                "card_produced",
+                {
+                    "receipt_no": r["receipt_no"],
+                    "ssn": r["ssn"],
+                    "card_number": r["card_number"],
+                    "card_id_code": r["card_id_code"],
+                    "issue_date": issue.strftime("%Y%m%d"),
+                    "expiry_date": expiry.strftime("%Y%m%d"),
+                    "bank": r["bank"],
+                },
+                at,
+            )
+            added += 1
+        ship = conn.execute(
+            "SELECT * FROM applications WHERE state = 'produced' AND ship_at <= ?"
+            " ORDER BY station_id, receipt_no",
+            (at,),
+        ).fetchall()
+        by_station: dict[str, list[str]] = {}
+        for r in ship:
+            conn.execute("UPDATE applications SET state = 'shipped' WHERE receipt_no = ?", (r["receipt_no"],))
+            by_station.setdefault(r["station_id"], []).append(r["card_number"])
+        for station_id, numbers in by_station.items():
+            add_update(
+                conn,
+                station_id,
+                f"shipped-{station_id}-{numbers[0]}-{len(numbers)}",
+                "card_shipped",
+                {"card_numbers": numbers, "station_id": station_id},
+                at,
+            )
+            added += 1
+    return added
+
+
+def parse_cursor(cursor: str) -> int:
+    """Row id after which to continue; an unreadable cursor starts from the beginning."""
+    if cursor.startswith(CURSOR_PREFIX) and cursor[len(CURSOR_PREFIX) :].isdigit():
+        return int(cursor[len(CURSOR_PREFIX) :])
+    return 0
+
+
+def updates_after(
+    db: GatewayDB, signer: DownlinkSigner, station_id: str, cursor: str, limit: int, now: datetime
+) -> dict[str, Any]:
+    """The signed page of updates for a station after its cursor."""
+    tick(db, now)
+    after = parse_cursor(cursor)
+    rows = db.query(
+        "SELECT * FROM updates WHERE id > ? AND station_id IN (?, '*') ORDER BY id LIMIT ?",
+        (after, station_id, limit + 1),
+    )
+    more = len(rows) > limit
+    out = []
+    for r in rows[:limit]:
+        doc = {
+            "station_id": station_id,
+            "update_id": r["update_id"],
+            "kind": r["kind"],
+            "payload": json.loads(r["payload"]),
+            "cursor": f"{CURSOR_PREFIX}{r['id']}",
+        }
+        out.append(signer.sign(doc))
+    last = f"{CURSOR_PREFIX}{rows[limit - 1]['id']}" if more else (out[-1]["cursor"] if out else cursor)
+    return {"updates": out, "cursor": last, "more": more}
+
+
+def simulate_days(now: datetime, days: float) -> datetime:
+    return now + timedelta(days=days)
