@@ -403,14 +403,17 @@ class StationApp(App[None]):
 
     # ------------------------------------------------------------------ reader
 
+    @work(thread=True, group="reader", exit_on_error=False)
     def _start_reader_monitor(self) -> None:
+        """Start the devices monitor in a worker (importing pyscard stays off the first paint)."""
         monitor = self.services.reader_monitor
         if monitor is None:
             return
         try:
             self._stop_monitor = monitor(self._reader_inserted_from_thread, self._reader_removed_from_thread)
         except Exception as exc:
-            self.set_reader_state(ReaderState("error", message=str(exc), label=self.services.reader_label))
+            message = getattr(exc, "message_zh", None) or str(exc)
+            self._post_reader(ReaderState("error", message=message, label=self.services.reader_label))
 
     def _reader_inserted_from_thread(self, card: Any) -> None:
         self._post_reader(state_from_card(card, self.services.reader_label))

@@ -46,10 +46,21 @@ ITEM_FKEYS: dict[str, tuple[str, str, str]] = {
 APP_KEYS: tuple[KeySpec, ...] = (
     *(
         KeySpec(bid, key, f"open_item('{code}')", label, priority=True)
-        for code, (bid, key, label) in ITEM_FKEYS.items()
+        for code, (bid, key, label) in sorted(ITEM_FKEYS.items(), key=lambda kv: int(kv[1][1][1:]))
+        if key < "f5"
     ),
     KeySpec("app.search", "f5", "open_search", "查询", priority=True),
+    *(
+        KeySpec(bid, key, f"open_item('{code}')", label, priority=True)
+        for code, (bid, key, label) in ITEM_FKEYS.items()
+        if key in ("f6", "f7")
+    ),
     KeySpec("app.sync", "f8", "open_sync", "同步", priority=True),
+    *(
+        KeySpec(bid, key, f"open_item('{code}')", label, priority=True)
+        for code, (bid, key, label) in ITEM_FKEYS.items()
+        if key == "f9"
+    ),
     KeySpec("app.alerts", "f10", "open_alerts", "提醒", show=False, priority=True),
     KeySpec("app.sessions", "f11", "open_sessions", "会话", show=False, priority=True),
     KeySpec("app.lock", "ctrl+l", "lock", "锁屏", priority=True),

@@ -17,8 +17,7 @@ from textual.widgets import Static
 
 from tui import messages as M
 from tui.adapters import AlertLine
-from tui.widgets.footer import StationFooter
-from tui.widgets.reader_panel import ReaderPanel
+from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
 _MARK = {"error": "✖", "warn": "▲", "info": "•"}
@@ -45,8 +44,7 @@ class AlertsScreen(Screen[None]):
         yield Static(M.ALERTS_TITLE, classes="title", markup=False)
         with VerticalScroll(id="alerts-scroll"):
             yield Static(M.HOME_ALERTS_LOADING, id="alerts-body", markup=False)
-        yield ReaderPanel()
-        yield StationFooter()
+        yield BottomBar()
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -27,8 +27,7 @@ from offline.items import SERVICE_ITEMS, ServiceItem
 from tui import keymap
 from tui import messages as M
 from tui.adapters import AlertLine
-from tui.widgets.footer import StationFooter
-from tui.widgets.reader_panel import ReaderPanel
+from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
 ROWS = 9
@@ -57,7 +56,7 @@ class ItemMenu(Widget, can_focus=True):
         Binding("down", "move(1, 0)", show=False, id="home.down"),
         Binding("left", "move(0, -1)", show=False, id="home.left"),
         Binding("right", "move(0, 1)", show=False, id="home.right"),
-        Binding("enter", "open", "打开", id="home.open"),
+        Binding("enter", "open", "打开", show=False, id="home.open"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -150,8 +149,7 @@ class HomeScreen(Screen[None]):
         with Vertical(id="home-alerts", classes="panel") as box:
             box.border_title = M.HOME_ALERTS_TITLE
             yield Static(M.HOME_ALERTS_LOADING, id="home-alerts-body", markup=False)
-        yield ReaderPanel()
-        yield StationFooter()
+        yield BottomBar()
 
     def on_mount(self) -> None:
         self._text = M.HOME_ALERTS_LOADING

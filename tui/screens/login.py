@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -20,8 +21,7 @@ from textual.widgets import Input, Static
 
 from tui import messages as M
 from tui.widgets.compact import CompactInput, FieldRow, ProblemList
-from tui.widgets.footer import StationFooter
-from tui.widgets.reader_panel import ReaderPanel
+from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
 if TYPE_CHECKING:
@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 class LoginScreen(Screen[None]):
     """Username + password; Enter in the password field logs in."""
 
-    BINDINGS: ClassVar[list[BindingType]] = []
+    # Enter is a priority binding (handled as the key arrives, not after a Submitted message), so a
+    # fast typist's "name⏎password⏎" typed ahead lands in the right fields.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "enter", "登录", priority=True, id="login.enter"),
+    ]
     AUTO_FOCUS = "#login-username"
     DEFAULT_CSS = """
     LoginScreen { align: center top; }
@@ -68,16 +72,18 @@ class LoginScreen(Screen[None]):
                     )
                 )
             yield Static("\n".join(lines), id="login-demo", markup=False)
-        yield ReaderPanel()
-        yield StationFooter()
+        yield BottomBar()
 
     @property
     def app_services(self) -> Any:
         return getattr(self.app, "services")  # noqa: B009 - typed as StationApp elsewhere
 
-    @on(Input.Submitted, "#login-username")
-    def _next(self) -> None:
-        self.query_one("#login-password", Input).focus()
+    def action_enter(self) -> None:
+        """Username: move on at once. Password: let the Input see Enter after its queued keys."""
+        if self.focused is not None and self.focused.id == "login-username":
+            self.set_focus(self.query_one("#login-password", Input))
+            return
+        raise SkipAction()
 
     @on(Input.Submitted, "#login-password")
     def _submit(self) -> None:

@@ -15,8 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui import messages as M
-from tui.widgets.footer import StationFooter
-from tui.widgets.reader_panel import ReaderPanel
+from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
 
@@ -63,8 +62,7 @@ class SessionsScreen(Screen[None]):
         yield Static(M.SESSIONS_TITLE, classes="title", markup=False)
         yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=False)
         yield Static("", id="sessions-note", markup=False)
-        yield ReaderPanel()
-        yield StationFooter()
+        yield BottomBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -19,8 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui import messages as M
-from tui.widgets.footer import StationFooter
-from tui.widgets.reader_panel import ReaderPanel
+from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
 
@@ -137,8 +136,7 @@ class SyncScreen(Screen[None]):
         yield DataTable(id="sync-queue", cursor_type="row")
         yield Static(M.SYNC_QUARANTINE_TITLE, classes="section", markup=False)
         yield DataTable(id="sync-quarantine", cursor_type="row")
-        yield ReaderPanel()
-        yield StationFooter()
+        yield BottomBar()
 
     def on_mount(self) -> None:
         self._quarantine_ids: list[str] = []
