@@ -61,7 +61,7 @@ def derive_card_key(master: bytes, identity: CardIdentity) -> bytes:
     return key
 
 
-def test_master_key(key_id: KeyId, algorithm: Algorithm, *, variant: str = "") -> bytes:
+def software_master_key(key_id: KeyId, algorithm: Algorithm, *, variant: str = "") -> bytes:
     """Deterministic TEST master key. `variant` lets the emulator model a card from another issuer."""
     seed = f"cardstation TEST master key {key_id.name} {algorithm.name} {variant}".encode()
     return hashlib.sha256(seed).digest()[:16]
@@ -114,7 +114,7 @@ class SoftwareSam:
         return "软件安全模块（测试密钥）"
 
     def card_key(self, identity: CardIdentity, key_id: KeyId) -> bytes:
-        master = test_master_key(key_id, identity.algorithm, variant=self._variant)
+        master = software_master_key(key_id, identity.algorithm, variant=self._variant)
         return derive_card_key(master, identity)
 
     def external_auth(self, identity: CardIdentity, key_id: KeyId, challenge: bytes) -> bytes:

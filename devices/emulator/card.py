@@ -25,7 +25,7 @@ from devices.codec import decode_pin
 from devices.emulator.faults import Faults
 from devices.emulator.state import CardState, Records
 from devices.layout import DF01_AID, DF01_EF05, EF05, EF06, SSSE_NAME, KeyId
-from devices.sam import CardIdentity, derive_card_key, test_master_key
+from devices.sam import CardIdentity, derive_card_key, software_master_key
 from offline.protocols import CardError
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class EmulatedCard:
         identity = self._identity()
         return {
             k.value: derive_card_key(
-                test_master_key(k, self.state.algorithm, variant=self.state.key_variant), identity
+                software_master_key(k, self.state.algorithm, variant=self.state.key_variant), identity
             )
             for k in KeyId
         }
