@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,26 @@ def login(store: Store, station: StationInfo, username: str) -> Operator:
 
     password = read_secret("CARDSTATION_PASSWORD", MSG_PASSWORD_PROMPT.format(user=username))
     return authenticate(store, username, password, now=now(), profile=station_profile(station))
+
+
+def start_session(
+    store: Store, station: StationInfo, username: str, password: str, *, profile: Any = None
+) -> Operator:
+    """Log in and open a session (the TUI's login screen): the Operator carries its session id.
+
+    Sessions whose process has died (a dropped SSH link) are ended first, so the session list
+    never shows ghosts; idle expiry proper is the caller's periodic `expire_idle`.
+    """
+    from offline.auth import authenticate
+    from offline.sessions import expire_idle, open_session, session_origin
+
+    t = now()
+    expire_idle(store, idle_minutes=0, now=t)
+    op = authenticate(
+        store, username, password, now=t, profile=profile if profile is not None else station_profile(station)
+    )
+    session_id = open_session(store, op, origin=session_origin(), pid=os.getpid(), now=t)
+    return replace(op, session_id=session_id)
 
 
 EXIT_OK, EXIT_REFUSED, EXIT_INPUT = 0, 1, 2

@@ -211,3 +211,36 @@ def test_commands_on_an_uninitialised_store_say_what_to_run(
     assert main(["--db", str(db), "operator", "list", "--as", "admin"]) == 1
     assert "请先运行 cardstation init" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_resolve_db_path_prefers_flag_then_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cardstation.wiring import resolve_db_path
+
+    monkeypatch.setenv("CARDSTATION_DB", str(tmp_path / "env.db"))
+    assert resolve_db_path(str(tmp_path / "flag.db")) == tmp_path / "flag.db"
+    assert resolve_db_path(None) == tmp_path / "env.db"
+    monkeypatch.delenv("CARDSTATION_DB")
+    assert resolve_db_path(None).name == "station.db" and "cardstation" in str(resolve_db_path(None))
+
+
+def test_wiring_context_and_session_for_a_logged_in_operator(db: str) -> None:
+    from cardstation.wiring import make_context, open_station, start_session
+    from offline.sessions import list_sessions
+    from tests.conftest import RecordingSealer
+
+    store, station = open_station(Path(db))
+    try:
+        with store.write() as conn:  # a session left behind by a process that no longer exists
+            conn.execute(
+                "INSERT INTO sessions(id, operator_id, origin, pid, started_at, last_seen_at) "
+                "VALUES ('ghost', 1, 'ssh 10.0.0.1', 2147483646, '2026-01-01T00:00:00+08:00', "
+                "'2026-01-01T00:00:00+08:00')"
+            )
+        op = start_session(store, station, "admin", "admin-pass-1")
+        assert op.session_id and op.role == "admin"
+        assert [s.id for s in list_sessions(store)] == [op.session_id]
+        ctx = make_context(store, station, op, sealer=RecordingSealer())
+        assert (ctx.station_id, ctx.service_point, ctx.terminal) == (SP + "01", SP, "01")
+        assert ctx.operator.session_id == op.session_id and ctx.profile.province == "hubei"
+    finally:
+        store.close()

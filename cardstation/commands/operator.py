@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 HELP = "操作员账户管理（需系统管理员登录）"
@@ -69,12 +71,16 @@ def _guard(handler: Any) -> Any:
     return run
 
 
-def _session(args: argparse.Namespace) -> tuple[Any, Any]:
-    """Open the station and log the administrator in; (store, operator)."""
+@contextmanager
+def _session(args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
+    """Open the station and log the administrator in; yields (store, operator), closes the store."""
     from cardstation.wiring import login, open_station, resolve_db_path
 
     store, station = open_station(resolve_db_path(args.db))
-    return store, login(store, station, args.as_user)
+    try:
+        yield store, login(store, station, args.as_user)
+    finally:
+        store.close()
 
 
 def _new_password(username: str) -> str:
@@ -88,18 +94,18 @@ def _add(args: argparse.Namespace) -> int:
     from offline.operators import create_operator
     from offline.permissions import ROLE_NAMES, require
 
-    store, admin = _session(args)
-    require(admin, "operators.manage")  # before asking for the new password
-    op = create_operator(
-        store,
-        username=args.username,
-        real_name=args.name,
-        role=args.role,
-        password=_new_password(args.username),
-        by=admin,
-        now=now(),
-    )
-    print(MSG_ADDED.format(user=op.username, name=op.real_name, role=ROLE_NAMES[op.role]))
+    with _session(args) as (store, admin):
+        require(admin, "operators.manage")  # before asking for the new password
+        op = create_operator(
+            store,
+            username=args.username,
+            real_name=args.name,
+            role=args.role,
+            password=_new_password(args.username),
+            by=admin,
+            now=now(),
+        )
+        print(MSG_ADDED.format(user=op.username, name=op.real_name, role=ROLE_NAMES[op.role]))
     return 0
 
 
@@ -109,27 +115,12 @@ def _list(args: argparse.Namespace) -> int:
     from offline.operators import list_operators
     from offline.permissions import require
 
-    store, admin = _session(args)
-    require(admin, "operators.manage")
-    rows = list_operators(store, include_inactive=not args.active)
+    with _session(args) as (store, admin):
+        require(admin, "operators.manage")
+        rows = list_operators(store, include_inactive=not args.active)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "username": r.username,
-                        "real_name": r.real_name,
-                        "role": r.role,
-                        "active": r.active,
-                        "locked_until": r.locked_until,
-                        "created_at": r.created_at,
-                    }
-                    for r in rows
-                ],
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
+        keys = ("username", "real_name", "role", "active", "locked_until", "created_at")
+        print(json.dumps([{k: getattr(r, k) for k in keys} for r in rows], ensure_ascii=False, indent=1))
         return 0
     print(HEADER)
     t = now()
@@ -148,9 +139,9 @@ def _disable(args: argparse.Namespace) -> int:
     from cardstation.wiring import now
     from offline.operators import deactivate_operator
 
-    store, admin = _session(args)
-    deactivate_operator(store, args.username, by=admin, now=now(), reason=args.reason)
-    print(MSG_DISABLED.format(user=args.username))
+    with _session(args) as (store, admin):
+        deactivate_operator(store, args.username, by=admin, now=now(), reason=args.reason)
+        print(MSG_DISABLED.format(user=args.username))
     return 0
 
 
@@ -158,9 +149,9 @@ def _enable(args: argparse.Namespace) -> int:
     from cardstation.wiring import now
     from offline.operators import reactivate_operator
 
-    store, admin = _session(args)
-    reactivate_operator(store, args.username, by=admin, now=now())
-    print(MSG_ENABLED.format(user=args.username))
+    with _session(args) as (store, admin):
+        reactivate_operator(store, args.username, by=admin, now=now())
+        print(MSG_ENABLED.format(user=args.username))
     return 0
 
 
@@ -169,10 +160,10 @@ def _reset(args: argparse.Namespace) -> int:
     from offline.operators import reset_password
     from offline.permissions import require
 
-    store, admin = _session(args)
-    require(admin, "operators.manage")
-    reset_password(store, args.username, _new_password(args.username), by=admin, now=now())
-    print(MSG_RESET.format(user=args.username))
+    with _session(args) as (store, admin):
+        require(admin, "operators.manage")
+        reset_password(store, args.username, _new_password(args.username), by=admin, now=now())
+        print(MSG_RESET.format(user=args.username))
     return 0
 
 
@@ -180,7 +171,7 @@ def _unlock(args: argparse.Namespace) -> int:
     from cardstation.wiring import now
     from offline.operators import unlock_operator
 
-    store, admin = _session(args)
-    unlock_operator(store, args.username, by=admin, now=now())
-    print(MSG_UNLOCKED.format(user=args.username))
+    with _session(args) as (store, admin):
+        unlock_operator(store, args.username, by=admin, now=now())
+        print(MSG_UNLOCKED.format(user=args.username))
     return 0
