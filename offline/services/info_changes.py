@@ -45,7 +45,6 @@ NON_KEY_LABELS = {
     "mailing_address": "邮寄地址",
     "phone": "联系电话",
 }
-PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -136,16 +135,11 @@ def non_key_problems(person: PersonRecord, changes: dict[str, str], today: date)
                     "性别",
                 )
             )
-    if "phone" in changes and not PHONE_RE.match(changes["phone"]):
-        problems.append(
-            Problem(
-                "phone",
-                "R-APP-1",
-                f"联系电话“{changes['phone']}”格式不对",
-                "请填写11位手机号码，或带区号的固定电话（如 027-87654321）。",
-                "联系电话",
-            )
-        )
+    if "phone" in changes:
+        from offline.validation.contact import phone_problems
+
+        nationality = changes.get("nationality", person.nationality)
+        problems += phone_problems(changes["phone"], required=True, international=nationality != "CHN")
     for key in ("doc_valid_from", "doc_valid_to"):
         if key in changes and changes[key] and not _valid_date(changes[key]):
             problems.append(
