@@ -100,7 +100,7 @@ class ReceiptFacts:
         return item.name_zh if item else self.item
 
 
-def _code_name(table: str, code: str) -> str:
+def code_name(table: str, code: str) -> str:
     """Resolve a code to its Chinese name through offline.codes, keeping the code if unknown."""
     if not code:
         return ""
@@ -127,9 +127,9 @@ def _representative(details: dict[str, Any]) -> Representative | None:
         if isinstance(rep, dict) and rep.get("name"):
             return Representative(
                 name=str(rep.get("name", "")),
-                doc_type=_code_name("DOC_TYPES", str(rep.get("doc_type", ""))),
+                doc_type=code_name("DOC_TYPES", str(rep.get("doc_type", ""))),
                 doc_number=str(rep.get("doc_number", "")),
-                relation=_code_name("RELATIONS", str(rep.get("relation", ""))),
+                relation=code_name("RELATIONS", str(rep.get("relation", ""))),
             )
     return None
 
@@ -176,17 +176,17 @@ def facts_from_result(
         summary=result.summary,
         operator_name=operator_name,
         name=str(person.get("name") or details.get("name", "")),
-        sex=_code_name("SEX", str(person.get("sex", ""))),
+        sex=code_name("SEX", str(person.get("sex", ""))),
         birth_date=str(person.get("birth_date", "")),
-        ethnicity=_code_name("ETHNICITY", str(person.get("ethnicity", ""))),
-        nationality=_code_name("NATIONALITY", str(person.get("nationality", ""))),
-        doc_type=_code_name("DOC_TYPES", str(person.get("doc_type", ""))),
+        ethnicity=code_name("ETHNICITY", str(person.get("ethnicity", ""))),
+        nationality=code_name("NATIONALITY", str(person.get("nationality", ""))),
+        doc_type=code_name("DOC_TYPES", str(person.get("doc_type", ""))),
         doc_number=str(person.get("doc_number") or details.get("doc_number", "")),
         doc_valid=doc_valid,
         household_address=str(person.get("household_address", "")),
         residence_address=str(person.get("residence_address", "")),
         phone=str(person.get("phone", "")),
-        occupation=_code_name("OCCUPATIONS", str(person.get("occupation", ""))),
+        occupation=code_name("OCCUPATIONS", str(person.get("occupation", ""))),
         ssn=str(person.get("ssn") or details.get("ssn", "")),
         bank=str(details.get("bank") or card.get("bank", "")),
         card_number=str(details.get("card_number") or card.get("card_number", "")),

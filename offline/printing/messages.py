@@ -8,7 +8,7 @@ form in its regulation, so a Hubei station prints the same layout under its prov
 
 from __future__ import annotations
 
-PROVINCE_ZH = {"hunan": "湖南省", "hubei": "湖北省"}
+PROVINCE_ZH = {"hunan": "湖南省", "hubei": "湖北省", "HN": "湖南省", "HB": "湖北省"}
 
 FORM_TITLE = "{province}社会保障卡业务申请/办理表"
 RECEIPT_TITLE = "{province}社会保障卡业务受理回执"

@@ -1,0 +1,103 @@
+"""Item 1 申领: the application form (R-ID-1..5, R-APP-1..8, R-APP-10; HB 10-13, 39-41; HN 11).
+
+The guardian block appears only for a minor under 16 or a person without full capacity
+(R-ID-5), the agent block only for proxy channels (R-ID-4), the mailing address only when the
+card is mailed. Inline validation runs `offline.validation.validate_person`; the service
+(`offline.services.applications.apply_card`) re-checks everything, including one person one
+card (R-APP-3), under its transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any, ClassVar
+
+from offline.business import BusinessResult, ServiceContext
+from offline.errors import Problem
+from tui.screens.forms.base import FormScreen
+from tui.screens.forms.fields import Data, Field, flag
+from tui.screens.forms.host import host, service
+from tui.screens.forms.person_fields import (
+    AGENT_FIELDS,
+    GUARDIAN_FIELDS,
+    PERSON_FIELDS,
+    field_key,
+    needs_agent,
+    person_input,
+    photo_problem,
+    read_photo,
+)
+
+APPLY_FIELDS: tuple[Field, ...] = (
+    Field(
+        "channel",
+        "申领渠道",
+        "select",
+        "offline.services.applications:CHANNELS",
+        required=True,
+        default="local",
+        section="申领方式",
+    ),
+    Field("mode", "制卡方式", "select", "offline.services.applications:MODES", required=True, default="fast"),
+    Field("bank", "发卡银行", "select", "banks", required=True),
+    Field("unit_name", "代办单位", required=True, show_if=lambda d: d.get("channel") == "proxy_unit"),
+    Field("mailing", "邮寄领卡", "flag"),
+    Field("mailing_address", "邮寄地址", required=True, show_if=lambda d: flag(d, "mailing")),
+)
+
+
+def validator_problems(problems: list[Problem], keys: set[str]) -> list[Problem]:
+    """Validator problems with their field renamed to the form's key when the form has it."""
+    out = []
+    for p in problems:
+        key = field_key(p.field)
+        out.append(dataclasses.replace(p, field=key) if key in keys else p)
+    return out
+
+
+class ApplyScreen(FormScreen):
+    """申领社会保障卡."""
+
+    FORM_ID: ClassVar[str] = "apply"
+    ITEM: ClassVar[str] = "apply"
+    TITLE: ClassVar[str] = "申领社会保障卡"
+    HINT: ClassVar[str] = "填写申请人信息；Enter 下一项，Ctrl+S 提交，Esc 返回（草稿自动保存）"
+    FIELDS: ClassVar[tuple[Field, ...]] = (*PERSON_FIELDS, *APPLY_FIELDS, *GUARDIAN_FIELDS, *AGENT_FIELDS)
+
+    def today(self) -> date:
+        now = getattr(host(self.app).services, "now", None)
+        return now().date() if callable(now) else date.today()
+
+    def extra_problems(self, data: Data) -> list[Problem]:
+        try:
+            from offline.validation import validate_person
+        except ImportError:
+            return photo_problem(data)
+        try:
+            person = person_input(data, photo=None, bank=data.get("bank", ""))
+            found = validate_person(person, today=self.today(), profile=host(self.app).services.profile)
+        except (TypeError, ValueError):
+            return photo_problem(data)
+        keys = {f.key for f in self.FIELDS}
+        problems = validator_problems(list(found), keys)
+        if data.get("photo_path", "").strip():  # the file is checked by the service on submit
+            problems = [p for p in problems if p.field != "photo_path"]
+        if not needs_agent(data):
+            problems = [p for p in problems if not p.field.startswith("agent")]
+        return [*photo_problem(data), *problems]
+
+    def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
+        from offline.services.applications import ApplicationInput
+
+        photo = read_photo(data)
+        inp: Any = ApplicationInput(
+            person=person_input(data, photo=photo, bank=data.get("bank", "")),
+            channel=data["channel"],
+            mode=data["mode"],
+            bank=data["bank"],
+            unit_name=data.get("unit_name", "").strip(),
+            mailing=flag(data, "mailing"),
+        )
+        result: BusinessResult = service("offline.services.applications:apply_card")(ctx, inp)
+        return result

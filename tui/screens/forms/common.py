@@ -1,0 +1,57 @@
+"""Fields and lookups shared by the card-side forms (loss, PIN, issuance, transfer ...).
+
+The operator types (or the reader supplies) a card number; the card services take the card's
+row id. The lookup runs in the submit worker (it reads the store).
+"""
+
+from __future__ import annotations
+
+from offline.business import ServiceContext
+from offline.errors import DomainError
+from tui.screens.forms.fields import Data, Field
+
+CARD_NUMBER = Field("card_number", "社会保障卡号", required=True, max_length=9, restrict=r"[0-9A-Za-z]*")
+CARD_NUMBER_OR_CHIP = Field(
+    "card_number", "社会保障卡号", max_length=9, restrict=r"[0-9A-Za-z]*", placeholder="空=读卡器中的卡"
+)
+DOC_NUMBER = Field("doc_number", "持卡人证件号", required=True, max_length=30)
+SSN = Field("ssn", "社会保障号码", required=True, max_length=18, restrict=r"[0-9Xx]*")
+
+
+def card_number_of(ctx: ServiceContext, data: Data) -> str:
+    """The typed card number, else the one read from the chip in the reader."""
+    number = data.get("card_number", "").strip().upper()
+    if not number and ctx.card is not None:
+        number = ctx.card.read_card().card_number
+    return number
+
+
+def card_id_for(ctx: ServiceContext, number: str) -> int:
+    """The card's row id; a DomainError naming the field when the number is unknown here."""
+    from offline.services.persons import find_card
+
+    card = find_card(ctx.store, number) if number else None
+    if card is None:
+        raise DomainError.one(
+            "card_number",
+            "R-INFO-3",
+            f"本站没有卡号“{number or '（空）'}”的记录",
+            "请核对卡号，或先用“查询”找到持卡人再办理。",
+            "社会保障卡号",
+        )
+    return int(card.id)
+
+
+def person_id_for(ctx: ServiceContext, ssn: str) -> int:
+    from offline.services.persons import find_person_by_ssn
+
+    person = find_person_by_ssn(ctx.store, ssn.strip().upper()) if ssn.strip() else None
+    if person is None:
+        raise DomainError.one(
+            "ssn",
+            "R-INFO-3",
+            f"本站没有社会保障号码“{ssn}”的人员",
+            "请核对号码；新人员请先办理申领。",
+            "社会保障号码",
+        )
+    return int(person.id)

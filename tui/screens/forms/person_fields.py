@@ -1,0 +1,173 @@
+"""The applicant block shared by the application and key-information forms (R-APP-1).
+
+Field keys are the attribute names of `offline.validation.PersonInput`, so a validator's
+`Problem.field` lands under the right field; guardian/agent fields are prefixed
+('guardian_name' for PersonInput.guardian.name). The guardian block is shown only for a minor
+under 16 or a person without full legal capacity (R-ID-5), the agent block only for proxy
+channels (R-ID-4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from offline.errors import Problem
+from tui.screens.forms.fields import Data, Field, flag
+
+GUARDIAN_AGE = 16  # R-ID-5 (HB 7, HN 3): under 16 acts through a guardian
+PROXY_CHANNELS = ("proxy_person", "proxy_unit")
+PERMIT_DOCS = ("hkmo_travel_permit", "tw_travel_permit")
+
+
+def birth_of(data: Data) -> date | None:
+    """Birth date typed, else derived from an 18-digit mainland number (R-ID-3)."""
+    typed = data.get("birth_date", "")
+    try:
+        if typed:
+            return date.fromisoformat(typed)
+    except ValueError:
+        return None
+    number = data.get("doc_number", "").strip()
+    if len(number) == 18 and number[6:14].isdigit():
+        try:
+            return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            return None
+    return None
+
+
+def needs_guardian(data: Data, today: date | None = None) -> bool:
+    """R-ID-5: a minor under 16, or a person without full legal capacity."""
+    if flag(data, "no_full_capacity"):
+        return True
+    birth = birth_of(data)
+    if birth is None:
+        return False
+    today = today or date.today()
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    return age < GUARDIAN_AGE
+
+
+def needs_agent(data: Data) -> bool:
+    return data.get("channel", "") in PROXY_CHANNELS
+
+
+PERSON_FIELDS: tuple[Field, ...] = (
+    Field("name", "姓名", required=True, section="申请人（持卡人）信息", max_length=30),
+    Field("doc_type", "证件类型", "select", "DOC_TYPES", required=True, default="resident_id"),
+    Field("doc_number", "证件号码", required=True, max_length=30),
+    Field(
+        "also_holds_residence_permit",
+        "另持居住证",
+        "flag",
+        show_if=lambda d: d.get("doc_type", "") in PERMIT_DOCS,
+    ),
+    Field("sex", "性别", "select", "SEX", required=True),
+    Field("birth_date", "出生日期", "date", placeholder="空=按证件号码"),
+    Field("ethnicity", "民族", "select", "ETHNICITY", required=True, default="01"),
+    Field("nationality", "国籍/地区", "select", "NATIONALITY", required=True, default="CHN"),
+    Field("occupation", "职业（工种）", "select", "OCCUPATIONS", required=True),
+    Field("doc_valid_from", "证件有效期起", "date", required=True),
+    Field("doc_valid_to", "证件有效期止", "date", placeholder="空=长期"),
+    Field("household_address", "户口所在地", required=True),
+    Field("residence_address", "常住地址", required=True),
+    Field("phone", "联系电话", required=True, max_length=20, restrict=r"[0-9-]*"),
+    Field("photo_path", "照片文件", placeholder="JPEG 路径（7岁以下可空）"),
+    Field("no_full_capacity", "无完全行为能力", "flag"),
+)
+
+GUARDIAN_FIELDS: tuple[Field, ...] = (
+    Field("guardian_name", "监护人姓名", required=True, section="监护人信息", show_if=needs_guardian),
+    Field(
+        "guardian_doc_type",
+        "监护人证件",
+        "select",
+        "DOC_TYPES",
+        required=True,
+        show_if=needs_guardian,
+        default="resident_id",
+    ),
+    Field("guardian_doc_number", "监护人证件号", required=True, show_if=needs_guardian),
+    Field("guardian_relation", "监护关系", "select", "RELATIONS", required=True, show_if=needs_guardian),
+)
+
+AGENT_FIELDS: tuple[Field, ...] = (
+    Field("agent_name", "代办人姓名", required=True, section="代办人信息", show_if=needs_agent),
+    Field(
+        "agent_doc_type",
+        "代办人证件",
+        "select",
+        "DOC_TYPES",
+        required=True,
+        show_if=needs_agent,
+        default="resident_id",
+    ),
+    Field("agent_doc_number", "代办人证件号", required=True, show_if=needs_agent),
+    Field("agent_relation", "与申请人关系", "select", "RELATIONS", show_if=needs_agent),
+)
+
+
+def read_photo(data: Data) -> bytes | None:
+    """The JPEG named in 'photo_path' (read in the submit worker, never on the event loop)."""
+    path = data.get("photo_path", "").strip()
+    return Path(path).expanduser().read_bytes() if path else None
+
+
+def photo_problem(data: Data) -> list[Problem]:
+    path = data.get("photo_path", "").strip()
+    if path and not Path(path).expanduser().is_file():
+        return [
+            Problem(
+                "photo_path", "R-APP-2", "照片文件不存在", "请核对照片文件的路径，或重新拍照。", "照片文件"
+            )
+        ]
+    return []
+
+
+def representative(data: Data, prefix: str, *, unit_name: str = "") -> Any:
+    from offline.validation import RepresentativeInput
+
+    return RepresentativeInput(
+        name=data.get(f"{prefix}_name", "").strip(),
+        doc_type=data.get(f"{prefix}_doc_type", ""),
+        doc_number=data.get(f"{prefix}_doc_number", "").strip().upper(),
+        relation=data.get(f"{prefix}_relation", ""),
+        unit_name=unit_name,
+    )
+
+
+def person_input(data: Data, *, photo: bytes | None, bank: str = "") -> Any:
+    """Build `offline.validation.PersonInput` from the form (guardian/agent when shown)."""
+    from offline.validation import PersonInput
+
+    return PersonInput(
+        name=data.get("name", "").strip(),
+        sex=data.get("sex", ""),
+        ethnicity=data.get("ethnicity", ""),
+        nationality=data.get("nationality", ""),
+        birth_date=data.get("birth_date", ""),
+        occupation=data.get("occupation", ""),
+        doc_type=data.get("doc_type", ""),
+        doc_number=data.get("doc_number", "").strip().upper(),
+        doc_valid_from=data.get("doc_valid_from", ""),
+        doc_valid_to=data.get("doc_valid_to", ""),
+        household_address=data.get("household_address", "").strip(),
+        residence_address=data.get("residence_address", "").strip(),
+        phone=data.get("phone", "").strip(),
+        mailing_address=data.get("mailing_address", "").strip(),
+        bank=bank,
+        photo=photo,
+        guardian=representative(data, "guardian") if needs_guardian(data) else None,
+        agent=representative(data, "agent", unit_name=data.get("unit_name", ""))
+        if needs_agent(data)
+        else None,
+        also_holds_residence_permit=flag(data, "also_holds_residence_permit"),
+    )
+
+
+def field_key(problem_field: str) -> str:
+    """'guardian.name' → 'guardian_name', 'photo' → 'photo_path' (validator keys → form keys)."""
+    key = problem_field.replace(".", "_")
+    return "photo_path" if key == "photo" else key

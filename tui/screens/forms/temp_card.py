@@ -1,0 +1,147 @@
+"""Item 15 临时卡: issue, recycle, lost (cancel), damaged (destroy) — R-TMP-1..5; HN 12, 31.
+
+Issue writes the holder's data onto a blank stock card in the reader (R-TMP-2) and reminds
+the holder to change the initial PIN; recycle verifies the chip and erases it back to stock
+(R-TMP-3); a lost card is cancelled and a damaged one destroyed, both with the fee (R-TMP-4).
+The stock moves of R-TMP-5 (sign in, distribute, in stock, out of stock) are a form of their
+own (`TempMoveScreen`), opened from the temporary-card stock screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from offline.business import BusinessResult, ServiceContext
+from offline.errors import DomainError, Problem
+from tui.screens.forms.base import FormScreen
+from tui.screens.forms.common import card_number_of, person_id_for
+from tui.screens.forms.fields import Data, Field, flag
+from tui.screens.forms.host import make_input, service
+
+ACTIONS = {"issue": "申领发卡", "recycle": "回收", "lost": "丢失注销（收费）", "damaged": "损坏销卡（收费）"}
+CHECKS = {"passed": "联网核查通过", "pending": "离线，待联网核查", "failed": "核查未通过"}
+MOVES = {"sign_in": "签收", "distribute": "下发", "put_in_stock": "入库", "take_out": "出库"}
+
+
+def _is(*actions: str) -> Callable[[Data], bool]:
+    return lambda d: d.get("action", "issue") in actions
+
+
+class TempCardScreen(FormScreen):
+    """临时卡业务."""
+
+    FORM_ID: ClassVar[str] = "temp_card"
+    ITEM: ClassVar[str] = "temp_card"
+    TITLE: ClassVar[str] = "临时社会保障卡"
+    HINT: ClassVar[str] = "发卡和回收须把临时卡插入读卡器；丢失、损坏须缴工本费"
+    FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field("action", "办理事项", "select", ACTIONS, required=True, default="issue"),
+        Field(
+            "card_number", "临时卡卡号", max_length=9, restrict=r"[0-9A-Za-z]*", placeholder="空=读卡器中的卡"
+        ),
+        Field(
+            "ssn", "持卡人社保号", required=True, max_length=18, restrict=r"[0-9Xx]*", show_if=_is("issue")
+        ),
+        Field("doc_number", "持卡人证件号", required=True, show_if=_is("issue", "lost", "damaged")),
+        Field(
+            "online_check",
+            "联网核查",
+            "select",
+            CHECKS,
+            required=True,
+            default="pending",
+            show_if=_is("issue"),
+        ),
+        Field("body_ok", "卡体完好", "flag", show_if=_is("recycle")),
+        Field("fee_paid", "已缴工本费", "flag", show_if=_is("lost", "damaged")),
+        Field("agent_name", "代办人姓名", show_if=_is("issue")),
+        Field("agent_doc_number", "代办人证件号", show_if=_is("issue")),
+        Field("signed", "办理人已签字", "flag", default="1"),
+    )
+
+    def needs_card(self, data: Data) -> bool:
+        return data.get("action", "issue") in ("issue", "recycle")
+
+    def extra_problems(self, data: Data) -> list[Problem]:
+        if data.get("action") in ("lost", "damaged") and not data.get("card_number", "").strip():
+            return [
+                Problem(
+                    "card_number",
+                    "R-TMP-4",
+                    "丢失或损坏的临时卡须填写卡号",
+                    "请填写临时卡卡号。",
+                    "临时卡卡号",
+                )
+            ]
+        return []
+
+    def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
+        from offline.services import temp_cards
+
+        action = data.get("action", "issue")
+        number = card_number_of(ctx, data)
+        if not number:
+            raise DomainError.one(
+                "card_number",
+                "R-TMP-2",
+                "没有卡号，读卡器中也没有卡",
+                "请插入临时卡或输入卡号。",
+                "临时卡卡号",
+            )
+        if action == "issue":
+            inp = make_input(
+                temp_cards.TempIssueInput,
+                dict(
+                    card_number=number,
+                    person_id=person_id_for(ctx, data["ssn"]),
+                    doc_number=data["doc_number"].strip().upper(),
+                    online_check=data.get("online_check", "pending"),
+                    signed=flag(data, "signed"),
+                    agent_name=data.get("agent_name", "").strip(),
+                    agent_doc_number=data.get("agent_doc_number", "").strip().upper(),
+                ),
+            )
+            path = "offline.services.temp_cards:issue_temp_card"
+        elif action == "recycle":
+            inp = make_input(
+                temp_cards.TempRecycleInput,
+                dict(card_number=number, body_ok=flag(data, "body_ok"), signed=flag(data, "signed")),
+            )
+            path = "offline.services.temp_cards:recycle_temp_card"
+        else:
+            inp = make_input(
+                temp_cards.TempCloseInput,
+                dict(
+                    card_number=number,
+                    doc_number=data.get("doc_number", "").strip().upper(),
+                    fee_paid=flag(data, "fee_paid"),
+                ),
+            )
+            path = (
+                "offline.services.temp_cards:cancel_lost_temp_card"
+                if action == "lost"
+                else "offline.services.temp_cards:destroy_damaged_temp_card"
+            )
+        result: BusinessResult = service(path)(ctx, inp)
+        return result
+
+
+class TempMoveScreen(FormScreen):
+    """临时卡库存流转: sign in → distribute → in stock → out of stock (R-TMP-5, HN 31)."""
+
+    FORM_ID: ClassVar[str] = "temp_card.move"
+    ITEM: ClassVar[str] = "temp_card"
+    TITLE: ClassVar[str] = "临时卡库存流转"
+    HINT: ClassVar[str] = "卡号可用空格或逗号分隔，一次录入多张"
+    FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field("move", "流转环节", "select", MOVES, required=True, default="sign_in"),
+        Field("card_numbers", "临时卡卡号", required=True, placeholder="如 T00000001 T00000002"),
+    )
+
+    def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
+        numbers = [n.upper() for n in data["card_numbers"].replace(",", " ").replace("，", " ").split() if n]
+        move = data.get("move", "sign_in")
+        fn = {"sign_in": "sign_in_temp_cards"}.get(move, move)
+        result: BusinessResult = service(f"offline.services.temp_cards:{fn}")(ctx, numbers)
+        return result
