@@ -1,0 +1,118 @@
+"""Long-running sync: on link-up, on a timer, and on demand; graceful on SIGTERM.
+
+- link-up: while the link is not up, a cheap probe every `probe_interval_s`; the moment it
+  answers, a full run starts;
+- timer: a run every `interval_s` while up;
+- on demand: SIGUSR1, or the setting `sync_requested_at` changed (the TUI in another process
+  writes it; `request_sync(store)`);
+- failures back off (exponential with jitter, `sync.state`); an on-demand request overrides
+  the backoff, a timer does not. State goes to the store's settings only when it changes.
+"""
+
+from __future__ import annotations
+
+import resource
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from offline.store import Store
+from sync import state
+from sync.engine import EngineConfig, SyncEngine, SyncReport
+from sync.link import UP, LinkMonitor
+
+
+@dataclass
+class DaemonConfig:
+    interval_s: float = 300.0
+    probe_interval_s: float = 15.0
+    tick_s: float = 0.5
+
+
+def request_sync(store: Store) -> None:
+    """Ask a running daemon (any process) for a run now."""
+    state.put_if_changed(store, {state.REQUESTED: f"{time.time():.6f}"})
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class SyncDaemon:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        url: str | None = None,
+        config: DaemonConfig | None = None,
+        engine_config: EngineConfig | None = None,
+        on_report: Callable[[SyncReport], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config or DaemonConfig()
+        self.engine = SyncEngine(store, url=url, config=engine_config)
+        self.url = url or store.setting("sync_url") or ""
+        self.monitor = LinkMonitor(self.url)
+        self.on_report = on_report
+        self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self.runs = 0
+
+    def install_signals(self) -> None:
+        def stop(signum: int, frame: FrameType | None) -> None:
+            self.stop_event.set()
+            self.wake.set()
+
+        def demand(signum: int, frame: FrameType | None) -> None:
+            self.wake.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGUSR1, demand)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.wake.set()
+
+    def _run(self) -> None:
+        report = self.engine.run_once()
+        self.runs += 1
+        self.monitor.state = report.link_state
+        if self.on_report is not None:
+            self.on_report(report)
+
+    def serve(self) -> None:
+        """Loop until stopped; a run in progress finishes its current batch first."""
+        next_run = 0.0
+        next_probe = 0.0
+        requested = self.store.setting(state.REQUESTED, "")
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            demanded = self.wake.is_set()
+            self.wake.clear()
+            current = self.store.setting(state.REQUESTED, "")
+            if current != requested:
+                requested, demanded = current, True
+            if demanded:
+                self._run()
+                next_run = time.monotonic() + self.config.interval_s
+                continue
+            if self.monitor.state != UP:
+                if now >= next_probe:
+                    probe, came_up = self.monitor.check()
+                    next_probe = now + self.config.probe_interval_s
+                    if not came_up:
+                        state.put_if_changed(self.store, {state.LINK_STATE: probe.state})
+                    else:  # link-up overrides the backoff: the reason to wait is gone
+                        self._run()
+                        next_run = time.monotonic() + self.config.interval_s
+                        continue
+            elif now >= next_run and state.seconds_until_next_try(self.store) <= 0:
+                self._run()
+                next_run = time.monotonic() + self.config.interval_s
+                continue
+            self.wake.wait(self.config.tick_s)
