@@ -1,0 +1,123 @@
+"""Loss reports (items 5-7): R-LOSS-1, R-LOSS-2, R-LOSS-3."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from offline.business import ServiceContext
+from offline.errors import DomainError, ValidationError
+from offline.services.losses import (
+    FormalLossInput,
+    LiftLossInput,
+    TempLossInput,
+    expire_temp_losses,
+    lift_loss,
+    report_formal_loss,
+    report_temp_loss,
+)
+from tests.offline.cards.conftest import CST, add_card, add_person, card, counts
+
+
+def _issued(c: ServiceContext) -> tuple[int, str, int]:
+    pid = add_person(c.store)
+    cid = add_card(c.store, pid, status="issued")
+    return cid, c.store.one("SELECT ssn FROM persons WHERE id = ?", (pid,))[0], pid
+
+
+def test_R_LOSS_1_verbal_temporary_loss_without_document(hn: ServiceContext) -> None:
+    cid, _doc, _pid = _issued(hn)
+    result = report_temp_loss(hn, TempLossInput(cid, verbal=True))
+    row = card(hn.store, cid)
+    assert row["status"] == "temp_lost" and row["loss_verbal"] == 1
+    assert row["loss_expires_at"] == "2025-03-10T10:00:00+08:00"  # R-LOSS-2: HN 7 days
+    assert result.item == "temp_loss"
+    assert hn.store.one("SELECT to_status FROM card_moves WHERE business_id = ?", (result.business_id,))[0] == \
+        "temp_lost"
+
+
+def test_R_LOSS_1_written_temporary_loss_needs_the_holders_document(hn: ServiceContext) -> None:
+    cid, _doc, _pid = _issued(hn)
+    before = counts(hn.store)
+    with pytest.raises(ValidationError) as err:
+        report_temp_loss(hn, TempLossInput(cid, verbal=False, doc_number="110101199001011234"))
+    assert "R-LOSS-1" in err.value.rules and counts(hn.store) == before
+
+
+def test_R_LOSS_2_hubei_temporary_loss_never_expires(hb: ServiceContext, at) -> None:  # type: ignore[no-untyped-def]
+    cid, _doc, _pid = _issued(hb)
+    report_temp_loss(hb, TempLossInput(cid, verbal=True))
+    assert card(hb.store, cid)["loss_expires_at"] == ""
+    assert expire_temp_losses(at(hb, datetime(2026, 1, 1, tzinfo=CST))) == 0
+    assert card(hb.store, cid)["status"] == "temp_lost"
+
+
+def test_R_LOSS_2_expiry_is_a_committed_business(hn: ServiceContext, at, sealer) -> None:  # type: ignore[no-untyped-def]
+    cid, _doc, _pid = _issued(hn)
+    report_temp_loss(hn, TempLossInput(cid, verbal=True))
+    assert expire_temp_losses(at(hn, datetime(2025, 3, 10, 9, 59, tzinfo=CST))) == 0  # not yet
+    assert expire_temp_losses(at(hn, datetime(2025, 3, 10, 10, 0, tzinfo=CST))) == 1
+    row = card(hn.store, cid)
+    assert row["status"] == "issued" and row["loss_expires_at"] == ""
+    biz = hn.store.one("SELECT * FROM businesses ORDER BY id DESC LIMIT 1")
+    assert biz["item"] == "lift_loss" and json.loads(biz["details"])["action"] == "temp_loss_expired"
+    assert json.loads(sealer.sealed[-1][1])["receipt_no"] == biz["receipt_no"]
+    assert expire_temp_losses(at(hn, datetime(2025, 3, 11, tzinfo=CST))) == 0  # once only
+
+
+def test_R_LOSS_1_formal_loss_needs_document_and_cannot_be_lifted_in_hubei(hb: ServiceContext) -> None:
+    cid, doc, _pid = _issued(hb)
+    with pytest.raises(ValidationError):
+        report_formal_loss(hb, FormalLossInput(cid, ""))
+    report_formal_loss(hb, FormalLossInput(cid, doc))
+    assert card(hb.store, cid)["status"] == "lost"
+    before = counts(hb.store)
+    with pytest.raises(DomainError) as err:
+        lift_loss(hb, LiftLossInput(cid, doc))
+    assert "不能解除挂失（HB 29）" in str(err.value) and counts(hb.store) == before
+
+
+def test_R_LOSS_1_hunan_formal_loss_lifted_only_at_the_bank(hn: ServiceContext) -> None:
+    cid, doc, _pid = _issued(hn)
+    report_temp_loss(hn, TempLossInput(cid, verbal=True))
+    report_formal_loss(hn, FormalLossInput(cid, doc))  # temporary → formal
+    assert card(hn.store, cid)["loss_expires_at"] == ""
+    with pytest.raises(DomainError) as err:
+        lift_loss(hn, LiftLossInput(cid, doc))
+    assert "发卡银行网点" in str(err.value)
+
+
+def test_R_LOSS_1_lift_temporary_loss(hn: ServiceContext) -> None:
+    cid, doc, _pid = _issued(hn)
+    report_temp_loss(hn, TempLossInput(cid, verbal=True))
+    lift_loss(hn, LiftLossInput(cid, doc))
+    row = card(hn.store, cid)
+    assert row["status"] == "issued" and row["loss_expires_at"] == ""
+    with pytest.raises(DomainError) as err:
+        lift_loss(hn, LiftLossInput(cid, doc))
+    assert "没有可解除的挂失" in str(err.value)
+
+
+def test_R_LOSS_3_no_lifting_once_a_replacement_was_applied_for(hn: ServiceContext) -> None:
+    cid, doc, pid = _issued(hn)
+    report_temp_loss(hn, TempLossInput(cid, verbal=True))
+    biz = hn.store.one("SELECT id FROM businesses")[0]
+    with hn.store.write() as conn:
+        conn.execute("INSERT INTO applications(person_id, business_id, kind, channel, mode, bank, status,"
+                     " replaces_card_id, created_at, updated_at) VALUES (?, ?, 'replace', 'local', 'fast', '农行',"
+                     " 'accepted', ?, ?, ?)", (pid, biz, cid, hn.now_iso(), hn.now_iso()))
+    before = counts(hn.store)
+    with pytest.raises(ValidationError) as err:
+        lift_loss(hn, LiftLossInput(cid, doc))
+    assert err.value.rules == ["R-LOSS-3"]
+    assert counts(hn.store) == before and card(hn.store, cid)["status"] == "temp_lost"
+
+
+def test_R_LOSS_1_loss_of_card_not_issued_refused(hn: ServiceContext) -> None:
+    pid = add_person(hn.store)
+    cid = add_card(hn.store, pid, status="arrived")
+    with pytest.raises(DomainError) as err:
+        report_temp_loss(hn, TempLossInput(cid, verbal=True))
+    assert "网点在库" in str(err.value)
