@@ -22,16 +22,24 @@ def _canonical(seq: int, at: str, operator_id: int | None, action: str, target: 
     ).encode("utf-8")
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, operator_id: int | None, action: str, target: str,
-               details: str) -> str:
+def entry_hash(
+    prev_hash: str, seq: int, at: str, operator_id: int | None, action: str, target: str, details: str
+) -> str:
     """sha256(prev_hash || canonical(row)), hex."""
     h = hashlib.sha256(prev_hash.encode("ascii"))
     h.update(_canonical(seq, at, operator_id, action, target, details))
     return h.hexdigest()
 
 
-def append(conn: sqlite3.Connection, *, at: str, operator_id: int | None, action: str, target: str = "",
-           details: dict[str, Any] | None = None) -> int:
+def append(
+    conn: sqlite3.Connection,
+    *,
+    at: str,
+    operator_id: int | None,
+    action: str,
+    target: str = "",
+    details: dict[str, Any] | None = None,
+) -> int:
     """Append one entry inside the caller's (IMMEDIATE) transaction; returns its seq.
 
     Never put PIN digits in `details` (R-PIN-6); personal data only as ids or receipt numbers.
@@ -70,7 +78,9 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
     for seq, at, operator_id, action, target, details, stored_prev, stored_hash in cur:
         count += 1
         if seq != expected_seq:
-            return ChainReport(False, count, seq, f"序号不连续：应为 {expected_seq}，实为 {seq}（有记录被删除）")
+            return ChainReport(
+                False, count, seq, f"序号不连续：应为 {expected_seq}，实为 {seq}（有记录被删除）"
+            )
         if stored_prev != prev_hash:
             return ChainReport(False, count, seq, "前一条记录的哈希不符（记录被删除或调换顺序）")
         if entry_hash(prev_hash, seq, at, operator_id, action, target, details) != stored_hash:

@@ -111,12 +111,26 @@ def commit_business(
     cur = conn.execute(
         "INSERT INTO businesses(receipt_no, item, person_id, card_id, operator_id, session_id, at, fee_fen,"
         " summary, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (receipt_no, item, person_id, card_id, ctx.operator.id, ctx.operator.session_id, at, fee_fen, summary,
-         text),
+        (
+            receipt_no,
+            item,
+            person_id,
+            card_id,
+            ctx.operator.id,
+            ctx.operator.session_id,
+            at,
+            fee_fen,
+            summary,
+            text,
+        ),
     )
     business_id = int(cur.lastrowid or 0)
     audit_seq = audit.append(
-        conn, at=at, operator_id=ctx.operator.id, action=f"business.{item}", target=receipt_no,
+        conn,
+        at=at,
+        operator_id=ctx.operator.id,
+        action=f"business.{item}",
+        target=receipt_no,
         details={"business_id": business_id, "fee_fen": fee_fen},
     )
     envelope_ids: list[str] = []
@@ -137,19 +151,33 @@ def commit_business(
     blob_entries = []
     for blob in blobs:
         entry = outbox.enqueue(
-            conn, ctx.sealer, station_id=ctx.station_id, kind="blob", payload=blob.data,
-            business_id=business_id, at=at, compress=False,
+            conn,
+            ctx.sealer,
+            station_id=ctx.station_id,
+            kind="blob",
+            payload=blob.data,
+            business_id=business_id,
+            at=at,
+            compress=False,
         )
         blob_entries.append(entry)
         envelope_ids.append(entry.envelope_id)
-        main_payload["blobs"].append({"kind": blob.kind, "envelope_id": entry.envelope_id, "size": len(blob.data)})
+        main_payload["blobs"].append(
+            {"kind": blob.kind, "envelope_id": entry.envelope_id, "size": len(blob.data)}
+        )
     main = outbox.enqueue(
-        conn, ctx.sealer, station_id=ctx.station_id, kind="business",
+        conn,
+        ctx.sealer,
+        station_id=ctx.station_id,
+        kind="business",
         payload=json.dumps(main_payload, ensure_ascii=False, sort_keys=True).encode("utf-8"),
-        business_id=business_id, at=at,
+        business_id=business_id,
+        at=at,
     )
     for entry in blob_entries:
-        conn.execute("UPDATE outbox SET parent_id = ? WHERE envelope_id = ?", (main.envelope_id, entry.envelope_id))
+        conn.execute(
+            "UPDATE outbox SET parent_id = ? WHERE envelope_id = ?", (main.envelope_id, entry.envelope_id)
+        )
     envelope_ids.append(main.envelope_id)
     return BusinessResult(business_id, receipt_no, item, at, fee_fen, summary, tuple(envelope_ids), details)
 

@@ -57,9 +57,18 @@ def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
-def enqueue(conn: sqlite3.Connection, sealer: Sealer, *, station_id: str, kind: str, payload: bytes,
-            business_id: int | None, at: str, parent_id: str | None = None,
-            compress: bool = True) -> OutboxEntry:
+def enqueue(
+    conn: sqlite3.Connection,
+    sealer: Sealer,
+    *,
+    station_id: str,
+    kind: str,
+    payload: bytes,
+    business_id: int | None,
+    at: str,
+    parent_id: str | None = None,
+    compress: bool = True,
+) -> OutboxEntry:
     """Seal and insert one envelope inside the caller's business transaction.
 
     The sequence number is allocated here, under the IMMEDIATE lock, so it is gap-free and
@@ -80,15 +89,24 @@ def enqueue(conn: sqlite3.Connection, sealer: Sealer, *, station_id: str, kind: 
 
 def _entry(row: sqlite3.Row) -> OutboxEntry:
     return OutboxEntry(
-        seq=row["seq"], envelope_id=row["envelope_id"], kind=row["kind"], business_id=row["business_id"],
-        parent_id=row["parent_id"], envelope=bytes(row["envelope"]), size=row["size"], state=row["state"],
-        attempts=row["attempts"], created_at=row["created_at"], last_error=row["last_error"],
+        seq=row["seq"],
+        envelope_id=row["envelope_id"],
+        kind=row["kind"],
+        business_id=row["business_id"],
+        parent_id=row["parent_id"],
+        envelope=bytes(row["envelope"]),
+        size=row["size"],
+        state=row["state"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        last_error=row["last_error"],
         reason_code=row["reason_code"],
     )
 
 
-def claim_batch(store: Store, *, max_count: int = 20, max_bytes: int = 64_000,
-                lease_seconds: int = 120) -> list[OutboxEntry]:
+def claim_batch(
+    store: Store, *, max_count: int = 20, max_bytes: int = 64_000, lease_seconds: int = 120
+) -> list[OutboxEntry]:
     """Lease the next due envelopes in sequence order (expired leases count as pending).
 
     At least one envelope is returned when any is due, even when it alone exceeds max_bytes.
@@ -146,7 +164,9 @@ def release(store: Store, envelope_ids: list[str]) -> None:
         )
 
 
-def quarantine(store: Store, envelope_id: str, reason_code: str, detail: str, *, conflict: bool = False) -> None:
+def quarantine(
+    store: Store, envelope_id: str, reason_code: str, detail: str, *, conflict: bool = False
+) -> None:
     """A permanent failure: keep it aside so it never blocks the others."""
     with store.write() as conn:
         conn.execute(
@@ -166,8 +186,9 @@ def resend(store: Store, envelope_id: str, sealer: Sealer | None = None, *, stat
             return
         envelope = bytes(row["envelope"])
         if sealer is not None and row["payload"] is not None:
-            header = EnvelopeHeader(station_id=station_id, seq=row["seq"], envelope_id=envelope_id,
-                                    kind=row["kind"])
+            header = EnvelopeHeader(
+                station_id=station_id, seq=row["seq"], envelope_id=envelope_id, kind=row["kind"]
+            )
             envelope = sealer.seal(header, bytes(row["payload"]), compress=bool(row["compress"]))
         conn.execute(
             "UPDATE outbox SET state = 'pending', envelope = ?, size = ?, next_attempt_at = '', reason_code = '',"
@@ -176,10 +197,13 @@ def resend(store: Store, envelope_id: str, sealer: Sealer | None = None, *, stat
         )
 
 
-def entries(store: Store, *, states: tuple[str, ...] = (PENDING, SENDING, QUARANTINED, CONFLICT),
-            limit: int = 200) -> list[OutboxEntry]:
+def entries(
+    store: Store, *, states: tuple[str, ...] = (PENDING, SENDING, QUARANTINED, CONFLICT), limit: int = 200
+) -> list[OutboxEntry]:
     marks = ",".join("?" * len(states))
-    rows = store.query(f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY seq LIMIT ?", (*states, limit))
+    rows = store.query(
+        f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY seq LIMIT ?", (*states, limit)
+    )
     return [_entry(r) for r in rows]
 
 
@@ -206,8 +230,11 @@ def status(store: Store) -> OutboxStatus:
     )
     assert row is not None
     return OutboxStatus(
-        pending=int(row["pending"] or 0), quarantined=int(row["quarantined"] or 0),
-        conflicts=int(row["conflicts"] or 0), acked=int(row["acked"] or 0),
-        oldest_unsent_at=row["oldest"], last_acked_at=row["last_acked"] or None,
+        pending=int(row["pending"] or 0),
+        quarantined=int(row["quarantined"] or 0),
+        conflicts=int(row["conflicts"] or 0),
+        acked=int(row["acked"] or 0),
+        oldest_unsent_at=row["oldest"],
+        last_acked_at=row["last_acked"] or None,
         pending_bytes=int(row["pending_bytes"] or 0),
     )

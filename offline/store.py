@@ -191,7 +191,8 @@ class Store:
         return list(self.connection().execute(sql, params))
 
     def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
-        return self.connection().execute(sql, params).fetchone()
+        row: sqlite3.Row | None = self.connection().execute(sql, params).fetchone()
+        return row
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         row = self.one("SELECT value FROM settings WHERE key = ?", (key,))
@@ -205,7 +206,8 @@ class Store:
         )
 
     def integrity_ok(self) -> bool:
-        return self.one("PRAGMA integrity_check")[0] == "ok"  # type: ignore[index]
+        row = self.one("PRAGMA integrity_check")
+        return row is not None and row[0] == "ok"
 
 
 def _split_sql(sql: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -103,9 +103,15 @@ def test_store_refuses_newer_schema(store: Store) -> None:
 def test_context_clock_is_injectable(store: Store, sealer) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import SERVICE_POINT, STATION_ID, add_operator
 
-    fixed = datetime(2026, 10, 1, 9, 30, tzinfo=timezone.utc)
-    c = ServiceContext(store=store, operator=add_operator(store), sealer=sealer, station_id=STATION_ID,
-                       service_point=SERVICE_POINT, now=lambda: fixed)
+    fixed = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)
+    c = ServiceContext(
+        store=store,
+        operator=add_operator(store),
+        sealer=sealer,
+        station_id=STATION_ID,
+        service_point=SERVICE_POINT,
+        now=lambda: fixed,
+    )
     with store.write() as conn:
         r = commit_business(c, conn, item="apply", summary="s", details={})
     assert r.receipt_no[17:25] == "20261001"

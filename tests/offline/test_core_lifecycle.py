@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from offline.errors import IllegalTransition
@@ -10,9 +12,17 @@ from offline.lifecycle import CARD_MACHINE, TEMP_MACHINE
 
 
 def test_R_TMP_5_full_stock_cycle_is_allowed() -> None:
-    cycle = ["signed_in", "distributed", "in_stock", "out_of_stock", "personalised", "issued", "recycled",
-             "in_stock"]
-    for a, b in zip(cycle, cycle[1:], strict=False):
+    cycle = [
+        "signed_in",
+        "distributed",
+        "in_stock",
+        "out_of_stock",
+        "personalised",
+        "issued",
+        "recycled",
+        "in_stock",
+    ]
+    for a, b in itertools.pairwise(cycle):
         TEMP_MACHINE.check(a, b)
 
 

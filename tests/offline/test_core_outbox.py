@@ -18,7 +18,7 @@ def test_claim_in_sequence_order_and_ack(ctx: ServiceContext) -> None:
     assert [e.seq for e in batch] == [1, 2, 3]
     assert outbox.claim_batch(ctx.store) == []  # leased: not handed out twice
     for e in batch:
-        outbox.mark_acked(ctx.store, e.envelope_id, '{"ack": "%s"}' % e.envelope_id)
+        outbox.mark_acked(ctx.store, e.envelope_id, f'{{"ack": "{e.envelope_id}"}}')
     st = outbox.status(ctx.store)
     assert (st.pending, st.acked, st.oldest_unsent_at) == (0, 3, None)
     # The plaintext copy is dropped once acknowledged.
