@@ -231,7 +231,7 @@ def _matches(card: ChipCard, state: dict[str, Any] | None) -> bool:
     if state is None:
         return _is_blank(card)
     if "home_region" in state:
-        return card.home_region == state["home_region"]
+        return bool(card.home_region == state["home_region"])
     return (
         card.holder == holder_from_dict(state.get("holder"))
         and card.issue_date == state.get("issue_date", "")

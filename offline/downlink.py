@@ -140,14 +140,18 @@ def _handler(kind: str) -> Handler | None:
 
 
 def _business(conn: sqlite3.Connection, receipt_no: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM businesses WHERE receipt_no = ?", (receipt_no,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM businesses WHERE receipt_no = ?", (receipt_no,)
+    ).fetchone()
     if row is None:
         raise DownlinkRejected(f"本站没有受理编号 {receipt_no} 的业务")
     return row
 
 
 def _card(conn: sqlite3.Connection, card_number: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM cards WHERE card_number = ?", (card_number,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM cards WHERE card_number = ?", (card_number,)
+    ).fetchone()
     if row is None:
         raise DownlinkRejected(f"本站没有卡号 {card_number} 的卡")
     return row

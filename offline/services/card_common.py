@@ -28,7 +28,7 @@ def refuse(field: str, rule: str, message: str, fix: str, label: str = "") -> No
 
 
 def card_by_id(conn: sqlite3.Connection, card_id: int) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM cards WHERE id = ?", (card_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM cards WHERE id = ?", (card_id,)).fetchone()
     if row is None:
         refuse("card_id", "R-ISS-1", f"找不到卡记录（编号 {card_id}）", "请先查询，确认卡已入库。", "社保卡")
     return row
@@ -42,7 +42,7 @@ def card_by_number(conn: sqlite3.Connection, card_number: str) -> sqlite3.Row | 
 
 
 def person_by_id(conn: sqlite3.Connection, person_id: int) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM persons WHERE id = ?", (person_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM persons WHERE id = ?", (person_id,)).fetchone()
     if row is None:
         refuse(
             "person_id", "R-ID-1", f"找不到人员记录（编号 {person_id}）", "请先查询或登记人员信息。", "持卡人"

@@ -87,7 +87,9 @@ def _enabled(ctx: ServiceContext) -> None:
 
 
 def _temp(conn: sqlite3.Connection, card_number: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM temp_cards WHERE card_number = ?", (card_number,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM temp_cards WHERE card_number = ?", (card_number,)
+    ).fetchone()
     if row is None:
         refuse(
             "card_number",

@@ -37,14 +37,23 @@ def card_number(serial: int, district: str = "H") -> str:
     return body + card_number_check_char(body)
 
 
-def add_person(store: Store, *, name: str = "李四", birth: str = "1980-05-06", seq: int = 1, sex: str = "1",
-               phone: str = "13812345678") -> int:
+def add_person(
+    store: Store,
+    *,
+    name: str = "李四",
+    birth: str = "1980-05-06",
+    seq: int = 1,
+    sex: str = "1",
+    phone: str = "13812345678",
+) -> int:
     ssn = ssn_for(birth, seq)
     at = NOW.isoformat()
     with store.write() as conn:
         cur = conn.execute(
             "INSERT INTO persons(ssn, name, sex, birth_date, doc_type, doc_number, phone, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, 'resident_id', ?, ?, ?, ?)", (ssn, name, sex, birth, ssn, phone, at, at))
+            " VALUES (?, ?, ?, ?, 'resident_id', ?, ?, ?, ?)",
+            (ssn, name, sex, birth, ssn, phone, at, at),
+        )
     return int(cur.lastrowid or 0)
 
 
@@ -54,13 +63,22 @@ def person(store: Store, person_id: int) -> Any:
 
 def add_card(store: Store, person_id: int, *, status: str = "arrived", serial: int = 1, **cols: Any) -> int:
     at = NOW.isoformat()
-    values = {"person_id": person_id, "card_number": card_number(serial), "bank": "中国农业银行", "status": status,
-              "created_at": at, "updated_at": at, "produced_at": "2025-02-01T09:00:00+08:00",
-              "arrived_at": "2025-02-20T09:00:00+08:00" if status != "produced" else "", **cols}
+    values = {
+        "person_id": person_id,
+        "card_number": card_number(serial),
+        "bank": "中国农业银行",
+        "status": status,
+        "created_at": at,
+        "updated_at": at,
+        "produced_at": "2025-02-01T09:00:00+08:00",
+        "arrived_at": "2025-02-20T09:00:00+08:00" if status != "produced" else "",
+        **cols,
+    }
     names = ", ".join(values)
     with store.write() as conn:
-        cur = conn.execute(f"INSERT INTO cards({names}) VALUES ({', '.join('?' * len(values))})",
-                           tuple(values.values()))
+        cur = conn.execute(
+            f"INSERT INTO cards({names}) VALUES ({', '.join('?' * len(values))})", tuple(values.values())
+        )
     return int(cur.lastrowid or 0)
 
 
@@ -70,8 +88,10 @@ def card(store: Store, card_id: int) -> Any:
 
 def add_temp(store: Store, number: str, state: str = "in_stock", person_id: int | None = None) -> int:
     with store.write() as conn:
-        cur = conn.execute("INSERT INTO temp_cards(card_number, state, person_id, updated_at) VALUES (?, ?, ?, ?)",
-                           (number, state, person_id, NOW.isoformat()))
+        cur = conn.execute(
+            "INSERT INTO temp_cards(card_number, state, person_id, updated_at) VALUES (?, ?, ?, ?)",
+            (number, state, person_id, NOW.isoformat()),
+        )
     return int(cur.lastrowid or 0)
 
 
@@ -81,14 +101,22 @@ def temp(store: Store, number: str) -> Any:
 
 def counts(store: Store) -> dict[str, int]:
     """Rows that a refused business must not have written."""
-    return {t: int(store.one(f"SELECT COUNT(*) FROM {t}")[0])  # type: ignore[index]
-            for t in ("businesses", "audit", "outbox", "card_moves", "temp_card_moves", "card_write_journal")}
+    return {
+        t: int(store.one(f"SELECT COUNT(*) FROM {t}")[0])  # type: ignore[index]
+        for t in ("businesses", "audit", "outbox", "card_moves", "temp_card_moves", "card_write_journal")
+    }
 
 
 def holder_of(store: Store, person_id: int) -> ChipHolder:
     p = person(store, person_id)
-    return ChipHolder(ssn=p["ssn"], name=p["name"], sex=p["sex"], ethnicity=p["ethnicity"], birthplace=p["ssn"][:6],
-                      birth_date=p["birth_date"].replace("-", ""))
+    return ChipHolder(
+        ssn=p["ssn"],
+        name=p["name"],
+        sex=p["sex"],
+        ethnicity=p["ethnicity"],
+        birthplace=p["ssn"][:6],
+        birth_date=p["birth_date"].replace("-", ""),
+    )
 
 
 def assert_pin_nowhere(store: Store, sealer: Any, pin: str, caplog: Any = None) -> None:
@@ -111,12 +139,30 @@ class FakeCard:
     """An in-memory CardSession. `die` makes the next write fail: 'before' (nothing written),
     'partial' (half written) or 'after' (fully written, but the card is pulled before the answer)."""
 
-    def __init__(self, number: str, *, holder: ChipHolder | None = None, issue_date: str = "",
-                 expiry_date: str = "", pin: str = "666666", tries: int = 5, genuine: bool = True,
-                 readable: bool = True, home_region: str = "") -> None:
-        self.chip = ChipCard(card_id_code="430100D156000005000000010000000A", category="3", version="3.00",
-                             issuer_org="430100000000000000", issue_date=issue_date, expiry_date=expiry_date,
-                             card_number=number, holder=holder, home_region=home_region)
+    def __init__(
+        self,
+        number: str,
+        *,
+        holder: ChipHolder | None = None,
+        issue_date: str = "",
+        expiry_date: str = "",
+        pin: str = "666666",
+        tries: int = 5,
+        genuine: bool = True,
+        readable: bool = True,
+        home_region: str = "",
+    ) -> None:
+        self.chip = ChipCard(
+            card_id_code="430100D156000005000000010000000A",
+            category="3",
+            version="3.00",
+            issuer_org="430100000000000000",
+            issue_date=issue_date,
+            expiry_date=expiry_date,
+            card_number=number,
+            holder=holder,
+            home_region=home_region,
+        )
         self.pin, self.limit, self.tries = pin, tries, tries
         self.genuine, self.readable = genuine, readable
         self.calls: list[str] = []
@@ -180,15 +226,21 @@ class FakeCard:
         if self.chip.holder is not None and self.chip.holder != holder:
             raise CardError("card_not_blank", "卡内已有他人数据")
         target = dataclasses.replace(self.chip, holder=holder, issue_date=issue_date, expiry_date=expiry_date)
-        half = dataclasses.replace(self.chip, holder=dataclasses.replace(holder, name="", birth_date=""),
-                                   issue_date=issue_date, expiry_date="")
+        half = dataclasses.replace(
+            self.chip,
+            holder=dataclasses.replace(holder, name="", birth_date=""),
+            issue_date=issue_date,
+            expiry_date="",
+        )
         return self._write(target, half)
 
     def erase(self) -> ChipCard:
         self.calls.append("erase")
         target = dataclasses.replace(self.chip, holder=None, issue_date="", expiry_date="")
-        half = dataclasses.replace(self.chip, holder=None if self.chip.holder is None else
-                                   dataclasses.replace(self.chip.holder, name=""))
+        half = dataclasses.replace(
+            self.chip,
+            holder=None if self.chip.holder is None else dataclasses.replace(self.chip.holder, name=""),
+        )
         return self._write(target, half)
 
     def write_home_region(self, region: str) -> ChipCard:
@@ -217,8 +269,10 @@ def hb(hn: ServiceContext) -> ServiceContext:
 @pytest.fixture
 def at() -> Callable[[ServiceContext, datetime], ServiceContext]:
     """Move a context's clock: at(ctx, when) → same context, now = when."""
+
     def move(c: ServiceContext, when: datetime) -> ServiceContext:
         return dataclasses.replace(c, now=lambda: when)
+
     return move
 
 
@@ -230,8 +284,14 @@ def supervisor(hn: ServiceContext) -> ServiceContext:
     return dataclasses.replace(hn, operator=op)
 
 
-def emulated_session(*, holder: ChipHolder | None = None, serial: int = 1, issue_date: str = "",
-                     expiry_date: str = "", pin_tries: int | None = None) -> tuple[Any, Any]:
+def emulated_session(
+    *,
+    holder: ChipHolder | None = None,
+    serial: int = 1,
+    issue_date: str = "",
+    expiry_date: str = "",
+    pin_tries: int | None = None,
+) -> tuple[Any, Any]:
     """(CardSession over the in-process emulator, EmulatedCard) — devices.emulator's real card model."""
     from devices import open_emulated_session
     from devices.emulator import EmulatedCard, make_card
@@ -245,3 +305,13 @@ def emulated_session(*, holder: ChipHolder | None = None, serial: int = 1, issue
 
 def today() -> date:
     return NOW.date()
+
+
+def one(store: Store, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    """store.one for tests: the row (or None), typed loosely so assertions can index it."""
+    return store.one(sql, params)
+
+
+def chip(c: ServiceContext) -> Any:
+    """The context's card session, typed loosely (tests know which fake or emulator it is)."""
+    return c.card

@@ -59,8 +59,13 @@ def test_R_PIN_4_locked_and_R_LOSS_2_expiring(hn: ServiceContext) -> None:
 def test_pending_chip_write_and_sync_alerts(hn: ServiceContext) -> None:
     from offline import card_journal
 
-    card_journal.begin(hn.store, card_number=card_number(1, "T"), op="erase", operator_id=hn.operator.id,
-                       intent={"service": "temp_card.recycle"})
+    card_journal.begin(
+        hn.store,
+        card_number=card_number(1, "T"),
+        op="erase",
+        operator_id=hn.operator.id,
+        intent={"service": "temp_card.recycle"},
+    )
     with hn.store.write() as conn:
         commit_business(hn, conn, item="stock", summary="x", details={})
     kinds = _kinds(hn, date(2025, 3, 13))

@@ -20,8 +20,10 @@ from tests.offline.cards.conftest import (
     add_temp,
     card,
     card_number,
+    chip,
     counts,
     holder_of,
+    one,
     temp,
 )
 
@@ -29,14 +31,22 @@ from tests.offline.cards.conftest import (
 def _ready(hn: ServiceContext, **card_cols) -> tuple[int, int, str]:  # type: ignore[no-untyped-def]
     pid = add_person(hn.store)
     cid = add_card(hn.store, pid, status="arrived", **card_cols)
-    hn.card = FakeCard(card_number(1), holder=holder_of(hn.store, pid), issue_date="20250201",
-                       expiry_date="20350201")
-    return pid, cid, hn.store.one("SELECT ssn FROM persons WHERE id = ?", (pid,))[0]
+    hn.card = FakeCard(
+        card_number(1), holder=holder_of(hn.store, pid), issue_date="20250201", expiry_date="20350201"
+    )
+    return pid, cid, one(hn.store, "SELECT ssn FROM persons WHERE id = ?", (pid,))[0]
 
 
 def _inp(cid: int, doc: str, **kw) -> IssueInput:  # type: ignore[no-untyped-def]
-    values = {"card_id": cid, "mode": "window", "holder_doc_number": doc, "face_photo_ok": True,
-              "face_text_ok": True, "signed": True, **kw}
+    values = {
+        "card_id": cid,
+        "mode": "window",
+        "holder_doc_number": doc,
+        "face_photo_ok": True,
+        "face_text_ok": True,
+        "signed": True,
+        **kw,
+    }
     return IssueInput(**values)
 
 
@@ -48,8 +58,10 @@ def test_R_ISS_3_read_card_test_passes_and_card_is_issued(hn: ServiceContext, se
     assert row["status"] == "issued" and row["issued_at"] == hn.now_iso()
     assert card(hn.store, old)["status"] == "cancelled"
     assert result.details["previous_cards_cancelled"] == [card_number(7)]
-    assert hn.card.calls[:2] == ["read_card", "check_genuine"]  # type: ignore[union-attr]
-    moves = hn.store.query("SELECT card_id, to_status FROM card_moves WHERE business_id = ?", (result.business_id,))
+    assert chip(hn).calls[:2] == ["read_card", "check_genuine"]  # type: ignore[union-attr]
+    moves = hn.store.query(
+        "SELECT card_id, to_status FROM card_moves WHERE business_id = ?", (result.business_id,)
+    )
     assert sorted((m[0], m[1]) for m in moves) == sorted([(cid, "issued"), (old, "cancelled")])
     payload = json.loads(sealer.sealed[-1][1])
     assert payload["item"] == "issue" and payload["details"]["read_card_test"] == "passed"
@@ -65,13 +77,14 @@ def test_R_ISS_3_read_card_test_passes_and_card_is_issued(hn: ServiceContext, se
 def test_R_ISS_3_chip_disagrees_with_record_goes_back(hn: ServiceContext, change: dict, reason: str) -> None:  # type: ignore[type-arg]
     _pid, cid, doc = _ready(hn)
     fake: FakeCard = hn.card  # type: ignore[assignment]
-    fake.chip = dataclasses.replace(fake.chip, holder=dataclasses.replace(fake.chip.holder, **change))  # type: ignore[arg-type]
+    assert fake.chip.holder is not None
+    fake.chip = dataclasses.replace(fake.chip, holder=dataclasses.replace(fake.chip.holder, **change))
     with pytest.raises(CardReturned) as err:
         issue_card(hn, _inp(cid, doc))
     assert reason in str(err.value) and err.value.rules == ["R-ISS-3"]
     row = card(hn.store, cid)
     assert row["status"] == "returned" and reason in row["return_reason"]
-    biz = hn.store.one("SELECT * FROM businesses")
+    biz = one(hn.store, "SELECT * FROM businesses")
     assert biz["receipt_no"] == err.value.result.receipt_no and "退回重制" in biz["summary"]
 
 
@@ -82,14 +95,14 @@ def test_R_ISS_3_bad_face_or_unreadable_or_fake_chip_goes_back(hn: ServiceContex
     assert "照片模糊" in card(hn.store, cid)["return_reason"]
     pid2 = add_person(hn.store, name="王五", seq=2)
     cid2 = add_card(hn.store, pid2, status="arrived", serial=2)
-    doc2 = hn.store.one("SELECT ssn FROM persons WHERE id = ?", (pid2,))[0]
+    doc2 = one(hn.store, "SELECT ssn FROM persons WHERE id = ?", (pid2,))[0]
     hn.card = FakeCard(card_number(2), readable=False)
     with pytest.raises(CardReturned) as err:
         issue_card(hn, _inp(cid2, doc2))
     assert "芯片无法读取" in str(err.value)
     pid3 = add_person(hn.store, name="赵六", seq=3)
     cid3 = add_card(hn.store, pid3, status="arrived", serial=3)
-    doc3 = hn.store.one("SELECT ssn FROM persons WHERE id = ?", (pid3,))[0]
+    doc3 = one(hn.store, "SELECT ssn FROM persons WHERE id = ?", (pid3,))[0]
     hn.card = FakeCard(card_number(3), holder=holder_of(hn.store, pid3), genuine=False)
     with pytest.raises(CardReturned) as err:
         issue_card(hn, _inp(cid3, doc3))
@@ -148,12 +161,18 @@ def test_R_ISS_4_recipient_signs_agent_needs_receipt(hn: ServiceContext) -> None
         ("migrant", "relative", REL_SPOUSE, True),
     ],
 )
-def test_R_ISS_7_door_to_door_recipients(hn: ServiceContext, category: str, recipient: str, relation: str,
-                                         ok: bool) -> None:
+def test_R_ISS_7_door_to_door_recipients(
+    hn: ServiceContext, category: str, recipient: str, relation: str, ok: bool
+) -> None:
     _pid, cid, doc = _ready(hn)
-    extra = {} if recipient == "holder" else {"recipient_name": "某某", "recipient_doc_number": "430102197001010011",
-                                              "receipt_shown": True}
-    inp = _inp(cid, doc, mode="door", category=category, recipient=recipient, recipient_relation=relation, **extra)
+    extra = (
+        {}
+        if recipient == "holder"
+        else {"recipient_name": "某某", "recipient_doc_number": "430102197001010011", "receipt_shown": True}
+    )
+    inp = _inp(
+        cid, doc, mode="door", category=category, recipient=recipient, recipient_relation=relation, **extra
+    )
     if ok:
         assert issue_card(hn, inp).details["category"] == category
         assert card(hn.store, cid)["status"] == "issued"
@@ -187,7 +206,7 @@ def test_R_ISS_5_lost_temporary_card_fee_and_cancellation_in_same_business(hn: S
     result = issue_card(hn, _inp(cid, doc, temp_card_action="lost"))
     assert result.fee_fen == 2000 and temp(hn.store, t)["state"] == "cancelled"
     assert card(hn.store, cid)["status"] == "issued"
-    tm = hn.store.one("SELECT to_state, business_id FROM temp_card_moves")
+    tm = one(hn.store, "SELECT to_state, business_id FROM temp_card_moves")
     assert tuple(tm) == ("cancelled", result.business_id)
 
 
@@ -202,15 +221,20 @@ def test_replacement_cancels_the_lost_card_it_replaces(hn: ServiceContext) -> No
     pid, cid, doc = _ready(hn)
     old = add_card(hn.store, pid, status="lost", serial=8)
     with hn.store.write() as conn:
-        conn.execute("INSERT INTO businesses(receipt_no, item, operator_id, at) VALUES ('r1', 'replace', ?, ?)",
-                     (hn.operator.id, hn.now_iso()))
-        app = conn.execute("INSERT INTO applications(person_id, business_id, kind, channel, mode, bank, status,"
-                           " replaces_card_id, created_at, updated_at) VALUES (?, 1, 'replace', 'local', 'fast',"
-                           " '农行', 'arrived', ?, ?, ?)", (pid, old, hn.now_iso(), hn.now_iso())).lastrowid
+        conn.execute(
+            "INSERT INTO businesses(receipt_no, item, operator_id, at) VALUES ('r1', 'replace', ?, ?)",
+            (hn.operator.id, hn.now_iso()),
+        )
+        app = conn.execute(
+            "INSERT INTO applications(person_id, business_id, kind, channel, mode, bank, status,"
+            " replaces_card_id, created_at, updated_at) VALUES (?, 1, 'replace', 'local', 'fast',"
+            " '农行', 'arrived', ?, ?, ?)",
+            (pid, old, hn.now_iso(), hn.now_iso()),
+        ).lastrowid
         conn.execute("UPDATE cards SET application_id = ? WHERE id = ?", (app, cid))
     issue_card(hn, _inp(cid, doc))
     assert card(hn.store, old)["status"] == "cancelled"
-    assert hn.store.one("SELECT status FROM applications WHERE id = ?", (app,))[0] == "issued"
+    assert one(hn.store, "SELECT status FROM applications WHERE id = ?", (app,))[0] == "issued"
 
 
 def test_R_ISS_1_card_not_in_stock_cannot_be_issued(hn: ServiceContext) -> None:

@@ -11,7 +11,17 @@ from offline.business import ServiceContext
 from offline.errors import DomainError
 from offline.services import temp_cards as tc
 from offline.services.temp_cards import TempIssueInput, TempRecycleInput
-from tests.offline.cards.conftest import FakeCard, add_person, add_temp, card_number, counts, holder_of, person, temp
+from tests.offline.cards.conftest import (
+    FakeCard,
+    add_person,
+    add_temp,
+    card_number,
+    counts,
+    holder_of,
+    one,
+    person,
+    temp,
+)
 
 T1 = card_number(301, "T")
 
@@ -45,7 +55,7 @@ def test_personalise_complete_on_card_but_answer_lost_is_finished_from_journal(h
     assert len(lines) == 1 and "已据写卡记录补办业务" in lines[0]
     row = _journal(hn)[0]
     assert row["state"] == "done" and row["business_id"] is not None
-    biz = hn.store.one("SELECT * FROM businesses")
+    biz = one(hn.store, "SELECT * FROM businesses")
     assert json.loads(biz["details"])["journal_id"] == row["id"] and biz["person_id"] == pid
     assert temp(hn.store, T1)["state"] == "issued"
     # A second insert finds nothing pending: never a second business.
@@ -166,8 +176,13 @@ def test_foreign_card_leaves_journal_alone(hn: ServiceContext) -> None:
 
 def test_R_PIN_6_begin_refuses_pin_fields_and_nested_transactions(hn: ServiceContext) -> None:
     with pytest.raises(ValueError, match="R-PIN-6"):
-        card_journal.begin(hn.store, card_number=T1, op="erase", operator_id=1,
-                           intent={"service": "x", "input": {"new_pin": "123456"}})
+        card_journal.begin(
+            hn.store,
+            card_number=T1,
+            op="erase",
+            operator_id=1,
+            intent={"service": "x", "input": {"new_pin": "123456"}},
+        )
     with hn.store.write(), pytest.raises(RuntimeError):
         card_journal.begin(hn.store, card_number=T1, op="erase", operator_id=1, intent={})
     assert counts(hn.store)["card_write_journal"] == 0

@@ -18,13 +18,13 @@ from offline.services.losses import (
     report_formal_loss,
     report_temp_loss,
 )
-from tests.offline.cards.conftest import CST, add_card, add_person, card, counts
+from tests.offline.cards.conftest import CST, add_card, add_person, card, counts, one
 
 
 def _issued(c: ServiceContext) -> tuple[int, str, int]:
     pid = add_person(c.store)
     cid = add_card(c.store, pid, status="issued")
-    return cid, c.store.one("SELECT ssn FROM persons WHERE id = ?", (pid,))[0], pid
+    return cid, one(c.store, "SELECT ssn FROM persons WHERE id = ?", (pid,))[0], pid
 
 
 def test_R_LOSS_1_verbal_temporary_loss_without_document(hn: ServiceContext) -> None:
@@ -34,8 +34,10 @@ def test_R_LOSS_1_verbal_temporary_loss_without_document(hn: ServiceContext) -> 
     assert row["status"] == "temp_lost" and row["loss_verbal"] == 1
     assert row["loss_expires_at"] == "2025-03-10T10:00:00+08:00"  # R-LOSS-2: HN 7 days
     assert result.item == "temp_loss"
-    assert hn.store.one("SELECT to_status FROM card_moves WHERE business_id = ?", (result.business_id,))[0] == \
-        "temp_lost"
+    assert (
+        one(hn.store, "SELECT to_status FROM card_moves WHERE business_id = ?", (result.business_id,))[0]
+        == "temp_lost"
+    )
 
 
 def test_R_LOSS_1_written_temporary_loss_needs_the_holders_document(hn: ServiceContext) -> None:
@@ -61,7 +63,7 @@ def test_R_LOSS_2_expiry_is_a_committed_business(hn: ServiceContext, at, sealer)
     assert expire_temp_losses(at(hn, datetime(2025, 3, 10, 10, 0, tzinfo=CST))) == 1
     row = card(hn.store, cid)
     assert row["status"] == "issued" and row["loss_expires_at"] == ""
-    biz = hn.store.one("SELECT * FROM businesses ORDER BY id DESC LIMIT 1")
+    biz = one(hn.store, "SELECT * FROM businesses ORDER BY id DESC LIMIT 1")
     assert biz["item"] == "lift_loss" and json.loads(biz["details"])["action"] == "temp_loss_expired"
     assert json.loads(sealer.sealed[-1][1])["receipt_no"] == biz["receipt_no"]
     assert expire_temp_losses(at(hn, datetime(2025, 3, 11, tzinfo=CST))) == 0  # once only
@@ -103,11 +105,14 @@ def test_R_LOSS_1_lift_temporary_loss(hn: ServiceContext) -> None:
 def test_R_LOSS_3_no_lifting_once_a_replacement_was_applied_for(hn: ServiceContext) -> None:
     cid, doc, pid = _issued(hn)
     report_temp_loss(hn, TempLossInput(cid, verbal=True))
-    biz = hn.store.one("SELECT id FROM businesses")[0]
+    biz = one(hn.store, "SELECT id FROM businesses")[0]
     with hn.store.write() as conn:
-        conn.execute("INSERT INTO applications(person_id, business_id, kind, channel, mode, bank, status,"
-                     " replaces_card_id, created_at, updated_at) VALUES (?, ?, 'replace', 'local', 'fast', '农行',"
-                     " 'accepted', ?, ?, ?)", (pid, biz, cid, hn.now_iso(), hn.now_iso()))
+        conn.execute(
+            "INSERT INTO applications(person_id, business_id, kind, channel, mode, bank, status,"
+            " replaces_card_id, created_at, updated_at) VALUES (?, ?, 'replace', 'local', 'fast', '农行',"
+            " 'accepted', ?, ?, ?)",
+            (pid, biz, cid, hn.now_iso(), hn.now_iso()),
+        )
     before = counts(hn.store)
     with pytest.raises(ValidationError) as err:
         lift_loss(hn, LiftLossInput(cid, doc))

@@ -18,7 +18,17 @@ from offline.services.pins import (
     reset_pin,
     unlock_pin,
 )
-from tests.offline.cards.conftest import FakeCard, add_card, add_person, assert_pin_nowhere, card, card_number, counts
+from tests.offline.cards.conftest import (
+    FakeCard,
+    add_card,
+    add_person,
+    assert_pin_nowhere,
+    card,
+    card_number,
+    chip,
+    counts,
+    one,
+)
 
 NEW = "739154"  # not a birth date, phone, sequence or repeat; appears in no receipt number
 NEW2 = "284617"
@@ -27,7 +37,7 @@ NEW2 = "284617"
 def _card(hn: ServiceContext, **kw) -> tuple[int, str, FakeCard]:  # type: ignore[no-untyped-def]
     pid = add_person(hn.store)
     cid = add_card(hn.store, pid, status="issued", **kw)
-    doc = hn.store.one("SELECT ssn FROM persons WHERE id = ?", (pid,))[0]
+    doc = one(hn.store, "SELECT ssn FROM persons WHERE id = ?", (pid,))[0]
     fake = FakeCard(card_number(1))
     hn.card = fake
     return cid, doc, fake
@@ -82,16 +92,16 @@ def test_R_PIN_5_warns_about_birth_date(hn: ServiceContext, sealer) -> None:  # 
 
 
 def test_R_PIN_4_foreign_card_refused(hn: ServiceContext) -> None:
-    cid, doc, _fake = _card(hn)
+    cid, _doc, _fake = _card(hn)
     hn.card = FakeCard(card_number(2))
     with pytest.raises(DomainError) as err:
         change_pin(hn, PinChangeInput(cid, "666666", NEW, NEW))
     assert "不是本业务的卡" in str(err.value)
-    assert hn.card.calls == ["read_card"]  # type: ignore[attr-defined]
+    assert chip(hn).calls == ["read_card"]  # type: ignore[attr-defined]
 
 
 def test_R_PIN_4_change_needs_the_physical_card(hn: ServiceContext) -> None:
-    cid, doc, _fake = _card(hn)
+    cid, _doc, _fake = _card(hn)
     hn.card = None
     with pytest.raises(DomainError) as err:
         change_pin(hn, PinChangeInput(cid, "666666", NEW, NEW))
@@ -103,7 +113,7 @@ def test_R_PIN_4_change_with_right_old_pin(hn: ServiceContext, sealer, caplog) -
     fake.pin = NEW
     change_pin(hn, PinChangeInput(cid, NEW, NEW2, NEW2))
     assert fake.pin == NEW2
-    assert hn.store.one("SELECT item FROM businesses")[0] == "pin_change"
+    assert one(hn.store, "SELECT item FROM businesses")[0] == "pin_change"
     assert_pin_nowhere(hn.store, sealer, NEW, caplog)
     assert_pin_nowhere(hn.store, sealer, NEW2, caplog)
 

@@ -21,7 +21,7 @@ from offline.services.stock import (
     shipped_cards,
     unit_collect,
 )
-from tests.offline.cards.conftest import CST, add_card, add_person, card, card_number, counts
+from tests.offline.cards.conftest import CST, add_card, add_person, card, card_number, counts, one
 
 
 def test_R_ISS_1_sign_in_known_cards_moves_them_to_arrived(hn: ServiceContext) -> None:
@@ -38,10 +38,10 @@ def test_R_ISS_1_sign_in_known_cards_moves_them_to_arrived(hn: ServiceContext) -
     moves = hn.store.query("SELECT from_status, to_status, business_id FROM card_moves ORDER BY id")
     assert [(m[0], m[1]) for m in moves] == [("shipped", "arrived"), ("produced", "arrived")]
     assert all(m[2] == result.business_id for m in moves)
-    biz = hn.store.one("SELECT * FROM businesses WHERE id = ?", (result.business_id,))
+    biz = one(hn.store, "SELECT * FROM businesses WHERE id = ?", (result.business_id,))
     assert biz["item"] == "stock"
     assert json.loads(biz["details"])["card_numbers"] == [card_number(1), card_number(2)]
-    assert hn.store.one("SELECT COUNT(*) FROM outbox WHERE business_id = ?", (result.business_id,))[0] == 1
+    assert one(hn.store, "SELECT COUNT(*) FROM outbox WHERE business_id = ?", (result.business_id,))[0] == 1
 
 
 def test_R_ISS_2_contact_deadline_counts_working_days(hn: ServiceContext, at) -> None:  # type: ignore[no-untyped-def]
@@ -71,14 +71,14 @@ def test_R_ISS_1_unknown_card_needs_ssn_and_bank_nothing_written(hn: ServiceCont
     assert "R-ISS-1" in err.value.rules
     assert card_number(9) in str(err.value)
     assert counts(hn.store) == before
-    assert hn.store.one("SELECT status FROM cards WHERE card_number = ?", (card_number(1),))[0] == "shipped"
+    assert one(hn.store, "SELECT status FROM cards WHERE card_number = ?", (card_number(1),))[0] == "shipped"
 
 
 def test_R_ISS_1_unknown_card_with_ssn_is_created_and_arrives(hn: ServiceContext) -> None:
     pid = add_person(hn.store)
-    ssn = hn.store.one("SELECT ssn FROM persons WHERE id = ?", (pid,))[0]
+    ssn = one(hn.store, "SELECT ssn FROM persons WHERE id = ?", (pid,))[0]
     receive_cards(hn, ReceiveInput((ArrivingCard(card_number(5), ssn=ssn, bank="中国银行"),)))
-    row = hn.store.one("SELECT * FROM cards WHERE card_number = ?", (card_number(5),))
+    row = one(hn.store, "SELECT * FROM cards WHERE card_number = ?", (card_number(5),))
     assert row["person_id"] == pid and row["status"] == "arrived" and row["bank"] == "中国银行"
 
 
@@ -139,8 +139,9 @@ def test_R_ISS_6_ageing_needs_supervisor_permission(hn: ServiceContext) -> None:
 def test_R_ISS_6_old_stock_sealed_then_cancelled(supervisor: ServiceContext) -> None:
     pid = add_person(supervisor.store)
     cid = add_card(supervisor.store, pid, status="arrived", arrived_at="2024-09-03T09:00:00+08:00")
-    assert [c.card_id for c in list_stock(supervisor.store, older_than_months=6, today=supervisor.now().date())] \
-        == [cid]
+    assert [
+        c.card_id for c in list_stock(supervisor.store, older_than_months=6, today=supervisor.now().date())
+    ] == [cid]
     age_stock(supervisor, AgeStockInput((cid,), "seal", "超期未领"))
     assert card(supervisor.store, cid)["status"] == "sealed"
     age_stock(supervisor, AgeStockInput((cid,), "cancel"))
@@ -162,11 +163,18 @@ def test_R_ISS_6_refuses_stock_not_yet_old_naming_the_date(supervisor: ServiceCo
 
 def test_R_ISS_6_sleeping_card_returned_after_months_since_production(supervisor: ServiceContext) -> None:
     pid = add_person(supervisor.store)
-    old = add_card(supervisor.store, pid, status="unit_collected", serial=1, produced_at="2024-08-01T09:00:00+08:00",
-                   unit_name="某村委会")
+    old = add_card(
+        supervisor.store,
+        pid,
+        status="unit_collected",
+        serial=1,
+        produced_at="2024-08-01T09:00:00+08:00",
+        unit_name="某村委会",
+    )
     pid2 = add_person(supervisor.store, name="赵六", seq=3)
-    young = add_card(supervisor.store, pid2, status="unit_collected", serial=2,
-                     produced_at="2024-12-01T09:00:00+08:00")
+    young = add_card(
+        supervisor.store, pid2, status="unit_collected", serial=2, produced_at="2024-12-01T09:00:00+08:00"
+    )
     with pytest.raises(ValidationError) as err:
         age_stock(supervisor, AgeStockInput((old, young), "return_sleeping"))
     assert "2025-06-01" in str(err.value) and card(supervisor.store, old)["status"] == "unit_collected"

@@ -16,8 +16,10 @@ from tests.offline.cards.conftest import (
     add_person,
     add_temp,
     card_number,
+    chip,
     counts,
     holder_of,
+    one,
     person,
     temp,
 )
@@ -26,8 +28,14 @@ T1 = card_number(101, "T")
 
 
 def issue_input(store, pid: int, number: str = T1, **kw) -> TempIssueInput:  # type: ignore[no-untyped-def]
-    values = {"card_number": number, "person_id": pid, "doc_number": person(store, pid)["ssn"],
-              "online_check": "passed", "signed": True, **kw}
+    values = {
+        "card_number": number,
+        "person_id": pid,
+        "doc_number": person(store, pid)["ssn"],
+        "online_check": "passed",
+        "signed": True,
+        **kw,
+    }
     return TempIssueInput(**values)
 
 
@@ -38,12 +46,18 @@ def test_R_TMP_5_stock_cycle_records_every_move_with_operator(hn: ServiceContext
     tc.put_in_stock(hn, numbers)
     tc.take_out(hn, numbers[:1])
     tc.put_in_stock(hn, numbers[:1])  # an unused card goes back
-    moves = hn.store.query("SELECT from_state, to_state, operator_id, business_id FROM temp_card_moves"
-                           " WHERE temp_card_id = (SELECT id FROM temp_cards WHERE card_number = ?) ORDER BY id",
-                           (numbers[0],))
-    assert [(m[0], m[1]) for m in moves] == [("", "signed_in"), ("signed_in", "distributed"),
-                                             ("distributed", "in_stock"), ("in_stock", "out_of_stock"),
-                                             ("out_of_stock", "in_stock")]
+    moves = hn.store.query(
+        "SELECT from_state, to_state, operator_id, business_id FROM temp_card_moves"
+        " WHERE temp_card_id = (SELECT id FROM temp_cards WHERE card_number = ?) ORDER BY id",
+        (numbers[0],),
+    )
+    assert [(m[0], m[1]) for m in moves] == [
+        ("", "signed_in"),
+        ("signed_in", "distributed"),
+        ("distributed", "in_stock"),
+        ("in_stock", "out_of_stock"),
+        ("out_of_stock", "in_stock"),
+    ]
     assert all(m[2] == hn.operator.id and m[3] is not None for m in moves)
     assert tc.temp_stock_counts(hn.store)["in_stock"] == 2
     assert counts(hn.store)["businesses"] == 5
@@ -76,15 +90,15 @@ def test_R_TMP_2_issue_personalises_and_records(hn: ServiceContext, sealer) -> N
     add_temp(hn.store, T1, "in_stock")
     hn.card = FakeCard(T1)
     result = tc.issue_temp_card(hn, issue_input(hn.store, pid, online_check="pending"))
-    assert hn.card.chip.holder == holder_of(hn.store, pid)  # type: ignore[union-attr]
-    assert hn.card.chip.expiry_date == "20250502"  # type: ignore[union-attr]  # 60 days after 2025-03-03
+    assert chip(hn).chip.holder == holder_of(hn.store, pid)  # type: ignore[union-attr]
+    assert chip(hn).chip.expiry_date == "20250502"  # type: ignore[union-attr]  # 60 days after 2025-03-03
     row = temp(hn.store, T1)
     assert row["state"] == "issued" and row["person_id"] == pid and row["valid_until"] == "2025-05-02"
     states = [r[0] for r in hn.store.query("SELECT to_state FROM temp_card_moves ORDER BY id")]
     assert states == ["out_of_stock", "personalised", "issued"]
     assert result.fee_fen == 0
     assert result.details["online_check_pending"] is True and "初始社会保障密码" in result.details["reminder"]
-    journal = hn.store.one("SELECT * FROM card_write_journal")
+    journal = one(hn.store, "SELECT * FROM card_write_journal")
     assert journal["state"] == "done" and journal["business_id"] == result.business_id
     payload = json.loads(sealer.sealed[-1][1])
     assert payload["receipt_no"] == result.receipt_no and payload["details"]["journal_id"] == journal["id"]
@@ -99,7 +113,7 @@ def test_R_TMP_1_refuses_person_with_collected_formal_card(hn: ServiceContext) -
     with pytest.raises(ValidationError) as err:
         tc.issue_temp_card(hn, issue_input(hn.store, pid))
     assert "R-TMP-1" in err.value.rules
-    assert counts(hn.store) == before and hn.card.calls == []  # type: ignore[union-attr]
+    assert counts(hn.store) == before and chip(hn).calls == []  # type: ignore[union-attr]
 
 
 def test_R_TMP_1_card_not_yet_collected_is_eligible(hn: ServiceContext) -> None:
@@ -116,7 +130,9 @@ def test_R_TMP_2_refuses_failed_check_wrong_document_unsigned(hn: ServiceContext
     add_temp(hn.store, T1, "in_stock")
     hn.card = FakeCard(T1)
     with pytest.raises(ValidationError) as err:
-        tc.issue_temp_card(hn, issue_input(hn.store, pid, online_check="failed", doc_number="X", signed=False))
+        tc.issue_temp_card(
+            hn, issue_input(hn.store, pid, online_check="failed", doc_number="X", signed=False)
+        )
     assert {p.field for p in err.value.problems} == {"online_check", "doc_number", "signed"}
     assert counts(hn.store)["card_write_journal"] == 0
 
@@ -128,7 +144,7 @@ def test_R_TMP_2_card_in_reader_must_be_the_stock_card(hn: ServiceContext) -> No
     with pytest.raises(DomainError) as err:
         tc.issue_temp_card(hn, issue_input(hn.store, pid))
     assert "不是本业务的卡" in str(err.value)
-    assert "personalise" not in hn.card.calls  # type: ignore[union-attr]
+    assert "personalise" not in chip(hn).calls  # type: ignore[union-attr]
 
 
 def test_R_TMP_2_refuses_card_that_is_not_blank(hn: ServiceContext) -> None:
@@ -153,12 +169,12 @@ def _issued(hn: ServiceContext) -> int:
 def test_R_TMP_3_recycle_erases_and_returns_to_stock(hn: ServiceContext) -> None:
     pid = _issued(hn)
     result = tc.recycle_temp_card(hn, TempRecycleInput(T1, body_ok=True))
-    assert hn.card.chip.holder is None and hn.card.chip.issue_date == ""  # type: ignore[union-attr]
-    assert "check_genuine" in hn.card.calls  # type: ignore[union-attr]
+    assert chip(hn).chip.holder is None and chip(hn).chip.issue_date == ""  # type: ignore[union-attr]
+    assert "check_genuine" in chip(hn).calls  # type: ignore[union-attr]
     row = temp(hn.store, T1)
     assert row["state"] == "in_stock" and row["person_id"] is None
     assert result.details["social_security_application_cancelled"] is True
-    biz = hn.store.one("SELECT person_id FROM businesses WHERE id = ?", (result.business_id,))
+    biz = one(hn.store, "SELECT person_id FROM businesses WHERE id = ?", (result.business_id,))
     assert biz[0] == pid
     states = [r[0] for r in hn.store.query("SELECT to_state FROM temp_card_moves ORDER BY id")][-2:]
     assert states == ["recycled", "in_stock"]
@@ -170,12 +186,12 @@ def test_R_TMP_3_recycle_refuses_damaged_body_or_chip(hn: ServiceContext) -> Non
     with pytest.raises(ValidationError) as err:
         tc.recycle_temp_card(hn, TempRecycleInput(T1, body_ok=False))
     assert "损坏销卡" in str(err.value)
-    hn.card.genuine = False  # type: ignore[union-attr]
+    chip(hn).genuine = False  # type: ignore[union-attr]
     with pytest.raises(DomainError) as err2:
         tc.recycle_temp_card(hn, TempRecycleInput(T1, body_ok=True))
     assert "芯片校验未通过" in str(err2.value)
     assert counts(hn.store) == before and temp(hn.store, T1)["state"] == "issued"
-    assert hn.card.chip.holder is not None  # type: ignore[union-attr]
+    assert chip(hn).chip.holder is not None  # type: ignore[union-attr]
 
 
 def test_R_TMP_4_lost_card_fee_and_cancellation(hn: ServiceContext) -> None:
@@ -195,7 +211,7 @@ def test_R_TMP_4_damaged_card_fee_and_destruction(hn: ServiceContext) -> None:
     pid = _issued(hn)
     result = tc.destroy_damaged_temp_card(hn, TempCloseInput(T1, person(hn.store, pid)["ssn"], fee_paid=True))
     assert result.fee_fen == 2000 and temp(hn.store, T1)["state"] == "destroyed"
-    assert hn.store.one("SELECT fee_fen FROM businesses WHERE id = ?", (result.business_id,))[0] == 2000
+    assert one(hn.store, "SELECT fee_fen FROM businesses WHERE id = ?", (result.business_id,))[0] == 2000
 
 
 def test_R_TMP_4_refuses_someone_elses_document(hn: ServiceContext) -> None:
