@@ -74,6 +74,7 @@ class StationApp(App[None]):
         self._last_touch = 0.0
         self._locked = False
         self._drafts: dict[str, dict[str, str]] = {}
+        self._drafts_offered: list[PendingDraft] = []
         self._stop_monitor: Any = None
         self.register_theme(station_theme())
         self.theme = THEME_NAME
@@ -154,17 +155,25 @@ class StationApp(App[None]):
             self._offer_drafts(drafts)
 
     def _offer_drafts(self, drafts: list[PendingDraft]) -> None:
+        """Push the "有未完成的表单，是否恢复？" prompt; it reports back through `drafts_decided`.
+
+        (No push_screen callback: the callback would belong to the login screen that the switch
+        to home is removing at this very moment.)
+        """
         from tui.screens.lock import DraftPrompt
 
-        def decided(restore: bool | None) -> None:
-            if restore:
-                self._drafts = {d.form: d.data for d in drafts}
-                self._open_first_draft([d.form for d in drafts])
-            else:
-                self._drafts = {}
-                self._discard_drafts([d.form for d in drafts])
+        self._drafts_offered = drafts
+        self.push_screen(DraftPrompt([(d.form, d.updated_at) for d in drafts]))
 
-        self.push_screen(DraftPrompt([(d.form, d.updated_at) for d in drafts]), decided)
+    def drafts_decided(self, restore: bool) -> None:
+        """Y: keep the drafts for `restore_draft` and open the newest form; N: discard them."""
+        drafts, self._drafts_offered = self._drafts_offered, []
+        if restore:
+            self._drafts = {d.form: d.data for d in drafts}
+            self._open_first_draft([d.form for d in drafts])
+        else:
+            self._drafts = {}
+            self._discard_drafts([d.form for d in drafts])
 
     def _open_first_draft(self, forms: list[str]) -> None:
         """Open the screen of the newest draft whose form is a service item code."""

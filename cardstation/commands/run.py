@@ -121,25 +121,34 @@ def pcsc_reader_monitor_for(services_ref: list[Any]) -> Callable[..., Callable[[
     return start
 
 
-def sync_engine_for(store: Store, station: StationInfo, config: Config) -> Any:
-    """The sync engine when the sync package provides one, else None (the screen says so)."""
-    try:
-        from sync.engine import SyncEngine  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+class LazySyncEngine:
+    """`sync.engine.SyncEngine`, built on the first run (keeps httpx out of the cold start).
+
+    The sync screen sets `on_progress` and calls `run_once()` in a worker thread.
+    """
+
+    def __init__(self, store: Store, url: str | None) -> None:
+        self.store = store
+        self.url = url
+        self.on_progress: Any = None
+        self._engine: Any = None
+
+    def run_once(self) -> Any:
+        if self._engine is None:
+            from sync.engine import SyncEngine
+
+            self._engine = SyncEngine(self.store, url=self.url)
+        self._engine.on_progress = self.on_progress
+        return self._engine.run_once()
+
+
+def sync_engine_for(store: Store, config: Config) -> Any:
+    """The sync engine when the sync package is installed, else None (the screen says so)."""
+    import importlib.util
+
+    if importlib.util.find_spec("sync.engine") is None:
         return None
-    for factory in ("for_store", "from_store", "open"):
-        make = getattr(SyncEngine, factory, None)
-        if callable(make):
-            try:
-                return make(store, url=config.sync_url or None) if config.sync_url else make(store)
-            except TypeError:
-                return make(store)
-            except Exception:
-                return None
-    try:
-        return SyncEngine(store)
-    except Exception:
-        return None
+    return LazySyncEngine(store, config.sync_url or None)
 
 
 def build_services(
@@ -168,7 +177,7 @@ def build_services(
         profile=station_profile(station),
         sealer=LazySealer(store),
         card_provider=card_provider,
-        sync_engine=sync_engine_for(store, station, config),
+        sync_engine=sync_engine_for(store, config),
         reader_label=reader_label if reader_label is not None else "",
         demo=demo,
         demo_accounts=demo_accounts,

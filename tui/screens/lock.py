@@ -126,4 +126,6 @@ class DraftPrompt(ModalScreen[bool]):
             yield Static(M.DRAFT_HINT, classes="hint", markup=False)
 
     def action_answer(self, restore: bool) -> None:
+        app: Any = self.app
         self.dismiss(restore)
+        app.drafts_decided(restore)

@@ -71,37 +71,21 @@ def read_queue(services: Any) -> QueueView:
 
 
 def run_engine(engine: Any, progress: Any) -> Any:
-    """Run one sync pass on the engine, whatever its method is called (adapter to sync/)."""
-    for name in ("sync_once", "run_once", "sync_now", "sync", "run"):
-        method = getattr(engine, name, None)
-        if callable(method):
-            try:
-                return method(progress=progress)
-            except TypeError:
-                return method()
-    raise RuntimeError("sync engine has no run method")
+    """One sync pass: `engine.on_progress = progress; engine.run_once()` (sync.engine.SyncEngine)."""
+    if hasattr(engine, "on_progress"):
+        engine.on_progress = progress
+    return engine.run_once()
 
 
 def result_text(result: Any) -> str:
-    """'同步完成：上传 n 个，确认 n 个，下行 n 条。' from the engine's result (attributes or dict)."""
-
-    def get(*names: str) -> int | None:
-        for name in names:
-            value = result.get(name) if isinstance(result, dict) else getattr(result, name, None)
-            if isinstance(value, int):
-                return value
-            if isinstance(value, list | tuple):
-                return len(value)
-        return None
-
-    sent, acked = get("sent", "uploaded"), get("acked", "acknowledged")
-    down = get("downlinks", "applied", "downlink_applied", "pulled")
-    if sent is not None or acked is not None:
-        return M.SYNC_DONE.format(
-            sent=sent or 0, acked=acked if acked is not None else sent or 0, downlinks=down or 0
-        )
-    summary = getattr(result, "summary_zh", None) or getattr(result, "message_zh", None)
-    return M.SYNC_DONE_SIMPLE.format(detail=summary or "")
+    """The engine's own Chinese report (SyncReport.text_zh), else counts from its attributes."""
+    text_zh = getattr(result, "text_zh", None)
+    if callable(text_zh):
+        return M.SYNC_DONE_SIMPLE.format(detail=text_zh())
+    sent = getattr(result, "sent", 0)
+    acked = getattr(result, "acked", 0)
+    down = getattr(result, "downlink_applied", 0)
+    return M.SYNC_DONE.format(sent=sent, acked=acked, downlinks=down)
 
 
 class SyncScreen(Screen[None]):
@@ -173,11 +157,12 @@ class SyncScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="sync-run", exit_on_error=False)
     def _sync(self, engine: Any) -> None:
-        def progress(*args: Any, **kwargs: Any) -> None:
-            sent = kwargs.get("sent", args[0] if args else None)
-            total = kwargs.get("total", args[1] if len(args) > 1 else None)
-            if isinstance(sent, int) and isinstance(total, int):
-                self.post_message(self.Progress(M.SYNC_PROGRESS.format(sent=sent, total=total)))
+        def progress(stage: str, done: int, total: int) -> None:
+            self.post_message(
+                self.Progress(
+                    M.SYNC_PROGRESS.format(stage=M.SYNC_STAGES.get(stage, stage), sent=done, total=total)
+                )
+            )
 
         try:
             result = run_engine(engine, progress)
@@ -185,7 +170,8 @@ class SyncScreen(Screen[None]):
             message = getattr(exc, "message_zh", None) or str(exc)
             self.post_message(self.Finished(M.SYNC_FAILED.format(error=message), False))
             return
-        self.post_message(self.Finished(result_text(result), True))
+        ok = bool(getattr(result, "ok", True))
+        self.post_message(self.Finished(result_text(result), ok))
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:

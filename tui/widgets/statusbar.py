@@ -94,7 +94,7 @@ def _norm_link(value: str) -> str:
         return "up"
     if v in ("syncing", "sending", "busy"):
         return "syncing"
-    if v in ("down", "offline", "backoff", "error", "disconnected"):
+    if v in ("down", "offline", "backoff", "error", "disconnected", "portal", "refused"):
         return "down"
     return "unknown"
 
