@@ -33,8 +33,9 @@ from offline.protocols import CardError
 from tui.screens.forms import messages as M
 from tui.screens.forms.fields import Data, Field, basic_problems, draft_data, options_for, problem_text
 from tui.screens.forms.host import host
-from tui.widgets.compact import CompactButton, CompactCheckbox, CompactInput, CompactSelect, FieldRow
+from tui.widgets.compact import CompactButton, CompactInput, CompactSelect, FieldRow
 from tui.widgets.footer import StationFooter
+from tui.widgets.form_field import FlagBox
 
 DRAFT_DELAY_S = 1.0
 
@@ -105,12 +106,13 @@ class FormScreen(Screen[None]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Screen bindings with ids prefixed by the form id, so `[keys]` can remap them."""
-        super().__init_subclass__(**kwargs)
+        # Set before Textual's own __init_subclass__, which merges the class's BINDINGS.
         cls.BINDINGS = [
             Binding("ctrl+s", "submit", M.KEY_SUBMIT, id=f"{cls.FORM_ID}.submit", priority=True),
             Binding("escape", "back", M.KEY_BACK, id=f"{cls.FORM_ID}.back"),
             *getattr(cls, "EXTRA_BINDINGS", ()),
         ]
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, *, prefill: Data | None = None, restore_draft: bool = True) -> None:
         super().__init__(id=f"form-{self.FORM_ID}")
@@ -133,7 +135,9 @@ class FormScreen(Screen[None]):
                 if f.section and f.section not in shown_sections:
                     shown_sections.add(f.section)
                     yield Static(f"── {f.section} ──", classes="form-section", id=f"sec-{_sid(f.section)}")
-                yield FieldRow(f.label, self._widget_for(f), required=f.required, id=f"row-{f.key}")
+                # A flag carries its (often long) label itself; the label column stays empty.
+                label = "" if f.kind == "flag" else f.label
+                yield FieldRow(label, self._widget_for(f), required=f.required, id=f"row-{f.key}")
                 yield Static("", classes="field-problem -empty", id=f"p-{f.key}")
             yield Static("", id="form-general", classes="-empty")
             yield Static("", id="form-result", classes="-empty", markup=False)
@@ -146,9 +150,11 @@ class FormScreen(Screen[None]):
         wid = f"f-{f.key}"
         if f.kind == "select":
             profile = getattr(getattr(self.app, "services", None), "profile", None)
-            return CompactSelect(options_for(f, profile), prompt=M.SELECT_PROMPT, id=wid)
+            options = options_for(f, profile)
+            value = f.default if f.default in {code for _, code in options} else Select.NULL
+            return CompactSelect(options, prompt=M.SELECT_PROMPT, id=wid, value=value)
         if f.kind == "flag":
-            return CompactCheckbox("", f.default == "1", id=wid)
+            return FlagBox(f.label, f.default == "1", id=wid)
         placeholder = f.placeholder or (M.DATE_PLACEHOLDER if f.kind == "date" else "")
         restrict = f.restrict
         max_length = f.max_length

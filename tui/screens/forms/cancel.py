@@ -32,9 +32,9 @@ class CancelScreen(FormScreen):
         SSN,
         Field("reason", "注销原因", "select", "offline.services.cancellation:REASONS", required=True),
         Field("reason_note", "原因说明", required=True, show_if=lambda d: d.get("reason") == "other"),
-        Field("doc_number", "持卡人证件号", required=True, show_if=lambda d: not _death(d)),
+        Field("doc_number", "证件号码", required=True, show_if=lambda d: not _death(d)),
         Field("insurance_closed", "参保业务已终结", "flag"),
-        Field("open_insurance_business", "未终结的业务", show_if=lambda d: not flag(d, "insurance_closed")),
+        Field("open_insurance_business", "未结业务", show_if=lambda d: not flag(d, "insurance_closed")),
         Field("heir_name", "继承人姓名", required=True, section="法定继承人", show_if=_death),
         Field(
             "heir_doc_type",
@@ -45,8 +45,8 @@ class CancelScreen(FormScreen):
             show_if=_death,
             default="resident_id",
         ),
-        Field("heir_doc_number", "继承人证件号", required=True, show_if=_death),
-        Field("heir_relation", "与持卡人关系", "select", "RELATIONS", required=True, show_if=_death),
+        Field("heir_doc_number", "继承人证号", required=True, show_if=_death),
+        Field("heir_relation", "亲属关系", "select", "RELATIONS", required=True, show_if=_death),
         Field(
             "inheritance_proof",
             "继承证明",

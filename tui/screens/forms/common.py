@@ -10,12 +10,12 @@ from offline.business import ServiceContext
 from offline.errors import DomainError
 from tui.screens.forms.fields import Data, Field
 
-CARD_NUMBER = Field("card_number", "社会保障卡号", required=True, max_length=9, restrict=r"[0-9A-Za-z]*")
+CARD_NUMBER = Field("card_number", "卡号", required=True, max_length=9, restrict=r"[0-9A-Za-z]*")
 CARD_NUMBER_OR_CHIP = Field(
-    "card_number", "社会保障卡号", max_length=9, restrict=r"[0-9A-Za-z]*", placeholder="空=读卡器中的卡"
+    "card_number", "卡号", max_length=9, restrict=r"[0-9A-Za-z]*", placeholder="空=读卡器中的卡"
 )
-DOC_NUMBER = Field("doc_number", "持卡人证件号", required=True, max_length=30)
-SSN = Field("ssn", "社会保障号码", required=True, max_length=18, restrict=r"[0-9Xx]*")
+DOC_NUMBER = Field("doc_number", "证件号码", required=True, max_length=30)
+SSN = Field("ssn", "社保号码", required=True, max_length=18, restrict=r"[0-9Xx]*")
 
 
 def card_number_of(ctx: ServiceContext, data: Data) -> str:

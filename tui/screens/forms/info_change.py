@@ -39,8 +39,8 @@ class InfoChangeScreen(FormScreen):
     FIELDS: ClassVar[tuple[Field, ...]] = (
         SSN,
         DOC_NUMBER,
-        Field("doc_valid_from", "证件有效期起", "date", section="变更为"),
-        Field("doc_valid_to", "证件有效期止", "date"),
+        Field("doc_valid_from", "有效期起", "date", section="变更为"),
+        Field("doc_valid_to", "有效期止", "date"),
         Field("doc_valid_long", "证件改为长期", "flag"),
         Field("ethnicity", "民族", "select", "ETHNICITY"),
         Field("nationality", "国籍/地区", "select", "NATIONALITY"),

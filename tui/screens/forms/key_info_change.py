@@ -31,9 +31,9 @@ class KeyInfoChangeScreen(FormScreen):
     HINT: ClassVar[str] = "变更姓名、社会保障号码或照片；变更后自动办理换领"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         SSN,
-        Field("doc_number", "出示的证件号", required=True),
+        Field("doc_number", "证件号码", required=True),
         Field("new_name", "新姓名", section="变更为"),
-        Field("new_ssn", "新社会保障号", max_length=18, restrict=r"[0-9Xx]*"),
+        Field("new_ssn", "新社保号码", max_length=18, restrict=r"[0-9Xx]*"),
         Field("photo_path", "新照片文件", placeholder="JPEG 路径"),
         Field("police_proof", "公安证明", required=True, show_if=_needs_proof, placeholder="证明编号或名称"),
         Field("financial_account_closed", "金融账户已挂失/注销", "flag"),

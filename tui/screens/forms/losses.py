@@ -29,7 +29,7 @@ class TempLossScreen(FormScreen):
     FIELDS: ClassVar[tuple[Field, ...]] = (
         CARD_NUMBER,
         Field("verbal", "口头挂失", "flag"),
-        Field("doc_number", "持卡人证件号", required=True, show_if=lambda d: not flag(d, "verbal")),
+        Field("doc_number", "证件号码", required=True, show_if=lambda d: not flag(d, "verbal")),
         Field("reporter", "挂失人", "select", REPORTERS, required=True, default="holder"),
         Field("reporter_name", "挂失人姓名", show_if=lambda d: d.get("reporter") == "agent", required=True),
         Field("note", "备注"),
@@ -62,7 +62,7 @@ class FormalLossScreen(FormScreen):
     HINT: ClassVar[str] = "正式挂失须验持卡人证件，挂失后不能在网点解挂，请随后办理补领"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         CARD_NUMBER,
-        Field("doc_number", "持卡人证件号", required=True),
+        Field("doc_number", "证件号码", required=True),
         Field("reporter", "挂失人", "select", REPORTERS, required=True, default="holder"),
         Field("reporter_name", "代办人姓名", required=True, show_if=lambda d: d.get("reporter") == "agent"),
         Field(
@@ -97,7 +97,7 @@ class LiftLossScreen(FormScreen):
     ITEM: ClassVar[str] = "lift_loss"
     TITLE: ClassVar[str] = "解挂"
     HINT: ClassVar[str] = "只能解除临时挂失；已申请补领的卡不能解挂"
-    FIELDS: ClassVar[tuple[Field, ...]] = (CARD_NUMBER, Field("doc_number", "持卡人证件号", required=True))
+    FIELDS: ClassVar[tuple[Field, ...]] = (CARD_NUMBER, Field("doc_number", "证件号码", required=True))
 
     def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
         from offline.services.losses import LiftLossInput

@@ -68,9 +68,9 @@ PERSON_FIELDS: tuple[Field, ...] = (
     Field("birth_date", "出生日期", "date", placeholder="空=按证件号码"),
     Field("ethnicity", "民族", "select", "ETHNICITY", required=True, default="01"),
     Field("nationality", "国籍/地区", "select", "NATIONALITY", required=True, default="CHN"),
-    Field("occupation", "职业（工种）", "select", "OCCUPATIONS", required=True),
-    Field("doc_valid_from", "证件有效期起", "date", required=True),
-    Field("doc_valid_to", "证件有效期止", "date", placeholder="空=长期"),
+    Field("occupation", "职业", "select", "OCCUPATIONS", required=True),
+    Field("doc_valid_from", "有效期起", "date", required=True),
+    Field("doc_valid_to", "有效期止", "date", placeholder="空=长期"),
     Field("household_address", "户口所在地", required=True),
     Field("residence_address", "常住地址", required=True),
     Field("phone", "联系电话", required=True, max_length=20, restrict=r"[0-9-]*"),
@@ -89,7 +89,7 @@ GUARDIAN_FIELDS: tuple[Field, ...] = (
         show_if=needs_guardian,
         default="resident_id",
     ),
-    Field("guardian_doc_number", "监护人证件号", required=True, show_if=needs_guardian),
+    Field("guardian_doc_number", "监护人证号", required=True, show_if=needs_guardian),
     Field("guardian_relation", "监护关系", "select", "RELATIONS", required=True, show_if=needs_guardian),
 )
 
@@ -104,8 +104,8 @@ AGENT_FIELDS: tuple[Field, ...] = (
         show_if=needs_agent,
         default="resident_id",
     ),
-    Field("agent_doc_number", "代办人证件号", required=True, show_if=needs_agent),
-    Field("agent_relation", "与申请人关系", "select", "RELATIONS", show_if=needs_agent),
+    Field("agent_doc_number", "代办人证号", required=True, show_if=needs_agent),
+    Field("agent_relation", "代办关系", "select", "RELATIONS", show_if=needs_agent),
 )
 
 

@@ -19,7 +19,7 @@ from tui.screens.forms.fields import Data, Field
 from tui.screens.forms.host import make_input, service
 
 NEW_PIN = Field("new_pin", "新密码", "pin", required=True)
-NEW_PIN_AGAIN = Field("new_pin_again", "再次输入新密码", "pin", required=True)
+NEW_PIN_AGAIN = Field("new_pin_again", "确认新密码", "pin", required=True)
 _LABELS = {"new_pin": "新密码", "new_pin_again": "再次输入新密码", "pin": "新密码"}
 
 

@@ -23,8 +23,8 @@ class QueryScreen(FormScreen):
     TITLE: ClassVar[str] = "制卡进度及卡状态查询"
     HINT: ClassVar[str] = "填写社会保障号码、卡号或受理编号之一，Ctrl+S 查询"
     FIELDS: ClassVar[tuple[Field, ...]] = (
-        Field("ssn", "社会保障号码", max_length=18, restrict=r"[0-9Xx]*"),
-        Field("card_number", "社会保障卡号", max_length=9, restrict=r"[0-9A-Za-z]*"),
+        Field("ssn", "社保号码", max_length=18, restrict=r"[0-9Xx]*"),
+        Field("card_number", "卡号", max_length=9, restrict=r"[0-9A-Za-z]*"),
         Field("receipt_no", "受理编号", max_length=31, restrict=r"[0-9]*"),
     )
 

@@ -34,7 +34,7 @@ class ReplaceScreen(FormScreen):
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("kind", "办理类型", "select", KINDS, required=True, default="replace"),
         CARD_NUMBER,
-        Field("doc_number", "持卡人证件号", required=True),
+        Field("doc_number", "证件号码", required=True),
         Field(
             "reason",
             "换卡原因",

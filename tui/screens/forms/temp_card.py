@@ -40,10 +40,8 @@ class TempCardScreen(FormScreen):
         Field(
             "card_number", "临时卡卡号", max_length=9, restrict=r"[0-9A-Za-z]*", placeholder="空=读卡器中的卡"
         ),
-        Field(
-            "ssn", "持卡人社保号", required=True, max_length=18, restrict=r"[0-9Xx]*", show_if=_is("issue")
-        ),
-        Field("doc_number", "持卡人证件号", required=True, show_if=_is("issue", "lost", "damaged")),
+        Field("ssn", "社保号码", required=True, max_length=18, restrict=r"[0-9Xx]*", show_if=_is("issue")),
+        Field("doc_number", "证件号码", required=True, show_if=_is("issue", "lost", "damaged")),
         Field(
             "online_check",
             "联网核查",
@@ -56,7 +54,7 @@ class TempCardScreen(FormScreen):
         Field("body_ok", "卡体完好", "flag", show_if=_is("recycle")),
         Field("fee_paid", "已缴工本费", "flag", show_if=_is("lost", "damaged")),
         Field("agent_name", "代办人姓名", show_if=_is("issue")),
-        Field("agent_doc_number", "代办人证件号", show_if=_is("issue")),
+        Field("agent_doc_number", "代办人证号", show_if=_is("issue")),
         Field("signed", "办理人已签字", "flag", default="1"),
     )
 

@@ -25,7 +25,7 @@ class TransferScreen(FormScreen):
     NEEDS_CARD: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = (
         SSN,
-        Field("doc_number", "持卡人证件号"),
+        Field("doc_number", "证件号码"),
         Field(
             "new_region",
             "新归属地代码",

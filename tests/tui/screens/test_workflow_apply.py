@@ -1,0 +1,95 @@
+"""Item 1 申领 end to end through the screen: real store, real services, real sealer.
+
+R-APP-8 (receipt with the acceptance number), R-APP-3 (one person one card shown inline,
+nothing written), R-ID-3 inline validation on blur, R-ID-5 guardian block shown for a minor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from screenkit import open_form, person_form, submit
+
+from tui.screens.forms.apply import ApplyScreen
+from tui.screens.receipt import ReceiptScreen
+
+
+def count(store, table: str) -> int:
+    return int(store.one(f"SELECT COUNT(*) FROM {table}")[0])
+
+
+async def test_R_APP_8_apply_commits_and_shows_receipt(station, app_factory, tmp_path: Path) -> None:
+    person = station.person(11, name="欧阳娜娜")
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        after = await submit(pilot, form, person_form(person, tmp_path))
+        assert isinstance(after, ReceiptScreen), form.query_one("#form-status").render()
+        receipt_no = after.result.receipt_no
+        head = str(after.query_one("#receipt-head").render())
+        assert f"已办理，受理编号 {receipt_no}" in head
+    row = station.store.one(
+        "SELECT a.status, p.name FROM applications a JOIN persons p ON p.id = a.person_id"
+    )
+    assert (row["status"], row["name"]) == ("accepted", "欧阳娜娜")
+    assert station.store.one("SELECT receipt_no FROM businesses")["receipt_no"] == receipt_no
+    assert count(station.store, "outbox") >= 2  # photo blob + business envelope
+
+
+async def test_R_APP_3_second_application_refused_inline_nothing_written(
+    station, app_factory, tmp_path
+) -> None:
+    person = station.person(12)
+    station.apply(person)
+    before = count(station.store, "businesses"), count(station.store, "outbox"), count(station.store, "audit")
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        after = await submit(pilot, form, person_form(person, tmp_path))
+        assert after is form
+        status = str(form.query_one("#form-status").render())
+        assert status.startswith("未办理")
+        shown = " ".join(str(w.render()) for w in form.query(".field-problem")) + str(
+            form.query_one("#form-general").render()
+        )
+        assert "R-APP-3" in shown
+    assert (
+        count(station.store, "businesses"),
+        count(station.store, "outbox"),
+        count(station.store, "audit"),
+    ) == before
+
+
+async def test_R_ID_3_wrong_check_digit_shown_under_field_on_blur(station, app_factory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        form.query_one("#f-doc_number").focus()
+        await pilot.press(*"430121199001011235")  # last digit wrong
+        await pilot.press("tab")
+        await pilot.pause()
+        text = str(form.query_one("#p-doc_number").render())
+        assert "规则 R-ID-3：" in text and "修改方法：" in text
+
+
+async def test_R_ID_5_guardian_block_only_for_minor(station, app_factory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        assert not form.query_one("#row-guardian_name").display
+        form.fill({"birth_date": "2020-05-01"})
+        await pilot.pause()
+        assert form.query_one("#row-guardian_name").display
+        form.fill({"birth_date": "1980-05-01"})
+        await pilot.pause()
+        assert not form.query_one("#row-guardian_name").display
+
+
+async def test_R_ID_4_agent_block_for_proxy_channel(station, app_factory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        assert not form.query_one("#row-agent_name").display
+        form.fill({"channel": "proxy_person"})
+        await pilot.pause()
+        assert form.query_one("#row-agent_name").display

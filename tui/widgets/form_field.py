@@ -1,0 +1,21 @@
+"""A yes/no flag whose state is readable without colour: "[X] 标签" / "[ ] 标签".
+
+Why: the stock checkbox always draws an "X" and shows on/off by colour only, which
+disappears under NO_COLOR, in 16-colour terminals and on a monochrome SSH client. The
+brackets are ASCII, so CJK terminals that draw ambiguous-width characters wide stay aligned.
+"""
+
+from __future__ import annotations
+
+from tui.widgets.compact import CompactCheckbox
+
+
+class FlagBox(CompactCheckbox):
+    """One-line checkbox showing its state as [X] or [ ]."""
+
+    BUTTON_LEFT = "["
+    BUTTON_RIGHT = "]"
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:
+        return "X" if self.value else " "
