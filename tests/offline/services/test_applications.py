@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,15 @@ from offline.business import ServiceContext
 from offline.errors import PermissionDenied, ValidationError
 from offline.services.applications import ApplicationInput, apply_card
 from offline.services.persons import name_initials
+from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
+
 
 BANK = "中国农业银行"
 
@@ -44,15 +54,15 @@ def test_R_APP_8_accepted_application_writes_person_application_business_audit_o
     person = make_person()
     result = apply_card(ctx, app(person))
     assert result.item == "apply" and result.fee_fen == 0  # R-APP-10 first application free
-    row = ctx.store.one("SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
+    row = one(ctx.store, "SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
     assert row["status"] == "accepted" and row["kind"] == "first" and row["bank"] == BANK
-    p = ctx.store.one("SELECT * FROM persons WHERE id = ?", (row["person_id"],))
+    p = one(ctx.store, "SELECT * FROM persons WHERE id = ?", (row["person_id"],))
     assert p["ssn"] == person.doc_number and p["name"] == person.name
     assert (
         p["birth_date"] == f"{person.doc_number[6:10]}-{person.doc_number[10:12]}-{person.doc_number[12:14]}"
     )
     assert p["name_initials"] == name_initials(person.name)
-    assert ctx.store.one("SELECT COUNT(*) FROM photos WHERE person_id = ?", (row["person_id"],))[0] == 1
+    assert one(ctx.store, "SELECT COUNT(*) FROM photos WHERE person_id = ?", (row["person_id"],))[0] == 1
     c = counts()
     assert c["businesses"] == 1 and c["audit"] == 1
     assert c["outbox"] == 2  # photo blob + business envelope
@@ -107,7 +117,7 @@ def test_R_APP_3_existing_valid_card_named(
     person = make_person()
     person_id, _ = applied(person)
     card_id = make_card(person_id, status="issued")
-    number = ctx.store.one("SELECT card_number FROM cards WHERE id = ?", (card_id,))[0]
+    number = one(ctx.store, "SELECT card_number FROM cards WHERE id = ?", (card_id,))[0]
     with pytest.raises(ValidationError) as exc:
         apply_card(ctx, app(person))
     assert "R-APP-3" in exc.value.rules and number in str(exc.value)
@@ -150,7 +160,7 @@ def test_R_APP_5_deadlines_follow_the_profile(
     assert deadline[hn.receipt_no] == "2026-03-23"
     assert deadline[instant.receipt_no] == "2026-03-02"
     assert deadline[hb_batch.receipt_no] > "2026-04-01"  # 29 working days, Qingming included
-    stored = ctx.store.one("SELECT deadline FROM applications WHERE business_id = ?", (hb.business_id,))[0]
+    stored = one(ctx.store, "SELECT deadline FROM applications WHERE business_id = ?", (hb.business_id,))[0]
     assert stored == "2026-03-09"
 
 
@@ -173,19 +183,23 @@ def test_R_APP_6_rare_name_goes_provincial_and_needs_mailing_address(
     result = apply_card(
         ctx, app(make_person(name="王𠈌", mailing_address="湖南省长沙市岳麓区麓山路1号"), mode="instant")
     )
-    row = ctx.store.one(
-        "SELECT route, mode, mailing FROM applications WHERE business_id = ?", (result.business_id,)
+    row = one(
+        ctx.store,
+        "SELECT route, mode, mailing FROM applications WHERE business_id = ?",
+        (result.business_id,),
     )
     assert (row["route"], row["mode"], row["mailing"]) == ("provincial", "fast", 1)
-    assert ctx.store.one("SELECT name_rare FROM persons WHERE name = '王𠈌'")[0] == 1
+    assert one(ctx.store, "SELECT name_rare FROM persons WHERE name = '王𠈌'")[0] == 1
 
 
 def test_R_APP_7_remote_application_accepted_same_day(
     ctx: ServiceContext, make_person: Callable[..., Any]
 ) -> None:
     result = apply_card(ctx, app(make_person(), channel="remote"))
-    row = ctx.store.one(
-        "SELECT status, channel, created_at FROM applications WHERE business_id = ?", (result.business_id,)
+    row = one(
+        ctx.store,
+        "SELECT status, channel, created_at FROM applications WHERE business_id = ?",
+        (result.business_id,),
     )
     assert row["status"] == "accepted" and row["channel"] == "remote"
     assert row["created_at"].startswith("2026-03-02")

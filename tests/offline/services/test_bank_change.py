@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,14 @@ from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.services.bank_change import BankChangeInput, change_bank, record_decision
 from offline.services.replacement import ExchangeInput, exchange_card
+from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
 
 
 @pytest.fixture
@@ -23,7 +32,7 @@ def holder(
     person = make_person()
     person_id, _ = applied(person)
     card_id = make_card(person_id, status="issued", bank="中国农业银行")
-    return person, card_id, str(ctx.store.one("SELECT card_number FROM cards WHERE id = ?", (card_id,))[0])
+    return person, card_id, str(one(ctx.store, "SELECT card_number FROM cards WHERE id = ?", (card_id,))[0])
 
 
 def request(holder: tuple[Any, int, str], **kw: Any) -> BankChangeInput:
@@ -43,7 +52,7 @@ def test_R_TRF_2_bank_change_filed_pending_with_five_working_day_deadline(
     ctx: ServiceContext, holder: tuple[Any, int, str], counts: Callable[[], dict[str, int]]
 ) -> None:
     result = change_bank(ctx, request(holder))
-    row = ctx.store.one("SELECT * FROM bank_change_requests WHERE business_id = ?", (result.business_id,))
+    row = one(ctx.store, "SELECT * FROM bank_change_requests WHERE business_id = ?", (result.business_id,))
     assert (row["status"], row["old_bank"], row["new_bank"]) == ("pending", "中国农业银行", "中国建设银行")
     assert row["deadline"] == "2026-03-09"  # Monday + 5 working days
     assert counts()["applications"] == 1  # only the first application: no exchange before approval
@@ -94,11 +103,13 @@ def test_R_TRF_2_approval_then_exchange_to_the_new_bank(
         )  # repeat: no-op
     result = exchange_card(ctx, exchange)
     assert result.details["bank"] == "中国建设银行" and result.fee_fen == ctx.profile.fees_fen["exchange"]
-    app = ctx.store.one(
-        "SELECT bank, replaces_card_id FROM applications WHERE business_id = ?", (result.business_id,)
+    app = one(
+        ctx.store,
+        "SELECT bank, replaces_card_id FROM applications WHERE business_id = ?",
+        (result.business_id,),
     )
     assert (app["bank"], app["replaces_card_id"]) == ("中国建设银行", card_id)
-    assert ctx.store.one("SELECT status FROM bank_change_requests")[0] == "used"
+    assert one(ctx.store, "SELECT status FROM bank_change_requests")[0] == "used"
 
 
 def test_R_TRF_2_only_issued_cards(
@@ -110,7 +121,7 @@ def test_R_TRF_2_only_issued_cards(
     person = make_person()
     person_id, _ = applied(person)
     card_id = make_card(person_id, status="lost")
-    number = str(ctx.store.one("SELECT card_number FROM cards WHERE id = ?", (card_id,))[0])
+    number = str(one(ctx.store, "SELECT card_number FROM cards WHERE id = ?", (card_id,))[0])
     with pytest.raises(ValidationError) as exc:
         change_bank(ctx, request((person, card_id, number)))
     assert exc.value.rules == ["R-TRF-2"]

@@ -7,8 +7,10 @@ import io
 import json
 import os
 import random
+import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,16 @@ from offline.services.batch import (
     read_batch_csv,
     write_template,
 )
+from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    found: sqlite3.Row = row
+    return found
+
 
 ROOT = Path(__file__).resolve().parents[3]
 CARDSTATION = ROOT / ".venv" / "bin" / "cardstation"
@@ -137,11 +149,11 @@ def test_R_APP_9_mixed_batch_each_row_on_its_own(
     assert "R-APP-2" in by_row[9].rules and "窗口" in by_row[10].message
     accepted = [o for o in outcomes if o.status == "accepted"]
     assert all(o.receipt for o in accepted) and len({o.receipt for o in accepted}) == 4
-    assert ctx.store.one("SELECT COUNT(*) FROM businesses")[0] == 4
+    assert one(ctx.store, "SELECT COUNT(*) FROM businesses")[0] == 4
     assert (
-        ctx.store.one("SELECT COUNT(*) FROM applications WHERE channel = 'batch' AND mode = 'batch'")[0] == 4
+        one(ctx.store, "SELECT COUNT(*) FROM applications WHERE channel = 'batch' AND mode = 'batch'")[0] == 4
     )
-    child = ctx.store.one("SELECT details FROM businesses WHERE receipt_no = ?", (by_row[3].receipt,))[0]
+    child = one(ctx.store, "SELECT details FROM businesses WHERE receipt_no = ?", (by_row[3].receipt,))[0]
     assert json.loads(child)["cartoon"] is True
 
 
@@ -223,6 +235,7 @@ def _pin_test_keys(db: Path) -> None:
     from offline.station import station_info
     from offline.store import Store
     from sync import keys
+    from sync.suite import b64
     from sync.testing import fresh_keys
 
     store = Store.open(db)
@@ -232,7 +245,7 @@ def _pin_test_keys(db: Path) -> None:
     keys.save_identity(store, station_id=info.station_id, private_key=test_keys.station_private)
     server = {
         "key_id": test_keys.server_key_id,
-        "public_key": keys.b64(test_keys.server_public),
+        "public_key": b64(test_keys.server_public),
         "not_after": test_keys.not_after,
     }
     with store.write() as conn:

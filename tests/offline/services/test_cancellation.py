@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,14 @@ import pytest
 from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.services.cancellation import BANK_REMINDER, CancelInput, HeirInput, cancel_card
+from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
 
 
 @pytest.fixture
@@ -56,7 +65,7 @@ def test_R_CAN_1_abroad_cancels_every_valid_card_and_reminds_bank(
         "SELECT card_id, from_status FROM card_moves WHERE business_id = ?", (result.business_id,)
     )
     assert sorted((m[0], m[1]) for m in moves) == [(cards[0], "issued"), (cards[2], "lost")]
-    assert ctx.store.one("SELECT status FROM persons WHERE id = ?", (person_id,))[0] == "abroad"
+    assert one(ctx.store, "SELECT status FROM persons WHERE id = ?", (person_id,))[0] == "abroad"
     assert result.details["reminder"] == BANK_REMINDER  # R-CAN-2: bank account afterwards
     assert result.details["social_function_cancelled"] is True
 
@@ -86,7 +95,7 @@ def test_R_CAN_1_unknown_reason_and_other_without_note(
 def test_R_CAN_2_insurance_business_open_rejected_with_reason(
     ctx: ServiceContext, with_cards: Callable[..., Any], counts: Callable[[], dict[str, int]]
 ) -> None:
-    person, _, cards = with_cards("issued")
+    person, _, _cards = with_cards("issued")
     before = counts()
     with pytest.raises(ValidationError) as exc:
         cancel_card(
@@ -130,7 +139,7 @@ def test_R_CAN_3_death_needs_heir_with_own_document_and_proof(
         ctx, CancelInput(ssn=person.doc_number, reason="death", insurance_closed=True, heir=heir(make_person))
     )
     assert result.details["heir"]["inheritance_proof"].startswith("死亡医学证明")
-    assert ctx.store.one("SELECT status FROM persons WHERE id = ?", (person_id,))[0] == "deceased"
+    assert one(ctx.store, "SELECT status FROM persons WHERE id = ?", (person_id,))[0] == "deceased"
 
 
 def test_R_ID_1_cancellation_by_holder_needs_own_document(
@@ -148,14 +157,16 @@ def test_R_CAN_1_open_application_cancelled_too(
     ctx: ServiceContext, applied: Callable[..., Any], make_person: Callable[..., Any]
 ) -> None:
     person = make_person()
-    person_id, first = applied(person, close=False)
+    _person_id, first = applied(person, close=False)
     cancel_card(
         ctx,
         CancelInput(
             ssn=person.doc_number, reason="abroad", insurance_closed=True, doc_number=person.doc_number
         ),
     )
-    row = ctx.store.one(
-        "SELECT status, reject_reason FROM applications WHERE business_id = ?", (first.business_id,)
+    row = one(
+        ctx.store,
+        "SELECT status, reject_reason FROM applications WHERE business_id = ?",
+        (first.business_id,),
     )
     assert row["status"] == "cancelled" and "出国" in row["reject_reason"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,13 @@ from offline.errors import PermissionDenied, ValidationError
 from offline.freeze import FROZEN, OK, WARNING, freeze_state
 from offline.services.applications import ApplicationInput, apply_card
 from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
 
 
 def app(person: Any, **kw: Any) -> ApplicationInput:
@@ -95,7 +103,7 @@ def test_R_FRZ_3_supervisor_override_is_audited(
     frozen_ctx(ctx, applied)
     result = apply_card(ctx, app(make_person(), override_by=supervisor_ctx.operator))
     assert result.details["freeze_override_by"] == "sup"
-    row = ctx.store.one("SELECT * FROM audit WHERE action = 'freeze.override'")
+    row = one(ctx.store, "SELECT * FROM audit WHERE action = 'freeze.override'")
     assert row is not None and row["target"] == result.receipt_no
     from offline import audit
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -12,6 +13,14 @@ import pytest
 from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.services.info_changes import InfoChangeInput, KeyInfoChangeInput, change_info, change_key_info
+from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
 
 
 @pytest.fixture
@@ -42,7 +51,7 @@ def test_R_INFO_2_non_key_change_records_old_and_new_without_new_card(
             doc_valid_to="长期",
         ),
     )
-    row = ctx.store.one("SELECT phone, ethnicity, doc_valid_to FROM persons WHERE id = ?", (person_id,))
+    row = one(ctx.store, "SELECT phone, ethnicity, doc_valid_to FROM persons WHERE id = ?", (person_id,))
     assert (row["phone"], row["ethnicity"], row["doc_valid_to"]) == ("13912345678", "03", "")
     assert result.details["changes"]["phone"] == {"old": person.phone, "new": "13912345678"}
     assert result.details["new_card"] is False
@@ -99,7 +108,7 @@ def test_R_ID_1_non_key_change_needs_document(ctx: ServiceContext, holder: Calla
 def new_number(old: str) -> str:
     from offline.validation.ids import ssn_check_digit
 
-    first17 = old[:14] + ("%03d" % ((int(old[14:17]) + 2) % 1000))
+    first17 = old[:14] + f"{(int(old[14:17]) + 2) % 1000:03d}"
     return first17 + ssn_check_digit(first17)
 
 
@@ -118,9 +127,9 @@ def test_R_INFO_1_name_change_forces_free_exchange_in_same_transaction(
         ),
     )
     assert result.item == "key_info_change" and result.fee_fen == 0
-    row = ctx.store.one("SELECT name, name_initials FROM persons WHERE id = ?", (person_id,))
+    row = one(ctx.store, "SELECT name, name_initials FROM persons WHERE id = ?", (person_id,))
     assert (row["name"], row["name_initials"]) == ("王新名", "wxm")
-    exch = ctx.store.one("SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
+    exch = one(ctx.store, "SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
     assert (exch["kind"], exch["reason"], exch["replaces_card_id"]) == (
         "exchange",
         "key_info_changed",
@@ -163,7 +172,7 @@ def test_R_INFO_1_number_change_updates_ssn_birth_and_document(
             police_proof="公安改号证明 18",
         ),
     )
-    row = ctx.store.one("SELECT ssn, doc_number, birth_date FROM persons WHERE id = ?", (person_id,))
+    row = one(ctx.store, "SELECT ssn, doc_number, birth_date FROM persons WHERE id = ?", (person_id,))
     assert (row["ssn"], row["doc_number"]) == (new, new)
     assert date.fromisoformat(row["birth_date"]).strftime("%Y%m%d") == new[6:14]
 
@@ -267,6 +276,6 @@ def test_R_INFO_1_without_card_in_use_no_exchange(ctx: ServiceContext, holder: C
     )
     assert result.details["new_card"] is False
     assert (
-        ctx.store.one("SELECT COUNT(*) FROM applications WHERE business_id = ?", (result.business_id,))[0]
+        one(ctx.store, "SELECT COUNT(*) FROM applications WHERE business_id = ?", (result.business_id,))[0]
         == 0
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,13 @@ from offline.services.queries import (
     search_sql,
 )
 from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
 
 
 def test_name_initials_pinyin_and_polyphonic_surnames() -> None:
@@ -58,7 +66,7 @@ def test_search_finds_by_each_kind(
     applied(make_person(name="张三"))
     applied(make_person(name="李四"))
     card_id = make_card(person_id)
-    number = ctx.store.one("SELECT card_number FROM cards WHERE id = ?", (card_id,))[0]
+    number = one(ctx.store, "SELECT card_number FROM cards WHERE id = ?", (card_id,))[0]
     store = ctx.store
     assert [h.person_id for h in search_persons(store, person.doc_number)] == [person_id]
     by_card = search_persons(store, number.lower())
@@ -164,7 +172,7 @@ def test_R_INFO_3_progress_by_receipt_ssn_and_card_writes_nothing(
             "UPDATE applications SET status = 'arrived' WHERE business_id = ?", (result.business_id,)
         )
     card_id = make_card(person_id, status="arrived")
-    number = ctx.store.one("SELECT card_number FROM cards WHERE id = ?", (card_id,))[0]
+    number = one(ctx.store, "SELECT card_number FROM cards WHERE id = ?", (card_id,))[0]
     by_card = card_progress(ctx, card_number=number)
     assert any("领取" in line for line in by_card.lines) and by_card.cards[0].status_label == "网点在库"
     by_ssn = card_progress(ctx, ssn=person.doc_number)

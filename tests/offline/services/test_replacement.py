@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,14 @@ import pytest
 from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.services.replacement import ExchangeInput, ReplaceInput, exchange_card, replace_card
+from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
 
 
 @pytest.fixture
@@ -25,14 +34,14 @@ def holder(
         person = make_person(**card_kw.pop("person_kw", {}))
         person_id, _ = applied(person)
         card_id = make_card(person_id, status=status, **card_kw)
-        number = str(ctx.store.one("SELECT card_number FROM cards WHERE id = ?", (card_id,))[0])
+        number = str(one(ctx.store, "SELECT card_number FROM cards WHERE id = ?", (card_id,))[0])
         return person, card_id, number
 
     return make
 
 
 def card_status(ctx: ServiceContext, card_id: int) -> str:
-    return str(ctx.store.one("SELECT status FROM cards WHERE id = ?", (card_id,))[0])
+    return str(one(ctx.store, "SELECT status FROM cards WHERE id = ?", (card_id,))[0])
 
 
 # --------------------------------------------------------------------------- replacement
@@ -47,16 +56,16 @@ def test_R_REP_1_replacement_after_formal_loss_cancels_lost_card_and_charges_fee
     )
     assert result.fee_fen == ctx.profile.fees_fen["replace"] > 0  # R-REP-5 / R-APP-10
     assert card_status(ctx, card_id) == "cancelled"
-    move = ctx.store.one("SELECT * FROM card_moves WHERE card_id = ?", (card_id,))
+    move = one(ctx.store, "SELECT * FROM card_moves WHERE card_id = ?", (card_id,))
     assert (move["from_status"], move["to_status"], move["business_id"]) == (
         "lost",
         "cancelled",
         result.business_id,
     )
-    new = ctx.store.one("SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
+    new = one(ctx.store, "SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
     assert (new["kind"], new["replaces_card_id"], new["status"]) == ("replace", card_id, "accepted")
     assert (
-        ctx.store.one("SELECT fee_fen FROM businesses WHERE id = ?", (result.business_id,))[0]
+        one(ctx.store, "SELECT fee_fen FROM businesses WHERE id = ?", (result.business_id,))[0]
         == result.fee_fen
     )
 
@@ -122,9 +131,9 @@ def test_R_REP_2_damage_exchange_keeps_old_card_valid_and_charges_fee(
     result = exchange_card(ctx, exchange(number, person, "damage"))
     assert result.fee_fen == ctx.profile.fees_fen["exchange"] > 0
     assert card_status(ctx, card_id) == "issued"  # cancelled only when the new card is issued
-    new = ctx.store.one("SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
+    new = one(ctx.store, "SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
     assert (new["kind"], new["reason"], new["replaces_card_id"]) == ("exchange", "damage", card_id)
-    assert ctx.store.one("SELECT COUNT(*) FROM card_moves WHERE card_id = ?", (card_id,))[0] == 0
+    assert one(ctx.store, "SELECT COUNT(*) FROM card_moves WHERE card_id = ?", (card_id,))[0] == 0
 
 
 def test_R_REP_2_expiry_exchange_is_free_after_ten_years(

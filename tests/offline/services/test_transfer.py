@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,14 @@ from offline.business import ServiceContext
 from offline.errors import DomainError, ValidationError
 from offline.protocols import ChipCard, ChipHolder
 from offline.services.transfer import TransferInput, transfer_region
+from offline.store import Store
+
+
+def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
+    """A row that must exist (keeps the assertions short and typed)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
 
 
 def chip_for(person: Any, number: str, region: str = "430102") -> ChipCard:
@@ -45,7 +54,7 @@ def holder(
     person = make_person()
     person_id, _ = applied(person)
     card_id = make_card(person_id, status="issued")
-    return person, person_id, str(ctx.store.one("SELECT card_number FROM cards WHERE id = ?", (card_id,))[0])
+    return person, person_id, str(one(ctx.store, "SELECT card_number FROM cards WHERE id = ?", (card_id,))[0])
 
 
 def move(person: Any, region: str = "430202", **kw: Any) -> TransferInput:
@@ -69,7 +78,7 @@ def test_R_TRF_1_in_province_transfer_rewrites_chip_and_records_move(
     ctx.card = session
     result = transfer_region(ctx, move(person))
     assert ("write_home_region", "430202") in session.calls
-    assert ctx.store.one("SELECT region FROM persons WHERE id = ?", (person_id,))[0] == "430202"
+    assert one(ctx.store, "SELECT region FROM persons WHERE id = ?", (person_id,))[0] == "430202"
     assert result.details["old_region"] == "430102" and result.details["new_region"] == "430202"
     [j] = journal(ctx)
     assert (j["state"], j["op"], j["business_id"]) == ("done", "home_region", result.business_id)
@@ -108,7 +117,7 @@ def test_R_TRF_1_insurance_relation_must_move_first(
 def test_R_TRF_1_someone_elses_card_refused(
     ctx: ServiceContext, holder: tuple[Any, int, str], make_person: Callable[..., Any], fake_card_session: Any
 ) -> None:
-    person, _, number = holder
+    person, _, _number = holder
     ctx.card = fake_card_session(chip_for(person, "ZZ0000001"))
     with pytest.raises(DomainError) as exc:
         transfer_region(ctx, move(person))
@@ -146,7 +155,7 @@ def test_R_TRF_1_pending_journal_finished_on_next_insert(
     session.card = chip_for(person, number, region="430202")  # ... but the chip does hold it now
     lines = card_journal.resolve_on_insert(ctx, session.card)
     assert len(lines) == 1 and "补办" in lines[0]
-    assert ctx.store.one("SELECT region FROM persons WHERE id = ?", (person_id,))[0] == "430202"
+    assert one(ctx.store, "SELECT region FROM persons WHERE id = ?", (person_id,))[0] == "430202"
     [j] = journal(ctx)
     assert j["state"] == "done" and j["business_id"] is not None
 
