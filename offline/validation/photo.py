@@ -85,13 +85,18 @@ def _background_regions() -> list[tuple[int, int, int, int]]:
 
 
 def _background_is_white(rgb: Image.Image) -> bool:
+    from PIL import ImageChops
+
     white = total = 0
     for box in _background_regions():
-        region = rgb.crop(box)
-        for r, g, b in region.getdata():
-            total += 1
-            if min(r, g, b) >= WHITE_MIN and max(r, g, b) - min(r, g, b) <= GREY_SPREAD:
-                white += 1
+        r, g, b = rgb.crop(box).split()
+        low = ImageChops.darker(ImageChops.darker(r, g), b)
+        high = ImageChops.lighter(ImageChops.lighter(r, g), b)
+        bright = low.point(lambda v: 255 if v >= WHITE_MIN else 0)
+        grey = ImageChops.subtract(high, low).point(lambda v: 255 if v <= GREY_SPREAD else 0)
+        hist = ImageChops.multiply(bright, grey).histogram()
+        white += hist[255]
+        total += sum(hist)
     return total > 0 and white / total >= WHITE_SHARE
 
 
