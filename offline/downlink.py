@@ -228,6 +228,9 @@ def on_card_produced(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) 
             "SELECT * FROM applications WHERE business_id = ? ORDER BY id DESC LIMIT 1", (biz["id"],)
         ).fetchone()
         person_id = app["person_id"] if app is not None else biz["person_id"]
+        if person_id is None and p.get("ssn"):
+            found = conn.execute("SELECT id FROM persons WHERE ssn = ?", (str(p["ssn"]).upper(),)).fetchone()
+            person_id = None if found is None else found["id"]
     else:
         person = conn.execute("SELECT id FROM persons WHERE ssn = ?", (str(p["ssn"]).upper(),)).fetchone()
         if person is None:
