@@ -63,6 +63,10 @@ class Profile:
     fees_fen: dict[str, int] = field(default_factory=dict)  # R-APP-10: keys FEE_KEYS
     source: dict[str, str] = field(default_factory=dict)  # setting -> article, e.g. 'HB 6'
 
+    def __hash__(self) -> int:
+        """Hashable despite its dict fields, so a profile can key a cache (equality stays by value)."""
+        return hash((self.province, self.region_code, self.initial_pin, self.batch_days, self.banks))
+
     def fee(self, key: str) -> int:
         """The cost fee in fen for 'replace' | 'exchange' | 'temp_lost' | 'temp_damaged'."""
         return self.fees_fen[key]

@@ -116,3 +116,8 @@ def test_parse_profile_accepts_an_update() -> None:
 def test_unknown_province() -> None:
     with pytest.raises(ProfileError):
         load_profile("guangdong")
+
+
+def test_profiles_compare_by_value_and_are_hashable() -> None:
+    assert load_profile("hunan") == load_profile("hunan") != load_profile("hubei")
+    assert len({load_profile("hunan"), load_profile("hunan"), load_profile("hubei")}) == 2
