@@ -183,11 +183,13 @@ class GatewayClient:
             raise LinkError("bad_ack", envelope_id)
 
     def _result(self, item: Any, expected: str) -> UploadResult:
-        if not isinstance(item, dict) or item.get("envelope_id") != expected:
-            raise LinkError("portal", "result does not name the envelope")
+        if not isinstance(item, dict):
+            raise LinkError("portal", "result is not an object")
         status = str(item.get("status", ""))
         ack = str(item.get("ack", "") or "")
         if status in ("acked", "duplicate"):
+            if item.get("envelope_id") != expected:
+                raise LinkError("bad_ack", "acknowledgement names another envelope")
             self._check_ack(expected, ack)
         elif status not in ("conflict", "rejected"):
             raise LinkError("portal", f"unknown status {status!r}")

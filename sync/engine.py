@@ -170,6 +170,8 @@ class SyncEngine:
             report.link_state = "up"
             upload_error = self._upload(client, ident, report)
             download_error = self._download(client, ident, dl_key, report)
+            if upload_error is not None:
+                report.error(upload_error.code, upload_error.detail)
             failure = upload_error or download_error
             if failure is not None:
                 link = (
@@ -250,7 +252,8 @@ class SyncEngine:
         large = [e for e in batch if e.size > BLOB_PATH_MIN]
         for entry in large:
             try:
-                result = client.upload_blob(entry, resume=entry.attempts > 1)
+                # `attempts` as read before this claim: > 0 means an earlier try may have left a partial
+                result = client.upload_blob(entry, resume=entry.attempts > 0)
             except LinkError as exc:
                 raise _Stop(exc.code, exc.detail) from exc
             with lock:

@@ -175,46 +175,44 @@ class Gateway:
         return await run_in_threadpool(look)
 
     async def blob_patch(self, request: Request) -> Response:
-        """tus-style append: body continues the envelope at Upload-Offset; complete → processed."""
+        """tus-style append: body continues the envelope at Upload-Offset; complete → processed.
+
+        The body is consumed before any database lookup: uvicorn drops body bytes it buffered
+        but the app had not read yet when the client disconnects, and those are exactly the
+        bytes a resume would otherwise have to send again.
+        """
         eid = _envelope_id(request)
         offset = int(request.headers["upload-offset"])
         total = int(request.headers["upload-length"])
         if not 0 < total <= self.config.max_envelope or not 0 <= offset <= total:
             return _error(400, "malformed", "bad Upload-Offset/Upload-Length")
-        stored = await run_in_threadpool(
-            self.db.one, "SELECT ack FROM envelopes WHERE envelope_id = ?", (eid,)
-        )
-        if stored is not None:
-            return JSONResponse({"envelope_id": eid, "status": intake.DUPLICATE, "ack": stored["ack"]})
-        prior = await run_in_threadpool(self._partial, eid)
-        have = 0 if prior is None else len(prior[1])
-        if prior is not None and prior[0] != total:
-            await run_in_threadpool(self._save_partial, eid, total, b"")
-            have = 0
-        if offset != have:
-            return Response(status_code=409, headers={"Upload-Offset": str(have)})
-        buf = bytearray(prior[1] if prior is not None and prior[0] == total else b"")
+        body = bytearray()
         disconnected = False
         try:
             async for chunk in request.stream():
-                buf.extend(chunk)
-                if len(buf) > total:
-                    await run_in_threadpool(self._save_partial, eid, total, b"")
+                body.extend(chunk)
+                if offset + len(body) > total:
                     return _error(400, "malformed", "more bytes than Upload-Length")
         except ClientDisconnect:
             disconnected = True
+        stored = await run_in_threadpool(self.db.one, "SELECT ack FROM envelopes WHERE envelope_id = ?", (eid,))
+        if stored is not None:
+            return JSONResponse({"envelope_id": eid, "status": intake.DUPLICATE, "ack": stored["ack"]})
+        prior = await run_in_threadpool(self._partial, eid)
+        have = b"" if prior is None or prior[0] != total else prior[1]
+        if offset != len(have):
+            return Response(status_code=409, headers={"Upload-Offset": str(len(have))})
+        buf = have + bytes(body)
         if len(buf) < total:
-            if len(buf) >= FRAME.size + 64:
-                head = peek_header(bytes(buf))
-                if head is None or head.envelope_id != eid:
-                    return _error(400, "malformed", "not the envelope named in the path")
-            await run_in_threadpool(self._save_partial, eid, total, bytes(buf))
+            head = peek_header(buf) if len(buf) >= 128 else None
+            if len(buf) >= 128 and (head is None or head.envelope_id != eid):
+                return _error(400, "malformed", "not the envelope named in the path")
+            if body:
+                await run_in_threadpool(self._save_partial, eid, total, buf)
             if disconnected:
                 return Response(status_code=400)
             return Response(status_code=204, headers={"Upload-Offset": str(len(buf))})
-        result = await run_in_threadpool(
-            intake.process, self.db, self.keyring, bytes(buf), self.now(), self.intake_config
-        )
+        result = await run_in_threadpool(intake.process, self.db, self.keyring, buf, self.now(), self.intake_config)
         if result["status"] == intake.REJECTED or result["envelope_id"] != eid:
             await run_in_threadpool(self._save_partial, eid, total, b"")
         return JSONResponse(result)
