@@ -266,7 +266,7 @@ async def open_form(pilot: Any, screen: Any) -> Any:
 
 async def submit(pilot: Any, screen: Any, data: dict[str, str]) -> Any:
     """Fill `data` into the form, press Ctrl+S, wait for the service worker; the screen after."""
-    screen.fill(data)
+    screen.fill(data, secrets=True)
     await pilot.pause()
     await pilot.press("ctrl+s")
     await pilot.app.workers.wait_for_complete()

@@ -115,7 +115,7 @@ class FormScreen(Screen[None]):
         super().__init_subclass__(**kwargs)
 
     def __init__(self, *, prefill: Data | None = None, restore_draft: bool = True) -> None:
-        super().__init__(id=f"form-{self.FORM_ID}")
+        super().__init__(id="form-" + self.FORM_ID.replace(".", "-"))
         self.prefill = dict(prefill or {})
         self.restore_draft = restore_draft
         self.touched: set[str] = set()
@@ -202,12 +202,12 @@ class FormScreen(Screen[None]):
                 data[f.key] = w.value
         return data
 
-    def fill(self, data: Data) -> None:
-        """Put values into the widgets (draft restore, prefill from the person page)."""
+    def fill(self, data: Data, *, secrets: bool = False) -> None:
+        """Put values into the widgets (draft restore, prefill); PIN fields only when `secrets`."""
         self._loading = True
         try:
             for f in self.FIELDS:
-                if f.key not in data or f.secret:
+                if f.key not in data or (f.secret and not secrets):
                     continue
                 w = self.field_widget(f.key)
                 value = data[f.key]

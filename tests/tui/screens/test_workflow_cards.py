@@ -1,0 +1,185 @@
+"""Card-side items end to end through their screens: real store, real services, and the
+in-process card emulator from devices/ for chip work (issuance read-card test, PINs,
+temporary cards, transfer). Each test asserts what the operator sees and what was written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screenkit import open_form, submit
+
+from offline.store import Store
+from tui.screens.forms.activate import ActivateScreen
+from tui.screens.forms.issue import IssueScreen
+from tui.screens.forms.losses import FormalLossScreen, LiftLossScreen, TempLossScreen
+from tui.screens.forms.pins import PinChangeScreen, PinResetScreen, PinUnlockScreen
+from tui.screens.receipt import ReceiptScreen
+
+
+def card_status(store: Store, number: str) -> str:
+    return str(store.one("SELECT status FROM cards WHERE card_number = ?", (number,))["status"])
+
+
+def businesses(store: Store) -> int:
+    return int(store.one("SELECT COUNT(*) FROM businesses")[0])
+
+
+def status_text(screen: Any) -> str:
+    return str(screen.query_one("#form-status").render())
+
+
+async def test_R_ISS_3_issue_with_read_card_test(station, app_factory) -> None:
+    person = station.person(21, name="欧阳娜娜")
+    station.serial += 1
+    number = station.produce(station.apply(person), station.serial)
+    station.receive(number)
+    station.reader.insert(station.chip_for(person, station.serial))
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, IssueScreen())
+        await pilot.press("ctrl+r")  # 读卡检测 before committing anything
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert f"芯片卡号 {number}" in status_text(form) and "真伪校验通过" in status_text(form)
+        assert form.values()["card_number"] == number
+        after = await submit(
+            pilot,
+            form,
+            {
+                "holder_doc_number": person.doc_number,
+                "face_photo_ok": "1",
+                "face_text_ok": "1",
+                "signed": "1",
+            },
+        )
+        assert isinstance(after, ReceiptScreen), status_text(form)
+    assert card_status(station.store, number) == "issued"
+
+
+async def test_R_ISS_3_issue_without_card_in_reader_says_so(station, app_factory) -> None:
+    before = businesses(station.store)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, IssueScreen())
+        after = await submit(
+            pilot, form, {"card_number": "L00000009", "holder_doc_number": "X", "signed": "1"}
+        )
+        assert after is form
+        assert status_text(form).startswith("未办理") and "卡" in status_text(form)
+    assert businesses(station.store) == before
+
+
+async def test_R_LOSS_1_temp_loss_then_lift(station, app_factory) -> None:
+    _, number, _ = station.issued_person(22)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, TempLossScreen())
+        after = await submit(pilot, form, {"card_number": number, "verbal": "1"})
+        assert isinstance(after, ReceiptScreen), status_text(form)
+        assert card_status(station.store, number) == "temp_lost"
+        await pilot.press("enter")  # 完成
+        await pilot.pause()
+        form = await open_form(pilot, LiftLossScreen())
+        person = station.store.one(
+            "SELECT p.doc_number FROM persons p JOIN cards c ON c.person_id = p.id WHERE c.card_number = ?",
+            (number,),
+        )
+        after = await submit(pilot, form, {"card_number": number, "doc_number": person["doc_number"]})
+        assert isinstance(after, ReceiptScreen), status_text(form)
+    assert card_status(station.store, number) == "issued"
+
+
+async def test_R_LOSS_1_formal_loss_cannot_be_lifted(station, app_factory) -> None:
+    person, number, _ = station.issued_person(23)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, FormalLossScreen())
+        after = await submit(pilot, form, {"card_number": number, "doc_number": person.doc_number})
+        assert isinstance(after, ReceiptScreen), status_text(form)
+        assert card_status(station.store, number) == "lost"
+        await pilot.press("enter")
+        form = await open_form(pilot, LiftLossScreen())
+        before = businesses(station.store)
+        after = await submit(pilot, form, {"card_number": number, "doc_number": person.doc_number})
+        assert after is form and status_text(form).startswith("未办理")
+        assert businesses(station.store) == before
+    assert card_status(station.store, number) == "lost"
+
+
+async def test_R_PIN_3_activate_with_chip_and_pin_never_stored(station, app_factory) -> None:
+    person, number, chip = station.issued_person(24)
+    station.reader.insert(chip)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ActivateScreen())
+        after = await submit(
+            pilot,
+            form,
+            {
+                "doc_number": person.doc_number,
+                "holder_authorised": "1",
+                "new_pin": "482913",
+                "new_pin_again": "482913",
+            },
+        )
+        assert isinstance(after, ReceiptScreen), status_text(form)
+    assert station.store.one("SELECT social_active FROM cards WHERE card_number = ?", (number,))[0] == 1
+    station.store.close()
+    assert b"482913" not in station.store.path.read_bytes()  # R-PIN-6
+
+
+async def test_R_PIN_3_mismatched_new_pin_shown_inline(station, app_factory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, PinChangeScreen())
+        after = await submit(
+            pilot, form, {"old_pin": "666666", "new_pin": "482913", "new_pin_again": "482914"}
+        )
+        assert after is form
+        problems = " ".join(str(w.render()) for w in form.query(".field-problem"))
+        assert "R-PIN-3" in problems
+
+
+async def test_R_PIN_4_change_pin_wrong_old_pin_tells_tries_left(station, app_factory) -> None:
+    _, _number, chip = station.issued_person(25)
+    station.reader.insert(chip)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, PinChangeScreen())
+        before = businesses(station.store)
+        after = await submit(
+            pilot, form, {"old_pin": "111111", "new_pin": "482913", "new_pin_again": "482913"}
+        )
+        assert after is form and status_text(form).startswith("未办理")
+        assert "4" in status_text(form) or "4" in str(form.query_one("#form-general").render())
+        assert businesses(station.store) == before
+        after = await submit(
+            pilot, form, {"old_pin": "666666", "new_pin": "482913", "new_pin_again": "482913"}
+        )
+        assert isinstance(after, ReceiptScreen), status_text(form)
+
+
+async def test_R_PIN_4_reset_and_unlock(station, app_factory) -> None:
+    person, number, chip = station.issued_person(26)
+    station.reader.insert(chip)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, PinResetScreen())
+        after = await submit(
+            pilot,
+            form,
+            {
+                "card_number": number,
+                "doc_number": person.doc_number,
+                "new_pin": "482913",
+                "new_pin_again": "482913",
+            },
+        )
+        assert isinstance(after, ReceiptScreen), status_text(form)
+        await pilot.press("enter")
+        form = await open_form(pilot, PinUnlockScreen())
+        after = await submit(pilot, form, {"doc_number": person.doc_number})
+        assert isinstance(after, ReceiptScreen), status_text(form)
+    items = [r["item"] for r in station.store.query("SELECT item FROM businesses ORDER BY id DESC LIMIT 2")]
+    assert items == ["pin_unlock", "pin_reset"]
