@@ -209,11 +209,11 @@ class Station:
         temp_cards.put_in_stock(ctx, numbers)
 
 
-def make_test_app(station: Station, **overrides: Any) -> Any:
+def make_test_app(station: Station, *, config: Any = None, **overrides: Any) -> Any:
     """The real StationApp (tui.app.make_app) with the operator already logged in."""
     from tui.app import make_app
 
-    app = make_app(station.services(**overrides))
+    app = make_app(station.services(**overrides), config=config)
     app.operator = station.operator
     return app
 
