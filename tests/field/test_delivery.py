@@ -40,7 +40,11 @@ def test_R_ISS_7_prepare_by_village_caches_what_the_door_needs(field: Field) -> 
     person = field.store.one("SELECT * FROM persons WHERE id = ?", (inside.person_id,))
     photo = field.store.one("SELECT jpeg FROM photos WHERE person_id = ?", (inside.person_id,))
     assert person is not None and photo is not None
-    assert (item.name, item.phone, item.address) == (person["name"], person["phone"], person["residence_address"])
+    assert (item.name, item.phone, item.address) == (
+        person["name"],
+        person["phone"],
+        person["residence_address"],
+    )
     assert item.has_photo and D.item_photo(field.store, item.id) == bytes(photo[0])
     # Deadline: 30 working days (HN 28(8)) after sign-in on 2025-03-03 → 2025-04-15 (Qingming on 04-04).
     assert item.deadline == "2025-04-15" and item.outcome == "pending"
@@ -172,7 +176,9 @@ def test_R_ISS_7_failed_visits_are_businesses_and_the_card_stays_in_stock(field:
     run, (a, b, c) = _run(field, 1, 2, 3)
     outbox_before = field.counts()["outbox"]
     for seeded, outcome in ((a, "not_at_home"), (b, "refused"), (c, "moved")):
-        result = D.deliver(field.ctx(), run.id, _item(field, run.id, seeded).id, D.DeliverInput(outcome, note="邻居说"))
+        result = D.deliver(
+            field.ctx(), run.id, _item(field, run.id, seeded).id, D.DeliverInput(outcome, note="邻居说")
+        )
         assert result.item == "issue" and result.details["action"] == "door_visit"
         assert result.details["outcome"] == outcome and result.details["card_kept_in_stock"] is True
         biz = field.store.one("SELECT card_id FROM businesses WHERE id = ?", (result.business_id,))
@@ -197,7 +203,9 @@ def test_R_ISS_7_close_counts_outcomes_and_queues_one_closing_envelope(field: Fi
     assert summary.counts == {"delivered": 1, "not_at_home": 1, "pending": 1} and summary.total == 3
     assert summary.delivered == 1 and set(summary.undelivered) == {b.card_number, c.card_number}
     assert field.counts()["outbox"] == outbox_before + 1
-    payload = json.loads(field.store.one("SELECT details FROM businesses WHERE id = ?", (summary.result.business_id,))[0])  # type: ignore[index]
+    payload = json.loads(
+        field.store.one("SELECT details FROM businesses WHERE id = ?", (summary.result.business_id,))[0]
+    )  # type: ignore[index]
     assert payload["action"] == "delivery_run_close" and payload["counts"]["delivered"] == 1
     info = D.run_info(field.store, run.id)
     assert info is not None and info.state == "closed" and info.state_zh == "已结束"
