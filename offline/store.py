@@ -28,6 +28,8 @@ from offline.errors import StoreError
 BUSY_TIMEOUT_MS = 30_000
 #: Retries of BEGIN IMMEDIATE beyond the busy timeout (a county session holding a long read-write).
 IMMEDIATE_RETRIES = 20
+#: What the operator reads when the disk fills mid-business (the transaction was rolled back whole).
+MSG_DISK_FULL = "磁盘空间不足，本笔业务未保存（未写入任何数据）。请清理磁盘空间或联系技术支持后重新办理。"
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -162,14 +164,21 @@ class Store:
         self._local.depth = 1
         try:
             yield conn
-        except BaseException:
+        except BaseException as exc:
             self._local.depth = 0
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _rollback(conn)
+            if _disk_full(exc):
+                raise StoreError("disk_full", MSG_DISK_FULL) from exc
             raise
         else:
             self._local.depth = 0
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                _rollback(conn)  # a failed COMMIT leaves the transaction open
+                if _disk_full(exc):
+                    raise StoreError("disk_full", MSG_DISK_FULL) from exc
+                raise
 
     @staticmethod
     def _begin_immediate(conn: sqlite3.Connection) -> None:
@@ -208,6 +217,22 @@ class Store:
     def integrity_ok(self) -> bool:
         row = self.one("PRAGMA integrity_check")
         return row is not None and row[0] == "ok"
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """SQLITE_FULL: the file system (or the store's size limit) has no room for the transaction."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
+    )
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is open; a failing rollback must not hide the original error."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def _split_sql(sql: str) -> list[str]:
