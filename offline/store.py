@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -222,17 +222,16 @@ class Store:
 def _disk_full(exc: BaseException) -> bool:
     """SQLITE_FULL: the file system (or the store's size limit) has no room for the transaction."""
     return isinstance(exc, sqlite3.OperationalError) and (
-        getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
+        getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        or "database or disk is full" in str(exc)
     )
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
     """Roll back if a transaction is open; a failing rollback must not hide the original error."""
     if conn.in_transaction:
-        try:
+        with suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
 
 
 def _split_sql(sql: str) -> list[str]:

@@ -25,11 +25,10 @@ def test_R_SEC_3_disk_full_in_write_is_a_chinese_store_error_and_writes_nothing(
     pages = int(store.one("PRAGMA page_count")[0])  # type: ignore[index]
     store.connection().execute(f"PRAGMA max_page_count={pages + 2}")
     before = _rows(store)
-    with pytest.raises(StoreError) as err:
-        with store.write() as conn:
-            conn.execute("INSERT INTO settings(key, value) VALUES ('a', 'first row of the business')")
-            for i in range(200):
-                conn.execute("INSERT INTO settings(key, value) VALUES (?, ?)", (f"k{i}", "x" * 4000))
+    with pytest.raises(StoreError) as err, store.write() as conn:
+        conn.execute("INSERT INTO settings(key, value) VALUES ('a', 'first row of the business')")
+        for i in range(200):
+            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?)", (f"k{i}", "x" * 4000))
     assert err.value.code == "disk_full" and err.value.message_zh == MSG_DISK_FULL
     assert "磁盘空间不足" in str(err.value)
     assert isinstance(err.value.__cause__, sqlite3.OperationalError)
@@ -41,7 +40,6 @@ def test_R_SEC_3_disk_full_in_write_is_a_chinese_store_error_and_writes_nothing(
 
 
 def test_other_operational_errors_are_not_reported_as_disk_full(store: Store) -> None:
-    with pytest.raises(sqlite3.OperationalError):
-        with store.write() as conn:
-            conn.execute("INSERT INTO no_such_table VALUES (1)")
+    with pytest.raises(sqlite3.OperationalError), store.write() as conn:
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
     assert not store.connection().in_transaction
