@@ -78,8 +78,8 @@ class SyncDaemon:
         self.stop_event.set()
         self.wake.set()
 
-    def _run(self) -> None:
-        report = self.engine.run_once()
+    def _run(self, *, probed: bool = False) -> None:
+        report = self.engine.run_once(probe=not probed)
         self.runs += 1
         self.monitor.state = report.link_state
         if self.on_report is not None:
@@ -108,7 +108,7 @@ class SyncDaemon:
                     if not came_up:
                         state.put_if_changed(self.store, {state.LINK_STATE: probe.state})
                     else:  # link-up overrides the backoff: the reason to wait is gone
-                        self._run()
+                        self._run(probed=True)
                         next_run = time.monotonic() + self.config.interval_s
                         continue
             elif now >= next_run and state.seconds_until_next_try(self.store) <= 0:

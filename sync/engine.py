@@ -94,6 +94,11 @@ class EngineConfig:
     batch_bytes: int = 16 * 1024
     backoff: state.Backoff = field(default_factory=state.Backoff)
     max_run_seconds: float = 600.0
+    #: a lane that loses its connection reconnects this many times in the same run before the
+    #: run stops and backs off: field drops are mostly short, and a whole new run (probe,
+    #: downlink, daemon wake-up) costs several round trips more than a reconnect (bench/sync.py)
+    network_retries: int = 3
+    retry_pause_s: float = 0.5
 
 
 class _Stop(Exception):
@@ -124,7 +129,8 @@ class SyncEngine:
 
     # ------------------------------------------------------------------ entry point
 
-    def run_once(self) -> SyncReport:
+    def run_once(self, *, probe: bool = True) -> SyncReport:
+        """One full run. `probe=False` when the caller has just probed the link itself (the daemon)."""
         report = SyncReport()
         started = time.monotonic()
         if not self._lock.acquire(blocking=False):
@@ -137,7 +143,7 @@ class SyncEngine:
                 report.skipped = "busy"
                 return report
             try:
-                self._run(report)
+                self._run(report, probe)
             finally:
                 state.release_runner(self.store, token=self._token)
         finally:
@@ -145,7 +151,7 @@ class SyncEngine:
             report.seconds = round(time.monotonic() - started, 3)
         return report
 
-    def _run(self, report: SyncReport) -> None:
+    def _run(self, report: SyncReport, probe: bool) -> None:
         try:
             ident = load_identity(self.store)
             dl_key = downlink_key(self.store).public_key
@@ -160,7 +166,8 @@ class SyncEngine:
         try:
             self._progress("probe", 0, 1)
             try:
-                client.probe()
+                if probe:
+                    client.probe()
             except LinkError as exc:
                 link = "portal" if exc.code == "portal" else "down"
                 report.link_state = link
@@ -208,6 +215,7 @@ class SyncEngine:
         key_refresh_done = False
 
         def lane() -> None:
+            retries = 0
             while not stop.is_set() and time.monotonic() < deadline:
                 batch = outbox.claim_batch(
                     self.store,
@@ -219,7 +227,13 @@ class SyncEngine:
                     return
                 try:
                     self._send(client, batch, report, lock)
+                    retries = 0
                 except _Stop as exc:
+                    if exc.code in ("network", "timeout") and retries < self.config.network_retries:
+                        retries += 1
+                        outbox.release(self.store, [e.envelope_id for e in batch])
+                        stop.wait(self.config.retry_pause_s)
+                        continue
                     with lock:
                         failures.append(exc)
                     stop.set()

@@ -195,7 +195,9 @@ class Gateway:
                     return _error(400, "malformed", "more bytes than Upload-Length")
         except ClientDisconnect:
             disconnected = True
-        stored = await run_in_threadpool(self.db.one, "SELECT ack FROM envelopes WHERE envelope_id = ?", (eid,))
+        stored = await run_in_threadpool(
+            self.db.one, "SELECT ack FROM envelopes WHERE envelope_id = ?", (eid,)
+        )
         if stored is not None:
             return JSONResponse({"envelope_id": eid, "status": intake.DUPLICATE, "ack": stored["ack"]})
         prior = await run_in_threadpool(self._partial, eid)
@@ -212,7 +214,9 @@ class Gateway:
             if disconnected:
                 return Response(status_code=400)
             return Response(status_code=204, headers={"Upload-Offset": str(len(buf))})
-        result = await run_in_threadpool(intake.process, self.db, self.keyring, buf, self.now(), self.intake_config)
+        result = await run_in_threadpool(
+            intake.process, self.db, self.keyring, buf, self.now(), self.intake_config
+        )
         if result["status"] == intake.REJECTED or result["envelope_id"] != eid:
             await run_in_threadpool(self._save_partial, eid, total, b"")
         return JSONResponse(result)

@@ -41,8 +41,11 @@ class ServerThread:
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
-                                                    access_log=False, lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="error", access_log=False, lifespan="off"
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> ServerThread:
@@ -111,7 +114,9 @@ def operator(store: Store) -> Operator:
         with store.write() as conn:
             cur = conn.execute(
                 "INSERT INTO operators(username, real_name, role, password_hash, created_at)"
-                " VALUES ('op1', '王小红', 'operator', 'x', ?)", (datetime.now().astimezone().isoformat(),))
+                " VALUES ('op1', '王小红', 'operator', 'x', ?)",
+                (datetime.now().astimezone().isoformat(),),
+            )
         return Operator(int(cur.lastrowid or 0), "op1", "王小红", "operator")
     return Operator(int(row["id"]), "op1", "王小红", "operator")
 
@@ -123,9 +128,20 @@ def ssn_for(n: int) -> str:
 def commit_apply(store: Store, ssn: str, *, photo: int = 0, item: str = "apply") -> BusinessResult:
     """One real business through commit_business, sealed by the station's real sealer."""
     sid = store.setting("station_id") or ""
-    ctx = ServiceContext(store=store, operator=operator(store), sealer=sealer_for(store), station_id=sid,
-                         service_point=sid[:17])
+    ctx = ServiceContext(
+        store=store,
+        operator=operator(store),
+        sealer=sealer_for(store),
+        station_id=sid,
+        service_point=sid[:17],
+    )
     blobs = (Blob("photo", os.urandom(photo)),) if photo else ()
     with store.write() as conn:
-        return commit_business(ctx, conn, item=item, summary="申领", details={"ssn": ssn, "bank": "工商银行",
-                               "name": "张三"}, blobs=blobs)
+        return commit_business(
+            ctx,
+            conn,
+            item=item,
+            summary="申领",
+            details={"ssn": ssn, "bank": "工商银行", "name": "张三"},
+            blobs=blobs,
+        )

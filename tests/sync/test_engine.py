@@ -35,7 +35,7 @@ from tests.sync.helpers import (
     station_id_for,
 )
 
-FAST = EngineConfig(backoff=state.Backoff(base_s=0.01, cap_s=0.05))
+FAST = EngineConfig(backoff=state.Backoff(base_s=0.01, cap_s=0.05), network_retries=0)
 
 
 def test_all_acked_with_explicit_signed_acks(gateway: RunningGateway, tmp_path: Path) -> None:
@@ -52,16 +52,20 @@ def test_all_acked_with_explicit_signed_acks(gateway: RunningGateway, tmp_path: 
     assert st.link_state == "up" and st.queue_depth == 0 and st.last_success_at and st.last_error is None
 
 
-def test_quarantined_envelope_does_not_block_the_others_then_fix_and_resend(gateway: RunningGateway,
-                                                                             tmp_path: Path) -> None:
+def test_quarantined_envelope_does_not_block_the_others_then_fix_and_resend(
+    gateway: RunningGateway, tmp_path: Path
+) -> None:
     store = enrol_station(tmp_path, gateway.gateway, gateway.url, station_id_for(202))
     bad = commit_apply(store, ssn_for(210))
     good = [commit_apply(store, ssn_for(211 + i)) for i in range(3)]
     with store.write() as conn:  # corrupt the sealed bytes on disk (plaintext copy kept for resend)
-        env = bytearray(store.one("SELECT envelope FROM outbox WHERE envelope_id = ?",
-                                  (bad.envelope_ids[0],))["envelope"])  # type: ignore[index]
+        env = bytearray(
+            store.one("SELECT envelope FROM outbox WHERE envelope_id = ?", (bad.envelope_ids[0],))["envelope"]
+        )  # type: ignore[index]
         env[70] ^= 0xFF
-        conn.execute("UPDATE outbox SET envelope = ? WHERE envelope_id = ?", (bytes(env), bad.envelope_ids[0]))
+        conn.execute(
+            "UPDATE outbox SET envelope = ? WHERE envelope_id = ?", (bytes(env), bad.envelope_ids[0])
+        )
     report = SyncEngine(store).run_once()
     assert report.quarantined == 1 and report.acked == 3
     q = outbox.entries(store, states=(outbox.QUARANTINED,))
@@ -94,14 +98,18 @@ def test_captive_portal_bare_200_is_not_success(gateway: RunningGateway, tmp_pat
     assert sync_status(store).link_state == "portal"
 
 
-def test_portal_answering_200_to_the_upload_itself_is_not_success(gateway: RunningGateway, tmp_path: Path) -> None:
+def test_portal_answering_200_to_the_upload_itself_is_not_success(
+    gateway: RunningGateway, tmp_path: Path
+) -> None:
     """Probe passes (real gateway), then a middlebox answers the upload with a bare 200."""
     store = enrol_station(tmp_path, gateway.gateway, gateway.url, station_id_for(204))
     commit_apply(store, ssn_for(230))
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/ping":
-            return httpx.Response(200, json={"service": "cardstation-gateway", "nonce": request.url.params["nonce"]})
+            return httpx.Response(
+                200, json={"service": "cardstation-gateway", "nonce": request.url.params["nonce"]}
+            )
         return httpx.Response(200, text="OK")
 
     def factory(url: str, **kw: object) -> GatewayClient:
@@ -121,7 +129,9 @@ def test_backoff_grows_and_is_recorded(tmp_path: Path, gateway: RunningGateway) 
         return PlainTextResponse("maintenance", status_code=503)
 
     srv = ServerThread(Starlette(routes=[Route("/{p:path}", down)])).start()
-    engine = SyncEngine(store, url=srv.url, config=EngineConfig(backoff=state.Backoff(base_s=10, cap_s=10_000)))
+    engine = SyncEngine(
+        store, url=srv.url, config=EngineConfig(backoff=state.Backoff(base_s=10, cap_s=10_000))
+    )
     delays = []
     try:
         for _ in range(5):
@@ -137,7 +147,9 @@ def test_backoff_grows_and_is_recorded(tmp_path: Path, gateway: RunningGateway) 
     assert store.setting(state.FAILURES) == "0" and state.last_error(store) is not None
 
 
-def test_expired_server_key_is_fixed_by_refresh_and_reseal(fresh_gateway: RunningGateway, tmp_path: Path) -> None:
+def test_expired_server_key_is_fixed_by_refresh_and_reseal(
+    fresh_gateway: RunningGateway, tmp_path: Path
+) -> None:
     gw = fresh_gateway
     store = enrol_station(tmp_path, gw.gateway, gw.url, station_id_for(206))
     old = sealer_for(store).server_key.key_id
@@ -181,9 +193,17 @@ def test_forged_downlink_update_is_refused_and_cursor_stays(gateway: RunningGate
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/ping":
-            return httpx.Response(200, json={"service": "cardstation-gateway", "nonce": request.url.params["nonce"]})
-        forged = {"station_id": station_id_for(209), "update_id": "u1", "kind": "operator_revoked",
-                  "payload": {"username": "op1", "reason": "x"}, "cursor": "c1.1", "signature": "AAAA"}
+            return httpx.Response(
+                200, json={"service": "cardstation-gateway", "nonce": request.url.params["nonce"]}
+            )
+        forged = {
+            "station_id": station_id_for(209),
+            "update_id": "u1",
+            "kind": "operator_revoked",
+            "payload": {"username": "op1", "reason": "x"},
+            "cursor": "c1.1",
+            "signature": "AAAA",
+        }
         return httpx.Response(200, json={"updates": [forged], "cursor": "c1.1", "more": False})
 
     def factory(url: str, **kw: object) -> GatewayClient:
@@ -239,8 +259,9 @@ def test_daemon_syncs_on_link_up_on_demand_and_stops(tmp_path: Path) -> None:
     gw.server.stop()  # link down: nothing listens yet
     store = enrol_station(tmp_path / "st", gw.gateway, f"http://127.0.0.1:{port}", station_id_for(212))
     commit_apply(store, ssn_for(300))
-    daemon = SyncDaemon(store, config=DaemonConfig(interval_s=3600, probe_interval_s=0.1, tick_s=0.05),
-                        engine_config=FAST)
+    daemon = SyncDaemon(
+        store, config=DaemonConfig(interval_s=3600, probe_interval_s=0.1, tick_s=0.05), engine_config=FAST
+    )
     t = threading.Thread(target=daemon.serve, daemon=True)
     t.start()
     try:
@@ -248,7 +269,9 @@ def test_daemon_syncs_on_link_up_on_demand_and_stops(tmp_path: Path) -> None:
         assert outbox.status(store).acked == 0 and store.setting(state.LINK_STATE) == "down"
         srv = ServerThread(gw.gateway.app, port=port).start()
         deadline = time.time() + 10
-        while (outbox.status(store).acked < 1 or sync_status(store).link_state != "up") and time.time() < deadline:
+        while (
+            outbox.status(store).acked < 1 or sync_status(store).link_state != "up"
+        ) and time.time() < deadline:
             time.sleep(0.05)
         assert outbox.status(store).acked == 1 and sync_status(store).link_state == "up"
         runs = daemon.runs

@@ -29,18 +29,30 @@ from sync.suite import DEFAULT_SUITE
 from sync.testing import TestKeys, fresh_keys
 from tests.conftest import STATION_ID, RecordingSealer
 
-RECORD = json.dumps({"schema": 1, "receipt_no": "4201020010010000120260101 0001", "item": "apply",
-                     "details": {"ssn": "420102199001011234", "name": "张三丰", "bank": "工商银行",
-                                 "address": "湖北省武汉市江岸区某某街道某某村5组12号"}},
-                    ensure_ascii=False, sort_keys=True).encode()
+RECORD = json.dumps(
+    {
+        "schema": 1,
+        "receipt_no": "4201020010010000120260101 0001",
+        "item": "apply",
+        "details": {
+            "ssn": "420102199001011234",
+            "name": "张三丰",
+            "bank": "工商银行",
+            "address": "湖北省武汉市江岸区某某街道某某村5组12号",
+        },
+    },
+    ensure_ascii=False,
+    sort_keys=True,
+).encode()
 
 
 def _header(seq: int = 1, kind: str = "business") -> EnvelopeHeader:
     return EnvelopeHeader(station_id=STATION_ID, seq=seq, envelope_id=uuid.uuid4().hex, kind=kind)
 
 
-def _opener(keys: TestKeys, *, status: str = "active", not_after: str | None = None,
-            known: bool = True) -> dict[str, object]:
+def _opener(
+    keys: TestKeys, *, status: str = "active", not_after: str | None = None, known: bool = True
+) -> dict[str, object]:
     station = StationKey(keys.station_id, keys.station_key_id, keys.station_public, status)
     server = ServerKey(keys.server_key_id, keys.server_private, not_after or keys.not_after)
     return {
@@ -55,18 +67,44 @@ def test_round_trip_header_and_payload(sealer: RecordingSealer) -> None:
     opened = sealer.keys.open(data)
     assert opened.payload == RECORD
     assert (opened.header.station_id, opened.header.seq, opened.header.envelope_id, opened.header.kind) == (
-        STATION_ID, 7, h.envelope_id, "business")
+        STATION_ID,
+        7,
+        h.envelope_id,
+        "business",
+    )
     assert sealer.sealed == [(h, RECORD)]
 
 
 APPLY_DETAILS = {
-    "kind": "first", "ssn": "420102199001011234", "name": "张三丰", "channel": "window", "mode": "fast",
-    "mode_requested": "fast", "bank": "中国工商银行", "route": "local", "deadline": "2026-06-01", "mailing": False,
-    "mailing_address": "", "unit_name": "", "cartoon": False, "remote_accepted_on": "",
-    "person": {"ssn": "420102199001011234", "name": "张三丰", "sex": "1", "ethnicity": "01", "nationality": "CHN",
-               "occupation": "6010000", "phone": "13800138000", "address": "湖北省武汉市江岸区某某街道某某村5组12号",
-               "doc_type": "resident_id", "doc_number": "420102199001011234", "doc_valid_from": "2015-01-01",
-               "doc_valid_to": "2035-01-01", "birth_date": "1990-01-01"},
+    "kind": "first",
+    "ssn": "420102199001011234",
+    "name": "张三丰",
+    "channel": "window",
+    "mode": "fast",
+    "mode_requested": "fast",
+    "bank": "中国工商银行",
+    "route": "local",
+    "deadline": "2026-06-01",
+    "mailing": False,
+    "mailing_address": "",
+    "unit_name": "",
+    "cartoon": False,
+    "remote_accepted_on": "",
+    "person": {
+        "ssn": "420102199001011234",
+        "name": "张三丰",
+        "sex": "1",
+        "ethnicity": "01",
+        "nationality": "CHN",
+        "occupation": "6010000",
+        "phone": "13800138000",
+        "address": "湖北省武汉市江岸区某某街道某某村5组12号",
+        "doc_type": "resident_id",
+        "doc_number": "420102199001011234",
+        "doc_valid_from": "2015-01-01",
+        "doc_valid_to": "2035-01-01",
+        "birth_date": "1990-01-01",
+    },
     "freeze_override_by": "",
 }
 
@@ -176,7 +214,9 @@ def test_cleartext_is_refused(body: bytes) -> None:
 
 def test_suite_zero_is_cleartext() -> None:
     keys = fresh_keys(STATION_ID)
-    head = Header(keys.server_key_id, keys.station_key_id, STATION_ID, 1, uuid.uuid4().hex, "business").encode()
+    head = Header(
+        keys.server_key_id, keys.station_key_id, STATION_ID, 1, uuid.uuid4().hex, "business"
+    ).encode()
     prefix = PREFIX.pack(b"CS", 1, 0, len(head)) + head
     signed = prefix + struct.pack(">I", 3) + b"abc"
     data = signed + DEFAULT_SUITE.sign(keys.station_private, signed)
@@ -197,5 +237,8 @@ def test_station_sealer_holds_no_private_server_key(sealer: RecordingSealer) -> 
     inner = sealer.inner
     held = [v for v in vars(inner).values() if isinstance(v, bytes)]
     assert sealer.keys.server_private not in held
-    assert all(sealer.keys.server_private not in vars(v).values() for v in vars(inner).values()
-               if hasattr(v, "__dict__") or hasattr(v, "__dataclass_fields__") and not isinstance(v, bytes))
+    assert all(
+        sealer.keys.server_private not in vars(v).values()
+        for v in vars(inner).values()
+        if hasattr(v, "__dict__") or hasattr(v, "__dataclass_fields__") and not isinstance(v, bytes)
+    )

@@ -35,8 +35,14 @@ def post(url: str, *envelopes: bytes) -> list[dict[str, str]]:
     return results
 
 
-def seal(store_sealer: object, seq: int, payload: bytes = b'{"item":"query"}', *, eid: str | None = None,
-         station_id: str = "") -> bytes:
+def seal(
+    store_sealer: object,
+    seq: int,
+    payload: bytes = b'{"item":"query"}',
+    *,
+    eid: str | None = None,
+    station_id: str = "",
+) -> bytes:
     h = EnvelopeHeader(station_id=station_id, seq=seq, envelope_id=eid or uuid.uuid4().hex, kind="business")
     return store_sealer.seal(h, payload)  # type: ignore[attr-defined,no-any-return]
 
@@ -58,8 +64,9 @@ def parse_eid(env: bytes) -> str:
     return parse(env).header.envelope_id
 
 
-def test_resealed_same_content_is_duplicate_other_content_is_conflict(gateway: RunningGateway,
-                                                                       tmp_path: Path) -> None:
+def test_resealed_same_content_is_duplicate_other_content_is_conflict(
+    gateway: RunningGateway, tmp_path: Path
+) -> None:
     store = enrol_station(tmp_path, gateway.gateway, gateway.url, station_id_for(102))
     s = sealer_for(store)
     eid = uuid.uuid4().hex
@@ -85,12 +92,22 @@ def test_every_rejection_is_refused_and_counted(fresh_gateway: RunningGateway, t
     e3, e4 = seal(s, 3), seal(s, 4)
     reordered = parse(e3).prefix + e4[len(parse(e4).prefix) :]
     wrong_station = seal(sealer_for(other), 5, station_id=station_id_for(1))  # B signs as A
-    stranger = fresh_keys(station_id_for(99)).sealer().seal(
-        EnvelopeHeader(station_id_for(99), 1, uuid.uuid4().hex, "business"), b"x")
+    stranger = (
+        fresh_keys(station_id_for(99))
+        .sealer()
+        .seal(EnvelopeHeader(station_id_for(99), 1, uuid.uuid4().hex, "business"), b"x")
+    )
     cleartext = json.dumps({"receipt_no": "x", "item": "apply"}).encode()
     results = post(gw.url, ok, bytes(tampered), replayed, reordered, wrong_station, stranger, cleartext)
     assert [r.get("code", r["status"]) for r in results] == [
-        "acked", "tampered", "replayed", "tampered", "tampered", "unknown_station", "cleartext"]
+        "acked",
+        "tampered",
+        "replayed",
+        "tampered",
+        "tampered",
+        "unknown_station",
+        "cleartext",
+    ]
     gw.gateway.keyring.expire_hpke_key(s.server_key.key_id, gw.clock() - timedelta(seconds=1))
     assert post(gw.url, seal(s, 6))[0]["code"] == "expired_key"
     gw.gateway.keyring.revoke_station(station_id_for(2), "test", gw.clock())
@@ -143,8 +160,12 @@ def test_one_person_one_card_across_stations_R_APP_3(gateway: RunningGateway, tm
     payload = json.loads(row["payload"])
     assert payload["receipt_no"] == rb.receipt_no and payload["accepted"] is False
     assert "一人一卡" in payload["reason"]
-    assert gateway.gateway.db.one("SELECT state FROM applications WHERE receipt_no = ?",
-                                  (rb.receipt_no,))["state"] == "rejected"  # type: ignore[index]
+    assert (
+        gateway.gateway.db.one("SELECT state FROM applications WHERE receipt_no = ?", (rb.receipt_no,))[
+            "state"
+        ]
+        == "rejected"
+    )  # type: ignore[index]
 
 
 def test_production_after_configured_days(fresh_gateway: RunningGateway, tmp_path: Path) -> None:
@@ -168,8 +189,13 @@ def test_production_after_configured_days(fresh_gateway: RunningGateway, tmp_pat
 def test_openapi_lists_every_route_and_only_them(gateway: RunningGateway) -> None:
     from starlette.routing import Route
 
-    served = {(r.path, m.lower()) for r in gateway.gateway.app.routes if isinstance(r, Route)
-              for m in (r.methods or ()) if m != "HEAD" or r.path.startswith("/v1/blobs")}
+    served = {
+        (r.path, m.lower())
+        for r in gateway.gateway.app.routes
+        if isinstance(r, Route)
+        for m in (r.methods or ())
+        if m != "HEAD" or r.path.startswith("/v1/blobs")
+    }
     doc = httpx.get(f"{gateway.url}/openapi.json").json()
     documented = {(p, m) for p, ops in doc["paths"].items() for m in ops if m != "parameters"}
     assert served == documented
@@ -177,14 +203,29 @@ def test_openapi_lists_every_route_and_only_them(gateway: RunningGateway) -> Non
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(["/v1/envelopes", "/v1/enrol", "/v1/blobs/" + "a" * 32, "/v1/blobs/xyz",
-                             "/v1/updates?after=zz&limit=x", "/v1/stations/rotate", "/v1/ping?nonce=%ff"]),
-       method=st.sampled_from(["POST", "PATCH", "GET", "HEAD"]),
-       body=st.binary(max_size=300),
-       headers=st.dictionaries(st.sampled_from(["Upload-Offset", "Upload-Length", "X-Station-Auth"]),
-                               st.text(alphabet="0123456789-;abc", max_size=12), max_size=3))
-def test_malformed_input_never_gets_5xx(gateway: RunningGateway, path: str, method: str, body: bytes,
-                                        headers: dict[str, str]) -> None:
+@given(
+    path=st.sampled_from(
+        [
+            "/v1/envelopes",
+            "/v1/enrol",
+            "/v1/blobs/" + "a" * 32,
+            "/v1/blobs/xyz",
+            "/v1/updates?after=zz&limit=x",
+            "/v1/stations/rotate",
+            "/v1/ping?nonce=%ff",
+        ]
+    ),
+    method=st.sampled_from(["POST", "PATCH", "GET", "HEAD"]),
+    body=st.binary(max_size=300),
+    headers=st.dictionaries(
+        st.sampled_from(["Upload-Offset", "Upload-Length", "X-Station-Auth"]),
+        st.text(alphabet="0123456789-;abc", max_size=12),
+        max_size=3,
+    ),
+)
+def test_malformed_input_never_gets_5xx(
+    gateway: RunningGateway, path: str, method: str, body: bytes, headers: dict[str, str]
+) -> None:
     r = httpx.request(method, gateway.url + path, content=body, headers=headers)
     assert r.status_code < 500, (r.status_code, r.text)
 

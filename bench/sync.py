@@ -1,0 +1,228 @@
+"""Sync benchmark: our protocol vs a naive baseline over the same simulated link, side by side.
+
+    .venv/bin/python bench/sync.py --scale 20 --count 200
+
+Link: 64 kbit/s each way, 600 ms RTT, a drop every 30 s. `--scale K` multiplies bandwidth by K
+and divides RTT and the drop interval by K, so the fractions stay comparable with a run at
+full scale (~13 min per side) while taking ~1/K of the time.
+
+Ours: N applications, each a business envelope + a 30 KB photo blob (random bytes: JPEG does
+not compress), drained by the real `SyncDaemon` (in a spawned child process, whose peak RSS is
+reported) to the real gateway through `sync.linksim`.
+Naive: one JSON POST per record with the photo in base64, restarted from zero on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PHOTO = 30_000
+
+
+def _station_child(db: str, scale: float, out: Any) -> None:
+    """The station side in its own process: the daemon until the outbox is empty."""
+    import resource
+
+    from offline import outbox
+    from offline.store import Store
+    from sync import state
+    from sync.daemon import DaemonConfig, SyncDaemon
+    from sync.engine import EngineConfig
+
+    store = Store.open(db)
+    started = time.monotonic()
+    daemon: SyncDaemon | None = None
+
+    def on_report(report: Any) -> None:
+        if outbox.status(store).pending == 0 and daemon is not None:
+            daemon.stop()
+
+    daemon = SyncDaemon(
+        store,
+        config=DaemonConfig(interval_s=0.2, probe_interval_s=1.0 / scale, tick_s=0.02),
+        engine_config=EngineConfig(
+            backoff=state.Backoff(base_s=1.0 / scale, cap_s=8.0 / scale), retry_pause_s=0.5 / scale
+        ),
+        on_report=on_report,
+    )
+    daemon.serve()
+    out.put(
+        {
+            "seconds": time.monotonic() - started,
+            "runs": daemon.runs,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
+
+
+def run_ours(count: int, scale: float, work: Path) -> dict[str, Any]:
+    from offline import outbox
+    from sync.linksim import LinkSim
+    from tests.sync.helpers import commit_apply, enrol_station, ssn_for, start_gateway, station_id_for
+
+    gw = start_gateway(work / "gw.db", production_days=1.0)
+    sim = LinkSim("127.0.0.1", gw.server.port, kbps=64 * scale, rtt_ms=600 / scale, drop_every_s=30 / scale)
+    sim.start()
+    store = enrol_station(work / "st", gw.gateway, f"http://127.0.0.1:{sim.port}", station_id_for(900))
+    raw_json = 0
+    for i in range(count):
+        commit_apply(store, ssn_for(90_000 + i), photo=PHOTO)
+    rows = store.query("SELECT kind, length(payload) AS p, size FROM outbox")
+    raw_json = sum(r["p"] for r in rows if r["kind"] == "business")
+    sealed_json = sum(r["size"] for r in rows if r["kind"] == "business")
+    payload = sum(r["p"] for r in rows)
+    store.close()
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_station_child, args=(str(store.path), scale, q))
+    up0 = sim.bytes_up
+    p.start()
+    child = q.get(timeout=3600)
+    p.join(30)
+    wire = sim.bytes_up - up0
+    acked = outbox.status(store).acked
+    stored = gw.gateway.db.one("SELECT COUNT(*) AS n FROM envelopes")["n"]  # type: ignore[index]
+    drops = sim.drops
+    sim.stop()
+    gw.server.stop()
+    rate = 64 * scale * 1000 / 8
+    return {
+        "side": "ours",
+        "records": count,
+        "envelopes_acked": acked,
+        "gateway_envelopes": stored,
+        "seconds": round(child["seconds"], 1),
+        "drops": drops,
+        "payload_bytes": payload,
+        "wire_bytes_up": wire,
+        "goodput_fraction": round(payload / (child["seconds"] * rate), 3),
+        "wire_per_payload": round(wire / payload, 3),
+        "text_only_sealed_per_raw_json": round(sealed_json / raw_json, 3),
+        "daemon_peak_rss_mb": round(child["peak_rss_mb"], 1),
+        "daemon_runs": child["runs"],
+    }
+
+
+def run_naive(count: int, scale: float, work: Path) -> dict[str, Any]:
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from sync.linksim import LinkSim
+    from tests.sync.helpers import ServerThread
+
+    received: set[str] = set()
+
+    from starlette.requests import ClientDisconnect
+
+    async def naive(request: Request) -> Response:
+        try:
+            doc = json.loads(await request.body())
+        except ClientDisconnect:
+            return Response(status_code=400)
+        received.add(doc["receipt_no"])
+        return JSONResponse({"ok": True})
+
+    srv = ServerThread(Starlette(routes=[Route("/naive", naive, methods=["POST"])])).start()
+    sim = LinkSim("127.0.0.1", srv.port, kbps=64 * scale, rtt_ms=600 / scale, drop_every_s=30 / scale).start()
+    records = []
+    payload = 0
+    for i in range(count):
+        photo = os.urandom(PHOTO)
+        rec = {
+            "schema": 1,
+            "receipt_no": f"R{i:06d}",
+            "item": "apply",
+            "station_id": "4201020010090000101",
+            "details": {"ssn": f"42010219900101{i:04d}", "bank": "工商银行", "name": "张三"},
+            "operator": {"username": "op1", "real_name": "王小红"},
+        }
+        payload += len(json.dumps(rec, ensure_ascii=False).encode()) + PHOTO
+        records.append({**rec, "photo": base64.b64encode(photo).decode()})
+    rate = 64 * scale * 1000 / 8
+    started = time.monotonic()
+    up0 = sim.bytes_up
+    restarts = 0
+    with httpx.Client(base_url=f"http://127.0.0.1:{sim.port}", timeout=30) as client:
+        for rec in records:
+            while True:
+                try:
+                    r = client.post(
+                        "/naive",
+                        content=json.dumps(rec, ensure_ascii=False).encode(),
+                        headers={"Content-Type": "application/json"},
+                    )
+                    if r.status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                restarts += 1
+                time.sleep(1.0 / scale)
+    seconds = time.monotonic() - started
+    wire = sim.bytes_up - up0
+    sim.stop()
+    srv.stop()
+    return {
+        "side": "naive",
+        "records": count,
+        "received": len(received),
+        "seconds": round(seconds, 1),
+        "restarts": restarts,
+        "payload_bytes": payload,
+        "wire_bytes_up": wire,
+        "goodput_fraction": round(payload / (seconds * rate), 3),
+        "wire_per_payload": round(wire / payload, 3),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=20.0)
+    ap.add_argument("--count", type=int, default=200)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        results: list[dict[str, Any]] = []
+        t = threading.Thread(target=lambda: results.append(run_naive(a.count, a.scale, Path(tmp))))
+        results.append(run_ours(a.count, a.scale, Path(tmp)))
+        t.start()
+        t.join()
+    header = f"link 64 kbit/s x{a.scale:g}, RTT {600 / a.scale:.0f} ms, drop every {30 / a.scale:.1f} s, {a.count} records"
+    if a.json:
+        print(json.dumps({"setup": header, "results": results}, ensure_ascii=False, indent=2))
+        return 0
+    print(header)
+    keys = [
+        "records",
+        "seconds",
+        "drops",
+        "restarts",
+        "payload_bytes",
+        "wire_bytes_up",
+        "goodput_fraction",
+        "wire_per_payload",
+        "text_only_sealed_per_raw_json",
+        "daemon_peak_rss_mb",
+    ]
+    print(f"{'':34}{'ours':>14}{'naive':>14}")
+    for k in keys:
+        print(f"{k:34}{results[0].get(k, '-')!s:>14}{results[1].get(k, '-')!s:>14}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
