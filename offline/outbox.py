@@ -49,6 +49,12 @@ class OutboxStatus:
     pending_bytes: int
 
 
+#: No one schedules a retry or holds a lease longer than this (sync's backoff cap is an hour). A due
+#: time or lease end further ahead than this can only come from a clock that was set back after it
+#: was written; such an envelope counts as due, so an upload never waits a day for the clock.
+CLOCK_HORIZON_S = 3600
+
+
 def _now() -> datetime:
     return datetime.now().astimezone()
 
@@ -109,15 +115,18 @@ def claim_batch(
 ) -> list[OutboxEntry]:
     """Lease the next due envelopes in sequence order (expired leases count as pending).
 
+    A lease or retry time beyond `CLOCK_HORIZON_S` from now counts as due (clock set back).
+
     At least one envelope is returned when any is due, even when it alone exceeds max_bytes.
     """
     now = _now()
     now_s, lease_s = _iso(now), _iso(now + timedelta(seconds=lease_seconds))
+    horizon_s = _iso(now + timedelta(seconds=max(lease_seconds, CLOCK_HORIZON_S)))
     with store.write() as conn:
         rows = conn.execute(
-            "SELECT * FROM outbox WHERE (state = 'pending' AND next_attempt_at <= ?)"
-            " OR (state = 'sending' AND lease_until <= ?) ORDER BY seq LIMIT ?",
-            (now_s, now_s, max_count),
+            "SELECT * FROM outbox WHERE (state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?))"
+            " OR (state = 'sending' AND (lease_until <= ? OR lease_until > ?)) ORDER BY seq LIMIT ?",
+            (now_s, horizon_s, now_s, horizon_s, max_count),
         ).fetchall()
         chosen: list[sqlite3.Row] = []
         total = 0
