@@ -59,3 +59,8 @@ def open_item_screen(app: Any, code: str, *, prefill: dict[str, str] | None = No
         app.push_screen(cls(prefill={k: v for k, v in (prefill or {}).items() if k in keys}))
     else:
         app.push_screen(cls())
+
+
+#: Field work (door-to-door delivery runs, R-ISS-7) and supervision (daily report).
+DELIVERY_SCREEN = "tui.screens.delivery:DeliveryScreen"
+REPORT_SCREEN = "tui.screens.report:ReportScreen"
