@@ -13,6 +13,9 @@ import dataclasses
 from datetime import date
 from typing import Any, ClassVar
 
+from textual import on
+from textual.widgets import Input
+
 from offline.business import BusinessResult, ServiceContext
 from offline.errors import Problem
 from tui.screens.forms.base import FormScreen
@@ -22,6 +25,7 @@ from tui.screens.forms.person_fields import (
     AGENT_FIELDS,
     GUARDIAN_FIELDS,
     PERSON_FIELDS,
+    derived_sex,
     field_key,
     needs_agent,
     person_input,
@@ -64,6 +68,16 @@ class ApplyScreen(FormScreen):
     TITLE: ClassVar[str] = "申领社会保障卡"
     HINT: ClassVar[str] = "填写申请人信息；Enter 下一项，Ctrl+S 提交，Esc 返回（草稿自动保存）"
     FIELDS: ClassVar[tuple[Field, ...]] = (*PERSON_FIELDS, *APPLY_FIELDS, *GUARDIAN_FIELDS, *AGENT_FIELDS)
+
+    @on(Input.Blurred, "#f-doc_number")
+    def _derive_sex(self, event: Input.Blurred) -> None:
+        """R-ID-3: a mainland number carries the sex; fill it so the operator sees and checks it."""
+        if self.app.screen is not self or self.busy:
+            return
+        data = self.values()
+        sex = derived_sex(data)
+        if sex and not data.get("sex"):
+            self.fill({"sex": sex})
 
     def today(self) -> date:
         now = getattr(host(self.app).services, "now", None)

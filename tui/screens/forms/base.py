@@ -16,7 +16,7 @@ an operator works a form. Here, once:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -123,6 +123,8 @@ class FormScreen(Screen[None]):
         self._draft_timer: Any = None
         self._loading = False
         self.last_result: BusinessResult | None = None
+        self._cache: dict[str, Widget] = {}
+        self._problem_texts: dict[str, str] = {}
 
     # ----------------------------------------------------------------- layout
 
@@ -186,7 +188,17 @@ class FormScreen(Screen[None]):
     # ----------------------------------------------------------------- values
 
     def field_widget(self, key: str) -> Widget:
-        return self.query_one(f"#f-{key}")
+        w = self._cache.get(f"#f-{key}")
+        if w is None:
+            w = self._cache[f"#f-{key}"] = self.query_one(f"#f-{key}")
+        return w
+
+    def _node(self, selector: str) -> Widget:
+        """query_one, remembered: a keystroke must not walk the DOM dozens of times."""
+        w = self._cache.get(selector)
+        if w is None:
+            w = self._cache[selector] = self.query_one(selector)
+        return w
 
     def values(self) -> Data:
         """Current values as strings: selects give their code ('' when blank), flags '1'/''."""
@@ -238,7 +250,7 @@ class FormScreen(Screen[None]):
         sections: dict[str, bool] = {}
         for f in self.FIELDS:
             shown = f.visible(data)
-            row = self.query_one(f"#row-{f.key}")
+            row = self._node(f"#row-{f.key}")
             if row.display != shown:
                 row.display = shown
             if not shown:
@@ -246,7 +258,7 @@ class FormScreen(Screen[None]):
             if f.section:
                 sections[f.section] = sections.get(f.section, False) or shown
         for section, shown in sections.items():
-            header = self.query_one(f"#sec-{_sid(section)}")
+            header = self._node(f"#sec-{_sid(section)}")
             if header.display != shown:
                 header.display = shown
 
@@ -283,10 +295,12 @@ class FormScreen(Screen[None]):
             g.set_class(not text, "-empty")
 
     def _show_field_problems(self, key: str, problems: list[Problem]) -> None:
-        line = self.query_one(f"#p-{key}", Static)
         text = "\n".join(problem_text(p) for p in problems)
-        if str(line.render()) != text:
-            line.update(text)
+        if self._problem_texts.get(key, "") == text:
+            return  # unchanged: no repaint
+        self._problem_texts[key] = text
+        line = cast(Static, self._node(f"#p-{key}"))
+        line.update(text)
         line.set_class(not text, "-empty")
 
     def set_status(self, text: str, kind: str = "") -> None:
@@ -301,8 +315,8 @@ class FormScreen(Screen[None]):
     @on(Select.Changed)
     @on(Checkbox.Changed)
     def _changed(self, event: Message) -> None:
-        if self._loading:
-            return
+        if self._loading or self.busy or self.last_result is not None:
+            return  # restoring, submitting, or already committed: nothing to save
         self._update_visibility()
         self._schedule_draft()
 
@@ -342,7 +356,7 @@ class FormScreen(Screen[None]):
     def _save_draft_now(self) -> None:
         self._draft_timer = None
         op = host(self.app).operator
-        if op is None:
+        if op is None or self.last_result is not None:
             return
         self._draft_worker(op.id, draft_data(self.FIELDS, self.values()))
 

@@ -64,7 +64,7 @@ PERSON_FIELDS: tuple[Field, ...] = (
         "flag",
         show_if=lambda d: d.get("doc_type", "") in PERMIT_DOCS,
     ),
-    Field("sex", "性别", "select", "SEX", required=True),
+    Field("sex", "性别", "select", "SEX", placeholder="空=按证件号码"),
     Field("birth_date", "出生日期", "date", placeholder="空=按证件号码"),
     Field("ethnicity", "民族", "select", "ETHNICITY", required=True, default="01"),
     Field("nationality", "国籍/地区", "select", "NATIONALITY", required=True, default="CHN"),
@@ -138,13 +138,23 @@ def representative(data: Data, prefix: str, *, unit_name: str = "") -> Any:
     )
 
 
+def derived_sex(data: Data) -> str:
+    """Sex encoded in an 18-digit mainland number (R-ID-3), '' when it cannot be read."""
+    try:
+        from offline.validation import ssn_birth_and_sex
+
+        return ssn_birth_and_sex(data.get("doc_number", "").strip())[1]
+    except (ImportError, ValueError):
+        return ""
+
+
 def person_input(data: Data, *, photo: bytes | None, bank: str = "") -> Any:
     """Build `offline.validation.PersonInput` from the form (guardian/agent when shown)."""
     from offline.validation import PersonInput
 
     return PersonInput(
         name=data.get("name", "").strip(),
-        sex=data.get("sex", ""),
+        sex=data.get("sex", "") or derived_sex(data),
         ethnicity=data.get("ethnicity", ""),
         nationality=data.get("nationality", ""),
         birth_date=data.get("birth_date", ""),
