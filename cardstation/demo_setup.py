@@ -89,7 +89,9 @@ class Gateway:
     def start(self, timeout: float = 20.0) -> None:
         self.proc = subprocess.Popen(
             cli_argv("gateway", "serve", "--db", str(self.db), "--port", str(self.port), "--demo"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -105,7 +107,9 @@ class Gateway:
     def register(self, station_id: str) -> str:
         out = subprocess.run(
             cli_argv("gateway", "register-station", "--db", str(self.db), "--station-id", station_id),
-            capture_output=True, check=True, text=True,
+            capture_output=True,
+            check=True,
+            text=True,
         )
         return out.stdout.strip().splitlines()[-1]
 
@@ -125,12 +129,26 @@ def create_station(store: Store, now: datetime) -> Any:
     from offline.station import init_station
 
     admin = DEMO_OPERATORS[0]
-    info = init_station(store, province=PROVINCE, service_point=SERVICE_POINT, admin_username=admin[0],
-                        admin_real_name=admin[2], admin_password=admin[1], now=now)
+    info = init_station(
+        store,
+        province=PROVINCE,
+        service_point=SERVICE_POINT,
+        admin_username=admin[0],
+        admin_real_name=admin[2],
+        admin_password=admin[1],
+        now=now,
+    )
     with store.write() as conn:
         for username, password, real_name, role in DEMO_OPERATORS[1:]:
-            insert_operator(conn, username=username, real_name=real_name, role=role, password=password,
-                            now=now, by_id=None)
+            insert_operator(
+                conn,
+                username=username,
+                real_name=real_name,
+                role=role,
+                password=password,
+                now=now,
+                by_id=None,
+            )
     return info
 
 
@@ -150,8 +168,15 @@ def _step(report: DemoReport, name: str, fn: Callable[[], str]) -> None:
         report.skip(f"{name}未完成：{message}")
 
 
-def seed(store: Store, info: Any, *, sync_url: str | None, persons: int = 200, now: datetime | None = None,
-         report: DemoReport | None = None) -> DemoReport:
+def seed(
+    store: Store,
+    info: Any,
+    *,
+    sync_url: str | None,
+    persons: int = 200,
+    now: datetime | None = None,
+    report: DemoReport | None = None,
+) -> DemoReport:
     """Seed the store through the real services (see the module docstring)."""
     from offline.auth import authenticate
 
@@ -183,10 +208,16 @@ def seed(store: Store, info: Any, *, sync_url: str | None, persons: int = 200, n
         return f"已为 {done} 位（虚构）人员受理申领"
 
     # Spread over the last 12 days: under the 14-day unsynced freeze (R-FRZ-1) at every step.
-    _step(report, "批量申领", lambda: apply_batch(
-        persons, lambda i: now - timedelta(days=12 - (i * 12) // max(1, persons), hours=i % 7)))
+    _step(
+        report,
+        "批量申领",
+        lambda: apply_batch(
+            persons, lambda i: now - timedelta(days=12 - (i * 12) // max(1, persons), hours=i % 7)
+        ),
+    )
 
     if sync_url:
+
         def sync_once() -> str:
             from sync.engine import SyncEngine
 
@@ -205,11 +236,15 @@ def seed(store: Store, info: Any, *, sync_url: str | None, persons: int = 200, n
             return "暂无已寄送的卡（未同步或网关未制卡），跳过入库"
         old, recent = numbers[: len(numbers) // 3], numbers[len(numbers) // 3 : (2 * len(numbers)) // 3]
         if old:
-            receive_cards(_ctx(store, info, supervisor, sealer, now - timedelta(days=12)),
-                          ReceiveInput.from_numbers(old, source="shipment", stock_slot="A-01"))
+            receive_cards(
+                _ctx(store, info, supervisor, sealer, now - timedelta(days=12)),
+                ReceiveInput.from_numbers(old, source="shipment", stock_slot="A-01"),
+            )
         if recent:
-            receive_cards(_ctx(store, info, supervisor, sealer, now - timedelta(hours=3)),
-                          ReceiveInput.from_numbers(recent, source="shipment", stock_slot="A-02"))
+            receive_cards(
+                _ctx(store, info, supervisor, sealer, now - timedelta(hours=3)),
+                ReceiveInput.from_numbers(recent, source="shipment", stock_slot="A-02"),
+            )
         return f"已入库 {len(old) + len(recent)} 张制好的卡（其中 {len(old)} 张已超过联系期限）"
 
     _step(report, "入库", receive)
@@ -252,8 +287,12 @@ def pcscd_running() -> bool:
 
 def start_vpcd_emulator(state: Path) -> subprocess.Popen[bytes] | None:
     """`cardstation card emulate --state FILE` behind vpcd; None when it does not come up."""
-    proc = subprocess.Popen(cli_argv("card", "emulate", "--kind", "temp-blank", "--state", str(state)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cli_argv("card", "emulate", "--kind", "temp-blank", "--state", str(state)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 8
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -294,8 +333,15 @@ def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
 
 def remove_demo_dir(path: Path) -> None:
     """--fresh: remove only what the demo creates (never a directory it did not make)."""
-    for name in ("station.db", "station.db-wal", "station.db-shm", "gateway.db", "gateway.db-wal",
-                 "gateway.db-shm", "card.json"):
+    for name in (
+        "station.db",
+        "station.db-wal",
+        "station.db-shm",
+        "gateway.db",
+        "gateway.db-wal",
+        "gateway.db-shm",
+        "card.json",
+    ):
         p = path / name
         if p.exists():
             p.unlink()

@@ -109,7 +109,12 @@ SYNC_COLUMNS: Final = ("序号", "类型", "业务", "大小", "次数", "时间
 SYNC_QUARANTINE_COLUMNS: Final = ("序号", "原因", "说明", "时间")
 SYNC_NO_ENGINE: Final = "未配置同步服务（缺少同步地址或同步模块），只能查看队列。"
 SYNC_RUNNING: Final = "正在同步……"
-SYNC_STAGES: Final[dict[str, str]] = {"probe": "检测链路", "upload": "上传", "keys": "更新密钥", "downlink": "下行"}
+SYNC_STAGES: Final[dict[str, str]] = {
+    "probe": "检测链路",
+    "upload": "上传",
+    "keys": "更新密钥",
+    "downlink": "下行",
+}
 SYNC_PROGRESS: Final = "正在同步（{stage}）：{sent}/{total}"
 SYNC_DONE: Final = "同步完成：上传 {sent} 个，确认 {acked} 个，下行 {downlinks} 条。"
 SYNC_DONE_SIMPLE: Final = "本次同步：{detail}"

@@ -19,13 +19,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from offline.items import SERVICE_ITEMS
 from tui import messages as M
-from tui.widgets.compact import CompactInput
+from tui.widgets.compact import CompactInput, CompactModal
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ def match_commands(query: str, entries: list[PaletteEntry] | None = None) -> lis
     return prefix + by_name + inside
 
 
-class PaletteScreen(ModalScreen[None]):
+class PaletteScreen(CompactModal[None]):
     """Type to filter; ↑/↓ choose; Enter runs; Esc closes."""
 
     AUTO_FOCUS = "#palette-input"

@@ -71,12 +71,19 @@ def _demo(args: argparse.Namespace) -> int:
         accounts = tuple(DemoAccount(u, p, n, r) for u, p, n, r in ds.DEMO_OPERATORS)
         config = config.with_overrides(sync_url=config.sync_url or gateway.url)
         if emulator is not None:
-            services = build_services(db, config, demo=True, demo_accounts=accounts,
-                                      reader_label="模拟读卡器 测试密钥")
+            services = build_services(
+                db, config, demo=True, demo_accounts=accounts, reader_label="模拟读卡器 测试密钥"
+            )
         else:
-            services = build_services(db, config, card_provider=ds.in_process_card_provider(card_state),
-                                      reader_label="模拟读卡器（进程内） 测试密钥",
-                                      demo=True, demo_accounts=accounts, use_pcsc=False)
+            services = build_services(
+                db,
+                config,
+                card_provider=ds.in_process_card_provider(card_state),
+                reader_label="模拟读卡器（进程内） 测试密钥",
+                demo=True,
+                demo_accounts=accounts,
+                use_pcsc=False,
+            )
         if args.no_tui:
             print(f"演示就绪：{db}，网关 {gateway.url}", flush=True)
             return 0

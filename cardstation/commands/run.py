@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from offline.protocols import CardSession, EnvelopeHeader
-    from offline.station import StationInfo
     from offline.store import Store
     from tui.config import Config
     from tui.context import AppServices

@@ -12,11 +12,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from tui import messages as M
 from tui.adapters import AlertLine
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
@@ -31,7 +31,7 @@ def alert_lines_text(lines: list[AlertLine] | None) -> str:
     return "\n".join(f"{_MARK.get(a.severity, '•')} {a.text}" for a in lines)
 
 
-class AlertsScreen(Screen[None]):
+class AlertsScreen(CompactScreen[None]):
     """Full list of alerts (the home screen shows the first few)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -16,9 +16,7 @@ from rich.style import Style
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.geometry import Region
-from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
@@ -27,6 +25,7 @@ from offline.items import SERVICE_ITEMS, ServiceItem
 from tui import keymap
 from tui import messages as M
 from tui.adapters import AlertLine
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
@@ -125,7 +124,7 @@ def alerts_text(lines: list[AlertLine] | None) -> str:
     return "\n".join(shown)
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(CompactScreen[None]):
     """The menu of all 18 items, the alerts summary, the reader line and the keys."""
 
     AUTO_FOCUS = "ItemMenu"
@@ -137,8 +136,7 @@ class HomeScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     HomeScreen #home-title { height: 1; }
-    HomeScreen #home-alerts { height: auto; max-height: 8; margin: 0 0 0 0; }
-    HomeScreen #home-alerts-body { height: auto; }
+    HomeScreen #home-alerts-body { height: 7; }
     """
 
     def compose(self) -> ComposeResult:
@@ -146,9 +144,9 @@ class HomeScreen(Screen[None]):
         yield Static(f"{M.HOME_TITLE}　{M.HOME_HINT}", id="home-title", classes="title", markup=False)
         yield ItemMenu(id="home-menu")
         yield Static(M.HOME_OTHER, classes="hint", markup=False)
-        with Vertical(id="home-alerts", classes="panel") as box:
-            box.border_title = M.HOME_ALERTS_TITLE
-            yield Static(M.HOME_ALERTS_LOADING, id="home-alerts-body", markup=False)
+        alerts = Static(M.HOME_ALERTS_LOADING, id="home-alerts-body", classes="panel", markup=False)
+        alerts.border_title = M.HOME_ALERTS_TITLE
+        yield alerts
         yield BottomBar()
 
     def on_mount(self) -> None:
@@ -173,4 +171,4 @@ class HomeScreen(Screen[None]):
         text = alerts_text(lines)
         if text != self._text:
             self._text = text
-            self.query_one("#home-alerts-body", Static).update(text)
+            self.query_one("#home-alerts-body", Static).update(text, layout=False)

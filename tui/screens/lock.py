@@ -15,17 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui import messages as M
-from tui.widgets.compact import CompactInput, FieldRow, ProblemList
+from tui.widgets.compact import CompactInput, CompactModal, FieldRow, ProblemList
 
 if TYPE_CHECKING:
     from offline.business import Operator
 
 
-class LockScreen(ModalScreen[None]):
+class LockScreen(CompactModal[None]):
     """Covers the whole screen (nothing of the form underneath is readable while locked)."""
 
     AUTO_FOCUS = "#lock-password"
@@ -96,7 +95,7 @@ class LockScreen(ModalScreen[None]):
         app.unlocked()
 
 
-class DraftPrompt(ModalScreen[bool]):
+class DraftPrompt(CompactModal[bool]):
     """ "有未完成的表单，是否恢复？" — Y restores (opens the form), N discards the drafts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

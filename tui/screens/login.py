@@ -16,11 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from tui import messages as M
-from tui.widgets.compact import CompactInput, FieldRow, ProblemList
+from tui.widgets.compact import CompactInput, CompactScreen, FieldRow, ProblemList
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     from tui.adapters import PendingDraft
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(CompactScreen[None]):
     """Username + password; Enter in the password field logs in."""
 
     # Enter is a priority binding (handled as the key arrives, not after a Submitted message), so a
@@ -94,7 +93,7 @@ class LoginScreen(Screen[None]):
             problems.show([M.LOGIN_EMPTY])
             return
         problems.clear()
-        self.query_one("#login-state", Static).update(M.LOGIN_CHECKING)
+        self.query_one("#login-state", Static).update(M.LOGIN_CHECKING, layout=False)
         self._login(username, password)
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)
@@ -122,7 +121,7 @@ class LoginScreen(Screen[None]):
         self.post_message(self.Result(operator, drafts, ""))
 
     def on_login_screen_result(self, message: Result) -> None:
-        self.query_one("#login-state", Static).update("")
+        self.query_one("#login-state", Static).update("", layout=False)
         password = self.query_one("#login-password", Input)
         if message.operator is None:
             self.query_one(ProblemList).show([message.error])

@@ -11,10 +11,10 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui import messages as M
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
@@ -49,7 +49,7 @@ def session_rows(
     return rows
 
 
-class SessionsScreen(Screen[None]):
+class SessionsScreen(CompactScreen[None]):
     """Open sessions, newest first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

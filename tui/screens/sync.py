@@ -15,10 +15,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui import messages as M
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
@@ -88,7 +88,7 @@ def result_text(result: Any) -> str:
     return M.SYNC_DONE.format(sent=sent, acked=acked, downlinks=down)
 
 
-class SyncScreen(Screen[None]):
+class SyncScreen(CompactScreen[None]):
     """Progress, queue, quarantine; S runs a sync, R resends the selected quarantined envelope."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -127,7 +127,7 @@ class SyncScreen(Screen[None]):
         self.query_one("#sync-queue", DataTable).add_columns(*M.SYNC_COLUMNS)
         self.query_one("#sync-quarantine", DataTable).add_columns(*M.SYNC_QUARANTINE_COLUMNS)
         if getattr(self.app, "services").sync_engine is None:  # noqa: B009
-            self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE)
+            self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE, layout=False)
         self.reload()
 
     @work(thread=True, exclusive=True, group="sync-queue", exit_on_error=False)
@@ -150,9 +150,9 @@ class SyncScreen(Screen[None]):
     def action_run_sync(self) -> None:
         services = getattr(self.app, "services")  # noqa: B009
         if services.sync_engine is None:
-            self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE)
+            self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE, layout=False)
             return
-        self.query_one("#sync-progress", Static).update(M.SYNC_RUNNING)
+        self.query_one("#sync-progress", Static).update(M.SYNC_RUNNING, layout=False)
         self._sync(services.sync_engine)
 
     @work(thread=True, exclusive=True, group="sync-run", exit_on_error=False)
@@ -175,11 +175,11 @@ class SyncScreen(Screen[None]):
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
-        self.query_one("#sync-progress", Static).update(message.text)
+        self.query_one("#sync-progress", Static).update(message.text, layout=False)
 
     @on(Finished)
     def _finished(self, message: Finished) -> None:
-        self.query_one("#sync-progress", Static).update(message.text)
+        self.query_one("#sync-progress", Static).update(message.text, layout=False)
         self.reload()
         getattr(self.app, "refresh_status")()  # noqa: B009
 
@@ -187,7 +187,7 @@ class SyncScreen(Screen[None]):
         table = self.query_one("#sync-quarantine", DataTable)
         row = table.cursor_row
         if not self._quarantine_ids or row is None or not 0 <= row < len(self._quarantine_ids):
-            self.query_one("#sync-progress", Static).update(M.SYNC_NOTHING_SELECTED)
+            self.query_one("#sync-progress", Static).update(M.SYNC_NOTHING_SELECTED, layout=False)
             return
         self._resend(self._quarantine_ids[row])
 

@@ -81,7 +81,7 @@ class StationFooter(Static):
                 styled.append(" ")
             styled.append(key, style="bold cyan")
             styled.append(" " + description)
-        self.update(styled)
+        self.update(styled, layout=False)
 
     @property
     def text(self) -> str:

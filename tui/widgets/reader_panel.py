@@ -90,7 +90,7 @@ class ReaderPanel(Static):
         self._text = text
         self.set_class(state.kind == "present", "-present")
         self.set_class(state.kind == "error", "-error")
-        self.update(text)
+        self.update(text, layout=False)
 
     @property
     def text(self) -> str:

@@ -170,7 +170,7 @@ class StatusBar(Static):
         text = status_text(snapshot)
         if text != self._text:
             self._text = text
-            self.update(text)
+            self.update(text, layout=False)
 
     @property
     def text(self) -> str:

@@ -28,11 +28,16 @@ def test_config_reads_toml_and_keys(tmp_path: Path) -> None:
 
 
 def test_env_overrides_term_linux_and_no_color(tmp_path: Path) -> None:
-    cfg = load_config(tmp_path / "none.toml", env={"TERM": "linux", "NO_COLOR": "", "CARDSTATION_IDLE_LOCK_MINUTES": "7"})
+    cfg = load_config(
+        tmp_path / "none.toml", env={"TERM": "linux", "NO_COLOR": "", "CARDSTATION_IDLE_LOCK_MINUTES": "7"}
+    )
     assert cfg.ascii_borders is True
     assert cfg.colour == "none"
     assert cfg.idle_lock_minutes == 7
-    assert load_config(tmp_path / "none.toml", env={"TERM": "linux", "CARDSTATION_ASCII": "0"}).ascii_borders is False
+    assert (
+        load_config(tmp_path / "none.toml", env={"TERM": "linux", "CARDSTATION_ASCII": "0"}).ascii_borders
+        is False
+    )
 
 
 def test_bad_colour_falls_back_to_auto() -> None:

@@ -55,29 +55,41 @@ def test_snapshot_login_ascii(snap_compare: Any, services: AppServices) -> None:
 def test_snapshot_home(snap_compare: Any, services: AppServices) -> None:
     async def run_before(pilot: Any) -> None:
         await _login()(pilot)
-        await wait_for(pilot, lambda: "统计" not in str(pilot.app.screen.query_one("#home-alerts-body").render()))
+        await wait_for(
+            pilot, lambda: "统计" not in str(pilot.app.screen.query_one("#home-alerts-body").render())
+        )
 
     assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_alerts(snap_compare: Any, services: AppServices) -> None:
-    assert snap_compare(make_app(services), terminal_size=SIZE,
-                        run_before=_then(_login(), "f10", target="AlertsScreen", settle=0.6))
+    assert snap_compare(
+        make_app(services),
+        terminal_size=SIZE,
+        run_before=_then(_login(), "f10", target="AlertsScreen", settle=0.6),
+    )
 
 
 def test_snapshot_lock(snap_compare: Any, services: AppServices) -> None:
-    assert snap_compare(make_app(services), terminal_size=SIZE,
-                        run_before=_then(_login(), "ctrl+l", target="LockScreen"))
+    assert snap_compare(
+        make_app(services), terminal_size=SIZE, run_before=_then(_login(), "ctrl+l", target="LockScreen")
+    )
 
 
 def test_snapshot_sync(snap_compare: Any, services: AppServices) -> None:
-    assert snap_compare(make_app(services), terminal_size=SIZE,
-                        run_before=_then(_login(), "f8", target="SyncScreen", settle=0.6))
+    assert snap_compare(
+        make_app(services),
+        terminal_size=SIZE,
+        run_before=_then(_login(), "f8", target="SyncScreen", settle=0.6),
+    )
 
 
 def test_snapshot_sessions(snap_compare: Any, services: AppServices) -> None:
-    assert snap_compare(make_app(services), terminal_size=SIZE,
-                        run_before=_then(_login(), "f11", target="SessionsScreen", settle=0.6))
+    assert snap_compare(
+        make_app(services),
+        terminal_size=SIZE,
+        run_before=_then(_login(), "f11", target="SessionsScreen", settle=0.6),
+    )
 
 
 def test_snapshot_palette_open(snap_compare: Any, services: AppServices) -> None:

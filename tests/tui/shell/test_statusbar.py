@@ -19,8 +19,15 @@ def test_age_text_is_coarse() -> None:
 
 
 def test_status_text_orders_and_flags() -> None:
-    s = StatusSnapshot(operator="王小红", link="down", pending=3, oldest_age="2小时", quarantined=1,
-                       flags=("模拟读卡器", "测试密钥"), station="湖南省 43012100100100001")
+    s = StatusSnapshot(
+        operator="王小红",
+        link="down",
+        pending=3,
+        oldest_age="2小时",
+        quarantined=1,
+        flags=("模拟读卡器", "测试密钥"),
+        station="湖南省 43012100100100001",
+    )
     text = status_text(s)
     assert text.startswith("王小红 │ 离线 │ 待传 3 最早 2小时 │ 隔离 1 │ 模拟读卡器 测试密钥")
     assert status_text(StatusSnapshot()).startswith("未登录 │ 链路未知 │ 待传 0")
@@ -28,6 +35,6 @@ def test_status_text_orders_and_flags() -> None:
 
 def test_reader_text() -> None:
     assert reader_text(ReaderState("none")) == "读卡器：未连接读卡器"
-    assert reader_text(ReaderState("present", card_number="L12345678", holder="欧阳娜娜", label="模拟读卡器")) == (
-        "读卡器（模拟读卡器）：已插卡 L12345678 欧阳娜娜"
-    )
+    assert reader_text(
+        ReaderState("present", card_number="L12345678", holder="欧阳娜娜", label="模拟读卡器")
+    ) == ("读卡器（模拟读卡器）：已插卡 L12345678 欧阳娜娜")
