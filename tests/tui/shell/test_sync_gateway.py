@@ -1,0 +1,47 @@
+"""The sync screen runs a real sync against the reference gateway (a subprocess) and shows the
+acknowledgement; the status bar's queue goes to zero."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cardstation import demo_setup as ds
+from cardstation.commands.run import build_services
+from offline.store import Store
+from tests.tui.shell.helpers import log_in, screen_name, wait_for
+from tui.app import make_app
+from tui.config import Config
+from tui.widgets.statusbar import StatusBar
+
+
+async def test_sync_screen_uploads_to_gateway_and_shows_ack(tmp_path: Path) -> None:
+    gateway = ds.Gateway(tmp_path / "gateway.db")
+    gateway.start()
+    try:
+        db = tmp_path / "station.db"
+        store = Store.open(db)
+        info = ds.create_station(store, datetime.now().astimezone())
+        ds.enrol_station(store, gateway, info.station_id)
+        report = ds.seed(store, info, sync_url=None, persons=2)
+        assert any("受理申领" in line for line in report.lines), report.problems
+        store.close()
+        config = Config(sync_url=gateway.url)
+        services = build_services(db, config, use_pcsc=False)
+        app = make_app(services, config=config)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await log_in(pilot, ds.DEMO_OPERATORS[1][0], ds.DEMO_OPERATORS[1][1])
+            await wait_for(pilot, lambda: screen_name(pilot) == "HomeScreen")
+            await pilot.press("f8")
+            await wait_for(pilot, lambda: screen_name(pilot) == "SyncScreen")
+            screen: Any = app.screen
+            await pilot.press("s")
+            progress = screen.query_one("#sync-progress")
+            await wait_for(pilot, lambda: "已确认" in str(progress.render()), timeout=30)
+            text = str(progress.render())
+            assert "本次同步" in text and "已确认 0" not in text, text
+            bar = screen.query_one(StatusBar)
+            await wait_for(pilot, lambda: "待传 0" in bar.text and "已联网" in bar.text, timeout=10)
+    finally:
+        gateway.stop()
