@@ -9,6 +9,7 @@ clock inside the holiday library's years, so working-day deadlines are determini
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -161,8 +162,14 @@ def session_on(card: Any) -> Any:
     return open_emulated_session(card)
 
 
+@functools.cache
+def _password_hash() -> str:
+    from offline.auth import hash_password
+
+    return hash_password(PASSWORD)
+
+
 def make_field(tmp_path: Path, sealer: Any) -> Field:
-    from offline.operators import insert_operator
     from offline.profiles import load_profile
     from offline.station import init_station
 
@@ -178,15 +185,17 @@ def make_field(tmp_path: Path, sealer: Any) -> Field:
     )
     ops: dict[str, Operator] = {}
     with store.write() as conn:
-        # Real accounts with a real password hash for the CLI tests; one hash per role is cheap enough.
+        # Real accounts with a real argon2 hash (the CLI tests log in), hashed once per test session.
         for role, user, real in (
             ("operator", "wangxh", "王小红"),
             ("supervisor", "zhaozg", "赵主管"),
             ("auditor", "county", "县局稽核员"),
         ):
-            ops[role] = insert_operator(
-                conn, username=user, real_name=real, role=role, password=PASSWORD, now=NOW, by_id=None
+            cur = conn.execute(
+                "INSERT INTO operators(username, real_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (user, real, role, _password_hash(), NOW.isoformat()),
             )
+            ops[role] = Operator(int(cur.lastrowid or 0), user, real, role)
     admin = store.one("SELECT id FROM operators WHERE username = 'admin'")
     assert admin is not None
     ops["admin"] = Operator(int(admin["id"]), "admin", "管理员", "admin")
