@@ -282,9 +282,12 @@ class Gateway:
         if isinstance(who, Response):
             return who
         doc = json.loads(body)
-        new_kid = await run_in_threadpool(
-            self.keyring.rotate_station_key, who[0], who[1], unb64(str(doc["public_key"])), self.now()
-        )
+        try:
+            new_kid = await run_in_threadpool(
+                self.keyring.rotate_station_key, who[0], who[1], unb64(str(doc["public_key"])), self.now()
+            )
+        except RegistryError as exc:
+            return _error(400, exc.code, str(exc))
         return JSONResponse({"station_id": who[0], "key_id": new_kid})
 
 

@@ -250,3 +250,22 @@ def test_gateway_keeps_envelope_ids_forever(gateway: RunningGateway, tmp_path: P
     finally:
         gateway.clock.offset_s = 0
     assert datetime.now(UTC)
+
+
+def test_rotate_with_a_short_public_key_is_400(gateway: RunningGateway, tmp_path: Path) -> None:
+    import hashlib
+    import time
+
+    from sync.keys import load_identity, sign_request
+
+    store = enrol_station(tmp_path, gateway.gateway, gateway.url, station_id_for(110))
+    body = b'{"public_key": "AAAA"}'
+    auth = sign_request(
+        load_identity(store),
+        "POST",
+        "/v1/stations/rotate",
+        hashlib.sha256(body).hexdigest(),
+        int(time.time()),
+    )
+    r = httpx.post(f"{gateway.url}/v1/stations/rotate", content=body, headers={"X-Station-Auth": auth})
+    assert r.status_code == 400 and r.json()["error"] == "malformed"
