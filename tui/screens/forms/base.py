@@ -125,6 +125,7 @@ class FormScreen(Screen[None]):
         self.last_result: BusinessResult | None = None
         self._cache: dict[str, Widget] = {}
         self._problem_texts: dict[str, str] = {}
+        self._service_problems: dict[str, list[Problem]] = {}
 
     # ----------------------------------------------------------------- layout
 
@@ -269,7 +270,12 @@ class FormScreen(Screen[None]):
         problems = basic_problems(self.FIELDS, data)
         keys = {p.field for p in problems}
         problems.extend(p for p in self.extra_problems(data) if p.field not in keys)
-        return problems
+        return self.in_form_order(problems)
+
+    def in_form_order(self, problems: list[Problem]) -> list[Problem]:
+        """Problems in the order the fields appear (the first one is where the cursor goes)."""
+        order = {f.key: i for i, f in enumerate(self.FIELDS)}
+        return sorted(problems, key=lambda p: order.get(p.field, len(order)))
 
     def extra_problems(self, data: Data) -> list[Problem]:
         """Form-specific validation through `offline.validation` (override; must be cheap)."""
@@ -303,6 +309,23 @@ class FormScreen(Screen[None]):
         line.update(text)
         line.set_class(not text, "-empty")
 
+    def _announce_problems(self, problems: list[Problem]) -> None:
+        """Say "未办理" with the first problem, and put the cursor on that field (scrolls to it)."""
+        problems = self.in_form_order(problems)
+        first = problems[0]
+        label = first.label or next((f.label for f in self.FIELDS if f.key == first.field), first.field)
+        self.set_status(
+            M.NOT_DONE_PROBLEMS.format(
+                count=len(problems), label=label, message=first.message, rule=first.rule
+            ),
+            "bad",
+        )
+        keys = {f.key for f in self.FIELDS if f.visible(self.values())}
+        for p in problems:
+            if p.field in keys:
+                self.field_widget(p.field).focus()
+                break
+
     def set_status(self, text: str, kind: str = "") -> None:
         status = self.query_one("#form-status", Static)
         status.update(text)
@@ -317,6 +340,9 @@ class FormScreen(Screen[None]):
     def _changed(self, event: Message) -> None:
         if self._loading or self.busy or self.last_result is not None:
             return  # restoring, submitting, or already committed: nothing to save
+        control = getattr(event, "control", None)
+        key = (getattr(control, "id", None) or "")[2:]
+        self._service_problems.pop(key, None)  # the operator is fixing it: the service's word is stale
         self._update_visibility()
         self._schedule_draft()
 
@@ -324,7 +350,12 @@ class FormScreen(Screen[None]):
     def _blurred(self, event: Input.Blurred) -> None:
         key = (event.input.id or "")[2:]
         self.touched.add(key)
-        self.show_problems(self.validate(self.values()), only_touched=True)
+        problems = self.validate(self.values())
+        fields = {p.field for p in problems}
+        for field, kept in self._service_problems.items():
+            if field not in fields:
+                problems.extend(kept)  # what the service refused stays shown until the field changes
+        self.show_problems(problems, only_touched=True)
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -404,7 +435,7 @@ class FormScreen(Screen[None]):
         problems = self.validate(data)
         self.show_problems(problems)
         if problems:
-            self.set_status(M.NOT_DONE_PROBLEMS.format(count=len(problems)), "bad")
+            self._announce_problems(problems)
             return
         self.busy = True
         self.set_status(M.SUBMITTING)
@@ -459,9 +490,11 @@ class FormScreen(Screen[None]):
     def _refused(self, message: Refused) -> None:
         self.busy = False
         if message.problems:
+            self._service_problems = {}
+            for p in message.problems:
+                self._service_problems.setdefault(p.field, []).append(p)
             self.show_problems(message.problems)
-            reason = "；".join(f"{p.message}（{p.rule}）" for p in message.problems[:2])
-            self.set_status(M.NOT_DONE.format(reason=reason), "bad")
+            self._announce_problems(message.problems)
         else:
             self.set_status(M.NOT_DONE.format(reason=message.reason), "bad")
 
