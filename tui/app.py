@@ -32,6 +32,7 @@ from tui import messages as M
 from tui.config import Config
 from tui.context import AppServices
 from tui.theme import THEME_NAME, station_theme
+from tui.typeahead import KeySequencer
 from tui.widgets.reader_panel import ReaderState, state_from_card
 from tui.widgets.statusbar import StatusSnapshot, read_status
 
@@ -76,6 +77,7 @@ class StationApp(App[None]):
         self._drafts: dict[str, dict[str, str]] = {}
         self._drafts_offered: list[PendingDraft] = []
         self._stop_monitor: Any = None
+        self._keys = KeySequencer(self, super().on_event)  # type: ignore[arg-type]
         self.register_theme(station_theme())
         self.theme = THEME_NAME
         if self.config.ascii_borders:
@@ -370,6 +372,13 @@ class StationApp(App[None]):
         if limit > 0 and time.monotonic() - self._last_input >= limit:
             self.lock(idle=True)
 
+    def hold_keys(self) -> None:
+        """Keep typed-ahead keys back until `release_keys()` (a worker decides where they go)."""
+        self._keys.hold()
+
+    def release_keys(self) -> None:
+        self._keys.release()
+
     async def on_event(self, event: events.Event) -> None:
         """Note keyboard activity (idle lock, session touch) before normal dispatch."""
         if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
@@ -382,6 +391,8 @@ class StationApp(App[None]):
             ):
                 self._last_touch = now
                 self._touch_session(self.operator.session_id)
+            if isinstance(event, events.Key) and await self._keys.offer(event):
+                return  # typed-ahead keys reach their widgets in order (tui/typeahead.py)
         await super().on_event(event)
 
     @work(thread=True, group="session", exit_on_error=False)

@@ -94,6 +94,9 @@ class LoginScreen(CompactScreen[None]):
             return
         problems.clear()
         self.query_one("#login-state", Static).update(M.LOGIN_CHECKING, layout=False)
+        hold = getattr(self.app, "hold_keys", None)
+        if hold is not None:
+            hold()  # keys typed during the check go to the home screen, not here
         self._login(username, password)
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)
@@ -121,6 +124,9 @@ class LoginScreen(CompactScreen[None]):
         self.post_message(self.Result(operator, drafts, ""))
 
     def on_login_screen_result(self, message: Result) -> None:
+        release = getattr(self.app, "release_keys", None)
+        if release is not None:
+            self.call_after_refresh(release)
         self.query_one("#login-state", Static).update("", layout=False)
         password = self.query_one("#login-password", Input)
         if message.operator is None:
