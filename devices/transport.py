@@ -47,11 +47,13 @@ class CardChannel:
 
     def _raw(self, apdu: Apdu) -> Response:
         self.apdu_count += 1
+        # Header, lengths and status only: record data is the holder's SSN and name (R-SEC-1),
+        # and PIN blocks never leave the session (R-PIN-6), so no data field is logged, ever.
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("> %s", apdu.loggable())
+            log.debug("> %s Lc=%d Le=%s", apdu.header.hex().upper(), len(apdu.data), apdu.le)
         response = Response.parse(self.transport.transmit(apdu.to_bytes()))
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("< %s %04X", "<masked>" if apdu.sensitive else response.data.hex().upper(), response.sw)
+            log.debug("< %d bytes %04X", len(response.data), response.sw)
         return response
 
     def send(self, apdu: Apdu) -> Response:
