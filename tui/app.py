@@ -255,6 +255,8 @@ class StationApp(App[None]):
             "open_sync",
             "open_alerts",
             "open_sessions",
+            "open_delivery",
+            "open_report",
             "lock",
             "command_palette",
             "logout",
@@ -279,6 +281,14 @@ class StationApp(App[None]):
         from tui.screens.sync import SyncScreen
 
         self._push_unique(SyncScreen())
+
+    def action_open_delivery(self) -> None:
+        """F12: door-to-door delivery runs (mobile service teams, R-ISS-7)."""
+        self._open_screen_path(self._items_attr("DELIVERY_SCREEN"))
+
+    def action_open_report(self) -> None:
+        """Ctrl+R: the daily report (日报) of businesses and fees."""
+        self._open_screen_path(self._items_attr("REPORT_SCREEN"))
 
     def action_open_alerts(self) -> None:
         from tui.screens.alerts import AlertsScreen

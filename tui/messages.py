@@ -143,6 +143,8 @@ PALETTE_OTHER: Final[dict[str, tuple[str, str]]] = {
     "sync": ("数据同步", "sjtb"),
     "alerts": ("提醒", "tx"),
     "sessions": ("在线会话", "zxhh"),
+    "delivery": ("上门发放", "smff"),
+    "report": ("日报表", "rbb"),
     "lock": ("锁屏", "sp"),
     "logout": ("退出登录", "tcdl"),
     "quit": ("退出程序", "tccx"),

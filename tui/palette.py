@@ -55,6 +55,8 @@ def palette_entries() -> list[PaletteEntry]:
         "sync": "open_sync",
         "alerts": "open_alerts",
         "sessions": "open_sessions",
+        "delivery": "open_delivery",
+        "report": "open_report",
         "lock": "lock",
         "logout": "logout",
         "quit": "quit",
