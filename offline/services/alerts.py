@@ -117,8 +117,30 @@ def alerts(store: Store, profile: Any, *, today: date) -> list[Alert]:
     if n:
         out.append(Alert("card_write_pending", n, f"{n} 张卡有未完成的写卡记录，请插入该卡核对处理", ERROR))
 
+    out.extend(_freeze_alerts(store, profile, today))
     out.extend(_sync_alerts(store, profile, today))
     return out
+
+
+def _freeze_alerts(store: Store, profile: Any, today: date) -> list[Alert]:
+    """R-FRZ: say *before* the freeze that new applications are about to stop, and why."""
+    if profile is None:
+        return []
+    from offline.freeze import freeze_state
+
+    now = datetime.combine(today, datetime.now().time()).astimezone()
+    state = freeze_state(store, profile, now=now, disk_path=store.path.parent)
+    if state.level == "ok":
+        return []
+    head = "新申领已冻结" if state.frozen else "即将冻结新申领"
+    return [
+        Alert(
+            "frozen" if state.frozen else "freeze_warning",
+            len(state.reasons),
+            f"{head}：{'；'.join(state.reasons)}",
+            ERROR if state.frozen else WARN,
+        )
+    ]
 
 
 def _sync_alerts(store: Store, profile: Any, today: date) -> list[Alert]:

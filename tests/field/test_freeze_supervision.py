@@ -121,3 +121,15 @@ def test_R_FRZ_2_disk_floor_and_warning(field: Field, monkeypatch: pytest.Monkey
     disk((floor + warn) // 2)
     assert freeze_state(field.store, field.profile, now=NOW).level == WARNING
     assert _apply(field, 4) is not None
+
+
+def test_R_FRZ_1_home_alerts_warn_before_the_freeze_and_say_when_frozen(
+    field: Field, roomy_disk: None
+) -> None:
+    _aged(field, field.profile.freeze_warn_days + 1)
+    kinds = {a.kind: a for a in alerts(field.store, field.profile, today=NOW.date())}
+    assert "freeze_warning" in kinds and "即将冻结新申领" in kinds["freeze_warning"].message_zh
+    assert "frozen" not in kinds
+    later = NOW.date() + timedelta(days=field.profile.freeze_unsynced_days)
+    kinds = {a.kind: a for a in alerts(field.store, field.profile, today=later)}
+    assert kinds["frozen"].severity == "error" and "新申领已冻结" in kinds["frozen"].message_zh
