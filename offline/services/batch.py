@@ -258,10 +258,9 @@ def _row(
     valid_to = _parse_date(v["证件有效期止"], "证件有效期止", problems, open_end=True)
     photo: bytes | None = None
     if v["照片"]:
-        path = (base_dir / v["照片"]).resolve()
         try:
-            photo = path.read_bytes()
-        except OSError:
+            photo = (base_dir / v["照片"]).resolve().read_bytes()
+        except (OSError, ValueError):  # ValueError: a NUL byte in the cell (fuzz campaign)
             problems.append(
                 _problem(
                     "照片",
