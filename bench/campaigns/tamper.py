@@ -246,7 +246,7 @@ def _readdress(data: bytes, station: str, header_cls: Any) -> bytes:
     """A's envelope with the station id in its header replaced by B's (signature left as it was)."""
     hlen = struct.unpack_from(">H", data, 4)[0]
     h = header_cls.decode(data[6 : 6 + hlen])
-    new = dataclasses.replace(h, station_id=station).encode()
+    new: bytes = dataclasses.replace(h, station_id=station).encode()
     return data[:4] + struct.pack(">H", len(new)) + new + data[6 + hlen :]
 
 
