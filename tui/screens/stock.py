@@ -43,6 +43,7 @@ class StockScreen(Screen[None]):
         Binding("i", "open_form('receive')", M.KEY_RECEIVE, id="stock.receive"),
         Binding("c", "open_form('contact')", M.KEY_CONTACT, id="stock.contact"),
         Binding("a", "open_form('age')", M.KEY_AGE, id="stock.age"),
+        Binding("t", "temp_stock", M.TEMP_STOCK_TITLE, id="stock.temp_stock"),
         Binding("r", "reload", M.KEY_REFRESH, id="stock.reload"),
     ]
     DEFAULT_CSS = """
@@ -135,6 +136,11 @@ class StockScreen(Screen[None]):
                 c.contacted_at[:10] or "否",
                 key=str(c.card_id),
             )
+
+    def action_temp_stock(self) -> None:
+        from tui.screens.temp_stock import TempStockScreen
+
+        self.app.push_screen(TempStockScreen())
 
     def action_cycle_filter(self) -> None:
         self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]

@@ -2,8 +2,8 @@
 
 Counts come from `offline.services.temp_cards.temp_stock_counts` (every state, 0 when none);
 a low in-stock count against `profile.temp_stock_low` is said plainly. Recent moves come from
-`offline.services.temp_cards.recent_moves(store, limit=...)` when the card-services module
-offers it. `m` opens the stock-move form (sign in → distribute → in stock → out of stock).
+`recent_moves(store, limit=...)` of `offline.services.temp_stock` (or temp_cards) once the
+card-services module offers it; until then the list stays empty. `m` opens the stock-move form (sign in → distribute → in stock → out of stock).
 """
 
 from __future__ import annotations
@@ -73,11 +73,18 @@ class TempStockScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="temp-stock")
     def _load(self) -> None:
+        import importlib
+
         from offline.services import temp_cards
 
         services = host(self.app).services
         counts = temp_cards.temp_stock_counts(services.store)
-        recent = getattr(temp_cards, "recent_moves", None)
+        recent = None
+        for name in ("offline.services.temp_stock", "offline.services.temp_cards"):
+            try:
+                recent = recent or getattr(importlib.import_module(name), "recent_moves", None)
+            except ImportError:
+                continue
         moves = list(recent(services.store, limit=MOVES_SHOWN)) if callable(recent) else []
         enabled = bool(getattr(services.profile, "temp_cards", False))
         low = int(getattr(services.profile, "temp_stock_low", 0) or 0)

@@ -119,3 +119,17 @@ def _contact_ways() -> dict[str, str]:
     from offline.services.stock import CONTACT_WAYS
 
     return CONTACT_WAYS
+
+
+async def test_temp_stock_reachable_from_temp_card_form_and_stock(station, app_factory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form(pilot, TempCardScreen())
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, TempStockScreen)
+        await pilot.press("escape")
+        await open_form(pilot, StockScreen())
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, TempStockScreen)

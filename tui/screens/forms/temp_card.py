@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual.binding import Binding
+
 from offline.business import BusinessResult, ServiceContext
 from offline.errors import DomainError, Problem
 from tui.screens.forms.base import FormScreen
@@ -34,7 +36,10 @@ class TempCardScreen(FormScreen):
     FORM_ID: ClassVar[str] = "temp_card"
     ITEM: ClassVar[str] = "temp_card"
     TITLE: ClassVar[str] = "临时社会保障卡"
-    HINT: ClassVar[str] = "发卡和回收须把临时卡插入读卡器；丢失、损坏须缴工本费"
+    HINT: ClassVar[str] = "发卡和回收须把临时卡插入读卡器；丢失、损坏须缴工本费；Ctrl+T 临时卡库存"
+    EXTRA_BINDINGS: ClassVar[tuple[Binding, ...]] = (
+        Binding("ctrl+t", "temp_stock", "临时卡库存", id="temp_card.stock"),
+    )
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("action", "办理事项", "select", ACTIONS, required=True, default="issue"),
         Field(
@@ -57,6 +62,11 @@ class TempCardScreen(FormScreen):
         Field("agent_doc_number", "代办人证号", show_if=_is("issue")),
         Field("signed", "办理人已签字", "flag", default="1"),
     )
+
+    def action_temp_stock(self) -> None:
+        from tui.screens.temp_stock import TempStockScreen
+
+        self.app.push_screen(TempStockScreen())
 
     def needs_card(self, data: Data) -> bool:
         return data.get("action", "issue") in ("issue", "recycle")
