@@ -45,7 +45,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def add_operator(store: Store, username: str = "op1", role: str = "operator", real_name: str = "王小红") -> Operator:
+def add_operator(
+    store: Store, username: str = "op1", role: str = "operator", real_name: str = "王小红"
+) -> Operator:
     with store.write() as conn:
         cur = conn.execute(
             "INSERT INTO operators(username, real_name, role, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)",
@@ -70,5 +72,11 @@ def ctx(store: Store, sealer: RecordingSealer) -> ServiceContext:
     op = add_operator(store)
     from offline.profiles import load_profile
 
-    return ServiceContext(store=store, operator=op, sealer=sealer, station_id=STATION_ID,
-                          service_point=SERVICE_POINT, profile=load_profile("hunan"))
+    return ServiceContext(
+        store=store,
+        operator=op,
+        sealer=sealer,
+        station_id=STATION_ID,
+        service_point=SERVICE_POINT,
+        profile=load_profile("hunan"),
+    )
