@@ -599,7 +599,9 @@ def pcsc_scenarios(cases: int = 3) -> FaultResult:
             pid, ssn = add_temp_holder(ctx, 31)
             for case in range(cases):
                 # 1) card pulled mid-personalisation, through pcscd
-                temp.faults = Faults(remove_after_updates=1 + case)
+                temp.faults = Faults(
+                    remove_after_updates=1 + case % 5
+                )  # a personalisation writes more than 5 records
                 ctx.card = stack.session()
                 try:
                     issue_temp_card(ctx, TempIssueInput(number, pid, ssn, "passed", True))
