@@ -15,11 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.screens.forms import messages as M
 from tui.screens.forms.host import host
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import StationFooter
 
 #: key → (binding id, item code, footer label): items opened prefilled for this person.
@@ -43,7 +43,7 @@ def item_label(code: str) -> str:
     return _ITEM_LABELS.get(code, code)
 
 
-class PersonScreen(Screen[None]):
+class PersonScreen(CompactScreen[None]):
     """人员信息 for one person id."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -17,13 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from offline.business import BusinessResult
 from tui.screens.forms import messages as M
 from tui.screens.forms.host import host
-from tui.widgets.compact import CompactButton
+from tui.widgets.compact import CompactButton, CompactScreen
 from tui.widgets.footer import StationFooter
 
 
@@ -36,7 +35,7 @@ def receipts_dir(store_path: Path) -> Path:
     return store_path.parent / "receipts"
 
 
-class ReceiptScreen(Screen[None]):
+class ReceiptScreen(CompactScreen[None]):
     """ "已办理" with the receipt number, the summary, and print / save actions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

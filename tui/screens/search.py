@@ -14,18 +14,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from tui.screens.forms import messages as M
 from tui.screens.forms.host import host
-from tui.widgets.compact import CompactInput, FieldRow
+from tui.widgets.compact import CompactInput, CompactScreen, FieldRow
 from tui.widgets.footer import StationFooter
 
 DEBOUNCE_S = 0.25
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(CompactScreen[None]):
     """查询人员 → Enter opens the person page."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -14,11 +14,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.screens.forms import messages as M
 from tui.screens.forms.host import host
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import StationFooter
 
 FILTERS = ("all", "overdue", "old")
@@ -35,7 +35,7 @@ def is_overdue(card: Any, today: date) -> bool:
     )
 
 
-class StockScreen(Screen[None]):
+class StockScreen(CompactScreen[None]):
     """库存卡管理."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

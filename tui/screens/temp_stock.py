@@ -14,17 +14,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.screens.forms import messages as M
 from tui.screens.forms.host import host
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import StationFooter
 
 MOVES_SHOWN = 12
 
 
-class TempStockScreen(Screen[None]):
+class TempStockScreen(CompactScreen[None]):
     """临时卡库存."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -38,7 +38,7 @@ async def test_R_ISS_3_issue_with_read_card_test(station, app_factory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, IssueScreen())
-        await pilot.press("ctrl+r")  # 读卡检测 before committing anything
+        await pilot.press("ctrl+k")  # 读卡检测 before committing anything
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert f"芯片卡号 {number}" in status_text(form) and "真伪校验通过" in status_text(form)

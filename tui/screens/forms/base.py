@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static
 
@@ -33,14 +32,21 @@ from offline.protocols import CardError
 from tui.screens.forms import messages as M
 from tui.screens.forms.fields import Data, Field, basic_problems, draft_data, options_for, problem_text
 from tui.screens.forms.host import host
-from tui.widgets.compact import CompactButton, CompactInput, CompactSelect, FieldRow
+from tui.widgets.compact import (
+    CompactButton,
+    CompactInput,
+    CompactModal,
+    CompactScreen,
+    CompactSelect,
+    FieldRow,
+)
 from tui.widgets.footer import StationFooter
 from tui.widgets.form_field import FlagBox
 
 DRAFT_DELAY_S = 1.0
 
 
-class ConfirmLeave(ModalScreen[bool]):
+class ConfirmLeave(CompactModal[bool]):
     """ "表单已填写内容，确定返回吗？" — Y leaves, N/Esc stays."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,7 +66,7 @@ class ConfirmLeave(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class FormScreen(Screen[None]):
+class FormScreen(CompactScreen[None]):
     """Base of every business form. Subclasses set the class attributes and `submit()`."""
 
     FORM_ID: ClassVar[str] = "form"

@@ -1,6 +1,6 @@
 """Item 14 发放: handing out a produced card (R-ISS-3..5, R-ISS-7; HB 14-17; HN 11(4), 28(8)).
 
-Ctrl+R runs the read-card test (读卡检测) on its own and shows what the chip holds and
+Ctrl+K runs the read-card test (读卡检测) on its own and shows what the chip holds and
 whether it is genuine, before anything is committed; on submit the service repeats the test,
 compares chip, face and record, and either issues the card or sends it back for
 re-production as a business of its own (R-ISS-3). Recipient rules (R-ISS-4, R-ISS-7) and the
@@ -60,10 +60,10 @@ class IssueScreen(FormScreen):
     FORM_ID: ClassVar[str] = "issue"
     ITEM: ClassVar[str] = "issue"
     TITLE: ClassVar[str] = "发放社会保障卡"
-    HINT: ClassVar[str] = "核验证件，插卡后按 Ctrl+R 读卡检测；卡面照片/文字有问题的卡不得发放"
+    HINT: ClassVar[str] = "核验证件，插卡后按 Ctrl+K 读卡检测；卡面照片/文字有问题的卡不得发放"
     NEEDS_CARD: ClassVar[bool] = True
     EXTRA_BINDINGS: ClassVar[tuple[Binding, ...]] = (
-        Binding("ctrl+r", "read_card", "读卡检测", id="issue.read_card"),
+        Binding("ctrl+k", "read_card", "读卡检测", id="issue.read_card", priority=True),
     )
     FIELDS: ClassVar[tuple[Field, ...]] = (
         CARD_NUMBER_OR_CHIP,

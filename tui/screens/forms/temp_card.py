@@ -38,7 +38,7 @@ class TempCardScreen(FormScreen):
     TITLE: ClassVar[str] = "临时社会保障卡"
     HINT: ClassVar[str] = "发卡和回收须把临时卡插入读卡器；丢失、损坏须缴工本费；Ctrl+T 临时卡库存"
     EXTRA_BINDINGS: ClassVar[tuple[Binding, ...]] = (
-        Binding("ctrl+t", "temp_stock", "临时卡库存", id="temp_card.stock"),
+        Binding("ctrl+t", "temp_stock", "临时卡库存", id="temp_card.stock", priority=True),
     )
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("action", "办理事项", "select", ACTIONS, required=True, default="issue"),
