@@ -96,3 +96,27 @@ async def test_person_page_shows_remote_rejection(station, app_factory) -> None:
         remote = " ".join(str(bus.get_row_at(i)[4]) for i in range(bus.row_count))
         assert "已在其他网点持有有效社会保障卡" in remote
         assert "已在其他网点" in str(page.query_one("#person-apps").render())
+
+
+async def test_home_keys_open_business_screens(station, app_factory) -> None:
+    """The shell's F-keys and home screen open the screens of ITEM_SCREENS (lazy import)."""
+    from tui.screens.forms.apply import ApplyScreen
+    from tui.screens.forms.temp_card import TempCardScreen
+    from tui.screens.stock import StockScreen
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.logged_in(station.operator, [])
+        await pilot.pause()
+        for key, cls in (
+            ("f2", ApplyScreen),
+            ("f4", TempCardScreen),
+            ("f9", StockScreen),
+            ("f5", SearchScreen),
+        ):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(pilot.app.screen, cls), (key, pilot.app.screen)
+            pilot.app.pop_screen()
+            await pilot.pause()
