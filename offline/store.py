@@ -77,6 +77,11 @@ class Store:
         """Open (creating if needed) and migrate; refuse a store written by a newer release."""
         p = Path(path) if path is not None else default_db_path()
         p.parent.mkdir(parents=True, exist_ok=True)
+        # The store holds people's identities (R-SEC-1): owner-only. SQLite gives its -wal and
+        # -shm files the mode of the database file.
+        os.close(os.open(p, os.O_CREAT | os.O_RDWR, 0o600))
+        if p.stat().st_mode & 0o077:
+            os.chmod(p, 0o600)
         store = cls(p)
         if migrate:
             store.migrate()

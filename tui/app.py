@@ -342,8 +342,18 @@ class StationApp(App[None]):
         self._push_unique(cls())
 
     def _push_unique(self, screen: Any) -> None:
-        """Push a screen unless one of its class is already on top (a double key press)."""
-        if type(self.screen) is type(screen):
+        """Push a screen unless one of its class is already open: then go back to that one.
+
+        Screens carry fixed ids (a form per item, the stock screen ...); F9 F8 F9 must return to
+        the stock screen under the sync screen, not mount a second one (DuplicateIds), and the
+        half-typed form it holds is kept.
+        """
+        wanted = type(screen)
+        if type(self.screen) is wanted:
+            return
+        if any(type(s) is wanted for s in self.screen_stack):
+            while type(self.screen) is not wanted:
+                self.pop_screen()
             return
         self.push_screen(screen)
 

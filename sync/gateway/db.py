@@ -7,6 +7,7 @@ acknowledgement are written in one transaction, and envelope ids are kept foreve
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -56,6 +57,10 @@ class GatewayDB:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The gateway store holds the server's private keys: owner-only, like the station key file.
+        # SQLite gives its -wal and -shm files the mode of the database file.
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        os.chmod(self.path, 0o600)
         self._local = threading.local()
         conn = self.connection()
         conn.executescript(SCHEMA)

@@ -80,13 +80,6 @@ def test_gateway_rotate_with_a_short_public_key_is_a_4xx_not_a_500(tmp_path: Pat
     assert 400 <= resp.status_code < 500, (resp.status_code, resp.text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tui: an item's F-key pressed while its screen is on the stack below another screen pushes a"
-    " second screen with the same fixed id (StockScreen id='stock', forms id='form-<item>');"
-    " StationApp._push_unique/open_item_screen only look at the top screen -> DuplicateIds, app dies."
-    " Owner: tui.",
-)
 @pytest.mark.parametrize("keys", [("f9", "f8", "f9"), ("f7", "f8", "f7"), ("f2", "f5", "f2")])
 async def test_tui_item_fkey_again_under_another_screen_does_not_crash(
     tmp_path: Path, keys: tuple[str, ...]

@@ -48,11 +48,6 @@ def test_R_SEC_1_station_key_file_is_0600_in_a_0700_directory(tmp_path: Path) ->
     assert result.detail["station key directory"] == "0o700"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync/gateway/db.py creates the gateway store (server HPKE and downlink PRIVATE keys) with the"
-    " process umask: 0644, world-readable. It should be created 0600 like the station key file. Owner: sync.",
-)
 def test_R_SEC_1_gateway_store_holding_server_private_keys_is_0600(tmp_path: Path) -> None:
     result = tamper.key_modes(tmp_path)
     assert result.failures == [], result.to_dict()

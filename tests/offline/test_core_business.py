@@ -115,3 +115,14 @@ def test_context_clock_is_injectable(store: Store, sealer) -> None:  # type: ign
     with store.write() as conn:
         r = commit_business(c, conn, item="apply", summary="s", details={})
     assert r.receipt_no[17:25] == "20261001"
+
+
+def test_R_SEC_1_store_file_and_its_wal_are_owner_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    s = Store.open(tmp_path / "personal.db")
+    with s.write() as conn:
+        conn.execute("INSERT INTO settings(key, value) VALUES ('k', 'v')")
+    for name in ("personal.db", "personal.db-wal"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        assert mode == 0o600, (name, oct(mode))
