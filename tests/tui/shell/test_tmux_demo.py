@@ -26,5 +26,5 @@ def test_demo_login_shows_home_in_tmux(tmp_path: Path) -> None:
         assert "王小红" in home.splitlines()[0]
         for name in ("申领", "临时卡", "库存卡/睡眠卡管理", "制卡进度及卡状态查询"):
             assert name in home
-        assert "R-TMP-5" in tm.wait_for("提醒")  # temp-card stock below the low mark
+        assert "提醒" in tm.wait_for("R-TMP-5")  # temp-card stock below the low mark, in the alerts box
         tm.keys("C-q")
