@@ -22,6 +22,17 @@ FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=8)))  # 
 PASSWORD = "station-pass-1"
 
 
+AppFactory = Callable[..., Any]
+"""The `app_factory` fixture: builds a logged-in StationApp (keyword overrides for AppServices)."""
+
+
+def one(store: Store, sql: str, params: Any = ()) -> Any:
+    """A row that must exist (tests read back what a screen wrote)."""
+    row = store.one(sql, params)
+    assert row is not None, sql
+    return row
+
+
 class Reader:
     """The reader: holds at most one emulated card; `provider()` is AppServices.card_provider."""
 

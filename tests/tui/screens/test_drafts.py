@@ -5,19 +5,22 @@ discards its draft.
 
 from __future__ import annotations
 
-from screenkit import open_form, submit
+from pathlib import Path
+from typing import Any
+
+from screenkit import AppFactory, Station, one, open_form, submit
 
 from tui.screens.forms.apply import ApplyScreen
 from tui.screens.forms.pins import PinChangeScreen
 from tui.screens.receipt import ReceiptScreen
 
 
-async def type_into(pilot, screen, key: str, text: str) -> None:
+async def type_into(pilot: Any, screen: Any, key: str, text: str) -> None:
     screen.query_one(f"#f-{key}").focus()
     await pilot.press(*text)
 
 
-async def test_half_typed_form_restored_after_restart(station, app_factory) -> None:
+async def test_half_typed_form_restored_after_restart(station: Station, app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, ApplyScreen())
@@ -34,7 +37,7 @@ async def test_half_typed_form_restored_after_restart(station, app_factory) -> N
         assert "已恢复" in str(form.query_one("#form-status").render())
 
 
-async def test_R_PIN_6_pin_fields_never_in_drafts(station, app_factory) -> None:
+async def test_R_PIN_6_pin_fields_never_in_drafts(station: Station, app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, PinChangeScreen())
@@ -50,7 +53,9 @@ async def test_R_PIN_6_pin_fields_never_in_drafts(station, app_factory) -> None:
     )
 
 
-async def test_committed_business_discards_its_draft(station, app_factory, tmp_path) -> None:
+async def test_committed_business_discards_its_draft(
+    station: Station, app_factory: AppFactory, tmp_path: Path
+) -> None:
     from screenkit import person_form
 
     person = station.person(61)
@@ -60,13 +65,13 @@ async def test_committed_business_discards_its_draft(station, app_factory, tmp_p
         await type_into(pilot, form, "name", person.name)
         await pilot.pause(1.3)
         await app.workers.wait_for_complete()
-        assert station.store.one("SELECT COUNT(*) FROM drafts")[0] == 1
+        assert one(station.store, "SELECT COUNT(*) FROM drafts")[0] == 1
         after = await submit(pilot, form, person_form(person, tmp_path))
         assert isinstance(after, ReceiptScreen)
-    assert station.store.one("SELECT COUNT(*) FROM drafts")[0] == 0
+    assert one(station.store, "SELECT COUNT(*) FROM drafts")[0] == 0
 
 
-async def test_esc_on_filled_form_asks_before_leaving(station, app_factory) -> None:
+async def test_esc_on_filled_form_asks_before_leaving(station: Station, app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, ApplyScreen())
@@ -81,4 +86,4 @@ async def test_esc_on_filled_form_asks_before_leaving(station, app_factory) -> N
         await pilot.pause()
         assert pilot.app.screen is not form
         await app.workers.wait_for_complete()
-    assert station.store.one("SELECT COUNT(*) FROM drafts")[0] == 1  # the draft stays
+    assert one(station.store, "SELECT COUNT(*) FROM drafts")[0] == 1  # the draft stays

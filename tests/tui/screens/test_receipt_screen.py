@@ -6,21 +6,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
-from screenkit import open_form
+from screenkit import AppFactory, Station, open_form
 
 from tui.config import Config
 from tui.screens.receipt import ReceiptScreen
 
 
-async def run_key(pilot, key: str) -> None:
+async def run_key(pilot: Any, key: str) -> None:
     await pilot.press(key)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
-async def test_R_APP_8_receipt_screen_saves_text_and_pdf(station, app_factory) -> None:
+async def test_R_APP_8_receipt_screen_saves_text_and_pdf(station: Station, app_factory: AppFactory) -> None:
     result = station.apply(station.person(71, name="欧阳娜娜"))
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -36,7 +37,9 @@ async def test_R_APP_8_receipt_screen_saves_text_and_pdf(station, app_factory) -
         assert pdf.read_bytes().startswith(b"%PDF-")
 
 
-async def test_receipt_print_without_printer_says_what_to_do(station, app_factory) -> None:
+async def test_receipt_print_without_printer_says_what_to_do(
+    station: Station, app_factory: AppFactory
+) -> None:
     result = station.apply(station.person(72))
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -47,7 +50,7 @@ async def test_receipt_print_without_printer_says_what_to_do(station, app_factor
 
 
 async def test_receipt_print_goes_to_configured_printer(
-    station, app_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    station: Station, app_factory: AppFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()

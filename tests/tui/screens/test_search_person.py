@@ -4,8 +4,11 @@ prefilled for that person; and the item registry the home screen opens screens f
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from screenkit import open_form
+from screenkit import AppFactory, Station, one, open_form
+from textual.widgets import DataTable, Input
 
 from offline.items import SERVICE_ITEMS
 from tui.screens.forms.base import FormScreen
@@ -25,8 +28,8 @@ def test_every_service_item_has_a_screen() -> None:
             assert all(i and i.startswith(cls.FORM_ID + ".") for i in ids), ids
 
 
-async def type_query(pilot, screen: SearchScreen, text: str) -> None:
-    screen.query_one("#search-input").value = ""
+async def type_query(pilot: Any, screen: SearchScreen, text: str) -> None:
+    screen.query_one("#search-input", Input).value = ""
     await pilot.pause()
     screen.query_one("#search-input").focus()
     await pilot.press(*text)
@@ -36,7 +39,7 @@ async def type_query(pilot, screen: SearchScreen, text: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["ssn", "card", "name", "initials"])
-async def test_search_finds_person_every_way(station, app_factory, how: str) -> None:
+async def test_search_finds_person_every_way(station: Station, app_factory: AppFactory, how: str) -> None:
     person, number, _ = station.issued_person(51, name="欧阳娜娜")
     station.apply(station.person(52, name="张三丰"))
     query = {"ssn": person.doc_number, "card": number, "name": "欧阳", "initials": "oy"}[how]
@@ -48,7 +51,7 @@ async def test_search_finds_person_every_way(station, app_factory, how: str) -> 
         assert names == ["欧阳娜娜"], (how, names)
 
 
-async def test_search_to_person_page_to_prefilled_form(station, app_factory) -> None:
+async def test_search_to_person_page_to_prefilled_form(station: Station, app_factory: AppFactory) -> None:
     person, number, _ = station.issued_person(53, name="欧阳娜娜")
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -62,9 +65,9 @@ async def test_search_to_person_page_to_prefilled_form(station, app_factory) -> 
         assert isinstance(page, PersonScreen)
         info = str(page.query_one("#person-info").render())
         assert "欧阳娜娜" in info and person.doc_number in info
-        cards = page.query_one("#person-cards")
+        cards = page.query_one("#person-cards", DataTable)
         assert cards.row_count == 1 and "已发放" in str(cards.get_row_at(0)[1])
-        bus = page.query_one("#person-businesses")
+        bus = page.query_one("#person-businesses", DataTable)
         assert bus.row_count >= 2  # the application and the issuance
         assert "待上传" in [str(bus.get_row_at(i)[3]) for i in range(bus.row_count)]
         await pilot.press("g")  # 挂失, prefilled
@@ -73,7 +76,7 @@ async def test_search_to_person_page_to_prefilled_form(station, app_factory) -> 
         assert isinstance(form, TempLossScreen) and form.values()["card_number"] == number
 
 
-async def test_person_page_shows_remote_rejection(station, app_factory) -> None:
+async def test_person_page_shows_remote_rejection(station: Station, app_factory: AppFactory) -> None:
     """R-APP-3 across stations: the card management system's rejection reaches the operator."""
     from offline.downlink import DownlinkUpdate, apply_update
 
@@ -88,17 +91,17 @@ async def test_person_page_shows_remote_rejection(station, app_factory) -> None:
         ),
         cursor="c1",
     )
-    pid = station.store.one("SELECT id FROM persons WHERE ssn = ?", (person.doc_number,))[0]
+    pid = one(station.store, "SELECT id FROM persons WHERE ssn = ?", (person.doc_number,))[0]
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         page = await open_form(pilot, PersonScreen(pid))
-        bus = page.query_one("#person-businesses")
+        bus = page.query_one("#person-businesses", DataTable)
         remote = " ".join(str(bus.get_row_at(i)[4]) for i in range(bus.row_count))
         assert "已在其他网点持有有效社会保障卡" in remote
         assert "已在其他网点" in str(page.query_one("#person-apps").render())
 
 
-async def test_home_keys_open_business_screens(station, app_factory) -> None:
+async def test_home_keys_open_business_screens(station: Station, app_factory: AppFactory) -> None:
     """The shell's F-keys and home screen open the screens of ITEM_SCREENS (lazy import)."""
     from tui.screens.forms.apply import ApplyScreen
     from tui.screens.forms.temp_card import TempCardScreen

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from screenkit import Station, make_test_app
+from screenkit import Station, make_test_app, one
 
 from tui.screens.items import ITEM_SCREENS, screen_class
 
@@ -73,7 +73,7 @@ def test_person_page(snap_compare: Any, station: Station) -> None:
     from tui.screens.person import PersonScreen
 
     person, _, _ = station.issued_person(83, name="欧阳娜娜")
-    pid = station.store.one("SELECT id FROM persons WHERE ssn = ?", (person.doc_number,))[0]
+    pid = one(station.store, "SELECT id FROM persons WHERE ssn = ?", (person.doc_number,))[0]
     app = make_test_app(station)
     assert snap_compare(app, terminal_size=SIZE, run_before=pushing(lambda: PersonScreen(pid)))
 

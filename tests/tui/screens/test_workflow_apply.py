@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from screenkit import open_form, person_form, submit
+from screenkit import AppFactory, Station, one, open_form, person_form, submit
 
+from offline.store import Store
 from tui.screens.forms.apply import ApplyScreen
 from tui.screens.receipt import ReceiptScreen
 
 
-def count(store, table: str) -> int:
-    return int(store.one(f"SELECT COUNT(*) FROM {table}")[0])
+def count(store: Store, table: str) -> int:
+    return int(one(store, f"SELECT COUNT(*) FROM {table}")[0])
 
 
-async def test_R_APP_8_apply_commits_and_shows_receipt(station, app_factory, tmp_path: Path) -> None:
+async def test_R_APP_8_apply_commits_and_shows_receipt(
+    station: Station, app_factory: AppFactory, tmp_path: Path
+) -> None:
     person = station.person(11, name="欧阳娜娜")
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -28,16 +31,16 @@ async def test_R_APP_8_apply_commits_and_shows_receipt(station, app_factory, tmp
         receipt_no = after.result.receipt_no
         head = str(after.query_one("#receipt-head").render())
         assert f"已办理，受理编号 {receipt_no}" in head
-    row = station.store.one(
-        "SELECT a.status, p.name FROM applications a JOIN persons p ON p.id = a.person_id"
+    row = one(
+        station.store, "SELECT a.status, p.name FROM applications a JOIN persons p ON p.id = a.person_id"
     )
     assert (row["status"], row["name"]) == ("accepted", "欧阳娜娜")
-    assert station.store.one("SELECT receipt_no FROM businesses")["receipt_no"] == receipt_no
+    assert one(station.store, "SELECT receipt_no FROM businesses")["receipt_no"] == receipt_no
     assert count(station.store, "outbox") >= 2  # photo blob + business envelope
 
 
 async def test_R_APP_3_second_application_refused_inline_nothing_written(
-    station, app_factory, tmp_path
+    station: Station, app_factory: AppFactory, tmp_path: Path
 ) -> None:
     person = station.person(12)
     station.apply(person)
@@ -60,7 +63,9 @@ async def test_R_APP_3_second_application_refused_inline_nothing_written(
     ) == before
 
 
-async def test_R_ID_3_wrong_check_digit_shown_under_field_on_blur(station, app_factory) -> None:
+async def test_R_ID_3_wrong_check_digit_shown_under_field_on_blur(
+    station: Station, app_factory: AppFactory
+) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, ApplyScreen())
@@ -72,7 +77,7 @@ async def test_R_ID_3_wrong_check_digit_shown_under_field_on_blur(station, app_f
         assert "规则 R-ID-3：" in text and "修改方法：" in text
 
 
-async def test_R_ID_5_guardian_block_only_for_minor(station, app_factory) -> None:
+async def test_R_ID_5_guardian_block_only_for_minor(station: Station, app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, ApplyScreen())
@@ -85,7 +90,7 @@ async def test_R_ID_5_guardian_block_only_for_minor(station, app_factory) -> Non
         assert not form.query_one("#row-guardian_name").display
 
 
-async def test_R_ID_4_agent_block_for_proxy_channel(station, app_factory) -> None:
+async def test_R_ID_4_agent_block_for_proxy_channel(station: Station, app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, ApplyScreen())

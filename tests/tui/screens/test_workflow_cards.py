@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from screenkit import open_form, submit
+from screenkit import AppFactory, Station, one, open_form, submit
 
 from offline.store import Store
 from tui.screens.forms.activate import ActivateScreen
@@ -18,18 +18,18 @@ from tui.screens.receipt import ReceiptScreen
 
 
 def card_status(store: Store, number: str) -> str:
-    return str(store.one("SELECT status FROM cards WHERE card_number = ?", (number,))["status"])
+    return str(one(store, "SELECT status FROM cards WHERE card_number = ?", (number,))["status"])
 
 
 def businesses(store: Store) -> int:
-    return int(store.one("SELECT COUNT(*) FROM businesses")[0])
+    return int(one(store, "SELECT COUNT(*) FROM businesses")[0])
 
 
 def status_text(screen: Any) -> str:
     return str(screen.query_one("#form-status").render())
 
 
-async def test_R_ISS_3_issue_with_read_card_test(station, app_factory) -> None:
+async def test_R_ISS_3_issue_with_read_card_test(station: Station, app_factory: AppFactory) -> None:
     person = station.person(21, name="欧阳娜娜")
     station.serial += 1
     number = station.produce(station.apply(person), station.serial)
@@ -57,7 +57,9 @@ async def test_R_ISS_3_issue_with_read_card_test(station, app_factory) -> None:
     assert card_status(station.store, number) == "issued"
 
 
-async def test_R_ISS_3_issue_without_card_in_reader_says_so(station, app_factory) -> None:
+async def test_R_ISS_3_issue_without_card_in_reader_says_so(
+    station: Station, app_factory: AppFactory
+) -> None:
     before = businesses(station.store)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -70,7 +72,7 @@ async def test_R_ISS_3_issue_without_card_in_reader_says_so(station, app_factory
     assert businesses(station.store) == before
 
 
-async def test_R_LOSS_1_temp_loss_then_lift(station, app_factory) -> None:
+async def test_R_LOSS_1_temp_loss_then_lift(station: Station, app_factory: AppFactory) -> None:
     _, number, _ = station.issued_person(22)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -81,7 +83,8 @@ async def test_R_LOSS_1_temp_loss_then_lift(station, app_factory) -> None:
         await pilot.press("enter")  # 完成
         await pilot.pause()
         form = await open_form(pilot, LiftLossScreen())
-        person = station.store.one(
+        person = one(
+            station.store,
             "SELECT p.doc_number FROM persons p JOIN cards c ON c.person_id = p.id WHERE c.card_number = ?",
             (number,),
         )
@@ -90,7 +93,7 @@ async def test_R_LOSS_1_temp_loss_then_lift(station, app_factory) -> None:
     assert card_status(station.store, number) == "issued"
 
 
-async def test_R_LOSS_1_formal_loss_cannot_be_lifted(station, app_factory) -> None:
+async def test_R_LOSS_1_formal_loss_cannot_be_lifted(station: Station, app_factory: AppFactory) -> None:
     person, number, _ = station.issued_person(23)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -107,7 +110,9 @@ async def test_R_LOSS_1_formal_loss_cannot_be_lifted(station, app_factory) -> No
     assert card_status(station.store, number) == "lost"
 
 
-async def test_R_PIN_3_activate_with_chip_and_pin_never_stored(station, app_factory) -> None:
+async def test_R_PIN_3_activate_with_chip_and_pin_never_stored(
+    station: Station, app_factory: AppFactory
+) -> None:
     person, number, chip = station.issued_person(24)
     station.reader.insert(chip)
     app = app_factory()
@@ -124,12 +129,12 @@ async def test_R_PIN_3_activate_with_chip_and_pin_never_stored(station, app_fact
             },
         )
         assert isinstance(after, ReceiptScreen), status_text(form)
-    assert station.store.one("SELECT social_active FROM cards WHERE card_number = ?", (number,))[0] == 1
+    assert one(station.store, "SELECT social_active FROM cards WHERE card_number = ?", (number,))[0] == 1
     station.store.close()
     assert b"482913" not in station.store.path.read_bytes()  # R-PIN-6
 
 
-async def test_R_PIN_3_mismatched_new_pin_shown_inline(station, app_factory) -> None:
+async def test_R_PIN_3_mismatched_new_pin_shown_inline(station: Station, app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, PinChangeScreen())
@@ -141,7 +146,9 @@ async def test_R_PIN_3_mismatched_new_pin_shown_inline(station, app_factory) -> 
         assert "R-PIN-3" in problems
 
 
-async def test_R_PIN_4_change_pin_wrong_old_pin_tells_tries_left(station, app_factory) -> None:
+async def test_R_PIN_4_change_pin_wrong_old_pin_tells_tries_left(
+    station: Station, app_factory: AppFactory
+) -> None:
     _, _number, chip = station.issued_person(25)
     station.reader.insert(chip)
     app = app_factory()
@@ -160,7 +167,7 @@ async def test_R_PIN_4_change_pin_wrong_old_pin_tells_tries_left(station, app_fa
         assert isinstance(after, ReceiptScreen), status_text(form)
 
 
-async def test_R_PIN_4_reset_and_unlock(station, app_factory) -> None:
+async def test_R_PIN_4_reset_and_unlock(station: Station, app_factory: AppFactory) -> None:
     person, number, chip = station.issued_person(26)
     station.reader.insert(chip)
     app = app_factory()

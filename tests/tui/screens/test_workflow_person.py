@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from screenkit import open_form, submit
+from screenkit import AppFactory, Station, one, open_form, submit
 
 from offline.store import Store
 from tui.screens.forms.bank_change import BankChangeScreen
@@ -25,10 +25,12 @@ def status_text(screen: Any) -> str:
 
 
 def card_status(store: Store, number: str) -> str:
-    return str(store.one("SELECT status FROM cards WHERE card_number = ?", (number,))["status"])
+    return str(one(store, "SELECT status FROM cards WHERE card_number = ?", (number,))["status"])
 
 
-async def test_R_REP_1_replacement_after_formal_loss_pays_fee(station, app_factory) -> None:
+async def test_R_REP_1_replacement_after_formal_loss_pays_fee(
+    station: Station, app_factory: AppFactory
+) -> None:
     person, number, _ = station.issued_person(31)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -70,7 +72,7 @@ async def test_R_REP_1_replacement_after_formal_loss_pays_fee(station, app_facto
         assert "元" in str(after.query_one("#receipt-info").render())
 
 
-async def test_R_REP_2_exchange_for_damage(station, app_factory) -> None:
+async def test_R_REP_2_exchange_for_damage(station: Station, app_factory: AppFactory) -> None:
     person, number, _ = station.issued_person(32)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -93,7 +95,7 @@ async def test_R_REP_2_exchange_for_damage(station, app_factory) -> None:
     assert kinds[-1] == "exchange"
 
 
-async def test_R_CAN_2_cancellation_needs_insurance_closed(station, app_factory) -> None:
+async def test_R_CAN_2_cancellation_needs_insurance_closed(station: Station, app_factory: AppFactory) -> None:
     person, number, _ = station.issued_person(33)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -112,7 +114,7 @@ async def test_R_CAN_2_cancellation_needs_insurance_closed(station, app_factory)
     assert card_status(station.store, number) == "cancelled"
 
 
-async def test_R_CAN_3_heir_block_only_after_death(station, app_factory) -> None:
+async def test_R_CAN_3_heir_block_only_after_death(station: Station, app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, CancelScreen())
@@ -122,7 +124,7 @@ async def test_R_CAN_3_heir_block_only_after_death(station, app_factory) -> None
         assert form.query_one("#row-heir_name").display and not form.query_one("#row-doc_number").display
 
 
-async def test_R_INFO_2_phone_change_no_new_card(station, app_factory) -> None:
+async def test_R_INFO_2_phone_change_no_new_card(station: Station, app_factory: AppFactory) -> None:
     person, _number, _ = station.issued_person(34)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -132,12 +134,13 @@ async def test_R_INFO_2_phone_change_no_new_card(station, app_factory) -> None:
         )
         assert isinstance(after, ReceiptScreen), status_text(form)
     assert (
-        station.store.one("SELECT phone FROM persons WHERE ssn = ?", (person.doc_number,))[0] == "13912345678"
+        one(station.store, "SELECT phone FROM persons WHERE ssn = ?", (person.doc_number,))[0]
+        == "13912345678"
     )
-    assert int(station.store.one("SELECT COUNT(*) FROM applications")[0]) == 1  # no exchange
+    assert int(one(station.store, "SELECT COUNT(*) FROM applications")[0]) == 1  # no exchange
 
 
-async def test_R_INFO_2_empty_change_refused_inline(station, app_factory) -> None:
+async def test_R_INFO_2_empty_change_refused_inline(station: Station, app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, InfoChangeScreen())
@@ -145,7 +148,7 @@ async def test_R_INFO_2_empty_change_refused_inline(station, app_factory) -> Non
         assert "R-INFO-2" in str(form.query_one("#form-general").render())
 
 
-async def test_R_INFO_1_name_change_forces_exchange(station, app_factory) -> None:
+async def test_R_INFO_1_name_change_forces_exchange(station: Station, app_factory: AppFactory) -> None:
     person, _number, _ = station.issued_person(35)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -162,11 +165,11 @@ async def test_R_INFO_1_name_change_forces_exchange(station, app_factory) -> Non
             },
         )
         assert isinstance(after, ReceiptScreen), status_text(form)
-    assert station.store.one("SELECT name FROM persons WHERE ssn = ?", (person.doc_number,))[0] == "欧阳娜娜"
+    assert one(station.store, "SELECT name FROM persons WHERE ssn = ?", (person.doc_number,))[0] == "欧阳娜娜"
     assert station.store.query("SELECT kind FROM applications ORDER BY id")[-1][0] == "exchange"
 
 
-async def test_R_TRF_2_bank_change_application(station, app_factory) -> None:
+async def test_R_TRF_2_bank_change_application(station: Station, app_factory: AppFactory) -> None:
     person, number, _ = station.issued_person(36)
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -183,10 +186,12 @@ async def test_R_TRF_2_bank_change_application(station, app_factory) -> None:
             },
         )
         assert isinstance(after, ReceiptScreen), status_text(form)
-    assert station.store.one("SELECT item FROM businesses ORDER BY id DESC")[0] == "bank_change"
+    assert one(station.store, "SELECT item FROM businesses ORDER BY id DESC")[0] == "bank_change"
 
 
-async def test_R_TRF_1_transfer_rewrites_home_region_on_chip(station, app_factory) -> None:
+async def test_R_TRF_1_transfer_rewrites_home_region_on_chip(
+    station: Station, app_factory: AppFactory
+) -> None:
     person, _number, chip = station.issued_person(37)
     station.reader.insert(chip)
     app = app_factory()
@@ -208,7 +213,7 @@ async def test_R_TRF_1_transfer_rewrites_home_region_on_chip(station, app_factor
     assert open_emulated_session(chip).read_card().home_region == "430102"
 
 
-async def test_R_TRF_1_transfer_to_other_province_refused(station, app_factory) -> None:
+async def test_R_TRF_1_transfer_to_other_province_refused(station: Station, app_factory: AppFactory) -> None:
     person, _number, chip = station.issued_person(38)
     station.reader.insert(chip)
     app = app_factory()
@@ -227,10 +232,12 @@ async def test_R_TRF_1_transfer_to_other_province_refused(station, app_factory) 
         assert after is form and status_text(form).startswith("未办理")
 
 
-async def test_R_INFO_3_query_answers_in_place_writes_nothing(station, app_factory) -> None:
+async def test_R_INFO_3_query_answers_in_place_writes_nothing(
+    station: Station, app_factory: AppFactory
+) -> None:
     person = station.person(39, name="欧阳娜娜")
     receipt = station.apply(person)
-    before = int(station.store.one("SELECT COUNT(*) FROM businesses")[0])
+    before = int(one(station.store, "SELECT COUNT(*) FROM businesses")[0])
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, QueryScreen())
@@ -238,4 +245,4 @@ async def test_R_INFO_3_query_answers_in_place_writes_nothing(station, app_facto
         assert after is form
         text = str(form.query_one("#form-result").render())
         assert "欧阳娜娜" in text and receipt.receipt_no in text
-    assert int(station.store.one("SELECT COUNT(*) FROM businesses")[0]) == before
+    assert int(one(station.store, "SELECT COUNT(*) FROM businesses")[0]) == before

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from screenkit import open_form, submit
+from screenkit import AppFactory, Station, one, open_form, submit
 
 from tui.screens.forms.stock import ContactScreen
 from tui.screens.forms.temp_card import TempCardScreen, TempMoveScreen
@@ -26,7 +26,9 @@ def blank_temp_card(serial: int) -> tuple[Any, str]:
     return EmulatedCard(make_kind("temp-blank", serial=serial)), card_number_for(serial)
 
 
-async def test_R_TMP_2_issue_then_R_TMP_3_recycle_temp_card(station, app_factory) -> None:
+async def test_R_TMP_2_issue_then_R_TMP_3_recycle_temp_card(
+    station: Station, app_factory: AppFactory
+) -> None:
     person = station.person(41, name="欧阳娜娜")
     station.apply(person)  # applied, formal card not made yet: eligible (R-TMP-1)
     chip, number = blank_temp_card(9001)
@@ -58,11 +60,13 @@ async def test_R_TMP_2_issue_then_R_TMP_3_recycle_temp_card(station, app_factory
         after = await submit(pilot, form, {"action": "recycle", "body_ok": "1"})
         assert isinstance(after, ReceiptScreen), status_text(form)
     assert open_emulated_session(chip).read_card().holder is None
-    state = station.store.one("SELECT state FROM temp_cards WHERE card_number = ?", (number,))[0]
+    state = one(station.store, "SELECT state FROM temp_cards WHERE card_number = ?", (number,))[0]
     assert state in ("recycled", "in_stock")
 
 
-async def test_R_TMP_4_lost_temp_card_needs_number_and_pays_fee(station, app_factory) -> None:
+async def test_R_TMP_4_lost_temp_card_needs_number_and_pays_fee(
+    station: Station, app_factory: AppFactory
+) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, TempCardScreen())
@@ -74,7 +78,7 @@ async def test_R_TMP_4_lost_temp_card_needs_number_and_pays_fee(station, app_fac
         assert "R-TMP-4" in " ".join(str(w.render()) for w in form.query(".field-problem"))
 
 
-async def test_R_TMP_5_stock_moves_and_counts(station, app_factory) -> None:
+async def test_R_TMP_5_stock_moves_and_counts(station: Station, app_factory: AppFactory) -> None:
     numbers = [blank_temp_card(9100 + i)[1] for i in range(3)]
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -89,7 +93,9 @@ async def test_R_TMP_5_stock_moves_and_counts(station, app_factory) -> None:
         assert "不足" in str(screen.query_one("#temp-low").render())  # 3 < temp_stock_low (10)
 
 
-async def test_R_ISS_1_receive_from_stock_screen_then_R_ISS_2_contact(station, app_factory) -> None:
+async def test_R_ISS_1_receive_from_stock_screen_then_R_ISS_2_contact(
+    station: Station, app_factory: AppFactory
+) -> None:
     person = station.person(42, name="欧阳娜娜")
     station.serial += 1
     number = station.produce(station.apply(person), station.serial)
@@ -112,7 +118,7 @@ async def test_R_ISS_1_receive_from_stock_screen_then_R_ISS_2_contact(station, a
         assert isinstance(form, ContactScreen) and form.values()["card_number"] == number
         after = await submit(pilot, form, {"how": next(iter(_contact_ways()))})
         assert isinstance(after, ReceiptScreen), status_text(form)
-    assert station.store.one("SELECT contacted_at FROM cards WHERE card_number = ?", (number,))[0]
+    assert one(station.store, "SELECT contacted_at FROM cards WHERE card_number = ?", (number,))[0]
 
 
 def _contact_ways() -> dict[str, str]:
@@ -121,7 +127,9 @@ def _contact_ways() -> dict[str, str]:
     return CONTACT_WAYS
 
 
-async def test_temp_stock_reachable_from_temp_card_form_and_stock(station, app_factory) -> None:
+async def test_temp_stock_reachable_from_temp_card_form_and_stock(
+    station: Station, app_factory: AppFactory
+) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_form(pilot, TempCardScreen())
