@@ -1,7 +1,12 @@
-"""Fixtures for the business-screen tests (helpers live in screenkit.py next to this file)."""
+"""Fixtures for the business-screen tests (helpers live in screenkit.py next to this file).
+
+The initialised station store is built once per session (station init and two operators cost
+two argon2 hashes) and copied per test: each test still gets its own real SQLite file.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,13 +21,14 @@ from screenkit import FIXED_NOW, PASSWORD, SERVICE_POINT, Reader, Station, make_
 from offline.store import Store
 
 
-@pytest.fixture
-def station(tmp_path: Path, sealer: Any) -> Iterator[Station]:
+@pytest.fixture(scope="session")
+def station_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, Any]:
+    """An initialised Hunan station with the operator 王小红, closed (WAL checkpointed)."""
     from offline.operators import insert_operator
-    from offline.profiles import load_profile
     from offline.station import init_station
 
-    store = Store.open(tmp_path / "station.db")
+    path = tmp_path_factory.mktemp("template") / "station.db"
+    store = Store.open(path)
     info = init_station(
         store,
         province="hunan",
@@ -42,6 +48,17 @@ def station(tmp_path: Path, sealer: Any) -> Iterator[Station]:
             now=FIXED_NOW,
             by_id=None,
         )
+    store.close()
+    return path, info, op
+
+
+@pytest.fixture
+def station(tmp_path: Path, sealer: Any, station_template: tuple[Path, Any, Any]) -> Iterator[Station]:
+    from offline.profiles import load_profile
+
+    template, info, op = station_template
+    shutil.copyfile(template, tmp_path / "station.db")
+    store = Store.open(tmp_path / "station.db")
     yield Station(store, info, op, load_profile("hunan"), sealer, Reader(), lambda: FIXED_NOW)
     store.close()
 
