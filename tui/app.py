@@ -144,15 +144,27 @@ class StationApp(App[None]):
 
     # ------------------------------------------------------------------ login / logout
 
-    def logged_in(self, operator: Operator, drafts: list[PendingDraft]) -> None:
-        """Called by the login screen's worker result: switch to home, then offer drafts."""
+    def logged_in(
+        self, operator: Operator, drafts: list[PendingDraft], preload: dict[str, Any] | None = None
+    ) -> None:
+        """Called by the login screen's worker result: switch to home, then offer drafts.
+
+        `preload` (status and alerts read by the login worker) lets the home screen paint once,
+        complete, instead of painting placeholders and then the data (bytes over slow SSH).
+        """
         from tui.screens.home import HomeScreen
 
         self.operator = operator
         self._last_input = time.monotonic()
         self._last_touch = time.monotonic()
-        self.switch_screen(HomeScreen())
-        self.refresh_status()
+        preload = preload or {}
+        status = preload.get("status")
+        if isinstance(status, StatusSnapshot) and status != self.status_snapshot:
+            self.status_snapshot = status
+            self.status_signal.publish(status)
+        self.switch_screen(HomeScreen(alerts=preload.get("alerts", HomeScreen.NOT_LOADED)))
+        if status is None:
+            self.refresh_status()
         if drafts:
             self._offer_drafts(drafts)
 

@@ -139,23 +139,35 @@ class HomeScreen(CompactScreen[None]):
     HomeScreen #home-alerts-body { height: 7; }
     """
 
+    #: `alerts` not read in advance: the screen reads them itself after mounting.
+    NOT_LOADED: ClassVar[object] = object()
+
+    def __init__(self, alerts: Any = NOT_LOADED) -> None:
+        super().__init__()
+        self._preloaded = alerts is not self.NOT_LOADED
+        self._text = alerts_text(alerts) if self._preloaded else M.HOME_ALERTS_LOADING
+        self._resumed_once = False
+
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static(f"{M.HOME_TITLE}　{M.HOME_HINT}", id="home-title", classes="title", markup=False)
         yield ItemMenu(id="home-menu")
         yield Static(M.HOME_OTHER, classes="hint", markup=False)
-        alerts = Static(M.HOME_ALERTS_LOADING, id="home-alerts-body", classes="panel", markup=False)
+        alerts = Static(self._text, id="home-alerts-body", classes="panel", markup=False)
         alerts.border_title = M.HOME_ALERTS_TITLE
         yield alerts
         yield BottomBar()
 
     def on_mount(self) -> None:
-        self._text = M.HOME_ALERTS_LOADING
-        self.load_alerts()
+        if not self._preloaded:
+            self.load_alerts()
 
     def on_screen_resume(self) -> None:
-        if getattr(self, "_text", None) is not None:
+        # The first resume follows the mount (already loaded); later ones are returns from an
+        # item screen, after which the alerts may have changed.
+        if self._resumed_once:
             self.load_alerts()
+        self._resumed_once = True
 
     @work(thread=True, exclusive=True, group="home-alerts", exit_on_error=False)
     def load_alerts(self) -> None:

@@ -49,6 +49,8 @@ class LoginScreen(CompactScreen[None]):
         operator: Operator | None
         drafts: list[PendingDraft]
         error: str
+        #: what the home screen shows, read here so that it paints once, complete (bandwidth)
+        preload: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -121,7 +123,15 @@ class LoginScreen(CompactScreen[None]):
             drafts = adapters.pending_drafts(services, operator.id)
         except Exception:
             drafts = []
-        self.post_message(self.Result(operator, drafts, ""))
+        preload: dict[str, Any] = {}
+        try:
+            from tui.widgets.statusbar import read_status
+
+            preload["status"] = read_status(services, operator.real_name)
+            preload["alerts"] = adapters.read_alerts(services)
+        except Exception:  # the home screen reads them itself then
+            preload = {}
+        self.post_message(self.Result(operator, drafts, "", preload))
 
     def on_login_screen_result(self, message: Result) -> None:
         release = getattr(self.app, "release_keys", None)
@@ -136,4 +146,4 @@ class LoginScreen(CompactScreen[None]):
             return
         password.value = ""
         app: Any = self.app
-        app.logged_in(message.operator, message.drafts)
+        app.logged_in(message.operator, message.drafts, message.preload)
