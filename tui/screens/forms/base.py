@@ -146,7 +146,10 @@ class FormScreen(FieldsScreen):
     def _blurred(self, event: Input.Blurred) -> None:
         key = (event.input.id or "")[2:]
         self.touched.add(key)
-        problems = self.validate(self.values())
+        data = self.values()
+        # An empty field passed over is not an error yet ("此项必填" waits for the submit): less
+        # noise for the clerk, and no problem line pushing the form down on every Tab over SSH.
+        problems = [p for p in self.validate(data) if data.get(p.field, "x").strip()]
         fields = {p.field for p in problems}
         for field, kept in self._service_problems.items():
             if field not in fields:
