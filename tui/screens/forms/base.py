@@ -79,6 +79,7 @@ class FormScreen(FieldsScreen):
         self.prefill = dict(prefill or {})
         self.restore_draft = restore_draft
         self.busy = False
+        self.submit_tried = False
         self._draft_timer: Any = None
         self.last_result: BusinessResult | None = None
         self._service_problems: dict[str, list[Problem]] = {}
@@ -144,17 +145,19 @@ class FormScreen(FieldsScreen):
 
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:
+        """Check the field just left, and only it (its line repaints; the others stay as they are).
+
+        An empty field passed over is not an error yet: "此项必填" waits for the first submit,
+        which means less noise for the clerk and no problem line pushing the form down on
+        every Tab over SSH. What the service refused stays shown until the field changes.
+        """
         key = (event.input.id or "")[2:]
         self.touched.add(key)
         data = self.values()
-        # An empty field passed over is not an error yet ("此项必填" waits for the submit): less
-        # noise for the clerk, and no problem line pushing the form down on every Tab over SSH.
-        problems = [p for p in self.validate(data) if data.get(p.field, "x").strip()]
-        fields = {p.field for p in problems}
-        for field, kept in self._service_problems.items():
-            if field not in fields:
-                problems.extend(kept)  # what the service refused stays shown until the field changes
-        self.show_problems(problems, only_touched=True)
+        problems = [p for p in self.validate(data) if p.field == key]
+        if not data.get(key, "").strip() and not self.submit_tried:
+            problems = []
+        self._show_field_problems(key, problems or self._service_problems.get(key, []))
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -230,6 +233,7 @@ class FormScreen(FieldsScreen):
         if self.busy:
             return
         data = self.values()
+        self.submit_tried = True
         self.touched.update(f.key for f in self.FIELDS)
         problems = self.validate(data)
         self.show_problems(problems)
