@@ -8,6 +8,7 @@ re-exports these names. Every move goes through `lifecycle.TEMP_MACHINE` and is 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
@@ -61,6 +62,28 @@ def temp_stock_counts(store: Store) -> dict[str, int]:
     for state, n in store.query("SELECT state, COUNT(*) FROM temp_cards GROUP BY state"):
         counts[str(state)] = int(n)
     return counts
+
+
+@dataclass(frozen=True)
+class TempMove:
+    """One recorded move of a temporary card (R-TMP-5: every move is recorded)."""
+
+    at: str
+    card_number: str
+    from_state: str
+    to_state: str
+    operator: str  # real name (R-ID-6)
+
+
+def recent_moves(store: Store, *, limit: int = 20) -> list[TempMove]:
+    """The latest moves, newest first, for the temporary-card stock screen."""
+    rows = store.query(
+        "SELECT m.at, t.card_number, m.from_state, m.to_state, COALESCE(o.real_name, '') AS operator"
+        " FROM temp_card_moves m JOIN temp_cards t ON t.id = m.temp_card_id"
+        " LEFT JOIN operators o ON o.id = m.operator_id ORDER BY m.id DESC LIMIT ?",
+        (limit,),
+    )
+    return [TempMove(r["at"], r["card_number"], r["from_state"], r["to_state"], r["operator"]) for r in rows]
 
 
 def _numbers_problems(card_numbers: list[str] | tuple[str, ...]) -> list[Problem]:

@@ -220,3 +220,16 @@ def test_R_TMP_4_refuses_someone_elses_document(hn: ServiceContext) -> None:
     with pytest.raises(ValidationError) as err:
         tc.destroy_damaged_temp_card(hn, TempCloseInput(T1, "430102199001010000", fee_paid=True))
     assert "R-TMP-4" in err.value.rules and counts(hn.store) == before
+
+
+def test_R_TMP_5_recent_moves_newest_first_with_operator_name(hn: ServiceContext) -> None:
+    from offline.services.temp_stock import recent_moves
+
+    numbers = [card_number(301, "T")]
+    tc.sign_in_temp_cards(hn, numbers)
+    tc.distribute(hn, numbers)
+    moves = recent_moves(hn.store, limit=5)
+    assert [(m.from_state, m.to_state) for m in moves] == [("signed_in", "distributed"), ("", "signed_in")]
+    assert {m.card_number for m in moves} == set(numbers)
+    assert all(m.operator == hn.operator.real_name for m in moves)
+    assert len(recent_moves(hn.store, limit=1)) == 1
