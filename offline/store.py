@@ -79,9 +79,9 @@ class Store:
         p.parent.mkdir(parents=True, exist_ok=True)
         # The store holds people's identities (R-SEC-1): owner-only. SQLite gives its -wal and
         # -shm files the mode of the database file.
-        os.close(os.open(p, os.O_CREAT | os.O_RDWR, 0o600))
-        if p.stat().st_mode & 0o077:
-            os.chmod(p, 0o600)
+        # Never open+close an existing database file here: closing any descriptor of a file
+        # drops every POSIX lock this process holds on it, including SQLite's own.
+        _create_private(p)
         store = cls(p)
         if migrate:
             store.migrate()
@@ -237,6 +237,15 @@ def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         with suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
+
+
+def _create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it is missing; tighten the mode if it is loose."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
 
 
 def _split_sql(sql: str) -> list[str]:

@@ -59,8 +59,11 @@ class GatewayDB:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # The gateway store holds the server's private keys: owner-only, like the station key file.
         # SQLite gives its -wal and -shm files the mode of the database file.
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-        os.chmod(self.path, 0o600)
+        # (Never open+close an existing file: that would drop SQLite's POSIX locks in this process.)
+        try:
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+        except FileExistsError:
+            os.chmod(self.path, 0o600)
         self._local = threading.local()
         conn = self.connection()
         conn.executescript(SCHEMA)
