@@ -95,6 +95,29 @@ class StationApp(App[None]):
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self.refresh_status()
         self._start_reader_monitor()
+        self._watch_hangup()
+
+    def _watch_hangup(self) -> None:
+        """SIGHUP (the SSH session or the terminal went away): end the session and exit cleanly.
+
+        Without this the process is killed mid-flight (the demo leaves its gateway and reader
+        running) or, when the terminal vanishes without a signal, keeps running with no screen.
+        Half-typed forms are already in drafts, so nothing is lost either way.
+        """
+        import asyncio
+        import signal
+
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+
+    def _hangup(self) -> None:
+        operator = self.operator
+        if operator is not None and operator.session_id:
+            from tui import adapters
+
+            with contextlib.suppress(Exception):
+                adapters.close_session(self.services, operator.session_id, "hangup")
+        self.exit(return_code=129)
 
     def on_unmount(self) -> None:
         if self._stop_monitor is not None:
