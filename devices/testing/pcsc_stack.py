@@ -243,6 +243,9 @@ def pcsc_stack(
         isolated = _can_unshare()
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # Children started during the stack's life see its socket; afterwards the environment is as
+    # it was, so a later test's subprocesses (a demo in tmux ...) never reach a stopped pcscd.
+    saved_socket = os.environ.get("PCSCLITE_CSOCK_NAME")
     if isolated:
         proc, socket_path, port, log_path = _start_isolated()
         os.environ["PCSCLITE_CSOCK_NAME"] = str(socket_path)
@@ -274,6 +277,10 @@ def pcsc_stack(
             _stop(proc)
         if isolated:
             shutil.rmtree(_socket_dir(), ignore_errors=True)
+        if saved_socket is None:
+            os.environ.pop("PCSCLITE_CSOCK_NAME", None)
+        else:
+            os.environ["PCSCLITE_CSOCK_NAME"] = saved_socket
 
 
 def _wait_ready(stack: PcscStack, proc: subprocess.Popen[bytes] | None, timeout: float) -> None:

@@ -50,6 +50,8 @@ class TmuxDriver:
     ) -> TmuxDriver:
         drv = cls(f"cardstation-test-{uuid.uuid4().hex[:8]}")
         full_env = {**os.environ, **(env or {}), "TERM": term}
+        # A pcscd started by another test for its own use is not the station's reader.
+        full_env.pop("PCSCLITE_CSOCK_NAME", None)
         command = " ".join(_quote(a) for a in argv)
         # Keep the pane after the program exits so a crash's last screen can still be captured.
         subprocess.run(
