@@ -206,7 +206,9 @@ def _ack(path: Path, receipt_no: str) -> None:
 
 
 def _open_card(st: Station, die_after_apdus: int | None) -> Any:
-    """The persisted emulated card; with `die_after_apdus`, this process SIGKILLs itself at that APDU."""
+    """The persisted emulated card; with `die_after_apdus` = n, this process SIGKILLs itself just
+    before the n-th UPDATE RECORD reaches the card — always inside a journalled chip write (the
+    reads that come first never count), so every such point tests the journal."""
     from devices.emulator import EmulatedCard
 
     card = EmulatedCard.open(st.card)
@@ -215,9 +217,10 @@ def _open_card(st: Station, die_after_apdus: int | None) -> Any:
         left = {"n": die_after_apdus}
 
         def dying(raw: bytes) -> bytes:
-            left["n"] -= 1
-            if left["n"] <= 0:
-                os.kill(os.getpid(), signal.SIGKILL)
+            if len(raw) > 1 and raw[1] == 0xDC:  # UPDATE RECORD: personalise, erase
+                left["n"] -= 1
+                if left["n"] <= 0:
+                    os.kill(os.getpid(), signal.SIGKILL)
             return process(raw)
 
         card.process = dying  # type: ignore[method-assign]
@@ -507,7 +510,9 @@ def _repo_root() -> Path:
 
 def kill_point(st: Station, k: int, mode: str, rng: random.Random, figures: Figures) -> None:
     """One kill point: start the children, SIGKILL them at a random moment, run the restart checks."""
-    die_after = rng.randint(1, 60) if mode == "card" and rng.random() < 0.5 else None
+    # Every other card point dies inside the chip write (at a random UPDATE RECORD); the others
+    # are killed at a random moment like the rest.
+    die_after = rng.randint(1, 12) if mode == "card" and (k // len(MODES)) % 2 == 0 else None
     children = [spawn_worker(st, "card" if mode == "card" else "business", 1000 + k, die_after)]
     if mode == "sync":
         children.append(

@@ -24,6 +24,6 @@ def test_R_SEC_3_kill_campaign_short_loses_nothing(tmp_path: Path) -> None:
     assert figures.points == 21 and set(figures.by_mode) == {"business", "card", "sync"}
     # The kills landed in real work, and at least one inside a chip write (journal pending).
     assert figures.landed >= 18, summary
-    assert figures.in_chip_write >= 1, summary
+    assert figures.in_chip_write >= 3, summary  # every other card point dies inside a chip write
     assert figures.acked >= 40, summary
     assert figures.gateway_businesses == figures.businesses, summary
