@@ -228,22 +228,22 @@ class FakeCardSession:
         return PinState(tries_left=5, blocked=False)
 
     def verify_pin(self, pin: str) -> None:
-        raise NotImplementedError
+        raise AssertionError("the person-side services never do this chip operation")
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
-        raise NotImplementedError
+        raise AssertionError("the person-side services never do this chip operation")
 
     def unblock_pin(self) -> None:
-        raise NotImplementedError
+        raise AssertionError("the person-side services never do this chip operation")
 
     def reload_pin(self, new_pin: str) -> None:
-        raise NotImplementedError
+        raise AssertionError("the person-side services never do this chip operation")
 
     def personalise(self, holder: ChipHolder, issue_date: str, expiry_date: str) -> ChipCard:
-        raise NotImplementedError
+        raise AssertionError("the person-side services never do this chip operation")
 
     def erase(self) -> ChipCard:
-        raise NotImplementedError
+        raise AssertionError("the person-side services never do this chip operation")
 
     def write_home_region(self, region: str) -> ChipCard:
         self.calls.append(("write_home_region", region))
