@@ -273,8 +273,9 @@ def pcsc_stack(
         raise StackError(f"{exc}\n--- pcscd log ---\n{stack.log_tail()}") from exc
     finally:
         link.stop()
-        if proc is not None:
-            _stop(proc)
+        # A test may have restarted pcscd (stack._pcscd is then the new process): stop both.
+        for running in {id(p): p for p in (proc, stack._pcscd) if p is not None}.values():
+            _stop(running)
         if isolated:
             shutil.rmtree(_socket_dir(), ignore_errors=True)
         if saved_socket is None:
