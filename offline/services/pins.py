@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
@@ -166,26 +167,49 @@ def activate(ctx: ServiceContext, inp: ActivateInput) -> BusinessResult:
         chip.change_pin(str(ctx.profile.initial_pin), inp.new_pin)
     except CardError as exc:
         raise _pin_error(ctx, inp.card_id, exc, "R-PIN-3", old_label="初始密码") from exc
+    return _record(
+        ctx,
+        "activate",
+        card,
+        person,
+        "社会保障功能激活",
+        note="（已修改初始密码）",
+        card_update="social_active = 1, pin_locked = 0",
+        holder_authorised=True,
+        warnings=warnings,
+        reminder=BANK_REMINDER,
+        rules=["R-PIN-1", "R-PIN-3", "R-PIN-5"],
+    )
+
+
+def _record(
+    ctx: ServiceContext,
+    item: str,
+    card: sqlite3.Row,
+    person: sqlite3.Row,
+    what: str,
+    *,
+    note: str = "",
+    card_update: str = "",
+    **details: Any,
+) -> BusinessResult:
+    """The business after the chip accepted the PIN work: card flags, then the record (R-SEC-3).
+
+    `details` never carries PIN digits (R-PIN-6; commit_business refuses PIN fields).
+    """
     with ctx.store.write() as conn:
-        conn.execute(
-            "UPDATE cards SET social_active = 1, pin_locked = 0, updated_at = ? WHERE id = ?",
-            (ctx.now_iso(), inp.card_id),
-        )
+        if card_update:  # fixed column assignments from this module, never operator input
+            conn.execute(
+                f"UPDATE cards SET {card_update}, updated_at = ? WHERE id = ?", (ctx.now_iso(), card["id"])
+            )
         return commit_business(
             ctx,
             conn,
-            item="activate",
+            item=item,
             person_id=card["person_id"],
-            card_id=inp.card_id,
-            summary=f"社会保障功能激活：{person['name']} 卡号 {card['card_number']}（已修改初始密码）",
-            details={
-                "action": "activate",
-                "card_number": card["card_number"],
-                "holder_authorised": True,
-                "warnings": warnings,
-                "reminder": BANK_REMINDER,
-                "rules": ["R-PIN-1", "R-PIN-3", "R-PIN-5"],
-            },
+            card_id=card["id"],
+            summary=f"{what}：{person['name']} 卡号 {card['card_number']}{note}",
+            details={"action": item, "card_number": card["card_number"], **details},
         )
 
 
@@ -209,21 +233,9 @@ def change_pin(ctx: ServiceContext, inp: PinChangeInput) -> BusinessResult:
         chip.change_pin(inp.old_pin, inp.new_pin)
     except CardError as exc:
         raise _pin_error(ctx, inp.card_id, exc, "R-PIN-4", old_label="原密码") from exc
-    with ctx.store.write() as conn:
-        return commit_business(
-            ctx,
-            conn,
-            item="pin_change",
-            person_id=card["person_id"],
-            card_id=inp.card_id,
-            summary=f"社会保障密码修改：{person['name']} 卡号 {card['card_number']}",
-            details={
-                "action": "pin_change",
-                "card_number": card["card_number"],
-                "warnings": warnings,
-                "rules": ["R-PIN-4", "R-PIN-5"],
-            },
-        )
+    return _record(
+        ctx, "pin_change", card, person, "社会保障密码修改", warnings=warnings, rules=["R-PIN-4", "R-PIN-5"]
+    )
 
 
 def reset_pin(ctx: ServiceContext, inp: PinResetInput) -> BusinessResult:
@@ -240,25 +252,17 @@ def reset_pin(ctx: ServiceContext, inp: PinResetInput) -> BusinessResult:
         chip.reload_pin(inp.new_pin)
     except CardError as exc:
         raise _pin_error(ctx, inp.card_id, exc, "R-PIN-4", old_label="密码") from exc
-    with ctx.store.write() as conn:
-        conn.execute(
-            "UPDATE cards SET pin_locked = 0, updated_at = ? WHERE id = ?", (ctx.now_iso(), inp.card_id)
-        )
-        return commit_business(
-            ctx,
-            conn,
-            item="pin_reset",
-            person_id=card["person_id"],
-            card_id=inp.card_id,
-            summary=f"社会保障密码重置：{person['name']} 卡号 {card['card_number']}",
-            details={
-                "action": "pin_reset",
-                "card_number": card["card_number"],
-                "doc_checked": True,
-                "warnings": warnings,
-                "rules": ["R-PIN-4", "R-PIN-5"],
-            },
-        )
+    return _record(
+        ctx,
+        "pin_reset",
+        card,
+        person,
+        "社会保障密码重置",
+        card_update="pin_locked = 0",
+        doc_checked=True,
+        warnings=warnings,
+        rules=["R-PIN-4", "R-PIN-5"],
+    )
 
 
 def unlock_pin(ctx: ServiceContext, inp: PinUnlockInput) -> BusinessResult:
@@ -273,21 +277,13 @@ def unlock_pin(ctx: ServiceContext, inp: PinUnlockInput) -> BusinessResult:
         chip.unblock_pin()
     except CardError as exc:
         raise _pin_error(ctx, inp.card_id, exc, "R-PIN-4", old_label="密码") from exc
-    with ctx.store.write() as conn:
-        conn.execute(
-            "UPDATE cards SET pin_locked = 0, updated_at = ? WHERE id = ?", (ctx.now_iso(), inp.card_id)
-        )
-        return commit_business(
-            ctx,
-            conn,
-            item="pin_unlock",
-            person_id=card["person_id"],
-            card_id=inp.card_id,
-            summary=f"社会保障密码解锁：{person['name']} 卡号 {card['card_number']}",
-            details={
-                "action": "pin_unlock",
-                "card_number": card["card_number"],
-                "doc_checked": True,
-                "rules": ["R-PIN-4"],
-            },
-        )
+    return _record(
+        ctx,
+        "pin_unlock",
+        card,
+        person,
+        "社会保障密码解锁",
+        card_update="pin_locked = 0",
+        doc_checked=True,
+        rules=["R-PIN-4"],
+    )
