@@ -392,9 +392,10 @@ def exchange_problems(
                     "发卡银行",
                 )
             )
-        if inp.reason == "bank_change":
-            pass  # the approved request decides (checked under the lock by the caller)
-        elif not expired:
+        # A bank-change exchange is decided by its approved request (checked under the lock by
+        # the caller); every other new bank needs an expired card (R-REP-4).
+        other_reason = inp.reason != "bank_change"
+        if other_reason and not expired:
             problems.append(
                 Problem(
                     "bank",
@@ -404,7 +405,7 @@ def exchange_problems(
                     "发卡银行",
                 )
             )
-        elif inp.rural_pension_contract:
+        elif other_reason and inp.rural_pension_contract:
             problems.append(
                 Problem(
                     "bank",
