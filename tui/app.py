@@ -315,7 +315,7 @@ class StationApp(App[None]):
     def action_open_sync(self) -> None:
         from tui.screens.sync import SyncScreen
 
-        self._push_unique(SyncScreen())
+        self.push_unique(SyncScreen())
 
     def action_open_delivery(self) -> None:
         """F12: door-to-door delivery runs (mobile service teams, R-ISS-7)."""
@@ -328,12 +328,12 @@ class StationApp(App[None]):
     def action_open_alerts(self) -> None:
         from tui.screens.alerts import AlertsScreen
 
-        self._push_unique(AlertsScreen())
+        self.push_unique(AlertsScreen())
 
     def action_open_sessions(self) -> None:
         from tui.screens.sessions import SessionsScreen
 
-        self._push_unique(SessionsScreen())
+        self.push_unique(SessionsScreen())
 
     def action_command_palette(self) -> None:
         from tui.palette import PaletteScreen
@@ -374,9 +374,9 @@ class StationApp(App[None]):
         except (ImportError, AttributeError):
             self.notify(M.HOME_NOT_WIRED, severity="warning")
             return
-        self._push_unique(cls())
+        self.push_unique(cls())
 
-    def _push_unique(self, screen: Any) -> None:
+    def push_unique(self, screen: Any) -> None:
         """Push a screen unless one of its class is already open: then go back to that one.
 
         Screens carry fixed ids (a form per item, the stock screen ...); F9 F8 F9 must return to

@@ -54,11 +54,14 @@ def open_item_screen(app: Any, code: str, *, prefill: dict[str, str] | None = No
     cls = screen_class(path)
     from tui.screens.forms.base import FormScreen
 
+    # Through the app's push_unique: a form already open under this screen is returned to (with
+    # what was typed in it) rather than mounted twice (fixed screen ids, DuplicateIds).
+    push = getattr(app, "push_unique", app.push_screen)
     if issubclass(cls, FormScreen):
         keys = {f.key for f in cls.FIELDS}
-        app.push_screen(cls(prefill={k: v for k, v in (prefill or {}).items() if k in keys}))
+        push(cls(prefill={k: v for k, v in (prefill or {}).items() if k in keys}))
     else:
-        app.push_screen(cls())
+        push(cls())
 
 
 #: Field work (door-to-door delivery runs, R-ISS-7) and supervision (daily report).
