@@ -35,9 +35,9 @@ setup_python() {
   fi
   local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    echo "==> pip: installing cardstation with test extras"
+    echo "==> pip: installing cardstation with test and gateway extras"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e '.[test]'
+    "$VENV/bin/python" -m pip install -q -e '.[test,gateway]'
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi
