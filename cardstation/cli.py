@@ -27,6 +27,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway",
     "delivery",
     "report",
+    "doctor",
+    "backup",
+    "restore",
+    "outbox",
 )
 
 
