@@ -247,3 +247,8 @@ def status(store: Store) -> OutboxStatus:
         last_acked_at=row["last_acked"] or None,
         pending_bytes=int(row["pending_bytes"] or 0),
     )
+
+
+def states_of(store: Store) -> dict[str, str]:
+    """envelope id → state, for every envelope (acknowledgements carried back by hand are matched here)."""
+    return {str(r[0]): str(r[1]) for r in store.query("SELECT envelope_id, state FROM outbox")}

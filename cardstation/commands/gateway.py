@@ -46,6 +46,9 @@ def add_parser(subparsers: Any) -> None:
     t = sub.add_parser("stats", help="收件统计（按结果与拒收原因）")
     t.add_argument("--db", dest="gw_db", required=True)
     t.set_defaults(func=_needs_extra(_stats))
+    from cardstation.commands.gateway_bundles import add_actions
+
+    add_actions(sub, _needs_extra)
 
 
 EXIT_MISSING_EXTRA = 2

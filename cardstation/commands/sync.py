@@ -19,6 +19,9 @@ def add_parser(subparsers: Any) -> None:
     mode.add_argument(
         "--resend", metavar="ENVELOPE_ID", help="修复并重发：重新封装隔离/冲突的数据包（all = 全部）"
     )
+    from cardstation.commands.sync_bundles import add_modes
+
+    add_modes(mode)
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--url", help="覆盖本站设置的网关地址")
     p.add_argument("--interval", type=float, default=300.0, help="守护进程定时同步间隔（秒）")
@@ -27,7 +30,12 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from cardstation.commands.sync_bundles import dispatch
     from offline.store import Store
+
+    handled = dispatch(args)
+    if handled is not None:
+        return handled
 
     store = Store.open(args.db)
     if args.status:
