@@ -78,7 +78,7 @@ def station(tmp_path: Path) -> Iterator[Station]:
     cupslib.require()
     gw = start_gateway(tmp_path / "gateway.db")
     try:
-        with cupslib.running_cups(tmp_path / "cups") as cups, pcsc_stack(EmulatedCard(make_kind("formal"))):
+        with cupslib.running_cups() as cups, pcsc_stack(EmulatedCard(make_kind("formal"))):
             env = {
                 **cups.env(),
                 "CARDSTATION_PRINTER": cups.queue,
