@@ -86,8 +86,14 @@ def _resend(store: Any, args: argparse.Namespace) -> int:
 
 
 def _daemon(store: Any, args: argparse.Namespace) -> int:
+    import logging
+
+    from cardstation.logs import setup as setup_logging
     from sync import messages
     from sync.daemon import DaemonConfig, SyncDaemon, peak_rss_mb
+
+    where = setup_logging(store.path.parent)
+    log = logging.getLogger("cardstation.sync")
 
     def show(report: Any) -> None:
         if args.json:
@@ -103,6 +109,8 @@ def _daemon(store: Any, args: argparse.Namespace) -> int:
     )
     d.install_signals()
     print(messages.DAEMON_STARTED.format(url=d.url), file=sys.stderr, flush=True)
+    log.info("sync daemon started (url %s, store %s, log %s)", d.url, store.path, where)
     d.serve()
+    log.info("sync daemon stopped")
     print(messages.DAEMON_STOPPED + f"（峰值内存 {peak_rss_mb():.0f} MB）", file=sys.stderr, flush=True)
     return 0
