@@ -46,6 +46,7 @@ MSG_NEED_STATION = (
 )
 MSG_NEWER = "备份文件 {path} 由更新版本的 cardstation 写成（数据库版本 {have} > {know}），请先升级本机程序。"
 MSG_NO_FILE = "找不到备份文件 {path}。"
+MSG_IO = "无法读写 {path}：{error}。请检查目录是否存在、U盘是否插好、磁盘是否已满。"
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,28 @@ def backup_store(
     label: str = "",
     mirror: bool = True,
 ) -> BackupResult:
-    """Copy the running store consistently into `dest_dir`, verify the copy, keep the last `keep`."""
+    """Copy the running store consistently into `dest_dir`, verify the copy, keep the last `keep`.
+
+    A folder that cannot be written is a refusal with a Chinese message (nothing half-written
+    keeps a final name: the copy is renamed only once verified).
+    """
+    try:
+        return _backup_store(store, dest_dir, now=now, keep=keep, label=label, mirror=mirror)
+    except OSError as exc:
+        raise StoreError(
+            "backup_io", MSG_IO.format(error=exc.strerror or exc, path=exc.filename or dest_dir)
+        ) from exc
+
+
+def _backup_store(
+    store: Store,
+    dest_dir: Path | None = None,
+    *,
+    now: datetime,
+    keep: int | None = None,
+    label: str = "",
+    mirror: bool = True,
+) -> BackupResult:
     started = datetime.now()
     station_id = store.setting("station_id")
     if not station_id:
@@ -215,7 +237,17 @@ def restore_backup(
     candidate = Path(candidate)
     if not candidate.is_file():
         raise StoreError("no_file", MSG_NO_FILE.format(path=candidate))
-    db_path = Path(db_path)
+    try:
+        return _restore(candidate, Path(db_path), now=now, station_id=station_id, backup_dir=backup_dir)
+    except OSError as exc:
+        raise StoreError(
+            "backup_io", MSG_IO.format(error=exc.strerror or exc, path=exc.filename or db_path)
+        ) from exc
+
+
+def _restore(
+    candidate: Path, db_path: Path, *, now: datetime, station_id: str | None, backup_dir: Path | None
+) -> RestoreResult:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     staged = _stage(candidate, db_path.parent)
     safety: Path | None = None
@@ -258,10 +290,16 @@ def restore_backup(
 
 
 def _check_staged(staged: Path, original: Path) -> tuple[Store, CopyCheck]:
-    store = Store(staged)
-    have = int(store.connection().execute("PRAGMA user_version").fetchone()[0])
     from offline.store import schema_version
 
+    store = Store(staged)
+    try:
+        have = int(store.connection().execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        raise StoreError(
+            "backup_bad", MSG_BAD_COPY.format(path=original, reason=f"不是数据库文件（{exc}）")
+        ) from exc
     if have > schema_version():
         store.close()
         raise StoreError("schema_newer", MSG_NEWER.format(path=original, have=have, know=schema_version()))

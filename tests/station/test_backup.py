@@ -164,3 +164,21 @@ def test_backup_keeps_the_last_n_and_fills_the_mirror(tmp_path: Path, sealer: An
     pulled = cli("backup", db=db)
     assert pulled.returncode == 1 and "U盘" in pulled.stdout
     assert len(list_backups(db.parent / "backups", station_id)) == 2
+
+
+def test_backup_and_restore_refusals_are_chinese_messages(tmp_path: Path, sealer: Any) -> None:
+    field = make_field(tmp_path / "live", sealer)
+    db = field.store.path
+    field.store.close()
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    for args in (
+        ("restore", str(junk)),
+        ("restore", str(tmp_path / "missing.db")),
+        ("backup", "--to", "/proc/no-such-folder"),
+    ):
+        done = cli(*args, db=db)
+        assert done.returncode == 1 and done.stderr.startswith("错误：") and "Traceback" not in done.stderr, (
+            args
+        )
+    assert counts(db)["businesses"] >= 0 and audit.verify(sqlite3.connect(db)).ok
