@@ -230,3 +230,24 @@ def _library_years() -> frozenset[int]:
     from offline.workdays import library_years
 
     return library_years()
+
+
+def test_doctor_disk_levels_against_the_profile_floor(tmp_path: Path) -> None:
+    """R-FRZ-2 levels where a small file system cannot be mounted: the floor moved instead."""
+    from types import SimpleNamespace
+
+    from cardstation import doctor
+    from offline.store import Store
+
+    store = Store.open(tmp_path / "s.db")
+    free = __import__("shutil").disk_usage(tmp_path).free // (1024 * 1024)
+    try:
+        for floor, warn, level in ((free + 10, free + 20, "error"), (1, free + 20, "warning"), (1, 2, "ok")):
+            ctx = doctor.Context(
+                store=store,
+                profile=SimpleNamespace(disk_floor_mb=floor, disk_warn_mb=warn),
+                now=datetime.now().astimezone(),
+            )
+            assert doctor.check_disk(ctx).level == level
+    finally:
+        store.close()
