@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from offline import audit
 from offline.backup import inspect_copy, list_backups
 from tests.field.conftest import make_field
 from tests.field.workers import commit_contacts
+from tests.station.helpers import station_connection
 
 pytestmark = pytest.mark.timeout(300)
 PER_PROCESS = 250
@@ -41,7 +41,7 @@ def cli(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.C
 
 
 def counts(db: Path) -> dict[str, int]:
-    conn = sqlite3.connect(db)
+    conn = station_connection(db)
     try:
         return {
             t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
@@ -52,7 +52,7 @@ def counts(db: Path) -> dict[str, int]:
 
 
 def chain(db: Path) -> list[tuple[int, str]]:
-    conn = sqlite3.connect(db)
+    conn = station_connection(db)
     try:
         return [(int(s), str(h)) for s, h in conn.execute("SELECT seq, hash FROM audit ORDER BY seq")]
     finally:
@@ -138,7 +138,7 @@ def test_R_SEC_3_backup_while_two_processes_write_then_restore(tmp_path: Path, s
     (safety,) = list_backups(tmp_path / "safety", station_id)
     assert safety.name.endswith("-before-restore.db")
     assert counts(safety) == after and counts(db) == snap
-    assert inspect_copy(safety).ok and audit.verify(sqlite3.connect(db)).ok
+    assert inspect_copy(safety).ok and audit.verify(station_connection(db)).ok
 
 
 def test_backup_keeps_the_last_n_and_fills_the_mirror(tmp_path: Path, sealer: Any) -> None:
@@ -181,4 +181,4 @@ def test_backup_and_restore_refusals_are_chinese_messages(tmp_path: Path, sealer
         assert done.returncode == 1 and done.stderr.startswith("错误：") and "Traceback" not in done.stderr, (
             args
         )
-    assert counts(db)["businesses"] >= 0 and audit.verify(sqlite3.connect(db)).ok
+    assert counts(db)["businesses"] >= 0 and audit.verify(station_connection(db)).ok

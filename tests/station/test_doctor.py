@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.station import cups as cupslib
+from tests.station.helpers import station_connection
 
 pytestmark = pytest.mark.timeout(300)
 SP = "43012100100100001"
@@ -47,7 +47,7 @@ class Station:
         return done.returncode, {c["name"]: c for c in doc["checks"]}
 
     def sql(self, statement: str, params: tuple[Any, ...] = ()) -> None:
-        conn = sqlite3.connect(self.db)
+        conn = station_connection(self.db)
         with conn:
             conn.execute(statement, params)
         conn.close()
@@ -219,7 +219,7 @@ def test_doctor_disk_below_the_freeze_floor(tmp_path: Path) -> None:
 
 
 def _setting(db: Path, key: str) -> str:
-    conn = sqlite3.connect(db)
+    conn = station_connection(db)
     try:
         return str(conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()[0])
     finally:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from cardstation.demo_setup import Gateway
+from tests.station.helpers import station_connection
 
 pytestmark = pytest.mark.timeout(300)
 PW = "Admin#2026pass"
@@ -70,7 +71,7 @@ def apply_rows(db: Path, folder: Path, seeds: list[int]) -> None:
 
 
 def outbox_states(db: Path) -> dict[str, int]:
-    conn = sqlite3.connect(db)
+    conn = station_connection(db)
     try:
         return dict(conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
     finally:
