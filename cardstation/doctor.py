@@ -411,7 +411,7 @@ def check_backup(ctx: Context) -> Check:
 
 
 def check_modes(ctx: Context) -> Check:
-    """The store, its journal, the keys and the backups are readable by their owner only (R-SEC-1)."""
+    """The store, its journal, the keys, the backups and the logs are readable by their owner only (R-SEC-1)."""
     from offline import backup
 
     folder = ctx.store.path.parent
@@ -422,6 +422,9 @@ def check_modes(ctx: Context) -> Check:
     backups = backup.default_backup_dir(ctx.store)
     if backups.is_dir():
         paths += [backups, *backups.glob("station-*.db")]
+    logs = folder / "logs"
+    if logs.is_dir():
+        paths += [logs, *logs.iterdir()]
     loose = []
     for p in paths:
         mode = ctx.store_mode if p == ctx.store.path and ctx.store_mode is not None else file_mode(p)
@@ -437,7 +440,7 @@ def check_modes(ctx: Context) -> Check:
             "其他用户可以读取：" + "；".join(loose) + "。",
             "运行 chmod 600 上列文件、chmod 700 上列目录（R-SEC-1）。",
         )
-    return Check("modes", "文件权限", OK, f"数据库、密钥和备份仅本账户可读（{len(paths)} 项）。")
+    return Check("modes", "文件权限", OK, f"数据库、密钥、备份和日志仅本账户可读（{len(paths)} 项）。")
 
 
 CHECKS: tuple[Callable[[Context], Check], ...] = (
