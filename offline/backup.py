@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from offline import audit
+from offline import audit, outbox
 from offline.errors import StoreError
 from offline.store import Store
 
@@ -275,8 +275,13 @@ def _restore(
                     safety = backup_store(
                         current, backup_dir, now=now, label="before-restore", keep=10_000, mirror=False
                     ).path
+                # What the replaced store had already queued may be at the centre: continue above it.
+                floor = _seq_of(current) if current is not None else 0
                 target = current if current is not None else Store.open(db_path, migrate=False)
                 staged_store.connection().backup(target.connection())
+                if floor:
+                    with target.write() as conn:
+                        outbox.raise_seq_floor(conn, floor)
                 target.close()
             finally:
                 if current is not None:
@@ -287,6 +292,14 @@ def _restore(
         _remove(staged)
     Store.open(db_path).close()  # an older copy is brought up to this release's schema
     return RestoreResult(candidate, check, safety)
+
+
+def _seq_of(store: Store) -> int:
+    """The replaced store's highest envelope sequence (0 if it cannot be read)."""
+    try:
+        return outbox.max_seq(store)
+    except sqlite3.DatabaseError:
+        return 0
 
 
 def _check_staged(staged: Path, original: Path) -> tuple[Store, CopyCheck]:

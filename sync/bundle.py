@@ -255,6 +255,7 @@ def import_updates(store: Store, path: Path) -> ImportReport:
         )
     report = ImportReport()
     states = outbox.states_of(store)
+    lost_seq = 0
     for item in body.get("acks", []):
         eid, ack = str(item.get("envelope_id", "")), str(item.get("ack", ""))
         try:
@@ -264,13 +265,17 @@ def import_updates(store: Store, path: Path) -> ImportReport:
         if signed.get("envelope_id") != eid or signed.get("station_id") != ident.station_id:
             raise BundleError(MSG_BAD_SIGNATURE.format(path=path))
         state = states.get(eid)
-        if state is None:
+        if state is None:  # the centre holds an envelope this store lost (restored from a backup)
             report.unknown += 1
+            lost_seq = max(lost_seq, int(signed.get("seq", 0) or 0))
         elif state == outbox.ACKED:
             report.already += 1
         else:
             outbox.mark_acked(store, eid, ack)
             report.acked += 1
+    if lost_seq:
+        with store.write() as conn:
+            outbox.raise_seq_floor(conn, lost_seq)
     for update_doc in body.get("updates", []):
         update = _verified(update_doc, key, ident.station_id)
         if update is None:

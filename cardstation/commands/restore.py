@@ -13,7 +13,10 @@ from typing import Any
 HELP = "从备份恢复本站数据库（拒绝别站的备份；先备份被替换的数据库）"
 MSG_DONE = "已从 {src} 恢复（{businesses} 笔业务，审计链 {entries} 条完整）。"
 MSG_SAFETY = "恢复前的数据库已另存为 {path}（如恢复错了，可再用它恢复回去）。"
-MSG_AFTER = "请运行 cardstation sync --once：已上传过的业务会被网关按编号识别，不会重复入账。"
+MSG_AFTER = (
+    "备份之后办理的业务不在恢复后的数据库中，请核对纸质回执补录；其中已上传的，卡管系统仍然保存。"
+    "请运行 cardstation sync --once：备份中已上传过的业务会被网关按编号识别，不会重复入账。"
+)
 
 
 def add_parser(subparsers: Any) -> None:

@@ -139,6 +139,12 @@ def test_R_SEC_3_backup_while_two_processes_write_then_restore(tmp_path: Path, s
     assert safety.name.endswith("-before-restore.db")
     assert counts(safety) == after and counts(db) == snap
     assert inspect_copy(safety).ok and audit.verify(station_connection(db)).ok
+    # The replaced store had already queued envelopes up to seq N (the centre may hold them): the
+    # next business continues above N instead of reusing a number the gateway would call a replay.
+    more = commit_contacts(str(db), "operator", a.card_id, 1, time.time())
+    assert more["errors"] == []
+    top = station_connection(db).execute("SELECT MAX(seq) FROM outbox").fetchone()[0]
+    assert top == after["outbox"] + 1
 
 
 def test_backup_keeps_the_last_n_and_fills_the_mirror(tmp_path: Path, sealer: Any) -> None:
