@@ -275,7 +275,7 @@ def check_backup(ctx: Context) -> Check:
 
 
 def check_modes(ctx: Context) -> Check:
-    """The store, its journal, the keys, the backups and the logs are readable by their owner only (R-SEC-1)."""
+    """Store, journal, keys, backups, logs, receipts and reports are readable by their owner only (R-SEC-1)."""
     from offline import backup
 
     folder = ctx.store.path.parent
@@ -286,9 +286,9 @@ def check_modes(ctx: Context) -> Check:
     backups = backup.default_backup_dir(ctx.store)
     if backups.is_dir():
         paths += [backups, *backups.glob("station-*.db")]
-    logs = folder / "logs"
-    if logs.is_dir():
-        paths += [logs, *logs.iterdir()]
+    for sub in ("logs", "receipts", "reports"):  # what the terminal writes next to the store
+        if (folder / sub).is_dir():
+            paths += [folder / sub, *(folder / sub).iterdir()]
     loose = []
     for p in paths:
         mode = ctx.store_mode if p == ctx.store.path and ctx.store_mode is not None else file_mode(p)
@@ -304,7 +304,7 @@ def check_modes(ctx: Context) -> Check:
             "其他用户可以读取：" + "；".join(loose) + "。",
             "运行 chmod 600 上列文件、chmod 700 上列目录（R-SEC-1）。",
         )
-    return Check("modes", "文件权限", OK, f"数据库、密钥、备份和日志仅本账户可读（{len(paths)} 项）。")
+    return Check("modes", "文件权限", OK, f"数据库、密钥、备份、日志和回执仅本账户可读（{len(paths)} 项）。")
 
 
 def all_checks() -> tuple[Callable[[Context], Check], ...]:

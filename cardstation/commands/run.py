@@ -193,6 +193,8 @@ def run_app(services: AppServices, config: Config) -> int:
     from cardstation.logs import setup as setup_logging
     from tui.app import make_app
 
+    # Receipts, reports, drafts and logs the terminal writes name persons: owner-only (R-SEC-1).
+    os.umask(0o077)
     setup_logging(services.store.path.parent, level=logging.WARNING)  # never onto the screen
     app = make_app(services, config=config)
     app.run(mouse=False)

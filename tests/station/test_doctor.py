@@ -177,6 +177,12 @@ def test_doctor_on_a_healthy_station_then_each_problem_planted(station: Station)
     # (the key loader refuses a loose key file too, so enrolment reports it as well)
     assert key_file.name in planted("modes", "error", also=("enrolment",))["detail"]
     os.chmod(key_file, 0o600)
+    receipts = st.db.parent / "receipts"
+    receipts.mkdir(mode=0o700)
+    (receipts / "r.pdf").write_bytes(b"%PDF-")
+    os.chmod(receipts / "r.pdf", 0o644)  # a receipt names a person: world-readable is an error
+    assert "r.pdf" in planted("modes", "error")["detail"]
+    os.chmod(receipts / "r.pdf", 0o600)
     assert st.doctor()[0] == 0
 
 
