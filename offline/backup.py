@@ -164,7 +164,9 @@ def _copy_verified(source: sqlite3.Connection, final: Path) -> CopyCheck:
     _create_private_file(partial)
     try:
         conn = target.connection()
-        source.backup(conn, pages=1024)  # steps let writers in between; restarts if they change pages
+        # One step: in WAL mode it reads one snapshot while writers go on appending to the WAL (no
+        # restart when they commit, as a stepwise copy would have).
+        source.backup(conn)
         conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
         check = check_connection(conn)
     finally:
