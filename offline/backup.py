@@ -278,12 +278,18 @@ def _restore(
                         current, backup_dir, now=now, label="before-restore", keep=10_000, mirror=False
                     ).path
                 # What the replaced store had already queued may be at the centre: continue above it.
-                floor = _seq_of(current) if current is not None else 0
+                floor, counters = _numbers_of(current) if current is not None else (0, [])
                 target = current if current is not None else Store.open(db_path, migrate=False)
                 staged_store.connection().backup(target.connection())
-                if floor:
-                    with target.write() as conn:
+                with target.write() as conn:
+                    if floor:
                         outbox.raise_seq_floor(conn, floor)
+                    # Receipt numbers handed out since the copy was made are never handed out again (R-APP-8).
+                    conn.executemany(
+                        "INSERT INTO receipt_counters(day, last) VALUES (?, ?)"
+                        " ON CONFLICT(day) DO UPDATE SET last = MAX(last, excluded.last)",
+                        counters,
+                    )
                 target.close()
             finally:
                 if current is not None:
@@ -296,12 +302,13 @@ def _restore(
     return RestoreResult(candidate, check, safety)
 
 
-def _seq_of(store: Store) -> int:
-    """The replaced store's highest envelope sequence (0 if it cannot be read)."""
+def _numbers_of(store: Store) -> tuple[int, list[tuple[str, int]]]:
+    """The replaced store's highest envelope sequence and its receipt counters (empty if unreadable)."""
     try:
-        return outbox.max_seq(store)
+        counters = [(str(r[0]), int(r[1])) for r in store.query("SELECT day, last FROM receipt_counters")]
+        return outbox.max_seq(store), counters
     except sqlite3.DatabaseError:
-        return 0
+        return 0, []
 
 
 def _check_staged(staged: Path, original: Path) -> tuple[Store, CopyCheck]:

@@ -145,6 +145,9 @@ def test_R_SEC_3_backup_while_two_processes_write_then_restore(tmp_path: Path, s
     assert more["errors"] == []
     top = station_connection(db).execute("SELECT MAX(seq) FROM outbox").fetchone()[0]
     assert top == after["outbox"] + 1
+    # ...and its receipt number is new too (R-APP-8): the restored copy had handed out fewer.
+    safety_receipts = {r[0] for r in station_connection(safety).execute("SELECT receipt_no FROM businesses")}
+    assert more["receipts"][0] not in safety_receipts
 
 
 def test_backup_keeps_the_last_n_and_fills_the_mirror(tmp_path: Path, sealer: Any) -> None:
