@@ -26,6 +26,7 @@ def add_parser(subparsers: Any) -> None:
     r.add_argument("--db", dest="gw_db", required=True)
     r.add_argument("--station-id", required=True)
     r.add_argument("--public-key", help="站点 Ed25519 公钥文件（PEM）；给出则直接登记，不发注册码")
+    r.add_argument("--area", default="", help="服务片区：行政区划代码前缀，逗号分隔，例如 430121,430122")
     r.set_defaults(func=_register)
     v = sub.add_parser("revoke-station", help="停用服务站（其数据包一律拒收）")
     v.add_argument("--db", dest="gw_db", required=True)
@@ -46,6 +47,9 @@ def add_parser(subparsers: Any) -> None:
     t = sub.add_parser("stats", help="收件统计（按结果与拒收原因）")
     t.add_argument("--db", dest="gw_db", required=True)
     t.set_defaults(func=_stats)
+    from cardstation.commands.gateway_roster import add_roster_parser
+
+    add_roster_parser(sub)
 
 
 def _gateway(args: argparse.Namespace, **kw: Any) -> Any:
@@ -64,8 +68,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _register(args: argparse.Namespace) -> int:
+    from sync.gateway import catalogue
+
+    try:
+        area = catalogue.normalise_area(args.area)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     gw = _gateway(args)
     now = datetime.now(UTC)
+    if area:
+        catalogue.set_area(gw.db, args.station_id, area)
+        print(f"服务站 {args.station_id} 的服务片区：{'、'.join(area)}", file=sys.stderr)
     if args.public_key:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ed25519

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync.envelope import EnvelopeError, open_envelope, parse
-from sync.gateway import messages
+from sync.gateway import catalogue, messages
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring
 from sync.gateway.production import add_update, card_numbers
@@ -126,6 +126,7 @@ def _act_on_business(
         return  # stored as received; nothing to act on
     if not isinstance(record, dict):
         return
+    catalogue.on_business(conn, station_id, record, _iso(now))
     item = record.get("item")
     details = record.get("details") if isinstance(record.get("details"), dict) else {}
     assert isinstance(details, dict)
