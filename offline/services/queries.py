@@ -336,7 +336,11 @@ def card_progress(
         )
     if person_id is None:
         raise DomainError.one(
-            "query", "R-INFO-3", "未查到相关记录", "请核对号码；异地申领的进度请到受理网点查询。", "查询条件"
+            "query",
+            "R-INFO-3",
+            "未查到相关记录",
+            "请核对号码；异地申领的进度请到受理网点查询；不在本站名册的持卡人，按 Ctrl+W 提交卡管系统查询。",
+            "查询条件",
         )
     person = find_person(store, person_id)
     assert person is not None
