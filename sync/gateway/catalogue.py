@@ -287,6 +287,9 @@ def on_business(conn: sqlite3.Connection, station_id: str, record: dict[str, Any
     item = str(record.get("item", ""))
     details = record.get("details") if isinstance(record.get("details"), dict) else {}
     assert isinstance(details, dict)
+    if item == "apply" and isinstance(details.get("person"), dict):
+        _new_holder(conn, station_id, str(details.get("ssn", "")).upper(), details["person"], at)
+        return
     target = ITEM_CARD_STATUS.get(item)
     number = str(details.get("card_number", "")).upper()
     if target is None or not number:
@@ -297,6 +300,40 @@ def on_business(conn: sqlite3.Connection, station_id: str, record: dict[str, Any
     version = next_version(conn)
     move_card(conn, number, str(card["ssn"]), target, at, version)
     publish(conn, [str(card["ssn"])], at, skip_station=station_id)
+
+
+def _new_holder(conn: sqlite3.Connection, station_id: str, ssn: str, person: dict[str, Any], at: str) -> None:
+    """A first-time applicant becomes known to the catalogue (its card follows when produced).
+
+    Home region: the station's own (the first six digits of its service point), where the
+    applicant is insured; the province extract corrects it on its next import.
+    """
+    if not ssn or conn.execute("SELECT 1 FROM holders WHERE ssn = ?", (ssn,)).fetchone() is not None:
+        return
+    region = station_id[:6] if station_id[:6].isdigit() else ""
+    row = {
+        "ssn": ssn,
+        "name": str(person.get("name", "")),
+        "sex": str(person.get("sex", "")),
+        "ethnicity": str(person.get("ethnicity", "")),
+        "birth_date": str(person.get("birth_date", "")),
+        "doc_type": str(person.get("doc_type", "")),
+        "doc_number": str(person.get("doc_number", "")).upper() or ssn,
+        "phone": str(person.get("phone", "")),
+        "address": str(person.get("residence_address", "")),
+        "region": region,
+    }
+    if not row["name"] or not region:
+        return
+    try:
+        from offline.validation.ids import ssn_birth_and_sex
+
+        birth, sex = ssn_birth_and_sex(ssn)
+        row["birth_date"] = row["birth_date"] or birth.isoformat()
+        row["sex"] = row["sex"] or sex
+    except ValueError:
+        pass
+    upsert_holder(conn, row, at, next_version(conn))
 
 
 def on_card_produced(

@@ -202,3 +202,34 @@ def test_walkin_refused_for_a_person_the_station_knows(world: Any) -> None:
     r = holder(rows, "430121", "正常")
     with pytest.raises(DomainError, match="本站已有"):
         walkin(store, r, "temp_loss")
+
+
+def test_a_new_holder_applied_for_elsewhere_reaches_the_other_station_of_the_area(
+    world: Any, tmp_path: Path
+) -> None:
+    from offline.business import commit_business
+
+    gw, store, _rows = world
+    other_id = "43012100100100002" + "01"
+    catalogue.set_area(gw.gateway.db, other_id, ["430121"])
+    (tmp_path / "b").mkdir()
+    other = enrol_station(tmp_path / "b", gw.gateway, gw.url, other_id)
+    ssn = "430121199001010010"
+    from offline.validation.ids import ssn_check_digit
+
+    ssn = ssn[:17] + ssn_check_digit(ssn[:17])
+    c = ServiceContext(other, operator(other), sealer_for(other), other_id, other_id[:17])
+    person = {"name": "新申领", "sex": "1", "ethnicity": "01", "birth_date": "", "doc_type": "resident_id",
+              "doc_number": ssn, "phone": "13800000000", "residence_address": "长沙县"}  # fmt: skip
+    with other.write() as conn:
+        commit_business(c, conn, item="apply", summary="申领",
+                        details={"ssn": ssn, "name": "新申领", "bank": "中国银行", "person": person})  # fmt: skip
+    assert SyncEngine(other).run_once().ok
+    assert SyncEngine(other).run_once().ok  # production is immediate in the test gateway
+    assert SyncEngine(store).run_once().ok
+    row = store.one(
+        "SELECT p.name, p.source, c.status FROM persons p JOIN cards c ON c.person_id = p.id WHERE p.ssn = ?",
+        (ssn,),
+    )
+    assert row is not None and tuple(row) == ("新申领", "catalogue", "produced")
+    other.close()
