@@ -121,7 +121,8 @@ def download_roster(
             path.unlink()
             have = 0
         report.resumed_at = have
-        with path.open("ab") as fh:
+        # Holders' personal data: owner-only, like the store and the key file.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as fh:
             while have < report.size:
                 data = c.roster_chunk(report.snapshot_id, have, min(RANGE, report.size - have))
                 if data is None:  # replaced at the gateway meanwhile: start over next time
