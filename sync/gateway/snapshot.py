@@ -84,7 +84,7 @@ def build(
         found = db.one(f"{cols} WHERE station_id = ? ORDER BY version DESC LIMIT 1", (station_id,))
         if found is not None and int(found["version"]) != version:
             found = None
-    row: dict[str, Any] = dict(found) if found is not None else _write(db, station_id, prefixes, version, now)
+    row: dict[str, Any] = dict(found) if found is not None else _write(db, station_id, prefixes, now)
     doc = {
         "format": FORMAT,
         "station_id": station_id,
@@ -99,45 +99,36 @@ def build(
     return signer.sign(doc)
 
 
-def _write(
-    db: GatewayDB, station_id: str, prefixes: list[str], version: int, now: datetime
-) -> dict[str, Any]:
+def _write(db: GatewayDB, station_id: str, prefixes: list[str], now: datetime) -> dict[str, Any]:
     where, params = catalogue.area_where(prefixes)
     sql = (
         "SELECT h.*, h.version AS person_version, c.card_number, c.status, c.spec_version, c.bank,"
         " c.issue_date, c.expiry_date, c.version AS card_version"
         f" FROM holders h LEFT JOIN holder_cards c ON c.ssn = h.ssn WHERE {where}"
     )
-    count = 0
-    for r in db.connection().execute(f"SELECT COUNT(*) FROM ({sql})", params):
-        count = int(r[0])
-    comp = lzma.LZMACompressor(format=lzma.FORMAT_XZ, preset=XZ_PRESET)
-    parts = [
-        comp.compress(
-            (
-                json.dumps(
-                    {
-                        "format": FORMAT,
-                        "fields": list(catalogue.ROW_FIELDS),
-                        "version": version,
-                        "rows": count,
-                        "area": prefixes,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            ).encode()
-        )
-    ]
-    lines: list[str] = []
-    for r in db.connection().execute(sql, params):
-        lines.append(encode_row(dict(r)))
-        if len(lines) >= 5000:
+    conn = db.connection()
+    # One read transaction: the version, the count and the rows are of the same catalogue state
+    # even while an import writes (a WAL reader sees one snapshot until its transaction ends).
+    conn.execute("BEGIN")
+    try:
+        version = catalogue.current_version(conn)
+        count = int(conn.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0])
+        header = {"format": FORMAT, "fields": list(catalogue.ROW_FIELDS), "version": version, "rows": count}
+        comp = lzma.LZMACompressor(format=lzma.FORMAT_XZ, preset=XZ_PRESET)
+        parts = [
+            comp.compress((json.dumps({**header, "area": prefixes}, ensure_ascii=False) + "\n").encode())
+        ]
+        lines: list[str] = []
+        for r in conn.execute(sql, params):
+            lines.append(encode_row(dict(r)))
+            if len(lines) >= 5000:
+                parts.append(comp.compress(("\n".join(lines) + "\n").encode()))
+                lines = []
+        if lines:
             parts.append(comp.compress(("\n".join(lines) + "\n").encode()))
-            lines = []
-    if lines:
-        parts.append(comp.compress(("\n".join(lines) + "\n").encode()))
-    parts.append(comp.flush())
+        parts.append(comp.flush())
+    finally:
+        conn.execute("COMMIT")
     data = b"".join(parts)
     meta = {
         "snapshot_id": secrets.token_hex(16),
