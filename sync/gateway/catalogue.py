@@ -290,6 +290,9 @@ def on_business(conn: sqlite3.Connection, station_id: str, record: dict[str, Any
     if item == "apply" and isinstance(details.get("person"), dict):
         _new_holder(conn, station_id, str(details.get("ssn", "")).upper(), details["person"], at)
         return
+    if item == "info_change" and isinstance(details.get("changes"), dict):
+        _info_change(conn, station_id, str(details.get("ssn", "")).upper(), details["changes"], at)
+        return
     target = ITEM_CARD_STATUS.get(item)
     number = str(details.get("card_number", "")).upper()
     if target is None or not number:
@@ -334,6 +337,30 @@ def _new_holder(conn: sqlite3.Connection, station_id: str, ssn: str, person: dic
     except ValueError:
         pass
     upsert_holder(conn, row, at, next_version(conn))
+
+
+#: Station person columns an information change may carry → catalogue holder columns.
+INFO_FIELDS = {"phone": "phone", "residence_address": "address", "ethnicity": "ethnicity"}
+
+
+def _info_change(
+    conn: sqlite3.Connection, station_id: str, ssn: str, changes: dict[str, Any], at: str
+) -> None:
+    """A non-key information change (R-INFO-2) at one station reaches the holder's other stations."""
+    sets = {
+        INFO_FIELDS[k]: str(v.get("new", ""))
+        for k, v in changes.items()
+        if k in INFO_FIELDS and isinstance(v, dict)
+    }
+    if not sets or conn.execute("SELECT 1 FROM holders WHERE ssn = ?", (ssn,)).fetchone() is None:
+        return
+    version = next_version(conn)
+    cols = ", ".join(f"{c} = ?" for c in sets)
+    conn.execute(
+        f"UPDATE holders SET {cols}, version = ?, updated_at = ? WHERE ssn = ?",
+        (*sets.values(), version, at, ssn),
+    )
+    publish(conn, [ssn], at, skip_station=station_id)
 
 
 def on_card_produced(

@@ -107,3 +107,22 @@ def test_a_card_signed_in_here_stays_in_stock_when_the_catalogue_says_waiting(tm
         conn.execute("UPDATE cards SET status = 'arrived'")
         apply_rows(conn, [_row(2, "ready")], "t2")
     assert store.one("SELECT status FROM cards")[0] == "arrived"  # type: ignore[index]
+
+
+def test_R_INFO_2_an_information_change_reaches_the_other_stations_only(tmp_path: Path) -> None:
+    src = tmp_path / "r.csv"
+    first = write_roster_csv(src, 5, regions=("430121",), seed=6)
+    db = GatewayDB(tmp_path / "gw.db")
+    import_roster(db, src)
+    catalogue.set_area(db, "S1", ["430121"])
+    catalogue.set_area(db, "S2", ["430121"])
+    ssn = first[0]["社会保障号码"]
+    record = {
+        "item": "info_change",
+        "details": {"ssn": ssn, "changes": {"phone": {"old": "1", "new": "13900000000"}}},
+    }
+    with db.write() as conn:
+        catalogue.on_business(conn, "S1", record, "2026-03-02T09:00:00+00:00")
+    assert db.one("SELECT phone FROM holders WHERE ssn = ?", (ssn,))[0] == "13900000000"  # type: ignore[index]
+    queued = db.query("SELECT station_id, payload FROM updates")
+    assert [r["station_id"] for r in queued] == ["S2"] and "13900000000" in queued[0]["payload"]
