@@ -163,12 +163,20 @@ def _write(db: GatewayDB, station_id: str, prefixes: list[str], now: datetime) -
 
 
 def chunk(db: GatewayDB, station_id: str, snapshot_id: str, offset: int, length: int) -> bytes | None:
-    """Bytes [offset, offset+length) of the station's snapshot; None when it no longer exists."""
+    """Bytes [offset, offset+length) of the station's snapshot; None when it no longer exists.
+
+    Read with incremental blob I/O: a county snapshot is tens of MB and is served in ranges.
+    """
     row = db.one(
-        "SELECT substr(data, ?, ?) AS part FROM roster_snapshots WHERE snapshot_id = ? AND station_id = ?",
-        (offset + 1, length, snapshot_id, station_id),
+        "SELECT rowid, size FROM roster_snapshots WHERE snapshot_id = ? AND station_id = ?",
+        (snapshot_id, station_id),
     )
-    return None if row is None else bytes(row["part"])
+    if row is None:
+        return None
+    start = min(offset, int(row["size"]))
+    with db.connection().blobopen("roster_snapshots", "data", int(row["rowid"]), readonly=True) as blob:
+        blob.seek(start)
+        return blob.read(max(0, min(length, int(row["size"]) - start)))
 
 
 # --------------------------------------------------------------------------- HTTP (routes added in app.py)
