@@ -233,3 +233,29 @@ def test_a_new_holder_applied_for_elsewhere_reaches_the_other_station_of_the_are
     )
     assert row is not None and tuple(row) == ("新申领", "catalogue", "produced")
     other.close()
+
+
+def test_R_LOSS_1_a_roster_holder_is_served_like_one_enrolled_here(world: Any, tmp_path: Path) -> None:
+    """A holder from the area roster: temporary loss at the station, and the other station hears of it."""
+    from offline.services.losses import TempLossInput, report_temp_loss
+
+    gw, store, rows = world
+    other_id = "43012100100100003" + "01"
+    catalogue.set_area(gw.gateway.db, other_id, ["430121"])
+    (tmp_path / "c").mkdir()
+    other = enrol_station(tmp_path / "c", gw.gateway, gw.url, other_id)
+    roster.download_roster(store)
+    roster.download_roster(other)
+    r = holder(rows, "430121", "正常", 1)
+    card = store.one("SELECT id FROM cards WHERE card_number = ?", (r["社会保障卡卡号"],))
+    assert card is not None
+    report_temp_loss(ctx(store), TempLossInput(card_id=int(card["id"]), verbal=True))
+    assert SyncEngine(store).run_once().ok
+    gw_card = gw.gateway.db.one(
+        "SELECT status FROM holder_cards WHERE card_number = ?", (r["社会保障卡卡号"],)
+    )
+    assert gw_card["status"] == "temp_lost"
+    assert SyncEngine(other).run_once().ok
+    assert card_status(other, r["社会保障卡卡号"]) == "temp_lost"  # the other station of the area
+    assert card_status(store, r["社会保障卡卡号"]) == "temp_lost"
+    other.close()
