@@ -206,8 +206,13 @@ def accept_walkin(ctx: ServiceContext, inp: WalkinInput) -> BusinessResult:
         }
         if inp.item == "temp_loss":
             details["reminder"] = "金融账户挂失请拨打发卡银行服务电话或到银行网点办理。"
+        fee = 0
+        if inp.item == "replace" and ctx.profile is not None:  # R-REP-5: the cost fee, refunded if refused
+            fee = int(ctx.profile.fees_fen["replace"])
+            details["fee_fen"] = fee
+            summary += f"，工本费 {fee / 100:.2f} 元"
         result = commit_business(
-            ctx, conn, item=inp.item, person_id=person_id, summary=summary, details=details
+            ctx, conn, item=inp.item, person_id=person_id, summary=summary, details=details, fee_fen=fee
         )
         conn.execute("UPDATE businesses SET verify_state = 'pending' WHERE id = ?", (result.business_id,))
         return result
@@ -241,6 +246,8 @@ def on_walkin_result(conn: sqlite3.Connection, update: Any, at: str) -> str:
             (reason, biz["person_id"]),
         )
         undone = "，业务已撤销" if biz["item"] in REVERSED else ""
+        if int(biz["fee_fen"]):
+            undone += f"，已收工本费 {int(biz['fee_fen']) / 100:.2f} 元应退还"
         return f"受理编号 {biz['receipt_no']}（{label}）：卡管系统退回{undone}，原因：{reason}"
     rows = [dict(r) for r in p.get("rows", [])]
     if rows:
@@ -267,7 +274,7 @@ def walkin_alerts(store: Any) -> list[tuple[str, int, str, str]]:
     """(kind, count, Chinese message, severity) for the home screen's alerts."""
     out: list[tuple[str, int, str, str]] = []
     refused = store.query(
-        "SELECT b.receipt_no, b.item, b.remote_reason, p.name FROM businesses b LEFT JOIN persons p"
+        "SELECT b.receipt_no, b.item, b.remote_reason, b.fee_fen, p.name FROM businesses b LEFT JOIN persons p"
         " ON p.id = b.person_id WHERE b.verify_state = 'refused' ORDER BY b.id DESC LIMIT 50"
     )
     if refused:
@@ -278,7 +285,8 @@ def walkin_alerts(store: Any) -> list[tuple[str, int, str, str]]:
                 "walkin_refused",
                 len(refused),
                 f"{len(refused)} 笔未登记持卡人业务被卡管系统退回，最近一笔：{r['name']} {label}"
-                f"（受理编号 {r['receipt_no']}），原因：{r['remote_reason']}。请联系办理人。",
+                f"（受理编号 {r['receipt_no']}），原因：{r['remote_reason']}。请联系办理人"
+                + (f"，退还工本费 {int(r['fee_fen']) / 100:.2f} 元。" if int(r["fee_fen"]) else "。"),
                 "error",
             )
         )

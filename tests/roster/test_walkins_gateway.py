@@ -47,7 +47,11 @@ def world(tmp_path: Path) -> Iterator[tuple[RunningGateway, Store, list[dict[str
 
 
 def ctx(store: Store) -> ServiceContext:
-    return ServiceContext(store, operator(store), sealer_for(store), STATION, STATION[:17])
+    from offline.profiles import load_profile
+
+    return ServiceContext(
+        store, operator(store), sealer_for(store), STATION, STATION[:17], profile=load_profile("hunan")
+    )
 
 
 def holder(rows: list[dict[str, str]], region: str, status: str, skip: int = 0) -> dict[str, str]:
@@ -143,6 +147,10 @@ def test_R_REP_1_formal_loss_then_replacement_for_a_walkin(world: Any) -> None:
     early = walkin(store, r, "replace", bank="中国银行")  # no formal loss yet: refused
     SyncEngine(store).run_once()
     assert state(store, early)[0] == "refused" and "须先正式挂失" in state(store, early)[1]
+    outcome = store.one("SELECT outcome FROM inbox WHERE kind = 'walkin_result'")[0]  # type: ignore[index]
+    assert "业务已撤销" in outcome and "工本费" in outcome and "应退还" in outcome  # R-REP-5 fee refunded
+    outcome = store.one("SELECT outcome FROM inbox WHERE kind = 'walkin_result'")[0]  # type: ignore[index]
+    assert "业务已撤销" in outcome and "工本费" in outcome and "应退还" in outcome  # R-REP-5 fee refunded
     loss = walkin(store, r, "formal_loss")
     SyncEngine(store).run_once()
     assert state(store, loss)[0] == "confirmed" and card_status(store, r["社会保障卡卡号"]) == "lost"
