@@ -42,6 +42,29 @@ def _card(conn: sqlite3.Connection, ssn: str, number: str) -> sqlite3.Row | None
     return found
 
 
+APPLICATION_STATES = {
+    "accepted": "已受理，制卡中",
+    "produced": "已制卡",
+    "shipped": "已寄送网点",
+    "rejected": "已退回",
+    "replaced": "已被补换领取代",
+    "cancelled": "已注销",
+}
+
+
+def _progress(conn: sqlite3.Connection, ssn: str, receipt_no: str) -> str:
+    """What a 查询 by receipt number answers (R-INFO-3): the application's state, wherever it was filed."""
+    if not receipt_no:
+        return ""
+    row = conn.execute(
+        "SELECT state, reason FROM applications WHERE receipt_no = ? AND ssn = ?", (receipt_no, ssn)
+    ).fetchone()
+    if row is None:
+        return f"受理编号 {receipt_no}：卡管系统无此人的该笔申请"
+    state = APPLICATION_STATES.get(str(row["state"]), str(row["state"]))
+    return f"受理编号 {receipt_no}：{state}" + (f"（{row['reason']}）" if row["reason"] else "")
+
+
 def decide(conn: sqlite3.Connection, item: str, details: dict[str, Any]) -> tuple[bool, str, str, str]:
     """(accepted, Chinese reason, card number, new catalogue status or '') — no writes."""
     ssn = str(details.get("ssn", "")).upper()
@@ -67,7 +90,12 @@ def decide(conn: sqlite3.Connection, item: str, details: dict[str, Any]) -> tupl
     if mismatch:
         return False, mismatch, "", ""
     if item == "query":
-        return True, "", "" if card is None else str(card["card_number"]), ""
+        return (
+            True,
+            _progress(conn, ssn, str(details.get("receipt_no_asked", ""))),
+            ("" if card is None else str(card["card_number"])),
+            "",
+        )
     if card is None:
         return False, "卡管系统中没有该持卡人的卡", "", ""
     number, status = str(card["card_number"]), str(card["status"])

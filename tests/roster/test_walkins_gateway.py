@@ -172,6 +172,10 @@ def test_R_REP_1_formal_loss_then_replacement_for_a_walkin(world: Any) -> None:
             "shipped",
         )
     )
+    asked = walkin(store, r, "query", receipt_no=again)  # 查询 by receipt number (R-INFO-3)
+    SyncEngine(store).run_once()
+    verify, reason, _ = state(store, asked)
+    assert verify == "confirmed" and reason.startswith(f"受理编号 {again}：") and "已" in reason
 
 
 def test_R_CAN_1_walkin_cancel_refused_shows_an_alert(world: Any) -> None:
