@@ -273,7 +273,8 @@ class GatewayClient:
     def roster_meta(self, resume: str = "") -> dict[str, Any]:
         """The signed meta of this station's area roster snapshot (`resume`: keep that one if it exists)."""
         target = "/v1/roster/snapshot" + (f"?resume={resume}" if resume else "")
-        resp = self._request("GET", target, headers=self._auth("GET", target), expect_down=2048)
+        # The gateway may build the snapshot first (a large area takes a while): a longer budget.
+        resp = self._request("GET", target, headers=self._auth("GET", target), expect_down=100_000)
         doc = self._json(resp)
         if resp.status_code != 200 or not isinstance(doc, dict):
             raise LinkError("portal", f"HTTP {resp.status_code}")

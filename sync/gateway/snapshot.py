@@ -25,6 +25,7 @@ import hashlib
 import json
 import lzma
 import secrets
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,8 @@ from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import DownlinkSigner
 
 FORMAT = "cardstation-roster-1"
+_BUILDING: dict[str, threading.Lock] = {}
+_GUARD = threading.Lock()
 MAX_RANGE = 1 << 20
 XZ_PRESET = 6
 
@@ -71,7 +74,20 @@ def encode_row(r: dict[str, Any]) -> str:
 def build(
     db: GatewayDB, signer: DownlinkSigner, station_id: str, now: datetime, resume: str = ""
 ) -> dict[str, Any]:
-    """The station's current snapshot meta (signed); builds a new file when the catalogue moved on."""
+    """The station's current snapshot meta (signed); builds a new file when the catalogue moved on.
+
+    One build per station at a time: a station that timed out and asks again waits for the
+    build in progress instead of starting a second one.
+    """
+    with _GUARD:
+        lock = _BUILDING.setdefault(station_id, threading.Lock())
+    with lock:
+        return _build(db, signer, station_id, now, resume)
+
+
+def _build(
+    db: GatewayDB, signer: DownlinkSigner, station_id: str, now: datetime, resume: str
+) -> dict[str, Any]:
     catalogue.ensure_schema(db)
     prefixes = catalogue.area_of(db, station_id)
     conn = db.connection()
