@@ -139,6 +139,8 @@ def test_R_LOSS_2_temp_loss_never_refused_for_lack_of_a_link(world: Any) -> None
     SyncEngine(store).run_once()
     verify, reason, card_id = state(store, receipt)
     assert verify == "confirmed" and card_id is None and "人工核实" in reason
+    answer = card_progress(ctx(store), receipt_no=receipt)  # item 11 by receipt number shows it too
+    assert any("卡管已核实" in line and "人工核实" in line for line in answer.lines)
 
 
 def test_R_REP_1_formal_loss_then_replacement_for_a_walkin(world: Any) -> None:

@@ -34,7 +34,7 @@ async def test_R_LOSS_2_walkin_temp_loss_from_the_loss_form(
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
         form = await open_form(pilot, TempLossScreen())
-        after = await submit(pilot, form, {"card_number": "A12345678", "verbal": "1"})
+        after = await submit(pilot, form, {"card_number": "A12345678", "verbal": "", "doc_number": ssn(11)})
         assert after is form
         assert "未办理" in status_text(form) and "Ctrl+W" in status_text(form)
         await pilot.press("ctrl+w")
@@ -42,8 +42,13 @@ async def test_R_LOSS_2_walkin_temp_loss_from_the_loss_form(
         walkin = app.screen
         assert isinstance(walkin, WalkinScreen)
         typed = walkin.values()
-        assert (typed["item"], typed["card_number"], typed["verbal"]) == ("temp_loss", "A12345678", "1")
-        after = await submit(pilot, walkin, {"ssn": ssn(11), "name": "欧阳娜娜"})
+        assert (typed["item"], typed["card_number"], typed["doc_number"]) == (
+            "temp_loss",
+            "A12345678",
+            ssn(11),
+        )
+        assert typed["ssn"] == ssn(11)  # the identity-card number typed in the loss form is the SSN
+        after = await submit(pilot, walkin, {"name": "欧阳娜娜"})
         assert isinstance(after, ReceiptScreen), status_text(walkin)
     row = one(
         station.store,

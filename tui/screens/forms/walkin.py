@@ -95,5 +95,8 @@ def open_walkin(app: Any) -> None:
                 prefill[key] = typed[key].strip()
         if current.ITEM == "temp_loss" and typed.get("verbal") == "1":
             prefill["verbal"] = "1"
+        doc = prefill.get("doc_number", "").upper()
+        if "ssn" not in prefill and len(doc) == 18 and doc[:17].isdigit():
+            prefill["ssn"] = doc  # an identity-card number is the social security number (R-ID-3)
     push = getattr(app, "push_unique", app.push_screen)
     push(WalkinScreen(prefill=prefill or None))
