@@ -290,6 +290,9 @@ def on_business(conn: sqlite3.Connection, station_id: str, record: dict[str, Any
     if item == "apply" and isinstance(details.get("person"), dict):
         _new_holder(conn, station_id, str(details.get("ssn", "")).upper(), details["person"], at)
         return
+    if item == "transfer" and str(details.get("new_region", "")).isdigit():
+        _transfer(conn, station_id, str(details.get("ssn", "")).upper(), str(details["new_region"]), at)
+        return
     if item == "info_change" and isinstance(details.get("changes"), dict):
         _info_change(conn, station_id, str(details.get("ssn", "")).upper(), details["changes"], at)
         return
@@ -361,6 +364,22 @@ def _info_change(
         (*sets.values(), version, at, ssn),
     )
     publish(conn, [ssn], at, skip_station=station_id)
+
+
+def _transfer(conn: sqlite3.Connection, station_id: str, ssn: str, region: str, at: str) -> None:
+    """归属地转移 (R-TRF-1): the holder moves to the stations of the new region (and stays known to
+    the old area's stations, which receive the change too)."""
+    old = conn.execute("SELECT region FROM holders WHERE ssn = ?", (ssn,)).fetchone()
+    if old is None or old["region"] == region:
+        return
+    version = next_version(conn)
+    conn.execute(
+        "UPDATE holders SET region = ?, version = ?, updated_at = ? WHERE ssn = ?", (region, version, at, ssn)
+    )
+    rows = holder_rows(conn, ssn)
+    targets = set(stations_for_region(conn, region)) | set(stations_for_region(conn, str(old["region"])))
+    for target in sorted(targets - {station_id}):
+        add_update(conn, target, f"roster-{ssn}-{version}-{target}", DELTA_KIND, {"rows": rows}, at)
 
 
 def on_card_produced(

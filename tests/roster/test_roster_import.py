@@ -126,3 +126,19 @@ def test_R_INFO_2_an_information_change_reaches_the_other_stations_only(tmp_path
     assert db.one("SELECT phone FROM holders WHERE ssn = ?", (ssn,))[0] == "13900000000"  # type: ignore[index]
     queued = db.query("SELECT station_id, payload FROM updates")
     assert [r["station_id"] for r in queued] == ["S2"] and "13900000000" in queued[0]["payload"]
+
+
+def test_R_TRF_1_a_transfer_reaches_the_stations_of_the_new_and_the_old_region(tmp_path: Path) -> None:
+    src = tmp_path / "r.csv"
+    first = write_roster_csv(src, 5, regions=("430121",), seed=8)
+    db = GatewayDB(tmp_path / "gw.db")
+    import_roster(db, src)
+    catalogue.set_area(db, "OLD", ["430121"])
+    catalogue.set_area(db, "NEW", ["430181"])
+    catalogue.set_area(db, "ELSE", ["4302"])
+    ssn = first[0]["社会保障号码"]
+    record = {"item": "transfer", "details": {"ssn": ssn, "old_region": "430121", "new_region": "430181"}}
+    with db.write() as conn:
+        catalogue.on_business(conn, "THIS", record, "2026-03-02T09:00:00+00:00")
+    assert db.one("SELECT region FROM holders WHERE ssn = ?", (ssn,))[0] == "430181"  # type: ignore[index]
+    assert sorted(r["station_id"] for r in db.query("SELECT station_id FROM updates")) == ["NEW", "OLD"]
