@@ -23,6 +23,7 @@ Kinds (payload fields):
   profile_update     {toml}                            → settings 'profile_override' (validated)
   calendar_update    {days: [[YYYY-MM-DD, is_workday, name], ...]} → calendar_days
   roster_holder      {rows: [catalogue row, ...]}      holder roster delta (offline/roster.py)
+  roster_refresh     {version}                         many changes: download a new area snapshot
   walkin_result      {receipt_no, accepted, reason, rows, card_number}  walk-in check (services/walkins.py)
 
 Decision on 'card_shipped': a shipped card always becomes 'shipped', never 'arrived', whatever
@@ -390,5 +391,6 @@ HANDLERS: dict[str, str] = {
     "profile_update": "offline.downlink:on_profile_update",
     "calendar_update": "offline.downlink:on_calendar_update",
     "roster_holder": "offline.roster:on_roster_holder",
+    "roster_refresh": "offline.roster:on_roster_refresh",
     "walkin_result": "offline.services.walkins:on_walkin_result",
 }

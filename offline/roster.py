@@ -48,6 +48,8 @@ ROW_FIELDS = (
     "card_version",
 )
 SOURCE = "catalogue"
+#: Setting: '1' while the area snapshot is owed (after enrolment, or after a `roster_refresh`).
+PENDING_KEY = "roster_pending"
 #: catalogue status → (station card state, pin_locked, social function active)
 STATUS_MAP: dict[str, tuple[str, int, int]] = {
     "normal": ("issued", 0, 1),
@@ -189,6 +191,17 @@ def apply_rows(conn: sqlite3.Connection, rows: Iterable[dict[str, Any]], at: str
             "INSERT INTO card_moves(card_id, from_status, to_status, at) VALUES (?, ?, ?, ?)", moves
         )
     return counts
+
+
+def on_roster_refresh(conn: sqlite3.Connection, update: Any, at: str) -> str:
+    """Downlink `roster_refresh` {version}: many holders changed at once; the next sync downloads a
+    new area snapshot (`sync.roster`, setting 'roster_pending') instead of one delta per holder."""
+    version = int(update.payload["version"])
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (PENDING_KEY,),
+    )
+    return f"卡管系统名册已批量更新（版本 {version}），下次同步时下载本片区新名册"
 
 
 def on_roster_holder(conn: sqlite3.Connection, update: Any, at: str) -> str:

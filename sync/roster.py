@@ -28,7 +28,7 @@ from offline.store import Store
 from sync.client import GatewayClient, LinkError
 from sync.keys import KeySetError, downlink_key, load_identity, verify_signed
 
-S_PENDING = "roster_pending"
+S_PENDING = station_roster.PENDING_KEY
 S_APPLIED = "roster_snapshot"
 RANGE = 256 * 1024
 APPLY_BATCH = 5000

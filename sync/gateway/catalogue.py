@@ -77,6 +77,10 @@ ROW_FIELDS = (*PERSON_FIELDS, *CARD_FIELDS, "person_version", "card_version")
 
 VERSION_KEY = "catalogue_version"
 DELTA_KIND = "roster_holder"
+REFRESH_KIND = "roster_refresh"
+#: An import changing more holders than this sends each station one `roster_refresh` (fetch a new
+#: snapshot: tens of bytes per holder) instead of a signed JSON delta per holder (~1 KB each).
+DELTA_LIMIT = 500
 
 
 def ensure_schema(db: GatewayDB) -> None:
@@ -213,6 +217,18 @@ def publish(conn: sqlite3.Connection, ssns: Iterable[str], at: str, *, skip_stat
             )
             added += 1
     return added
+
+
+def publish_refresh(db: GatewayDB, at: str) -> int:
+    """Tell every station with an area to download a new snapshot (after a large import)."""
+    with db.write() as conn:
+        version = current_version(conn)
+        stations = [str(r[0]) for r in conn.execute("SELECT DISTINCT station_id FROM station_areas")]
+        for station_id in stations:
+            add_update(
+                conn, station_id, f"refresh-{version}-{station_id}", REFRESH_KIND, {"version": version}, at
+            )
+    return len(stations)
 
 
 def next_version(conn: sqlite3.Connection) -> int:

@@ -61,6 +61,8 @@ class RosterImportReport:
     problems: list[tuple[int, str]] = field(default_factory=list)
     encoding: str = ""
     deltas: int = 0
+    changed: int = 0
+    refresh: bool = False  # too many changes for deltas: stations fetch a new snapshot instead
 
     def line_zh(self) -> str:
         return (
@@ -219,6 +221,8 @@ def import_roster(db: GatewayDB, path: Path, *, now: datetime | None = None) -> 
     if batch:
         _write(db, batch, at, report)
     report.encoding = "UTF-8" if report.encoding.startswith("utf") else "GBK"
+    if report.refresh:
+        report.deltas += catalogue.publish_refresh(db, at)
     return report
 
 
@@ -264,5 +268,9 @@ def _write(db: GatewayDB, batch: list[tuple[int, list[str]]], at: str, report: R
             "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (catalogue.VERSION_KEY, str(version)),
         )
-        if publish and changed:
-            report.deltas += catalogue.publish(conn, dict.fromkeys(changed), at)
+        report.changed += len(changed)
+        if publish and changed and not report.refresh:
+            if report.changed <= catalogue.DELTA_LIMIT:
+                report.deltas += catalogue.publish(conn, dict.fromkeys(changed), at)
+            else:
+                report.refresh = True

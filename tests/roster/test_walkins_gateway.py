@@ -273,3 +273,24 @@ def test_R_LOSS_1_a_roster_holder_is_served_like_one_enrolled_here(world: Any, t
     assert card_status(other, r["社会保障卡卡号"]) == "temp_lost"  # the other station of the area
     assert card_status(store, r["社会保障卡卡号"]) == "temp_lost"
     other.close()
+
+
+def test_a_large_import_sends_one_refresh_instead_of_a_delta_per_holder(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gw, store, _rows = world
+    roster.download_roster(store)
+    monkeypatch.setattr(catalogue, "DELTA_LIMIT", 5)
+    more = tmp_path / "more.csv"
+    write_roster_csv(more, 40, regions=("430121",), seed=99)
+    report = import_roster(gw.gateway.db, more)
+    assert report.refresh and report.imported == 40
+    kinds = [
+        r["kind"] for r in gw.gateway.db.query("SELECT kind FROM updates WHERE station_id = ?", (STATION,))
+    ]
+    assert kinds.count("roster_refresh") == 1 and kinds.count("roster_holder") <= 5
+    SyncEngine(store).run_once()  # applies the refresh: the snapshot is owed again
+    assert roster.pending(store)
+    SyncEngine(store).run_once()  # downloads the new snapshot
+    assert not roster.pending(store)
+    assert store.one("SELECT COUNT(*) FROM persons WHERE source = 'catalogue'")[0] == 70
