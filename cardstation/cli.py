@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "init",
     "operator",
     "apply",
+    "query",
     "audit",
     "card",
     "keys",

@@ -22,6 +22,9 @@ Kinds (payload fields):
   operator_revoked   {username, reason}                R-SEC-2
   profile_update     {toml}                            → settings 'profile_override' (validated)
   calendar_update    {days: [[YYYY-MM-DD, is_workday, name], ...]} → calendar_days
+  roster_holder      {rows: [catalogue row, ...]}      holder roster delta (offline/roster.py)
+  roster_refresh     {version}                         many changes: download a new area snapshot
+  walkin_result      {receipt_no, accepted, reason, rows, card_number}  walk-in check (services/walkins.py)
 
 Decision on 'card_shipped': a shipped card always becomes 'shipped', never 'arrived', whatever
 the payload says. R-ISS-1 wants cards signed in by someone who has them in hand, and the
@@ -387,4 +390,7 @@ HANDLERS: dict[str, str] = {
     "operator_revoked": "offline.downlink:on_operator_revoked",
     "profile_update": "offline.downlink:on_profile_update",
     "calendar_update": "offline.downlink:on_calendar_update",
+    "roster_holder": "offline.roster:on_roster_holder",
+    "roster_refresh": "offline.roster:on_roster_refresh",
+    "walkin_result": "offline.services.walkins:on_walkin_result",
 }

@@ -26,6 +26,7 @@ def add_parser(subparsers: Any) -> None:
     r.add_argument("--db", dest="gw_db", required=True)
     r.add_argument("--station-id", required=True)
     r.add_argument("--public-key", help="站点 Ed25519 公钥文件（PEM）；给出则直接登记，不发注册码")
+    r.add_argument("--area", default="", help="服务片区：行政区划代码前缀，逗号分隔，例如 430121,430122")
     r.set_defaults(func=_needs_extra(_register))
     v = sub.add_parser("revoke-station", help="停用服务站（其数据包一律拒收）")
     v.add_argument("--db", dest="gw_db", required=True)
@@ -47,8 +48,10 @@ def add_parser(subparsers: Any) -> None:
     t.add_argument("--db", dest="gw_db", required=True)
     t.set_defaults(func=_needs_extra(_stats))
     from cardstation.commands.gateway_bundles import add_actions
+    from cardstation.commands.gateway_roster import add_roster_parser
 
     add_actions(sub, _needs_extra)
+    add_roster_parser(sub, _needs_extra)
 
 
 EXIT_MISSING_EXTRA = 2
@@ -83,8 +86,26 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _register(args: argparse.Namespace) -> int:
+    from sync.gateway import catalogue
+
+    try:
+        area = catalogue.normalise_area(args.area)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     gw = _gateway(args)
     now = datetime.now(UTC)
+    if area:
+        from sync.gateway import snapshot
+
+        catalogue.set_area(gw.db, args.station_id, area)
+        # Built now, so the station's enrolment downloads at once instead of waiting for a build.
+        meta = snapshot.build(gw.db, gw.keyring.downlink(), args.station_id, now)
+        print(
+            f"服务站 {args.station_id} 的服务片区：{'、'.join(area)}（名册 {meta['rows']} 条，"
+            f"{meta['size']} 字节）",
+            file=sys.stderr,
+        )
     if args.public_key:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ed25519

@@ -117,6 +117,9 @@ def alerts(store: Store, profile: Any, *, today: date) -> list[Alert]:
     if n:
         out.append(Alert("card_write_pending", n, f"{n} 张卡有未完成的写卡记录，请插入该卡核对处理", ERROR))
 
+    from offline.services.walkins import walkin_alerts
+
+    out.extend(Alert(*a) for a in walkin_alerts(store))
     out.extend(_freeze_alerts(store, profile, today))
     out.extend(_sync_alerts(store, profile, today))
     return out
