@@ -191,6 +191,17 @@ def application_problems(
     return _dedupe(problems), rare
 
 
+def normalised_input(ctx: ServiceContext, inp: ApplicationInput) -> ApplicationInput:
+    """The input with dates, phone, codes and bank in standard form (2020.1.1, 农行 …), so what is
+    stored and sent is standard whichever entry point it came from; what is not understood stays
+    as typed and `validate_person` reports it with the closest choices."""
+    from offline.validation.normalise import normalise_person
+
+    person = dataclasses.replace(inp.person, bank=inp.bank or inp.person.bank)
+    person, _ = normalise_person(person, banks=ctx.profile.banks)
+    return dataclasses.replace(inp, person=person, bank=person.bank)
+
+
 def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
     """Accept a first application (item 1) and return its receipt (R-APP-8).
 
@@ -201,6 +212,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
     from offline.permissions import require
 
     require(ctx.operator, "apply")
+    inp = normalised_input(ctx, inp)
     today = ctx.now().date()
     frozen = freeze_state(ctx.store, ctx.profile, now=ctx.now(), disk_path=ctx.store.path.parent)
     check_not_frozen(frozen, inp.override_by)

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,8 @@ CSV_HEADER: tuple[str, ...] = (
     "常住所在地地址",
     "联系电话",
     "发卡银行",
+    "邮寄地址",
+    "邮政编码",
     "照片",
     "监护人姓名",
     "监护人证件类型",
@@ -51,6 +52,9 @@ CSV_HEADER: tuple[str, ...] = (
 #: for a child on the list (R-ID-5); the business records that the proof was checked that way.
 GUARDIAN_PROOF = "户口簿（批量申领，代办人核验）"
 GUARDIAN_COLUMNS = ("监护人姓名", "监护人证件类型", "监护人证件号码", "监护关系")
+#: Columns a file made from an older template may lack (R-APP-6: the mailing address lets a
+#: rare-character applicant, whose card is mailed, be accepted through the batch).
+OPTIONAL_COLUMNS = ("邮寄地址", "邮政编码")
 
 
 class BatchFileError(Exception):
@@ -73,6 +77,7 @@ class BatchRow:
     application: Any = None  # ApplicationInput | None
     problems: tuple[Problem, ...] = ()
     name: str = ""
+    notes: tuple[str, ...] = ()  # what was understood / corrected (shown in the row's report)
 
 
 @dataclass(frozen=True)
@@ -83,14 +88,17 @@ class BatchOutcome:
     rules: list[str] = field(default_factory=list)
     message: str = ""
     name: str = ""
+    notes: list[str] = field(default_factory=list)  # what was understood or corrected
 
     def as_json(self) -> dict[str, Any]:
         return {
             "row": self.row,
             "status": self.status,
+            "name": self.name,
             "receipt": self.receipt,
             "rules": self.rules,
             "message": self.message,
+            "notes": self.notes,
         }
 
 
@@ -118,7 +126,7 @@ def decode(data: bytes) -> str:
 
 def _header_check(header: list[str]) -> dict[str, int]:
     cols = [h.strip().lstrip("\ufeff") for h in header]
-    missing = tuple(c for c in CSV_HEADER if c not in cols)
+    missing = tuple(c for c in CSV_HEADER if c not in cols and c not in OPTIONAL_COLUMNS)
     unknown = tuple(c for c in cols if c and c not in CSV_HEADER)
     if missing or unknown:
         parts = []
@@ -131,16 +139,7 @@ def _header_check(header: list[str]) -> dict[str, int]:
             missing=missing,
             unknown=unknown,
         )
-    return {c: cols.index(c) for c in CSV_HEADER}
-
-
-def _code(table: Mapping[str, str], value: str) -> str | None:
-    from offline.codes import code_by_name
-
-    v = value.strip()
-    if v in table:
-        return v
-    return code_by_name(table, v)
+    return {c: cols.index(c) for c in CSV_HEADER if c in cols}
 
 
 def parse_csv_bytes(
@@ -182,22 +181,45 @@ def _problem(field_: str, label: str, message: str, fix: str) -> Problem:
     return Problem(field_, "R-APP-9", message, fix, label)
 
 
-def _parse_date(value: str, label: str, problems: list[Problem], *, open_end: bool = False) -> date | None:
-    v = value.strip()
-    if open_end and v in ("", "长期"):
-        return None
-    try:
-        return date.fromisoformat(v.replace("/", "-"))
-    except ValueError:
-        problems.append(
-            _problem(
-                label,
-                label,
-                f"“{v}”不是有效日期",
-                "请按 YYYY-MM-DD 填写" + ("，长期有效填“长期”。" if open_end else "。"),
-            )
-        )
-        return None
+def _normalised(
+    column: str, kind: str, value: str, problems: list[Problem], notes: list[str], banks: tuple[str, ...] = ()
+) -> str:
+    """The cell in standard form (2020.1.1, 农民, 农行 …); a cell not understood becomes a row problem
+    naming the closest choices, and what was changed is noted for the row's report."""
+    from offline.validation.normalise import normalise
+
+    n = normalise(kind, value, banks=banks)
+    if not n.ok:
+        rule = "R-APP-4" if kind == "bank" else "R-APP-9"
+        problems.append(Problem(column, rule, n.problem, n.fix, column))
+        return ""
+    if n.shown:
+        notes.append(f"{column}“{value.strip()}”→{n.shown}")
+    return n.value
+
+
+#: Column -> normaliser kind (offline.validation.normalise).
+COLUMN_KINDS: dict[str, str] = {
+    "性别": "sex",
+    "民族": "ethnicity",
+    "国籍": "nationality",
+    "证件类型": "doc_type",
+    "证件号码": "id_number",
+    "证件有效期起": "date",
+    "证件有效期止": "open_date",
+    "职业": "occupation",
+    "户口所在地地址": "text",
+    "常住所在地地址": "text",
+    "联系电话": "phone",
+    "发卡银行": "bank",
+    "邮寄地址": "text",
+    "邮政编码": "id_number",
+    "监护人证件类型": "doc_type",
+    "监护人证件号码": "id_number",
+    "监护关系": "relation",
+    "姓名": "text",
+    "监护人姓名": "text",
+}
 
 
 def _row(
@@ -214,24 +236,12 @@ def _row(
     from offline.validation import PersonInput, RepresentativeInput, ssn_birth_and_sex
 
     problems: list[Problem] = []
-    looked: dict[str, str] = {}
-    for column, table in (
-        ("性别", codes.SEX),
-        ("民族", codes.ETHNICITY),
-        ("国籍", codes.NATIONALITY),
-        ("证件类型", codes.DOC_TYPES),
-        ("职业", codes.OCCUPATIONS),
-    ):
-        code = _code(table, v[column])
-        if code is None:
-            problems.append(
-                _problem(column, column, f"“{v[column]}”不是有效的{column}", f"请按标准名称填写{column}。")
-            )
-        else:
-            looked[column] = code
-    doc_type = looked.get("证件类型", "")
-    doc_number = v["证件号码"].upper()
-    birth: date | None = None
+    notes: list[str] = []
+    n: dict[str, str] = {}
+    for column, kind in COLUMN_KINDS.items():
+        n[column] = _normalised(column, kind, v.get(column, ""), problems, notes) if v.get(column) else ""
+    doc_type = n["证件类型"]
+    doc_number = n["证件号码"]
     if doc_type and doc_type not in codes.CITIZEN_NUMBER_DOCS:
         problems.append(
             _problem(
@@ -243,78 +253,61 @@ def _row(
         )
     elif doc_type:
         try:
-            birth, _sex = ssn_birth_and_sex(doc_number)
+            ssn_birth_and_sex(doc_number)
         except (ValueError, IndexError):
             problems.append(
                 Problem(
                     "doc_number",
                     "R-ID-3",
-                    f"证件号码“{doc_number}”不是有效的公民身份号码",
+                    f"证件号码“{v['证件号码']}”不是有效的公民身份号码",
                     "请核对18位证件号码。",
                     "证件号码",
                 )
             )
-    valid_from = _parse_date(v["证件有效期起"], "证件有效期起", problems)
-    valid_to = _parse_date(v["证件有效期止"], "证件有效期止", problems, open_end=True)
-    photo: bytes | None = None
-    if v["照片"]:
-        try:
-            photo = (base_dir / v["照片"]).resolve().read_bytes()
-        except (OSError, ValueError):  # ValueError: a NUL byte in the cell (fuzz campaign)
-            problems.append(
-                _problem(
-                    "照片",
-                    "照片",
-                    f"找不到照片文件“{v['照片']}”",
-                    "照片路径相对于 CSV 文件所在目录，请核对文件名。",
-                )
+    postcode = n["邮政编码"]
+    if postcode and not (len(postcode) == 6 and postcode.isdigit()):
+        problems.append(
+            _problem(
+                "邮政编码",
+                "邮政编码",
+                f"“{v['邮政编码']}”不是 6 位邮政编码",
+                "请填写 6 位数字邮编，例如 410000。",
             )
+        )
+    if postcode and n["邮寄地址"]:
+        n["邮寄地址"] = f"{n['邮寄地址']}（邮编 {postcode}）"
+    if not v.get("证件有效期起"):
+        problems.append(_problem("证件有效期起", "证件有效期起", "不能为空", "请按证件上的有效期限填写。"))
+    photo, photo_note = _photo(v, base_dir, problems)
+    if photo_note:
+        notes.append(photo_note)
     guardian = None
-    if any(v[c] for c in GUARDIAN_COLUMNS):
-        g_doc = _code(codes.DOC_TYPES, v["监护人证件类型"])
-        relation = _code(codes.RELATIONS, v["监护关系"])
-        if g_doc is None:
-            problems.append(
-                _problem(
-                    "监护人证件类型",
-                    "监护人证件类型",
-                    f"“{v['监护人证件类型']}”不是有效的证件类型",
-                    "请按标准名称填写，如“居民身份证”。",
-                )
-            )
-        if relation is None:
-            problems.append(
-                _problem(
-                    "监护关系",
-                    "监护关系",
-                    f"“{v['监护关系']}”不是有效的监护关系",
-                    "请填写：" + "、".join(codes.RELATIONS.values()) + "。",
-                )
-            )
+    if any(v.get(c) for c in GUARDIAN_COLUMNS):
         guardian = RepresentativeInput(
-            name=v["监护人姓名"],
-            doc_type=g_doc or "",
-            doc_number=v["监护人证件号码"].upper(),
-            relation=relation or "",
+            name=n["监护人姓名"],
+            doc_type=n["监护人证件类型"],
+            doc_number=n["监护人证件号码"],
+            relation=n["监护关系"],
             proof=GUARDIAN_PROOF,
         )
-    if problems or birth is None or valid_from is None:
-        return BatchRow(number, None, tuple(problems), v["姓名"])
+    if problems:
+        return BatchRow(number, None, tuple(problems), v["姓名"], tuple(notes))
     person = PersonInput(
-        name=v["姓名"],
-        sex=looked["性别"],
-        ethnicity=looked["民族"],
-        nationality=looked["国籍"],
+        name=n["姓名"],
+        sex=n["性别"],
+        ethnicity=n["民族"],
+        nationality=n["国籍"],
         birth_date="",  # derived from the citizen number (R-ID-3)
-        occupation=looked["职业"],
+        occupation=n["职业"],
         doc_type=doc_type,
         doc_number=doc_number,
-        doc_valid_from=valid_from.isoformat(),
-        doc_valid_to=valid_to.isoformat() if valid_to else "",
-        household_address=v["户口所在地地址"],
-        residence_address=v["常住所在地地址"],
-        phone=v["联系电话"],
-        bank=v["发卡银行"],
+        doc_valid_from=n["证件有效期起"],
+        doc_valid_to=n["证件有效期止"],
+        household_address=n["户口所在地地址"],
+        residence_address=n["常住所在地地址"],
+        phone=n["联系电话"],
+        mailing_address=n["邮寄地址"],
+        bank=n["发卡银行"],
         photo=photo,
         guardian=guardian,
     )
@@ -322,11 +315,30 @@ def _row(
         person=person,
         channel=channel,
         mode=mode,
-        bank=v["发卡银行"],
+        bank=n["发卡银行"],
         unit_name=unit_name,
         override_by=override_by,
+        mailing=bool(n["邮寄地址"]),
     )
-    return BatchRow(number, app, (), v["姓名"])
+    return BatchRow(number, app, (), v["姓名"], tuple(notes))
+
+
+def _photo(v: dict[str, str], base_dir: Path, problems: list[Problem]) -> tuple[bytes | None, str]:
+    """The row's photo bytes and a note for the report ('' when nothing to say)."""
+    if not v.get("照片"):
+        return None, ""
+    try:
+        return (base_dir / v["照片"]).resolve().read_bytes(), ""
+    except (OSError, ValueError):  # ValueError: a NUL byte in the cell (fuzz campaign)
+        problems.append(
+            _problem(
+                "照片",
+                "照片",
+                f"找不到照片文件“{v['照片']}”",
+                "照片路径相对于 CSV 文件所在目录，请核对文件名。",
+            )
+        )
+        return None, ""
 
 
 def apply_batch(
@@ -354,11 +366,13 @@ def _one(ctx: ServiceContext, row: BatchRow, apply: Callable[..., Any]) -> Batch
             sorted({p.rule for p in row.problems}),
             "；".join(str(p) for p in row.problems),
             row.name,
+            list(row.notes),
         )
     try:
         result = apply(ctx, row.application)
     except DomainError as exc:
-        return BatchOutcome(row.row, "rejected", "", exc.rules, str(exc), row.name)
+        return BatchOutcome(row.row, "rejected", "", exc.rules, str(exc), row.name, list(row.notes))
     except Exception as exc:  # one bad row never stops the others (R-APP-9)
-        return BatchOutcome(row.row, "rejected", "", [], f"系统错误，本行未受理：{exc}", row.name)
-    return BatchOutcome(row.row, "accepted", result.receipt_no, [], result.summary, row.name)
+        msg = f"系统错误，本行未受理：{exc}"
+        return BatchOutcome(row.row, "rejected", "", [], msg, row.name, list(row.notes))
+    return BatchOutcome(row.row, "accepted", result.receipt_no, [], result.summary, row.name, list(row.notes))

@@ -175,3 +175,14 @@ WARN_PIN_PHONE = "新密码取自联系电话，容易被他人猜到，建议�
 WARN_PIN_SAME = "新密码为相同数字，过于简单，建议更换。"
 WARN_PIN_SEQUENCE = "新密码为连续数字，过于简单，建议更换。"
 WARN_PIN_REPEAT = "新密码为重复数字组合，过于简单，建议更换。"
+
+# ----------------------------------------------------------------- normalisers (what was typed -> standard)
+UNDERSTOOD = "已识别为：{shown}"
+NOT_UNDERSTOOD = "“{value}”无法识别为{label}。您是不是要填：{choices}？"
+FIX_PICK_NAMED = "请填写{label}的标准名称、常用简称或代码（见上面列出的选项）。"
+DATE_IMPOSSIBLE = "“{value}”不是存在的日期"
+DATE_NO_OPEN_END = "此处不能填“{value}”，须填写具体日期"
+FIX_DATE_FORMS = "请按 年-月-日 填写，例如 2020-01-01；也可写 2020.1.1、2020/1/1、20200101 或 2020年1月1日。"
+PHONE_NO_AREA = "固定电话“{value}”缺少区号"
+PHONE_MOBILE_LENGTH = "手机号码“{value}”为 {n} 位，应为 11 位"
+BANK_NOT_HERE = "“{value}”（{bank}）不是本省的社会保障卡合作银行。可选：{choices}"
