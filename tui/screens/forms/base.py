@@ -153,11 +153,12 @@ class FormScreen(FieldsScreen):
         """
         key = (event.input.id or "")[2:]
         self.touched.add(key)
+        note = self.normalise_field(key)  # 2020.1.1 -> 2020-01-01, shown as "已识别为：…"
         data = self.values()
         problems = [p for p in self.validate(data) if p.field == key]
         if not data.get(key, "").strip() and not self.submit_tried:
             problems = []
-        self._show_field_problems(key, problems or self._service_problems.get(key, []))
+        self._show_field_problems(key, problems or self._service_problems.get(key, []), note)
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -232,6 +233,7 @@ class FormScreen(FieldsScreen):
     def action_submit(self) -> None:
         if self.busy:
             return
+        self.normalise_all()
         data = self.values()
         self.submit_tried = True
         self.touched.update(f.key for f in self.FIELDS)
