@@ -173,8 +173,14 @@ def parse_csv_bytes(
 
 
 def read_batch_csv(path: Path | str, **kwargs: Any) -> list[BatchRow]:
+    from offline.files import BATCH_CAP, FileRefused, read_capped
+
     p = Path(path)
-    return parse_csv_bytes(p.read_bytes(), base_dir=p.parent, **kwargs)
+    try:
+        data = read_capped(p, cap=BATCH_CAP, what="名单文件")
+    except FileRefused as exc:
+        raise BatchFileError(exc.message_zh) from None
+    return parse_csv_bytes(data, base_dir=p.parent, **kwargs)
 
 
 def _problem(field_: str, label: str, message: str, fix: str) -> Problem:
@@ -324,20 +330,19 @@ def _row(
 
 
 def _photo(v: dict[str, str], base_dir: Path, problems: list[Problem]) -> tuple[bytes | None, str]:
-    """The row's photo bytes and a note for the report ('' when nothing to say)."""
+    """The row's photo bytes and a note for the report ('' when nothing to say).
+
+    The path must be a regular file under the list's folder, within the size cap, opened without
+    blocking (`offline.files`): a cell naming /dev/zero or a FIFO is a row problem, not a hang.
+    """
+    from offline.files import PHOTO_CAP, FileRefused, read_capped
+
     if not v.get("照片"):
         return None, ""
     try:
-        return (base_dir / v["照片"]).resolve().read_bytes(), ""
-    except (OSError, ValueError):  # ValueError: a NUL byte in the cell (fuzz campaign)
-        problems.append(
-            _problem(
-                "照片",
-                "照片",
-                f"找不到照片文件“{v['照片']}”",
-                "照片路径相对于 CSV 文件所在目录，请核对文件名。",
-            )
-        )
+        return read_capped(v["照片"], root=base_dir, cap=PHOTO_CAP, what="照片"), ""
+    except FileRefused as exc:
+        problems.append(_problem("照片", "照片", exc.message_zh, "照片路径相对于名单文件所在的文件夹。"))
         return None, ""
 
 

@@ -62,3 +62,14 @@ async def test_R_APP_1_application_typed_as_people_write_is_committed(
     row = one(station.store, "SELECT * FROM persons WHERE name = '张三丰'")
     assert row["phone"] == "13900001234"
     assert row["doc_valid_from"] == "2020-01-01" and row["doc_valid_to"] == "2040-01-01"
+
+
+async def test_photo_path_to_a_device_is_refused_in_the_form(
+    station: Station, app_factory: AppFactory
+) -> None:
+    """The field check is a `stat` (never opens /dev/zero on the event loop) and names the problem."""
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        line = await _type_and_leave(pilot, form, "photo_path", "/dev/zero")
+        assert "不是普通文件" in line and "R-APP-2" in line
