@@ -16,57 +16,42 @@ in this layout and are refused with a pointer to the window, where the full form
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from offline.business import Operator, ServiceContext
 from offline.errors import DomainError, Problem
-
-CSV_HEADER: tuple[str, ...] = (
-    "姓名",
-    "性别",
-    "民族",
-    "国籍",
-    "证件类型",
-    "证件号码",
-    "证件有效期起",
-    "证件有效期止",
-    "职业",
-    "户口所在地地址",
-    "常住所在地地址",
-    "联系电话",
-    "发卡银行",
-    "邮寄地址",
-    "邮政编码",
-    "照片",
-    "监护人姓名",
-    "监护人证件类型",
-    "监护人证件号码",
-    "监护关系",
+from offline.services.batch_files import NUMBER_LOST, write_template, write_xlsx_template
+from offline.services.batch_layout import (
+    CSV_HEADER,
+    GUARDIAN_COLUMNS,
+    GUARDIAN_PROOF,
+    OPTIONAL_COLUMNS,
+    BatchFileError,
+    row_problem,
 )
-#: The layout has no proof column: the household register is what a village assistant or unit checks
-#: for a child on the list (R-ID-5); the business records that the proof was checked that way.
-GUARDIAN_PROOF = "户口簿（批量申领，代办人核验）"
-GUARDIAN_COLUMNS = ("监护人姓名", "监护人证件类型", "监护人证件号码", "监护关系")
-#: Columns a file made from an older template may lack (R-APP-6: the mailing address lets a
-#: rare-character applicant, whose card is mailed, be accepted through the batch).
-OPTIONAL_COLUMNS = ("邮寄地址", "邮政编码")
+from offline.services.batch_photos import PhotoFolders, load_photo, photo_folders
 
-
-class BatchFileError(Exception):
-    """The file itself cannot be used (encoding, header): nothing was imported."""
-
-    def __init__(
-        self, message_zh: str, *, missing: tuple[str, ...] = (), unknown: tuple[str, ...] = ()
-    ) -> None:
-        super().__init__(message_zh)
-        self.message_zh = message_zh
-        self.missing = missing
-        self.unknown = unknown
+__all__ = [
+    "CSV_HEADER",
+    "OPTIONAL_COLUMNS",
+    "BatchFileError",
+    "BatchList",
+    "BatchOutcome",
+    "BatchRow",
+    "apply_batch",
+    "open_list",
+    "parse_csv_bytes",
+    "read_batch",
+    "read_batch_csv",
+    "run_batch",
+    "write_template",
+    "write_xlsx_template",
+]
 
 
 @dataclass(frozen=True)
@@ -83,7 +68,7 @@ class BatchRow:
 @dataclass(frozen=True)
 class BatchOutcome:
     row: int
-    status: str  # accepted | rejected
+    status: str  # accepted | rejected | skipped (committed by an earlier run of the same list)
     receipt: str = ""
     rules: list[str] = field(default_factory=list)
     message: str = ""
@@ -102,26 +87,9 @@ class BatchOutcome:
         }
 
 
-def write_template(path: Path | str | None = None) -> str:
-    """The empty CSV (header only). Written with a BOM so that Excel opens it as UTF-8."""
-    text = ",".join(CSV_HEADER) + "\r\n"
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8-sig", newline="")
-    return text
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (covers GBK, what Excel in China writes)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise BatchFileError(
-            "文件编码无法识别：请在 Excel 中“另存为 CSV（逗号分隔）”或“CSV UTF-8”后再导入。"
-        ) from exc
+MSG_NUMBER_LOST = "Excel 把号码存成了数字（{value}），超过 15 位的部分已丢失"
+FIX_NUMBER_LOST = "请把该列设置为“文本”格式后重新输入号码（模板中已设好），或在号码前加英文单引号。"
+MSG_SKIPPED = "此行已于 {at} 受理（受理编号 {receipt}），本次跳过"
 
 
 def _header_check(header: list[str]) -> dict[str, int]:
@@ -142,7 +110,28 @@ def _header_check(header: list[str]) -> dict[str, int]:
     return {c: cols.index(c) for c in CSV_HEADER if c in cols}
 
 
-def parse_csv_bytes(
+class BatchList:
+    """A list read and header-checked, its rows built one at a time as they are iterated.
+
+    Building a row reads and may fix its photo, so rows are built lazily: the import streams, and
+    `len()` (for the progress bar) costs nothing.
+    """
+
+    def __init__(
+        self, cells: list[tuple[int, dict[str, str]]], build: Callable[[int, dict[str, str]], BatchRow]
+    ):
+        self._cells = cells
+        self._build = build
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __iter__(self) -> Iterator[BatchRow]:
+        for number, values in self._cells:
+            yield self._build(number, values)
+
+
+def open_list(
     data: bytes,
     *,
     base_dir: Path,
@@ -150,29 +139,40 @@ def parse_csv_bytes(
     mode: str = "batch",
     unit_name: str = "",
     override_by: Operator | None = None,
-) -> list[BatchRow]:
-    """Read a batch file into rows. Raises BatchFileError when the file is unusable."""
-    text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    photo_dir: Path | None = None,
+) -> BatchList:
+    """A batch list from CSV or .xlsx bytes. Raises BatchFileError when the file is unusable."""
+    from offline.services.batch_files import table_rows
+
+    folders = photo_folders(base_dir, photo_dir)
+    rows = table_rows(data)
     try:
-        header = next(reader)
+        header = next(rows)
     except StopIteration as exc:
         raise BatchFileError(
             "文件是空的：第一行应为表头。请使用 cardstation apply --template 生成的模板。"
         ) from exc
     index = _header_check(header)
-    rows: list[BatchRow] = []
-    number = 0
-    for cells in reader:
-        if not any(c.strip() for c in cells):
+    cells: list[tuple[int, dict[str, str]]] = []
+    for raw in rows:
+        if not any(c.strip() for c in raw):
             continue
-        number += 1
-        values = {c: (cells[i].strip() if i < len(cells) else "") for c, i in index.items()}
-        rows.append(_row(number, values, base_dir, channel, mode, unit_name, override_by))
-    return rows
+        values = {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()}
+        cells.append((len(cells) + 1, values))
+
+    def build(number: int, values: dict[str, str]) -> BatchRow:
+        return _row(number, values, base_dir, channel, mode, unit_name, override_by, folders)
+
+    return BatchList(cells, build)
 
 
-def read_batch_csv(path: Path | str, **kwargs: Any) -> list[BatchRow]:
+def parse_csv_bytes(data: bytes, *, base_dir: Path, **kwargs: Any) -> list[BatchRow]:
+    """Every row of a list (CSV or .xlsx bytes), built at once."""
+    return list(open_list(data, base_dir=base_dir, **kwargs))
+
+
+def read_batch(path: Path | str, **kwargs: Any) -> BatchList:
+    """The list in a file (CSV or .xlsx, detected from its content), read safely (`offline.files`)."""
     from offline.files import BATCH_CAP, FileRefused, read_capped
 
     p = Path(path)
@@ -180,11 +180,11 @@ def read_batch_csv(path: Path | str, **kwargs: Any) -> list[BatchRow]:
         data = read_capped(p, cap=BATCH_CAP, what="名单文件")
     except FileRefused as exc:
         raise BatchFileError(exc.message_zh) from None
-    return parse_csv_bytes(data, base_dir=p.parent, **kwargs)
+    return open_list(data, base_dir=p.parent, **kwargs)
 
 
-def _problem(field_: str, label: str, message: str, fix: str) -> Problem:
-    return Problem(field_, "R-APP-9", message, fix, label)
+def read_batch_csv(path: Path | str, **kwargs: Any) -> list[BatchRow]:
+    return list(read_batch(path, **kwargs))
 
 
 def _normalised(
@@ -197,7 +197,7 @@ def _normalised(
     n = normalise(kind, value, banks=banks)
     if not n.ok:
         rule = "R-APP-4" if kind == "bank" else "R-APP-9"
-        problems.append(Problem(column, rule, n.problem, n.fix, column))
+        problems.append(row_problem(column, n.problem, n.fix, rule))
         return ""
     if n.shown:
         notes.append(f"{column}“{value.strip()}”→{n.shown}")
@@ -228,6 +228,14 @@ COLUMN_KINDS: dict[str, str] = {
 }
 
 
+def batch_ref(values: dict[str, str]) -> str:
+    """The identity of a row's content (every cell but the photo path): an earlier run that
+    committed the same row is found by it, whatever the file name or the row's position."""
+    cells = {k: v for k, v in sorted(values.items()) if k != "照片" and v}
+    digest = hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return "row:" + digest[:32]
+
+
 def _row(
     number: int,
     v: dict[str, str],
@@ -236,6 +244,7 @@ def _row(
     mode: str,
     unit_name: str,
     override_by: Operator | None,
+    folders: PhotoFolders | None = None,
 ) -> BatchRow:
     from offline import codes
     from offline.services.applications import ApplicationInput
@@ -245,13 +254,19 @@ def _row(
     notes: list[str] = []
     n: dict[str, str] = {}
     for column, kind in COLUMN_KINDS.items():
+        if v.get(column, "").startswith(NUMBER_LOST):
+            problems.append(
+                row_problem(
+                    column, MSG_NUMBER_LOST.format(value=v[column][len(NUMBER_LOST) :]), FIX_NUMBER_LOST
+                )
+            )
+            v = {**v, column: ""}
         n[column] = _normalised(column, kind, v.get(column, ""), problems, notes) if v.get(column) else ""
     doc_type = n["证件类型"]
     doc_number = n["证件号码"]
     if doc_type and doc_type not in codes.CITIZEN_NUMBER_DOCS:
         problems.append(
-            _problem(
-                "证件类型",
+            row_problem(
                 "证件类型",
                 f"批量导入不支持“{v['证件类型']}”（表中无出生日期）",
                 "请到窗口单笔办理此人的申领。",
@@ -273,8 +288,7 @@ def _row(
     postcode = n["邮政编码"]
     if postcode and not (len(postcode) == 6 and postcode.isdigit()):
         problems.append(
-            _problem(
-                "邮政编码",
+            row_problem(
                 "邮政编码",
                 f"“{v['邮政编码']}”不是 6 位邮政编码",
                 "请填写 6 位数字邮编，例如 410000。",
@@ -283,8 +297,8 @@ def _row(
     if postcode and n["邮寄地址"]:
         n["邮寄地址"] = f"{n['邮寄地址']}（邮编 {postcode}）"
     if not v.get("证件有效期起"):
-        problems.append(_problem("证件有效期起", "证件有效期起", "不能为空", "请按证件上的有效期限填写。"))
-    photo, photo_note = _photo(v, base_dir, problems)
+        problems.append(row_problem("证件有效期起", "不能为空", "请按证件上的有效期限填写。"))
+    photo, photo_note, photo_adjusted = load_photo(v, base_dir, problems, doc_number, folders)
     if photo_note:
         notes.append(photo_note)
     guardian = None
@@ -325,41 +339,56 @@ def _row(
         unit_name=unit_name,
         override_by=override_by,
         mailing=bool(n["邮寄地址"]),
+        batch_ref=batch_ref(v),
+        photo_adjusted=photo_adjusted,
     )
     return BatchRow(number, app, (), v["姓名"], tuple(notes))
 
 
-def _photo(v: dict[str, str], base_dir: Path, problems: list[Problem]) -> tuple[bytes | None, str]:
-    """The row's photo bytes and a note for the report ('' when nothing to say).
-
-    The path must be a regular file under the list's folder, within the size cap, opened without
-    blocking (`offline.files`): a cell naming /dev/zero or a FIFO is a row problem, not a hang.
-    """
-    from offline.files import PHOTO_CAP, FileRefused, read_capped
-
-    if not v.get("照片"):
-        return None, ""
-    try:
-        return read_capped(v["照片"], root=base_dir, cap=PHOTO_CAP, what="照片"), ""
-    except FileRefused as exc:
-        problems.append(_problem("照片", "照片", exc.message_zh, "照片路径相对于名单文件所在的文件夹。"))
-        return None, ""
-
-
 def apply_batch(
-    ctx: ServiceContext, rows: list[BatchRow], progress: Callable[[int, int], None] | None = None
+    ctx: ServiceContext, rows: Iterable[BatchRow], progress: Callable[[int, int], None] | None = None
 ) -> list[BatchOutcome]:
     """Check and commit each row on its own (R-APP-9); `progress(done, total)` after each row."""
+    outcomes: list[BatchOutcome] = []
+    total = len(rows) if isinstance(rows, Sized) else 0
+    for i, outcome in enumerate(run_batch(ctx, rows), 1):
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(i, total)
+    return outcomes
+
+
+def run_batch(ctx: ServiceContext, rows: Iterable[BatchRow]) -> Iterator[BatchOutcome]:
+    """Each row's outcome as soon as it is committed (or refused), so a caller can print it at once.
+
+    A row that an earlier run of the same list already committed (same cells, see `batch_ref`) is
+    not applied again: its outcome is 'skipped' and names the receipt it got then.
+    """
     from offline.permissions import require
     from offline.services.applications import apply_card
 
     require(ctx.operator, "apply")
-    outcomes: list[BatchOutcome] = []
-    for i, row in enumerate(rows, 1):
-        outcomes.append(_one(ctx, row, apply_card))
-        if progress is not None:
-            progress(i, len(rows))
-    return outcomes
+    this_run: set[str] = set()  # a duplicate row within the list is R-APP-3's, not a rerun
+    for row in rows:
+        ref = getattr(row.application, "batch_ref", "")
+        done = _already_done(ctx, row) if ref not in this_run else None
+        outcome = done if done is not None else _one(ctx, row, apply_card)
+        if outcome.status == "accepted":
+            this_run.add(ref)
+        yield outcome
+
+
+def _already_done(ctx: ServiceContext, row: BatchRow) -> BatchOutcome | None:
+    ref = getattr(row.application, "batch_ref", "")
+    if not ref:
+        return None
+    found = ctx.store.one(
+        "SELECT receipt_no, at FROM businesses WHERE json_extract(details, '$.batch_ref') = ?", (ref,)
+    )
+    if found is None:
+        return None
+    message = MSG_SKIPPED.format(at=str(found["at"])[:16].replace("T", " "), receipt=found["receipt_no"])
+    return BatchOutcome(row.row, "skipped", str(found["receipt_no"]), [], message, row.name, list(row.notes))
 
 
 def _one(ctx: ServiceContext, row: BatchRow, apply: Callable[..., Any]) -> BatchOutcome:
