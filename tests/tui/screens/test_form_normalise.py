@@ -73,3 +73,47 @@ async def test_photo_path_to_a_device_is_refused_in_the_form(
         form = await open_form(pilot, ApplyScreen())
         line = await _type_and_leave(pilot, form, "photo_path", "/dev/zero")
         assert "不是普通文件" in line and "R-APP-2" in line
+
+
+async def test_R_APP_2_photo_fixed_before_and_after_shown_then_recorded(
+    station: Station, app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """A 1200×1600 PNG: the form says what it was and what it became; the receipt and the record say 自动调整."""
+    import io
+    import json
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1200, 1600), "white")
+    d = ImageDraw.Draw(img)
+    d.ellipse((400, 300, 800, 820), fill=(200, 160, 130))
+    d.rectangle((200, 960, 1000, 1600), fill=(40, 40, 90))
+    for i in range(0, 4000, 3):
+        d.point((200 + (i * 37) % 800, 300 + (i * 53) % 1300), fill=(i % 200, 90, 60))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    photo = tmp_path / "studio.png"
+    photo.write_bytes(buf.getvalue())
+    person = station.person(41, name="李四光")
+    data = person_form(person, tmp_path)
+    data["photo_path"] = str(photo)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        form.fill(data)
+        await pilot.pause()
+        form.query_one("#f-photo_path").focus()
+        await pilot.pause()
+        await pilot.press("tab")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        line = str(form.query_one("#p-photo_path").render())
+        assert line.startswith("照片已自动调整：原 1200×1600 PNG") and "→ 358×441 JPEG" in line
+        assert form.query_one("#p-photo_path").has_class("-note")
+        after = await submit(pilot, form, {})
+        assert isinstance(after, ReceiptScreen), str(form.query_one("#form-status").render())
+        assert "照片已自动调整" in after.result.summary
+    details = json.loads(
+        one(station.store, "SELECT details FROM businesses WHERE summary LIKE '%李四光%'")["details"]
+    )
+    assert details["photo_adjusted"] is True
