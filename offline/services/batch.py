@@ -2,13 +2,17 @@
 
 Each row is checked and committed on its own (`apply_card`, one transaction per row): one bad
 row never stops the others, and the result names every row's receipt or its rules and fix.
+`run_batch` yields each outcome as soon as its row is committed, so the CLI prints it at once;
+a row an earlier run already committed (same cells: `batch_ref` in the business details) is
+reported as skipped with its receipt, never applied twice.
 
-The CSV layout is what a village assistant fills in Excel: a header row in Chinese, exactly the
-columns of `CSV_HEADER` (any order), dates as YYYY-MM-DD ('长期' for no end), codes by their
-Chinese names (sex, ethnicity, nationality, document type, relation; occupation by name or
-code). Excel in China saves CSV as GBK, newer versions as UTF-8 with a BOM: both are read
-(GB18030 is a superset of GBK). The photo column is a JPEG path relative to the CSV; it may
-be empty for a child under the cartoon age (R-APP-2).
+The layout (`batch_layout.CSV_HEADER`, any column order) is what a village assistant fills in
+Excel, read as .xlsx or CSV (`batch_files`). Every cell goes through the normalisers
+(`offline.validation.normalise`): dates as people write them or Excel stores them, 长期, codes
+by name, short name or number (农民, 父亲, 农行 …), phones with spaces or +86. What was
+changed is listed in the row's notes; what is not understood is a row problem naming the
+closest choices. Photos come from the photo cell or a file named by the ID number and are
+fixed when they can be (`batch_photos`).
 
 Rows whose document carries no citizen number (passports, travel permits) have no birth date
 in this layout and are refused with a pointer to the window, where the full form is used.
