@@ -276,3 +276,23 @@ def test_R_APP_1_understood_is_shown() -> None:
     assert normalise("date", "2020.1.1").note == "已识别为：2020-01-01"
     assert normalise("open_date", "长期").note == "已识别为：长期"
     assert normalise("date", "2020-01-01").note == ""  # already standard: nothing to say
+
+
+@pytest.mark.parametrize(
+    ("address", "ok"),
+    [
+        ("张家村3组", True),
+        ("张家村３组", True),
+        ("李家湾村", True),
+        ("五一路8号", True),
+        ("长沙", False),
+        ("湖南长沙", False),
+    ],
+)
+def test_R_APP_1_village_addresses(address: str, ok: bool) -> None:
+    """An address as written inside a village (张家村3组) names the place; a bare city does not."""
+    from offline.validation.contact import address_problems
+    from offline.validation.norm_text import normalise_text
+
+    text = normalise_text(address).value
+    assert (address_problems(text, field="household_address", required=True) == []) is ok

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -260,3 +261,48 @@ def test_R_APP_9_killed_import_printed_every_committed_row_and_rerun_skips_them(
 
     text = cli(env, "--file", str(path))
     assert f"跳过 {len(rows)} 行" in text.stdout, text.stdout
+
+
+def test_R_APP_9_progress_bar_on_a_terminal_rows_on_stdout(
+    station: tuple[Path, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
+    photo: bytes,
+) -> None:
+    """stderr is a terminal: a bar is drawn there; stdout still gets one line per row as it is committed."""
+    import pty
+
+    _db, env = station
+    rows = [village_row(1400 + i) for i in range(3)]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(CSV_HEADER), lineterminator="\r\n")
+    w.writeheader()
+    w.writerows(rows)
+    path = tmp_path / "bar.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    (tmp_path / "photo.jpg").write_bytes(photo)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [str(CARDSTATION), "apply", "--file", str(path), "--as", "op1"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+        env=env,
+    )
+    os.close(slave)
+    out, _ = proc.communicate(timeout=120)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    bar = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, bar
+    assert "1/3]" not in bar and "] 1/3" in bar and "] 3/3" in bar
+    lines = [x for x in out.splitlines() if "已受理" in x]
+    assert len(lines) == 3 and "受理 3 行" in out
