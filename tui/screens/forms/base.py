@@ -224,6 +224,9 @@ class FormScreen(FieldsScreen):
 
     def _save_draft_now(self) -> None:
         self._draft_timer = None
+        if self.busy:  # a submit is running: save after it, unless it commits (then no draft)
+            self._schedule_draft()
+            return
         op = host(self.app).operator
         if op is None or self.last_result is not None:
             return
