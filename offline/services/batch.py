@@ -91,13 +91,22 @@ class BatchOutcome:
         }
 
 
+def standard_column(header: str) -> str:
+    """A header cell as the template names it: spaces and width folded, '*' (required marks)
+    dropped, other provinces' and people's wordings mapped (offline/data/alias_column.tsv)."""
+    from offline.validation.norm_codes import column_keys, key_of
+
+    key = key_of(header.lstrip("\ufeff")).replace("*", "")
+    return column_keys().get(key, header.strip().lstrip("\ufeff"))
+
+
 MSG_NUMBER_LOST = "Excel 把号码存成了数字（{value}），超过 15 位的部分已丢失"
 FIX_NUMBER_LOST = "请把该列设置为“文本”格式后重新输入号码（模板中已设好），或在号码前加英文单引号。"
 MSG_SKIPPED = "此行已于 {at} 受理（受理编号 {receipt}），本次跳过"
 
 
 def _header_check(header: list[str]) -> dict[str, int]:
-    cols = [h.strip().lstrip("\ufeff") for h in header]
+    cols = [standard_column(h) for h in header]
     missing = tuple(c for c in CSV_HEADER if c not in cols and c not in OPTIONAL_COLUMNS)
     unknown = tuple(c for c in cols if c and c not in CSV_HEADER)
     if missing or unknown:

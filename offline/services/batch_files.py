@@ -26,6 +26,8 @@ from offline.services.batch_layout import CSV_HEADER, DATE_COLUMNS, ID_COLUMNS, 
 #: Marks an ID cell that Excel stored as a number with more than 15 digits (digits lost).
 NUMBER_LOST = "\x00excel-number:"
 XLSX_MAGIC = b"PK\x03\x04"
+#: The old binary .xls (and .et/.wps sheets saved in that format): an OLE compound file.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 TEMPLATE_ROWS = 1000
 DATA_SHEET = "申领名单"
 LISTS_SHEET = "代码表"
@@ -52,6 +54,10 @@ def is_xlsx(data: bytes) -> bool:
 
 def table_rows(data: bytes) -> Iterator[list[str]]:
     """Every row of the list as strings (header first), from CSV or .xlsx bytes."""
+    if data[:4] == OLE_MAGIC:
+        raise BatchFileError(
+            "这是旧版 Excel（.xls）或 WPS 表格文件：请在 Excel/WPS 中“另存为”Excel 工作簿（.xlsx）后再导入。"
+        )
     if is_xlsx(data):
         yield from _xlsx_rows(data)
     else:
@@ -84,7 +90,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
 
 def _has_header(ws: Any) -> bool:
     first = next(ws.iter_rows(max_row=1, values_only=True), ())
-    return "姓名" in [str(v).strip() for v in first if v is not None]
+    return any("姓名" in str(v) for v in first if v is not None)
 
 
 def _cell(value: object, column: str) -> str:

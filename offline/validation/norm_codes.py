@@ -68,7 +68,7 @@ def build_keys(kind: str) -> tuple[dict[str, str], list[str]]:
     keys: dict[str, str] = {}
     conflicts: list[str] = []
     official = _official_keys(kind) if kind in CODE_KINDS else []
-    if kind == "bank":  # the full names are keys too
+    if kind in ("bank", "column"):  # the full names are keys too
         official = [(code, code) for code, _ in read_aliases(kind)]
     for code, alias in [*official, *read_aliases(kind)]:
         k = key_of(alias)
@@ -81,6 +81,13 @@ def build_keys(kind: str) -> tuple[dict[str, str], list[str]]:
 @cache
 def _keys(kind: str) -> dict[str, str]:
     return build_keys(kind)[0]
+
+
+@cache
+def column_keys() -> dict[str, str]:
+    """Batch list header -> the template's column (alias_column.tsv; the columns themselves too)."""
+    keys, _ = build_keys("column")
+    return keys
 
 
 def _by_number(kind: str, k: str) -> str | None:

@@ -8,7 +8,7 @@ from offline import codes
 from offline.profiles import load_profile
 from offline.validation.norm_codes import CODE_KINDS, RURAL_CREDIT, build_keys, key_of, read_aliases
 
-KINDS = [*CODE_KINDS, "bank"]
+KINDS = [*CODE_KINDS, "bank", "column"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -53,3 +53,9 @@ def test_occupation_choices_are_documented() -> None:
     for word in ("农民", "学生", "无业", "离退休"):
         assert word in readme
     assert codes.OCCUPATIONS["5010000"] in readme and "8000000" in readme
+
+
+def test_R_APP_9_every_column_alias_names_a_template_column() -> None:
+    from offline.services.batch_layout import CSV_HEADER
+
+    assert {code for code, _ in read_aliases("column")} <= set(CSV_HEADER)

@@ -306,3 +306,26 @@ def test_R_APP_9_progress_bar_on_a_terminal_rows_on_stdout(
     assert "1/3]" not in bar and "] 1/3" in bar and "] 3/3" in bar
     lines = [x for x in out.splitlines() if "已受理" in x]
     assert len(lines) == 3 and "受理 3 行" in out
+
+
+def test_R_APP_9_headers_as_people_write_them(tmp_path: Path) -> None:
+    """身份证号, 手机号, 邮编, *姓名, full-width brackets: the columns are recognised; .xls is named."""
+    import pytest
+
+    from offline.services.batch import BatchFileError, parse_csv_bytes
+
+    renamed = {
+        "姓名": "*姓名",
+        "证件号码": "身份证号",
+        "联系电话": "手机号",
+        "邮政编码": "邮编",
+        "国籍": "国籍／地区",
+    }
+    header = [renamed.get(c, c) for c in CSV_HEADER]
+    r = village_row(1500, 照片="")
+    line = ",".join(r.get(c, "") for c in CSV_HEADER)
+    (got,) = parse_csv_bytes((",".join(header) + "\r\n" + line + "\r\n").encode("gbk"), base_dir=tmp_path)
+    assert got.name == r["姓名"]
+    assert got.application is not None and got.application.person.phone == "13800001500"
+    with pytest.raises(BatchFileError, match="另存为"):
+        parse_csv_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 600, base_dir=tmp_path)
