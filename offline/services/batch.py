@@ -236,8 +236,8 @@ COLUMN_KINDS: dict[str, str] = {
     "监护人证件类型": "doc_type",
     "监护人证件号码": "id_number",
     "监护关系": "relation",
-    "姓名": "text",
-    "监护人姓名": "text",
+    "姓名": "name",
+    "监护人姓名": "name",
 }
 
 

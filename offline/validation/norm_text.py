@@ -62,6 +62,23 @@ def normalise_text(value: str) -> Normalised:
     return Normalised(s, s if s != value else "")
 
 
+def _is_han(c: str) -> bool:
+    return "\u3400" <= c <= "\u9fff" or "\U00020000" <= c <= "\U0003134f" or c == "〇"
+
+
+def normalise_name(value: str) -> Normalised:
+    """A name: a Chinese name loses the spaces lists use to align two-character names (张  三)
+    and gets the proper middle dot for look-alikes (买买提.艾力 -> 买买提·艾力); a Latin name
+    only has its spaces trimmed and collapsed."""
+    from offline.validation.names import DOT_LOOKALIKES, MIDDLE_DOT
+
+    s = squeeze(value)
+    allowed = DOT_LOOKALIKES | {MIDDLE_DOT, " "}
+    if any(_is_han(c) for c in s) and all(_is_han(c) or c in allowed for c in s):
+        s = "".join(MIDDLE_DOT if c in DOT_LOOKALIKES else c for c in s.replace(" ", ""))
+    return Normalised(s, s if s != value.strip() else "")
+
+
 _ID_DROP = re.compile(r"[\s\-_.()（）]")
 
 

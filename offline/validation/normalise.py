@@ -23,7 +23,7 @@ from offline.validation import messages as m
 from offline.validation.norm_codes import CODE_KINDS, normalise_bank, normalise_code
 from offline.validation.norm_dates import normalise_date
 from offline.validation.norm_phones import normalise_phone
-from offline.validation.norm_text import Normalised, normalise_id_number, normalise_text
+from offline.validation.norm_text import Normalised, normalise_id_number, normalise_name, normalise_text
 
 if TYPE_CHECKING:
     from offline.validation.person import PersonInput, RepresentativeInput
@@ -36,13 +36,14 @@ __all__ = [
     "normalise_code",
     "normalise_date",
     "normalise_id_number",
+    "normalise_name",
     "normalise_person",
     "normalise_phone",
     "normalise_text",
 ]
 
 #: Field kinds a form or a batch column can ask for.
-KINDS = ("date", "open_date", "phone", "id_number", "text", "bank", *CODE_KINDS)
+KINDS = ("date", "open_date", "phone", "id_number", "name", "text", "bank", *CODE_KINDS)
 
 
 def normalise(kind: str, value: str, *, banks: Sequence[str] = ()) -> Normalised:
@@ -55,6 +56,8 @@ def normalise(kind: str, value: str, *, banks: Sequence[str] = ()) -> Normalised
         return normalise_phone(value)
     if kind == "id_number":
         return normalise_id_number(value)
+    if kind == "name":
+        return normalise_name(value)
     if kind == "bank":
         return normalise_bank(value, banks)
     if kind in CODE_KINDS:
@@ -76,10 +79,10 @@ PERSON_KINDS: dict[str, str] = {
     "household_address": "text",
     "residence_address": "text",
     "mailing_address": "text",
-    "name": "text",
+    "name": "name",
     "bank": "bank",
 }
-REP_KINDS: dict[str, str] = {"doc_type": "doc_type", "relation": "relation", "name": "text"}
+REP_KINDS: dict[str, str] = {"doc_type": "doc_type", "relation": "relation", "name": "name"}
 
 
 def _apply(

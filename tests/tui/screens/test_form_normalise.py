@@ -40,6 +40,8 @@ async def test_R_APP_1_typed_forms_understood_on_leave(station: Station, app_fac
         assert line == "已识别为：13812345678"
         line = await _type_and_leave(pilot, form, "doc_number", "4301 0219 9001 0112 3x")
         assert form.query_one("#f-doc_number").value == "43010219900101123X"
+        line = await _type_and_leave(pilot, form, "name", "张  三")
+        assert form.query_one("#f-name").value == "张三" and line == "已识别为：张三"
         line = await _type_and_leave(pilot, form, "birth_date", "2020年13月1日")
         assert "不是存在的日期" in line and "规则 R-APP-1" in line
         assert form.query_one("#f-birth_date").value == "2020年13月1日"  # nothing typed is lost

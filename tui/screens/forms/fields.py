@@ -106,6 +106,8 @@ def norm_kind(field: Field) -> str:
         return "phone"
     if field.key.endswith("doc_number"):
         return "id_number"
+    if field.key == "name" or (field.key.endswith("_name") and not field.key.startswith("unit")):
+        return "name"
     return ""
 
 
