@@ -29,7 +29,7 @@ from typing import Any
 
 from offline.business import Operator, ServiceContext
 from offline.errors import DomainError, Problem
-from offline.services.batch_files import NUMBER_LOST, write_template, write_xlsx_template
+from offline.services.batch_files import MAX_ROWS, NUMBER_LOST, write_template, write_xlsx_template
 from offline.services.batch_layout import (
     CSV_HEADER,
     GUARDIAN_COLUMNS,
@@ -170,6 +170,8 @@ def open_list(
     for raw in rows:
         if not any(c.strip() for c in raw):
             continue
+        if len(cells) >= MAX_ROWS:
+            raise BatchFileError(f"名单超过 {MAX_ROWS} 行：请分成几个文件分别导入。")
         values = {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()}
         cells.append((len(cells) + 1, values))
 

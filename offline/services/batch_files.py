@@ -29,6 +29,11 @@ XLSX_MAGIC = b"PK\x03\x04"
 #: The old binary .xls (and .et/.wps sheets saved in that format): an OLE compound file.
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 TEMPLATE_ROWS = 1000
+#: A list longer than this is refused before any row is built (split it): it bounds memory and
+#: the time an import holds the station.
+MAX_ROWS = 20_000
+#: An .xlsx whose parts would unpack to more than this is not a list (a zip bomb).
+MAX_UNPACKED = 200 * 1024 * 1024
 DATA_SHEET = "申领名单"
 LISTS_SHEET = "代码表"
 HELP_SHEET = "填写说明"
@@ -65,10 +70,20 @@ def table_rows(data: bytes) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    from zipfile import BadZipFile
+    from zipfile import BadZipFile, ZipFile
 
     from openpyxl import load_workbook
 
+    try:
+        unpacked = sum(info.file_size for info in ZipFile(io.BytesIO(data)).infolist())
+    except (BadZipFile, OSError, ValueError) as exc:
+        raise BatchFileError(
+            "Excel 文件无法打开（可能已损坏或不是 .xlsx）：请在 Excel 中另存为 .xlsx 后再导入。"
+        ) from exc
+    if unpacked > MAX_UNPACKED:
+        raise BatchFileError(
+            f"Excel 文件解压后超过 {MAX_UNPACKED // 1024 // 1024} MB，不像一份名单：请只保留名单表后另存再导入。"
+        )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (BadZipFile, KeyError, ValueError, OSError) as exc:

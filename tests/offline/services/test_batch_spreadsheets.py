@@ -329,3 +329,25 @@ def test_R_APP_9_headers_as_people_write_them(tmp_path: Path) -> None:
     assert got.application is not None and got.application.person.phone == "13800001500"
     with pytest.raises(BatchFileError, match="另存为"):
         parse_csv_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 600, base_dir=tmp_path)
+
+
+def test_R_APP_9_oversized_lists_refused_before_any_row(tmp_path: Path, monkeypatch: Any) -> None:
+    """Too many rows, or an .xlsx that would unpack to hundreds of MB: a file error, nothing built."""
+    import zipfile
+
+    import pytest
+
+    from offline.services import batch, batch_files
+    from offline.services.batch import BatchFileError, parse_csv_bytes
+
+    monkeypatch.setattr(batch, "MAX_ROWS", 2)
+    monkeypatch.setattr(batch_files, "MAX_UNPACKED", 1024 * 1024)
+    line = ",".join(village_row(1600).get(c, "") for c in CSV_HEADER)
+    data = (",".join(CSV_HEADER) + "\r\n" + (line + "\r\n") * 3).encode("utf-8")
+    with pytest.raises(BatchFileError, match="超过 2 行"):
+        parse_csv_bytes(data, base_dir=tmp_path)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (batch_files.MAX_UNPACKED + 1))
+    with pytest.raises(BatchFileError, match="解压后超过"):
+        parse_csv_bytes(buf.getvalue(), base_dir=tmp_path)
