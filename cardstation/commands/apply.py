@@ -27,7 +27,6 @@ from typing import Any
 HELP = "批量申领：导入名单（Excel .xlsx 或 CSV）逐人受理；或生成空白模板"
 MSG_NEED_USER = "导入名单须用 --as 指定办理人（操作员用户名）。"
 MSG_NEED_ACTION = "请指定 --file 名单文件（.xlsx 或 .csv）或 --template。"
-MSG_NO_FILE = "找不到文件 {path}。"
 MSG_NO_PHOTO_DIR = "找不到照片文件夹 {path}。"
 MSG_TEMPLATE = "已生成模板 {path}（UTF-8 带 BOM，可用 Excel 打开填写）。"
 MSG_TEMPLATE_XLSX = "已生成 Excel 模板 {path}（含下拉选项和“填写说明”表）。"
@@ -88,9 +87,12 @@ def _apply(args: argparse.Namespace) -> int:
     if not args.user:
         print(f"错误：{MSG_NEED_USER}", file=sys.stderr)
         return EXIT_INPUT
+    from offline.files import BATCH_CAP, path_problem
+
     path = Path(args.file)
-    if not path.is_file():
-        print(f"错误：{MSG_NO_FILE.format(path=path)}", file=sys.stderr)
+    problem = path_problem(str(path), cap=BATCH_CAP, what="名单文件")
+    if problem:  # missing, a device or FIFO, a folder, too big: said before anything is opened
+        print(f"错误：{problem}", file=sys.stderr)
         return EXIT_INPUT
     photo_dir = Path(args.photos).expanduser() if args.photos else None
     if photo_dir is not None and not photo_dir.is_dir():

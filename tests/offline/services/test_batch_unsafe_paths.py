@@ -119,3 +119,27 @@ def test_file_growing_past_the_cap_is_refused(tmp_path: Path) -> None:
         read_capped(path, cap=99)
     with pytest.raises(FileRefused, match="不在名单所在的文件夹"):
         read_capped("../a.jpg", root=tmp_path / "sub")
+
+
+@pytest.mark.parametrize("name", ["/dev/zero", "fifo", "sparse"])
+def test_R_APP_9_list_path_to_device_fifo_sparse_refused(
+    station: tuple[Path, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
+    hostile: dict[str, str],
+    name: str,
+) -> None:
+    """The list itself named as a device, a FIFO or a 2 GB file: exit 2 with the reason, at once."""
+    _db, env = station
+    path = name if name.startswith("/") else str(tmp_path / hostile[name])
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(CARDSTATION), "apply", "--file", path, "--as", "op1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "不是普通文件" in done.stderr or "超过上限" in done.stderr, done.stderr
+    assert time.monotonic() - started < 10  # the CLI's own start-up included; a hang would hit the timeout
