@@ -165,3 +165,26 @@ def test_crop_follows_an_off_centre_face() -> None:
     assert left <= 1500 - 200 and right >= 1500 + 200  # the whole head is inside
     assert right - left == round(1500 * WIDTH / HEIGHT) or abs((right - left) - 1500 * WIDTH / HEIGHT) <= 1
     assert top <= 1500 // 5  # the top of the head is not cut
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_R_APP_2_camera_sized_photo_fixed_in_bounded_memory(tmp_path: object, fmt: str) -> None:
+    """A 24-megapixel portrait is decoded at a reduced scale: peak RSS of a fresh process < 200 MB."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / f"big.{fmt.lower()}"
+    portrait(4000, 6000, noise=40000).save(path, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    code = (
+        "import resource, sys\n"
+        "from offline.validation.photo_fix import fix_photo\n"
+        "fixed = fix_photo(open(sys.argv[1], 'rb').read())\n"
+        "print(int(fixed.adjusted), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+    )
+    adjusted, rss_kb = done.stdout.split()
+    assert adjusted == "1", done.stderr
+    assert int(rss_kb) < 200 * 1024
