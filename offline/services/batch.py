@@ -287,7 +287,7 @@ def _row(
                 "请到窗口单笔办理此人的申领。",
             )
         )
-    elif doc_type:
+    elif doc_type and not any(p.field == "证件号码" for p in problems):  # one message per cell
         try:
             ssn_birth_and_sex(doc_number)
         except (ValueError, IndexError):

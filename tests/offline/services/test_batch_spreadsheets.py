@@ -157,6 +157,7 @@ def test_R_APP_9_xlsx_from_a_spreadsheet_program(
     assert any("照片已自动调整" in n and "PNG" in n for n in by[3]["notes"])
     assert any("照片已自动调整" in n for n in by[4]["notes"]) and "照片已自动调整" in by[4]["message"]
     assert "15 位" in by[6]["message"] and "文本" in by[6]["message"]
+    assert "公民身份号码" not in by[6]["message"]  # one message for the cell, not two
     assert "您是不是要填：" in by[7]["message"] and "农业生产人员" in by[7]["message"]
     assert any(n == "职业“农民”→5-01 农业生产人员" for n in by[1]["notes"])
     persons = {r["name"]: r for r in db_rows(db, "SELECT * FROM persons")}
