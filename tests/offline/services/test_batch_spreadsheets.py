@@ -352,3 +352,49 @@ def test_R_APP_9_oversized_lists_refused_before_any_row(tmp_path: Path, monkeypa
         z.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (batch_files.MAX_UNPACKED + 1))
     with pytest.raises(BatchFileError, match="解压后超过"):
         parse_csv_bytes(buf.getvalue(), base_dir=tmp_path)
+
+
+def test_R_APP_9_xlsx_template_has_dropdowns_and_instructions_and_imports(
+    station: tuple[Path, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
+    photo: bytes,
+) -> None:
+    """The template the CLI writes: a dropdown per coded column (the station's banks), Chinese
+    instructions, mailing-address and postcode columns; filled in and saved, it imports."""
+    from openpyxl import load_workbook
+
+    _db, env = station
+    path = tmp_path / "模板.xlsx"
+    made = subprocess.run(
+        [str(CARDSTATION), "apply", "--template", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert made.returncode == 0 and "Excel 模板" in made.stdout, made.stderr
+    book = load_workbook(path)
+    sheet = book["申领名单"]
+    header = [c.value for c in sheet[1]]
+    assert header == list(CSV_HEADER) and "邮寄地址" in header and "邮政编码" in header
+    covered = {
+        str(rng).split(":")[0].rstrip("0123456789")
+        for dv in sheet.data_validations.dataValidation
+        for rng in dv.sqref.ranges
+    }
+    letters = {h: chr(ord("A") + i) for i, h in enumerate(header)}
+    coded = ("性别", "民族", "国籍", "证件类型", "职业", "发卡银行", "监护人证件类型", "监护关系")
+    assert covered == {letters[c] for c in coded}
+    lists = book["代码表"]
+    banks = [lists.cell(row=r, column=6).value for r in range(2, 20) if lists.cell(row=r, column=6).value]
+    assert "湖南省农村信用社" in banks and "汉口银行" not in banks  # the station's province
+    assert book["代码表"].sheet_state == "hidden"
+    assert any("自动识别" in str(r[0].value) for r in book["填写说明"].iter_rows())
+    r = village_row(1700)
+    sheet.append([r.get(c, "") for c in CSV_HEADER])
+    book.save(path)
+    (tmp_path / "photo.jpg").write_bytes(photo)
+    done = cli(env, "--file", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    (row_out,) = [json.loads(x) for x in done.stdout.splitlines()]
+    assert row_out["status"] == "accepted", row_out
