@@ -35,6 +35,8 @@ MSG_SKIPPED = "跳过 {n} 行：上次导入已受理（本次未重复受理，
 HEAD = ("行号", "姓名", "结果", "受理编号 / 原因")
 STATUS_ZH = {"accepted": "已受理", "rejected": "退回", "skipped": "已跳过"}
 WIDTHS = (4, 12, 6)
+MSG_INTERRUPTED = "已中断：上面显示的 {done} 行已处理完毕，其余未受理。重新导入同一名单时，已受理的行会跳过。"
+EXIT_INTERRUPTED = 130
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -165,6 +167,7 @@ def _process(args: argparse.Namespace, rows: Any) -> int:
 
     store, station = open_station(resolve_db_path(args.db))
     counts = {"accepted": 0, "rejected": 0, "skipped": 0}
+    done = 0
     total = len(rows)
     bar = _Progress(total) if sys.stderr.isatty() else None
     try:
@@ -173,8 +176,7 @@ def _process(args: argparse.Namespace, rows: Any) -> int:
         if not args.json:
             _out(_line(HEAD))
         outcomes = run_batch(ctx, rows)
-        done = 0
-        while True:
+        while True:  # Ctrl+C acts between rows (see _uninterrupted); it ends here, not in a traceback
             with _uninterrupted():
                 outcome = next(outcomes, None)
                 if outcome is None:
@@ -186,6 +188,11 @@ def _process(args: argparse.Namespace, rows: Any) -> int:
                 _out(json.dumps(outcome.as_json(), ensure_ascii=False) if args.json else _row_text(outcome))
                 if bar is not None:
                     bar.show(done)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.clear()
+        print(MSG_INTERRUPTED.format(done=done), file=sys.stderr)
+        return EXIT_INTERRUPTED
     finally:
         if bar is not None:
             bar.clear()

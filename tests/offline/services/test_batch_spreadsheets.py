@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -202,13 +203,16 @@ def test_R_APP_9_gbk_csv_with_serial_dates(
     )
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
 def test_R_APP_9_killed_import_printed_every_committed_row_and_rerun_skips_them(
     station: tuple[Path, dict[str, str]],  # noqa: F811
     tmp_path: Path,
     photo: bytes,
+    stop: signal.Signals,
 ) -> None:
     db, env = station
-    rows = [village_row(1300 + i, 照片="heavy.jpg") for i in range(16)]  # photo fixing slows each row
+    base = 1300 if stop == signal.SIGTERM else 1800
+    rows = [village_row(base + i, 照片="heavy.jpg") for i in range(16)]  # photo fixing slows each row
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(CSV_HEADER), lineterminator="\r\n")
     w.writeheader()
@@ -236,8 +240,11 @@ def test_R_APP_9_killed_import_printed_every_committed_row_and_rerun_skips_them(
     )
     assert proc.stdout is not None
     printed = [json.loads(proc.stdout.readline()) for _ in range(3)]
-    proc.send_signal(signal.SIGTERM)
-    rest, _ = proc.communicate(timeout=60)
+    proc.send_signal(stop)
+    rest, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
+    if stop == signal.SIGINT:
+        assert "已中断" in err and proc.returncode == 130
     printed += [json.loads(x) for x in rest.splitlines() if x.startswith("{")]
     assert proc.returncode != 0 and len(printed) < len(rows), "the import was not interrupted"
     shown = {o["name"] for o in printed if o["status"] == "accepted"}
@@ -311,7 +318,6 @@ def test_R_APP_9_progress_bar_on_a_terminal_rows_on_stdout(
 
 def test_R_APP_9_headers_as_people_write_them(tmp_path: Path) -> None:
     """身份证号, 手机号, 邮编, *姓名, full-width brackets: the columns are recognised; .xls is named."""
-    import pytest
 
     from offline.services.batch import BatchFileError, parse_csv_bytes
 
@@ -335,8 +341,6 @@ def test_R_APP_9_headers_as_people_write_them(tmp_path: Path) -> None:
 def test_R_APP_9_oversized_lists_refused_before_any_row(tmp_path: Path, monkeypatch: Any) -> None:
     """Too many rows, or an .xlsx that would unpack to hundreds of MB: a file error, nothing built."""
     import zipfile
-
-    import pytest
 
     from offline.services import batch, batch_files
     from offline.services.batch import BatchFileError, parse_csv_bytes
