@@ -69,29 +69,41 @@ def table_rows(data: bytes) -> Iterator[list[str]]:
         yield from csv.reader(io.StringIO(decode(data), newline=""))
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    from zipfile import BadZipFile, ZipFile
+MSG_BAD_XLSX = "Excel 文件无法打开（可能已损坏或不是 .xlsx）：请在 Excel 中另存为 .xlsx 后再导入。"
 
-    from openpyxl import load_workbook
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    """Rows of the sheet whose first row holds 姓名 (else the active sheet).
+
+    The file is untrusted and the parser a third party's: whatever it raises on a damaged file
+    becomes a BatchFileError (nothing imported), never a traceback.
+    """
+    from zipfile import ZipFile
 
     try:
         unpacked = sum(info.file_size for info in ZipFile(io.BytesIO(data)).infolist())
-    except (BadZipFile, OSError, ValueError) as exc:
-        raise BatchFileError(
-            "Excel 文件无法打开（可能已损坏或不是 .xlsx）：请在 Excel 中另存为 .xlsx 后再导入。"
-        ) from exc
+    except Exception as exc:  # damaged zip: any error of the zip reader means the same
+        raise BatchFileError(MSG_BAD_XLSX) from exc
     if unpacked > MAX_UNPACKED:
         raise BatchFileError(
             f"Excel 文件解压后超过 {MAX_UNPACKED // 1024 // 1024} MB，不像一份名单：请只保留名单表后另存再导入。"
         )
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise BatchFileError(
-            "Excel 文件无法打开（可能已损坏或不是 .xlsx）：请在 Excel 中另存为 .xlsx 后再导入。"
-        ) from exc
+        yield from _sheet_rows(data)
+    except BatchFileError:
+        raise
+    except Exception as exc:  # openpyxl on a damaged workbook: KeyError, XML errors, TypeError …
+        raise BatchFileError(MSG_BAD_XLSX) from exc
+
+
+def _sheet_rows(data: bytes) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = next((ws for ws in book.worksheets if _has_header(ws)), book.active)
+        if sheet is None:
+            raise BatchFileError(MSG_BAD_XLSX)
         header: list[str] | None = None
         for values in sheet.iter_rows(values_only=True):
             if header is None:

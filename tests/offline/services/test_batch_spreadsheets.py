@@ -402,3 +402,38 @@ def test_R_APP_9_xlsx_template_has_dropdowns_and_instructions_and_imports(
     assert done.returncode == 0, done.stderr
     (row_out,) = [json.loads(x) for x in done.stdout.splitlines()]
     assert row_out["status"] == "accepted", row_out
+
+
+def test_R_APP_9_damaged_xlsx_is_a_file_error(tmp_path: Path) -> None:
+    """Flipped bytes or a truncated sheet inside a real .xlsx: BatchFileError, never another exception."""
+    import random
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from offline.services.batch import BatchFileError, parse_csv_bytes
+
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(list(CSV_HEADER))
+    ws.append([village_row(1900).get(c, "") for c in CSV_HEADER])
+    buf = io.BytesIO()
+    book.save(buf)
+    good = buf.getvalue()
+    rng = random.Random(12)
+    for _ in range(60):
+        damaged = bytearray(good)
+        for _ in range(rng.randrange(1, 12)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        try:
+            parse_csv_bytes(bytes(damaged), base_dir=tmp_path)
+        except BatchFileError:
+            pass
+    cut = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(cut, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info.filename, data[: len(data) // 2] if "sheet1" in info.filename else data)
+    with pytest.raises(BatchFileError, match="无法打开"):
+        parse_csv_bytes(cut.getvalue(), base_dir=tmp_path)
