@@ -189,4 +189,6 @@ BANK_NOT_HERE = "“{value}”（{bank}）不是本省的社会保障卡合作�
 PHOTO_ADJUSTED = "照片已自动调整：原 {before} → {after}"
 PHOTO_TOO_SMALL = "照片只有 {w}×{h} 像素，小于要求的 358×441 像素，放大会使面部模糊"
 PHOTO_UNUSABLE = "照片文件不是可用的图像（无法识别、已损坏，或内容空白）"
+PHOTO_TOO_LARGE = "照片有 {mp} 万像素，过大，不像证件照原图"
+FIX_PHOTO_TOO_LARGE = "请使用相机或手机拍摄的 JPEG 原图，或把照片缩小后再导入。"
 FIX_PHOTO_RETAKE = "请重新拍照或向照相馆索取原图（不小于 358×441 像素）。"

@@ -37,8 +37,10 @@ from offline.validation.photo import HEIGHT, MAX_BYTES, MIN_BYTES, RULE, WIDTH, 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
-#: Larger images are not portraits (and would cost memory to decode): refused as unusable.
-MAX_PIXELS = 30_000_000
+#: Larger images are not portraits and would cost memory to decode. A JPEG is decoded at 1/2..1/8
+#: scale (draft mode), so it may be large; other formats (PNG …) are decoded in full first.
+MAX_PIXELS_JPEG = 50_000_000
+MAX_PIXELS_OTHER = 16_000_000
 SUBJECT_DIFF = 60
 HEAD_MARGIN = 0.08
 QUALITY_HI, QUALITY_LO = 95, 20
@@ -66,16 +68,20 @@ def describe(width: int, height: int, fmt: str, size: int) -> str:
 
 def fix_photo(raw: bytes, *, age_years: int = 99, cartoon_age: int = 7) -> PhotoFix:
     """The photo as the card centre wants it, adjusting only what can be adjusted."""
-    if not check_photo(raw, age_years=age_years, cartoon_age=cartoon_age):
-        return PhotoFix(raw, False, _describe_bytes(raw))
     from PIL import Image, ImageOps, UnidentifiedImageError
+
+    # Only a photo that may already be right is given to the validator, which decodes it in full;
+    # anything else is judged from its header (a 24 MP original is never decoded at full size).
+    if _may_be_right(raw) and not check_photo(raw, age_years=age_years, cartoon_age=cartoon_age):
+        return PhotoFix(raw, False, _describe_bytes(raw))
 
     try:
         image = Image.open(io.BytesIO(raw))
         fmt = image.format or "?"
         width, height = image.size
-        if width * height > MAX_PIXELS:
-            return _refused(describe(width, height, fmt, len(raw)), m.PHOTO_UNUSABLE)
+        if width * height > (MAX_PIXELS_JPEG if fmt == "JPEG" else MAX_PIXELS_OTHER):
+            msg = m.PHOTO_TOO_LARGE.format(mp=width * height // 10_000)
+            return _refused(describe(width, height, fmt, len(raw)), msg, m.FIX_PHOTO_TOO_LARGE)
         before = describe(width, height, fmt, len(raw))
         if width < WIDTH or height < HEIGHT:
             msg = m.PHOTO_TOO_SMALL.format(w=width, h=height)
@@ -96,6 +102,19 @@ def fix_photo(raw: bytes, *, age_years: int = 99, cartoon_age: int = 7) -> Photo
     if problems:
         return PhotoFix(None, False, before, after, problems)
     return PhotoFix(data, True, before, after)
+
+
+def _may_be_right(raw: bytes) -> bool:
+    """A JPEG of the target size within the byte limits (by its header): worth validating as is."""
+    from PIL import Image
+
+    if not MIN_BYTES <= len(raw) <= MAX_BYTES:
+        return False
+    try:
+        image = Image.open(io.BytesIO(raw))
+    except Exception:  # unreadable: the fixing path says so with its own message
+        return False
+    return image.format == "JPEG" and image.size == (WIDTH, HEIGHT)
 
 
 def _working_size(image: PILImage) -> tuple[int, int]:

@@ -155,7 +155,8 @@ def test_R_APP_2_huge_dimensions_refused_without_decoding() -> None:
 
     header = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
     fixed = fix_photo(header + chunk(b"IEND", b""))
-    assert fixed.data is None and "不是可用的图像" in fixed.problems[0].message
+    assert fixed.data is None
+    assert "过大" in fixed.problems[0].message or "不是可用的图像" in fixed.problems[0].message
 
 
 def test_crop_follows_an_off_centre_face() -> None:
@@ -169,18 +170,22 @@ def test_crop_follows_an_off_centre_face() -> None:
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
 def test_R_APP_2_camera_sized_photo_fixed_in_bounded_memory(tmp_path: object, fmt: str) -> None:
-    """A 24-megapixel portrait is decoded at a reduced scale: peak RSS of a fresh process < 200 MB."""
+    """A camera-sized portrait (24 MP JPEG, 15 MP PNG, the largest PNG accepted being 16 MP) is
+    fixed with a peak RSS of a fresh process under 200 MB; a 24 MP PNG is refused from its header."""
     import subprocess
     import sys
     from pathlib import Path
 
     path = Path(str(tmp_path)) / f"big.{fmt.lower()}"
-    portrait(4000, 6000, noise=40000).save(path, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    size = (4000, 6000) if fmt == "JPEG" else (3000, 5000)
+    portrait(*size, noise=40000).save(path, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    # VmHWM is the peak of this process's own memory (ru_maxrss would carry the parent's over exec).
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from offline.validation.photo_fix import fix_photo\n"
         "fixed = fix_photo(open(sys.argv[1], 'rb').read())\n"
-        "print(int(fixed.adjusted), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+        "print(int(fixed.adjusted), hwm)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
@@ -188,3 +193,10 @@ def test_R_APP_2_camera_sized_photo_fixed_in_bounded_memory(tmp_path: object, fm
     adjusted, rss_kb = done.stdout.split()
     assert adjusted == "1", done.stderr
     assert int(rss_kb) < 200 * 1024
+
+
+def test_R_APP_2_oversized_png_refused_from_its_header() -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (4000, 6000), "white").save(buf, "PNG")
+    fixed = fix_photo(buf.getvalue())
+    assert fixed.data is None and "过大" in fixed.problems[0].message
