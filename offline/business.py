@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from offline import audit, outbox
+from offline.profiles import Profile
 from offline.protocols import CardSession, Sealer
 from offline.receipts import next_receipt_no
 from offline.store import Store
@@ -42,8 +43,8 @@ class Operator:
 class ServiceContext:
     """Everything a service needs, handed in by the composition root (no globals).
 
-    `profile` is the province profile (offline.profiles.Profile); typed as Any here to keep
-    this module free of the profile loader's import cost.
+    `profile` is the province profile: required and typed, so a service reads
+    `ctx.profile.temp_cards` rather than guessing an attribute with a default.
     """
 
     store: Store
@@ -52,7 +53,7 @@ class ServiceContext:
     station_id: str
     service_point: str
     terminal: str = "01"
-    profile: Any = None
+    profile: Profile = field(kw_only=True)
     card: CardSession | None = None
     now: Callable[[], datetime] = field(default=_system_now)
 

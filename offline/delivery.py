@@ -245,7 +245,7 @@ def prepare_run(
     if not rows:
         raise DomainError.one("village", "R-ISS-7", MSG_NOTHING, FIX_NOTHING, "发放范围")
     calendar = WorkCalendar.from_store(ctx.store)
-    days = int(getattr(ctx.profile, "delivery_workdays", 30))
+    days = ctx.profile.delivery_workdays
     at = ctx.now_iso()
     with ctx.store.write() as conn:
         run_id = int(

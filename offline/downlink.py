@@ -28,13 +28,12 @@ the payload says. R-ISS-1 wants cards signed in by someone who has them in hand,
 R-ISS-2 contact deadline must run from that real arrival; `stock.shipped_cards()` pre-fills
 the sign-in (`stock.receive_cards(..., source='shipment')`).
 
-Other areas add kinds by registering a handler in `HANDLERS` (kind → "module:function",
-function(conn, update, at) -> Chinese outcome line, raising `DownlinkRejected` to refuse).
+Other areas add kinds by registering a handler in `HANDLERS` (kind → function(conn, update, at)
+-> Chinese outcome line, raising `DownlinkRejected` to refuse).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import sqlite3
@@ -128,12 +127,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _handler(kind: str) -> Handler | None:
-    path = HANDLERS.get(kind)
-    if path is None:
-        return None
-    module, _, name = path.partition(":")
-    fn: Handler = getattr(importlib.import_module(module), name)
-    return fn
+    return HANDLERS.get(kind)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -377,14 +371,14 @@ def on_calendar_update(conn: sqlite3.Connection, update: DownlinkUpdate, at: str
     return f"工作日历已更新 {count} 天"
 
 
-HANDLERS: dict[str, str] = {
-    "application_result": "offline.downlink:on_application_result",
-    "ack_status": "offline.downlink:on_ack_status",
-    "card_produced": "offline.downlink:on_card_produced",
-    "card_shipped": "offline.downlink:on_card_shipped",
-    "bank_loss": "offline.downlink:on_bank_loss",
-    "bank_loss_lifted": "offline.downlink:on_bank_loss_lifted",
-    "operator_revoked": "offline.downlink:on_operator_revoked",
-    "profile_update": "offline.downlink:on_profile_update",
-    "calendar_update": "offline.downlink:on_calendar_update",
+HANDLERS: dict[str, Handler] = {
+    "application_result": on_application_result,
+    "ack_status": on_ack_status,
+    "card_produced": on_card_produced,
+    "card_shipped": on_card_shipped,
+    "bank_loss": on_bank_loss,
+    "bank_loss_lifted": on_bank_loss_lifted,
+    "operator_revoked": on_operator_revoked,
+    "profile_update": on_profile_update,
+    "calendar_update": on_calendar_update,
 }

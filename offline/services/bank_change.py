@@ -130,7 +130,7 @@ def change_bank(ctx: ServiceContext, inp: BankChangeInput) -> BusinessResult:
             )
         if problems:
             raise ValidationError(problems)
-        days = int(getattr(ctx.profile, "bank_change_workdays", 5))
+        days = ctx.profile.bank_change_workdays
         deadline = WorkCalendar.from_store(ctx.store).add_workdays(ctx.now().date(), days).isoformat()
         details = {
             "ssn": person.ssn,

@@ -80,7 +80,7 @@ def report_temp_loss(ctx: ServiceContext, inp: TempLossInput) -> BusinessResult:
             )
         if problems:
             raise ValidationError(problems)
-        days = getattr(ctx.profile, "temp_loss_expiry_days", None)
+        days = ctx.profile.temp_loss_expiry_days
         expires = (ctx.now() + timedelta(days=int(days))).isoformat(timespec="seconds") if days else ""
         move = move_card(
             conn,
@@ -196,7 +196,7 @@ def lift_loss(ctx: ServiceContext, inp: LiftLossInput) -> BusinessResult:
     with ctx.store.write() as conn:
         card = card_by_id(conn, inp.card_id)
         if card["status"] == "lost":
-            if getattr(ctx.profile, "formal_loss_liftable", False):
+            if ctx.profile.formal_loss_liftable:
                 refuse(
                     "card_id",
                     "R-LOSS-1",

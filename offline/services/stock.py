@@ -20,6 +20,7 @@ from datetime import date
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.permissions import require
+from offline.profiles import Profile
 from offline.services.card_common import add_months, card_by_id, link_moves, move_card, parse_day
 from offline.store import Store
 from offline.validation import validate_card_number
@@ -103,9 +104,9 @@ def _today(ctx: ServiceContext) -> date:
     return ctx.now().date()
 
 
-def contact_deadline(store: Store, profile: object, arrived: date) -> date:
+def contact_deadline(store: Store, profile: Profile, arrived: date) -> date:
     """R-ISS-2: `profile.contact_workdays` working days after arrival (holiday calendar aware)."""
-    days = int(getattr(profile, "contact_workdays", 3))
+    days = profile.contact_workdays
     return WorkCalendar.from_store(store).add_workdays(arrived, days)
 
 

@@ -40,7 +40,7 @@ def region_problems(ctx: ServiceContext, inp: TransferInput, current: str) -> li
     """R-TRF-1: a 6-digit code of this province, different from the card's current region."""
     problems: list[Problem] = []
     region = inp.new_region.strip()
-    province = str(getattr(ctx.profile, "region_code", "") or ctx.service_point[:2] + "0000")[:2]
+    province = ctx.profile.region_code[:2]
     if not REGION_RE.match(region) or region.endswith("0000"):
         problems.append(
             Problem(

@@ -16,8 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from tui.host import host
 from tui.screens.forms import messages as M
-from tui.screens.forms.host import host
 from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import StationFooter
 
@@ -73,21 +73,13 @@ class TempStockScreen(CompactScreen[None]):
 
     @work(thread=True, exclusive=True, group="temp-stock")
     def _load(self) -> None:
-        import importlib
-
-        from offline.services import temp_cards
+        from offline.services import temp_stock
 
         services = host(self.app).services
-        counts = temp_cards.temp_stock_counts(services.store)
-        recent = None
-        for name in ("offline.services.temp_stock", "offline.services.temp_cards"):
-            try:
-                recent = recent or getattr(importlib.import_module(name), "recent_moves", None)
-            except ImportError:
-                continue
-        moves = list(recent(services.store, limit=MOVES_SHOWN)) if callable(recent) else []
-        enabled = bool(getattr(services.profile, "temp_cards", False))
-        low = int(getattr(services.profile, "temp_stock_low", 0) or 0)
+        counts = temp_stock.temp_stock_counts(services.store)
+        moves = temp_stock.recent_moves(services.store, limit=MOVES_SHOWN)
+        enabled = services.profile.temp_cards
+        low = services.profile.temp_stock_low
         self.post_message(self.Loaded(counts, moves, enabled, low))
 
     @on(Loaded)
