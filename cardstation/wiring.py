@@ -12,9 +12,9 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
+from offline import clock
 from offline.business import Operator, ServiceContext
 from offline.errors import CardstationError, StoreError
 from offline.profiles import Profile
@@ -106,9 +106,8 @@ def read_secret(env_var: str, prompt: str, *, confirm: bool = False) -> str:
     return value
 
 
-def now() -> datetime:
-    """Local wall-clock time with offset (what every service receives as `now`)."""
-    return datetime.now().astimezone()
+#: Local wall-clock time with offset (what every service receives as `now`).
+now = clock.now
 
 
 def login(store: Store, station: StationInfo, username: str) -> Operator:

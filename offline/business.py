@@ -15,17 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from offline import audit, outbox
+from offline import audit, clock, outbox
 from offline.profiles import Profile
 from offline.protocols import CardSession, Sealer
 from offline.receipts import next_receipt_no
 from offline.store import Store
 
 ENVELOPE_SCHEMA = 1
-
-
-def _system_now() -> datetime:
-    return datetime.now().astimezone()
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ class ServiceContext:
     terminal: str = "01"
     profile: Profile = field(kw_only=True)
     card: CardSession | None = None
-    now: Callable[[], datetime] = field(default=_system_now)
+    now: Callable[[], datetime] = field(default=clock.now)
 
     def now_iso(self) -> str:
         return self.now().isoformat(timespec="seconds")

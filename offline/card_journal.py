@@ -46,10 +46,9 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any, Literal
 
-from offline import audit
+from offline import audit, clock
 from offline.errors import DomainError
 from offline.protocols import CardError, ChipCard, ChipHolder
 from offline.store import Store
@@ -79,10 +78,6 @@ class JournalEntry:
     @property
     def service(self) -> str:
         return str(self.intent.get("service", ""))
-
-
-def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def holder_to_dict(holder: ChipHolder | None) -> dict[str, str] | None:
@@ -121,12 +116,12 @@ def begin(store: Store, *, card_number: str, op: str, intent: dict[str, Any], op
         cur = conn.execute(
             "INSERT INTO card_write_journal(card_number, op, intent, state, operator_id, started_at)"
             " VALUES (?, ?, ?, 'pending', ?, ?)",
-            (card_number, op, text, operator_id, _now()),
+            (card_number, op, text, operator_id, clock.now_iso()),
         )
         journal_id = int(cur.lastrowid or 0)
         audit.append(
             conn,
-            at=_now(),
+            at=clock.now_iso(),
             operator_id=operator_id,
             action=f"card_write.begin.{op}",
             target=card_number,
@@ -142,7 +137,7 @@ def finish(
     cur = conn.execute(
         "UPDATE card_write_journal SET state = 'done', resolved_at = ?, resolution = ?,"
         " business_id = COALESCE(?, business_id) WHERE id = ? AND state = 'pending'",
-        (_now(), resolution, business_id, journal_id),
+        (clock.now_iso(), resolution, business_id, journal_id),
     )
     if cur.rowcount != 1:
         raise RuntimeError(f"journal entry {journal_id} is not pending")
@@ -154,7 +149,7 @@ def abandon(store: Store, journal_id: int, reason: str, *, operator_id: int | No
         cur = conn.execute(
             "UPDATE card_write_journal SET state = 'abandoned', resolved_at = ?, resolution = ?"
             " WHERE id = ? AND state = 'pending'",
-            (_now(), reason, journal_id),
+            (clock.now_iso(), reason, journal_id),
         )
         if cur.rowcount == 1:
             row = conn.execute(
@@ -162,7 +157,7 @@ def abandon(store: Store, journal_id: int, reason: str, *, operator_id: int | No
             ).fetchone()
             audit.append(
                 conn,
-                at=_now(),
+                at=clock.now_iso(),
                 operator_id=operator_id,
                 action="card_write.abandon",
                 target=str(row[0]),

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from offline import audit
+from offline import audit, clock
 from offline.errors import CardstationError, DomainError
 from offline.lifecycle import CARD_MACHINE
 from offline.store import Store
@@ -68,10 +68,6 @@ class DownlinkRejected(CardstationError):
 Handler = Callable[[sqlite3.Connection, DownlinkUpdate, str], str]
 
 
-def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
 def cursor(store: Store) -> str:
     """The cursor after the last applied update ('' before the first pull)."""
     return store.setting(CURSOR_KEY, "") or ""
@@ -79,7 +75,7 @@ def cursor(store: Store) -> str:
 
 def apply_update(store: Store, update: DownlinkUpdate, *, cursor: str) -> str:
     """Apply one update with its inbox row and the cursor, in one transaction; Chinese outcome line."""
-    at = _now()
+    at = clock.now_iso()
     with store.write() as conn:
         if conn.execute("SELECT 1 FROM inbox WHERE update_id = ?", (update.update_id,)).fetchone():
             return DUPLICATE

@@ -13,9 +13,8 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
-from offline import outbox, settings
+from offline import clock, outbox, settings
 from offline.store import Store
 from sync import messages
 
@@ -26,10 +25,6 @@ FAILURES = "sync_failures"
 NEXT_TRY = "sync_next_try_at"
 RUNNER = "sync_runner"
 REQUESTED = "sync_requested_at"
-
-
-def now_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 put_if_changed = settings.put_if_changed
@@ -58,7 +53,7 @@ def record_failure(store: Store, code: str, detail: str, backoff: Backoff, *, li
     failures = int(store.setting(FAILURES, "0") or 0) + 1
     delay = backoff.delay(failures)
     err = json.dumps(
-        {"code": code, "message": messages.reason(code), "detail": detail[:200], "at": now_iso()},
+        {"code": code, "message": messages.reason(code), "detail": detail[:200], "at": clock.now_iso()},
         ensure_ascii=False,
     )
     put_if_changed(
@@ -74,7 +69,9 @@ def record_failure(store: Store, code: str, detail: str, backoff: Backoff, *, li
 
 
 def record_success(store: Store, *, link_state: str = "up") -> None:
-    put_if_changed(store, {FAILURES: "0", NEXT_TRY: "0", LINK_STATE: link_state, LAST_SUCCESS: now_iso()})
+    put_if_changed(
+        store, {FAILURES: "0", NEXT_TRY: "0", LINK_STATE: link_state, LAST_SUCCESS: clock.now_iso()}
+    )
 
 
 def seconds_until_next_try(store: Store) -> float:

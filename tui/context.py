@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from offline import clock
 from offline.profiles import Profile
 from offline.protocols import CardSession, Sealer
 from offline.station import StationInfo
@@ -41,10 +42,6 @@ class SyncRunner(Protocol):
     on_progress: SyncProgress | None
 
     def run_once(self) -> SyncOutcome: ...
-
-
-def _system_now() -> datetime:
-    return datetime.now().astimezone()
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,7 @@ class AppServices:
     reader_label: str = ""
     demo: bool = False
     demo_accounts: tuple[DemoAccount, ...] = ()
-    now: Callable[[], datetime] = field(default=_system_now)
+    now: Callable[[], datetime] = field(default=clock.now)
     reader_monitor: Callable[[Callable[[Any], None], Callable[[], None]], Callable[[], None]] | None = None
     origin: str = ""  # where this session comes from (tty or SSH client), for the sessions list
 

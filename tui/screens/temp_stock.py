@@ -8,7 +8,7 @@ card-services module offers it; until then the list stays empty. `m` opens the s
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from offline.services.temp_stock import TempMove
 from tui.host import host
 from tui.screens.forms import messages as M
 from tui.widgets.compact import CompactScreen
@@ -41,7 +42,7 @@ class TempStockScreen(CompactScreen[None]):
     """
 
     class Loaded(Message):
-        def __init__(self, counts: dict[str, int], moves: list[Any], enabled: bool, low: int) -> None:
+        def __init__(self, counts: dict[str, int], moves: list[TempMove], enabled: bool, low: int) -> None:
             super().__init__()
             self.counts = counts
             self.moves = moves
@@ -96,11 +97,11 @@ class TempStockScreen(CompactScreen[None]):
         table.clear()
         for m in message.moves:
             table.add_row(
-                str(getattr(m, "at", ""))[5:16].replace("T", " "),
-                str(getattr(m, "card_number", "")),
-                TEMP_MACHINE.label(str(getattr(m, "from_state", ""))),
-                TEMP_MACHINE.label(str(getattr(m, "to_state", ""))),
-                str(getattr(m, "operator", "")),
+                m.at[5:16].replace("T", " "),
+                m.card_number,
+                TEMP_MACHINE.label(m.from_state),
+                TEMP_MACHINE.label(m.to_state),
+                m.operator,
             )
 
     def action_move(self) -> None:

@@ -81,8 +81,7 @@ class ApplyScreen(FormScreen):
             self.fill({"sex": sex})
 
     def today(self) -> date:
-        now = getattr(host(self.app).services, "now", None)
-        return now().date() if callable(now) else date.today()
+        return host(self.app).services.now().date()
 
     def extra_problems(self, data: Data) -> list[Problem]:
         from offline.validation import validate_person
