@@ -44,7 +44,7 @@ from typing import Any
 
 from offline import audit, clock
 from offline.errors import CardstationError, DomainError
-from offline.lifecycle import CARD_MACHINE
+from offline.lifecycle import move_card
 from offline.store import Store
 
 log = logging.getLogger(__name__)
@@ -145,17 +145,6 @@ def _card(conn: sqlite3.Connection, card_number: str) -> sqlite3.Row:
     if row is None:
         raise DownlinkRejected(f"本站没有卡号 {card_number} 的卡")
     return row
-
-
-def _move(conn: sqlite3.Connection, card: sqlite3.Row, target: str, at: str, **updates: Any) -> None:
-    """Card move by the card management system (no local business: the business happened there)."""
-    CARD_MACHINE.check(str(card["status"]), target)
-    sets = ", ".join(["status = ?", "updated_at = ?", *(f"{c} = ?" for c in updates)])
-    conn.execute(f"UPDATE cards SET {sets} WHERE id = ?", (target, at, *updates.values(), card["id"]))
-    conn.execute(
-        "INSERT INTO card_moves(card_id, from_status, to_status, at) VALUES (?, ?, ?, ?)",
-        (card["id"], card["status"], target, at),
-    )
 
 
 def _iso_day(text: str) -> str:
@@ -289,7 +278,7 @@ def on_card_shipped(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -
         elif card["status"] != "produced":
             skipped.append(n)
         else:
-            _move(conn, card, "shipped", at)
+            move_card(conn, card, "shipped", at=at)
             if card["application_id"] is not None:
                 conn.execute(
                     "UPDATE applications SET status = 'shipped', updated_at = ? WHERE id = ? AND status ="
@@ -316,7 +305,9 @@ def on_bank_loss(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> s
     target = "temp_lost" if kind == "temp" else "lost"
     if card["status"] == target:
         return f"卡号 {card['card_number']} 已是挂失状态"
-    _move(conn, card, target, at, loss_reported_at=at, loss_expires_at="", loss_verbal=0, loss_source="bank")
+    move_card(
+        conn, card, target, at=at, loss_reported_at=at, loss_expires_at="", loss_verbal=0, loss_source="bank"
+    )
     return f"卡号 {card['card_number']} 已在银行{'临时' if kind == 'temp' else '正式'}挂失（卡管系统下发）"
 
 
@@ -325,7 +316,7 @@ def on_bank_loss_lifted(conn: sqlite3.Connection, update: DownlinkUpdate, at: st
     card = _card(conn, str(update.payload["card_number"]).upper())
     if card["status"] == "issued":
         return f"卡号 {card['card_number']} 已是正常状态"
-    _move(conn, card, "issued", at, loss_expires_at="", loss_verbal=0, loss_source="")
+    move_card(conn, card, "issued", at=at, loss_expires_at="", loss_verbal=0, loss_source="")
     return f"卡号 {card['card_number']} 已在银行解除挂失（卡管系统下发）"
 
 

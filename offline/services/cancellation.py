@@ -17,8 +17,8 @@ from typing import Any
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
-from offline.lifecycle import OPEN_APPLICATION_STATES
-from offline.services.persons import find_person_by_ssn, move_card, person_cards
+from offline.lifecycle import OPEN_APPLICATION_STATES, move_card
+from offline.services.persons import find_person_by_ssn, person_cards
 
 REASONS = {"death": "持卡人死亡", "abroad": "出国（境）定居", "other": "其他原因终止社保关系"}
 PERSON_STATUS = {"death": "deceased", "abroad": "abroad", "other": "closed"}

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from offline.business import ServiceContext
 from offline.errors import DomainError, Problem
-from offline.lifecycle import CARD_MACHINE, TEMP_MACHINE
+from offline.lifecycle import TEMP_MACHINE
 from offline.protocols import CardError, CardSession, ChipCard, ChipHolder
 
 
@@ -48,26 +48,6 @@ def person_by_id(conn: sqlite3.Connection, person_id: int) -> sqlite3.Row:
             "person_id", "R-ID-1", f"找不到人员记录（编号 {person_id}）", "请先查询或登记人员信息。", "持卡人"
         )
     return row
-
-
-def move_card(conn: sqlite3.Connection, card: sqlite3.Row, to_status: str, *, at: str, **updates: Any) -> int:
-    """Move a formal card along CARD_MACHINE, update columns, record the move; returns the move id.
-
-    The move's business id is linked afterwards with `link_moves` (the business row is
-    written last, by commit_business, in the same transaction).
-    """
-    CARD_MACHINE.check(str(card["status"]), to_status)
-    sets = ["status = ?", "updated_at = ?"]
-    values: list[Any] = [to_status, at]
-    for column, value in updates.items():
-        sets.append(f"{column} = ?")
-        values.append(value)
-    conn.execute(f"UPDATE cards SET {', '.join(sets)} WHERE id = ?", (*values, card["id"]))
-    cur = conn.execute(
-        "INSERT INTO card_moves(card_id, from_status, to_status, at) VALUES (?, ?, ?, ?)",
-        (card["id"], card["status"], to_status, at),
-    )
-    return int(cur.lastrowid or 0)
 
 
 def move_temp_card(

@@ -17,9 +17,9 @@ from datetime import timedelta
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import Problem, ValidationError
-from offline.lifecycle import CARD_LABELS
+from offline.lifecycle import CARD_LABELS, move_card
 from offline.permissions import require
-from offline.services.card_common import card_by_id, doc_problems, link_moves, move_card, person_by_id, refuse
+from offline.services.card_common import card_by_id, doc_problems, link_moves, person_by_id, refuse
 
 REPORTERS = {"holder": "本人", "agent": "代办人"}
 

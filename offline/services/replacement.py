@@ -26,6 +26,7 @@ from typing import Any
 
 from offline.business import Blob, BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
+from offline.lifecycle import move_card
 from offline.services.applications import MODES, production_deadline
 from offline.services.persons import (
     CardRecord,
@@ -34,7 +35,6 @@ from offline.services.persons import (
     find_card,
     find_person,
     insert_application,
-    move_card,
     one_card_problems,
     store_photo,
 )

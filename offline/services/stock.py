@@ -19,9 +19,10 @@ from datetime import date
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
+from offline.lifecycle import move_card
 from offline.permissions import require
 from offline.profiles import Profile
-from offline.services.card_common import add_months, card_by_id, link_moves, move_card, parse_day
+from offline.services.card_common import add_months, card_by_id, link_moves, parse_day
 from offline.store import Store
 from offline.validation import validate_card_number
 from offline.workdays import WorkCalendar
@@ -458,8 +459,8 @@ def age_stock(ctx: ServiceContext, inp: AgeStockInput) -> BusinessResult:
                 )
                 continue
             target = {"cancel": "cancelled", "seal": "sealed", "return_sleeping": "returned"}[inp.action]
-            extra = {"return_reason": inp.reason or AGE_ACTIONS[inp.action]}
-            moves.append(move_card(conn, card, target, at=now, **extra))
+            reason = inp.reason or AGE_ACTIONS[inp.action]
+            moves.append(move_card(conn, card, target, at=now, return_reason=reason))
         if not inp.card_ids:
             problems.append(Problem("card_ids", "R-ISS-6", "没有选择要处理的卡", "请选择卡。", "社保卡"))
         if problems:
