@@ -17,6 +17,7 @@ from offline.business import ServiceContext
 from offline.errors import DomainError, Problem
 from offline.lifecycle import TEMP_MACHINE
 from offline.protocols import CardError, CardSession, ChipCard, ChipHolder
+from offline.validation.documents import holder_document_problems
 
 
 def refuse(field: str, rule: str, message: str, fix: str, label: str = "") -> NoReturn:
@@ -92,25 +93,10 @@ def doc_problems(
     field: str = "doc_number",
     label: str = "证件号码",
 ) -> list[Problem]:
-    """The document shown at the window must be the holder's (document number or SSN)."""
-    shown = presented.strip().upper()
-    if not shown:
-        return [
-            Problem(
-                field,
-                rule,
-                "未录入所出示的有效身份证件号码",
-                "请核验持卡人有效身份证件原件后录入证件号码。",
-                label,
-            )
-        ]
-    if shown not in {str(person["doc_number"]).upper(), str(person["ssn"]).upper()}:
-        return [
-            Problem(
-                field, rule, "所出示证件号码与持卡人记录不符", "请核对证件是否为持卡人本人的有效证件。", label
-            )
-        ]
-    return []
+    """R-ID-1 for a persons row (`validation.documents.holder_document_problems`)."""
+    return holder_document_problems(
+        presented, str(person["doc_number"]), str(person["ssn"]), rule=rule, field=field, label=label
+    )
 
 
 # --------------------------------------------------------------------------- chip
