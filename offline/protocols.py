@@ -51,7 +51,23 @@ class PinState:
     blocked: bool
 
 
-class CardError(Exception):
+class CardstationError(Exception):
+    """Base of every error the project raises on purpose, in every layer.
+
+    `message_zh` is what a person reads (what happened and what to do), `code` a stable English
+    identifier where the error has one (stores, `--json`, tests). A screen or the CLI catches
+    this one class and shows `message_zh`, never a traceback. It lives with the plain types so
+    that `devices/` and `sync/` can subclass it without importing more of `offline/`
+    (`offline.errors` re-exports it). `str(error)` is `text` when given, else `message_zh`.
+    """
+
+    def __init__(self, message_zh: str, *, code: str = "", text: str | None = None) -> None:
+        super().__init__(message_zh if text is None else text)
+        self.message_zh = message_zh
+        self.code = code
+
+
+class CardError(CardstationError):
     """Base of every error a card session raises.
 
     `code` is a stable English identifier (e.g. 'wrong_pin', 'pin_blocked',
@@ -59,9 +75,7 @@ class CardError(Exception):
     """
 
     def __init__(self, code: str, message_zh: str, *, tries_left: int | None = None) -> None:
-        super().__init__(f"{code}: {message_zh}")
-        self.code = code
-        self.message_zh = message_zh
+        super().__init__(message_zh, code=code, text=f"{code}: {message_zh}")
         self.tries_left = tries_left
 
 

@@ -71,3 +71,33 @@ def test_the_checks_themselves_catch_what_they_look_for() -> None:
     assert not PROFILE_GETATTR.search("days = ctx.profile.delivery_workdays")
     assert dotted_refs('H = {"a": "offline.downlink:on_bank_loss"}') == ["offline.downlink:on_bank_loss"]
     assert dotted_refs('M = "时间：10:30"') == []
+
+
+def test_every_project_error_shares_the_base_that_carries_message_zh() -> None:
+    """A screen or the CLI catches CardstationError and shows `message_zh`, whatever the layer."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from offline.errors import CardstationError
+
+    errors: list[type[BaseException]] = []
+    for top in PACKAGES:
+        package = importlib.import_module(top)
+        names = [top] + [i.name for i in pkgutil.walk_packages(package.__path__, top + ".")]
+        for name in names:
+            module = importlib.import_module(name)
+            errors += [
+                obj
+                for _n, obj in inspect.getmembers(module, inspect.isclass)
+                if issubclass(obj, BaseException)
+                and obj.__module__ == name
+                and not obj.__name__.startswith("_")  # private control flow (e.g. sync.engine._Stop)
+                and not name.startswith("devices.testing")  # the test harness's own (pcscd stack)
+            ]
+    assert len(errors) > 20
+    outside = sorted(
+        f"{e.__module__}.{e.__qualname__}" for e in errors if not issubclass(e, CardstationError)
+    )
+    assert outside == []
+    assert CardstationError("未办理", code="x").message_zh == "未办理"

@@ -28,6 +28,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import get_current_worker
 
+from offline.errors import CardstationError
 from tui import keymap
 from tui import messages as M
 from tui.config import Config
@@ -471,7 +472,7 @@ class StationApp(App[None]):
         try:
             self._stop_monitor = monitor(self._reader_inserted_from_thread, self._reader_removed_from_thread)
         except Exception as exc:
-            message = getattr(exc, "message_zh", None) or str(exc)
+            message = exc.message_zh if isinstance(exc, CardstationError) else str(exc)
             self._post_reader(ReaderState("error", message=message, label=self.services.reader_label))
 
     def _reader_inserted_from_thread(self, card: Any) -> None:

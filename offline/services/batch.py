@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from offline.business import Operator, ServiceContext
-from offline.errors import DomainError, Problem
+from offline.errors import CardstationError, DomainError, Problem
 
 CSV_HEADER: tuple[str, ...] = (
     "姓名",
@@ -53,14 +53,13 @@ GUARDIAN_PROOF = "户口簿（批量申领，代办人核验）"
 GUARDIAN_COLUMNS = ("监护人姓名", "监护人证件类型", "监护人证件号码", "监护关系")
 
 
-class BatchFileError(Exception):
+class BatchFileError(CardstationError):
     """The file itself cannot be used (encoding, header): nothing was imported."""
 
     def __init__(
         self, message_zh: str, *, missing: tuple[str, ...] = (), unknown: tuple[str, ...] = ()
     ) -> None:
         super().__init__(message_zh)
-        self.message_zh = message_zh
         self.missing = missing
         self.unknown = unknown
 

@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from offline.errors import CardstationError
 from tui.host import host
 from tui.widgets.footer import BottomBar
 
@@ -146,5 +147,5 @@ class ReportScreen(Screen[None]):
                 print_pdf(path, printer)
                 text = PRINTED.format(printer=printer, path=path)
         except Exception as exc:
-            text = ERROR.format(error=getattr(exc, "message_zh", None) or exc)
+            text = ERROR.format(error=exc.message_zh if isinstance(exc, CardstationError) else str(exc))
         self.app.call_from_thread(self.note, text)

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from offline.errors import CardstationError
 from tui import messages as M
 from tui.context import AppServices, SyncOutcome, SyncProgress, SyncRunner
 from tui.host import host
@@ -162,7 +163,7 @@ class SyncScreen(CompactScreen[None]):
         try:
             result = run_engine(engine, progress)
         except Exception as exc:
-            message = getattr(exc, "message_zh", None) or str(exc)
+            message = exc.message_zh if isinstance(exc, CardstationError) else str(exc)
             self.post_message(self.Finished(M.SYNC_FAILED.format(error=message), False))
             return
         self.post_message(self.Finished(result_text(result), result.ok))

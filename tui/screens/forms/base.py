@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Select, Static
 
 from offline.business import BusinessResult, ServiceContext
-from offline.errors import DomainError, Problem
+from offline.errors import CardstationError, DomainError, Problem
 from offline.protocols import CardError
 from tui.host import host
 from tui.screens.forms import messages as M
@@ -251,7 +251,7 @@ class FormScreen(FieldsScreen):
             self.post_message(self.Refused([], M.CARD_FAILED.format(message=exc.message_zh)))
             return
         except Exception as exc:  # shown, never swallowed: the operator must know nothing was done
-            message = getattr(exc, "message_zh", None) or M.UNEXPECTED.format(error=exc)
+            message = exc.message_zh if isinstance(exc, CardstationError) else M.UNEXPECTED.format(error=exc)
             self.post_message(self.Refused([], str(message)))
             return
         from offline.drafts import discard_draft

@@ -17,7 +17,7 @@ from textual.message import Message
 
 from offline import codes
 from offline.business import BusinessResult, ServiceContext
-from offline.errors import DomainError
+from offline.errors import CardstationError, DomainError
 from offline.protocols import CardError
 from offline.services import issuance
 from tui.host import host
@@ -111,7 +111,11 @@ class IssueScreen(FormScreen):
             self.post_message(self.ReadCard(f"读卡失败：{exc.message_zh}", False))
             return
         except Exception as exc:
-            self.post_message(self.ReadCard(f"读卡失败：{getattr(exc, 'message_zh', exc)}", False))
+            self.post_message(
+                self.ReadCard(
+                    f"读卡失败：{exc.message_zh if isinstance(exc, CardstationError) else exc}", False
+                )
+            )
             return
         self.post_message(self.ReadCard(read_card_text(chip, genuine), genuine, chip.card_number))
 
