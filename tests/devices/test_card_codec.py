@@ -24,7 +24,7 @@ from devices.layout import ITEMS
 from offline.protocols import card_number_check_char, card_number_is_valid
 
 gbk_text = st.text(
-    alphabet=st.characters(codec="gbk", exclude_characters="\x00", exclude_categories=("Cs",)),
+    alphabet=st.characters(codec="gbk", exclude_characters="\x00", exclude_categories=["Cs"]),
     max_size=15,
 )
 

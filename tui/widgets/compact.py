@@ -180,7 +180,7 @@ class CompactButton(Button):
             id=id,
             variant=cast(Any, variant),
             classes=classes,
-            disabled=disabled,  # type: ignore[arg-type]
+            disabled=disabled,
             compact=True,
         )
         self.active_effect_duration = 0

@@ -279,7 +279,7 @@ def at() -> Callable[[ServiceContext, datetime], ServiceContext]:
 
 @pytest.fixture
 def supervisor(hn: ServiceContext) -> ServiceContext:
-    from tests.conftest import add_operator  # type: ignore[import-not-found]
+    from tests.conftest import add_operator
 
     op = add_operator(hn.store, "boss", "supervisor", "赵主管")
     return dataclasses.replace(hn, operator=op)
