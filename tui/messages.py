@@ -20,7 +20,6 @@ LOGIN_EMPTY: Final = "请输入用户名和密码。"
 LOGIN_CHECKING: Final = "正在验证……"
 LOGIN_DEMO_HEADER: Final = "演示账号（仅演示数据，切勿用于真实业务）："
 LOGIN_DEMO_LINE: Final = "  {username} / {password}  {real_name}（{role}）"
-LOGIN_SERVICE_MISSING: Final = "登录服务尚未安装（offline.operators），无法登录。"
 LOGIN_FAILED: Final = "登录失败：{reason}"
 
 ROLE_NAMES: Final[dict[str, str]] = {
@@ -116,7 +115,6 @@ SYNC_STAGES: Final[dict[str, str]] = {
     "downlink": "下行",
 }
 SYNC_PROGRESS: Final = "正在同步（{stage}）：{sent}/{total}"
-SYNC_DONE: Final = "同步完成：上传 {sent} 个，确认 {acked} 个，下行 {downlinks} 条。"
 SYNC_DONE_SIMPLE: Final = "本次同步：{detail}"
 SYNC_FAILED: Final = "同步失败：{error}。数据仍保存在本机，稍后会自动重试。"
 SYNC_RESENT: Final = "已将 {envelope} 重新放入待上传队列。"
