@@ -47,11 +47,9 @@ def normalise_phone(value: str) -> Normalised:
         return _bad(value)
     if _MOBILE.match(digits):
         return _ok(digits, value)
-    if digits.startswith("0"):
-        digits = digits  # a mainland landline, possibly with 0 after +86 removed
-    elif plus:
+    if plus and not digits.startswith("0"):
         digits = "0" + digits  # +86 27 8765 4321: the trunk 0 is dropped abroad
-    if digits.startswith("0"):
+    if digits.startswith("0") and len(digits) > 2:  # a mainland landline: area code, then local number
         area_len = 3 if digits[1] in "12" else 4
         area, local = digits[:area_len], digits[area_len:]
         if _LOCAL.match(local):

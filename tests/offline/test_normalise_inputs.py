@@ -83,6 +83,8 @@ CASES: list[tuple[str, str, str | None, str]] = [
     ("phone", "+852 2345 6789", "+85223456789", ""),
     ("phone", "+886 912 345 678", "+886912345678", ""),
     ("phone", "87654321", REFUSED, "缺少区号"),
+    ("phone", "0", REFUSED, "不是有效的"),  # a lone trunk 0 (found by the fuzz campaign)
+    ("phone", "01", REFUSED, "不是有效的"),
     ("phone", "8765432", REFUSED, "缺少区号"),
     ("phone", "1381234567", REFUSED, "应为 11 位"),
     ("phone", "138123456789", REFUSED, "应为 11 位"),
