@@ -39,7 +39,7 @@ class LinkError(Exception):
     """A failure of the link or of the gateway as a whole (stop the batch, back off).
 
     code: 'network' | 'timeout' | 'portal' | 'server_error' | 'unknown_station' |
-    'revoked_station' | 'auth' | 'bad_ack'.
+    'revoked_station' | 'retired_key' | 'auth' | 'bad_ack'.
     """
 
     def __init__(self, code: str, detail: str = "") -> None:
@@ -161,14 +161,16 @@ class GatewayClient:
         if resp.status_code in (401, 403) and isinstance(doc, dict):
             code = str(doc.get("error", "auth"))
             raise LinkError(
-                code if code in ("unknown_station", "revoked_station") else "auth", str(doc.get("detail"))
+                code if code in ("unknown_station", "revoked_station", "retired_key") else "auth",
+                str(doc.get("detail")),
             )
         return doc
 
-    def _auth(self, method: str, target: str, body: bytes = b"") -> dict[str, str]:
+    def _auth(self, method: str, target: str, body: bytes = b"", *, digest: str = "") -> dict[str, str]:
+        """X-Station-Auth; a PATCH signs its upload range instead of a body digest (gateway app)."""
         if self.identity is None:
             return {}
-        digest = hashlib.sha256(body).hexdigest() if body else "-"
+        digest = digest or (hashlib.sha256(body).hexdigest() if body else "-")
         return {"X-Station-Auth": sign_request(self.identity, method, target, digest, int(time.time()))}
 
     def _check_ack(self, envelope_id: str, ack: str) -> None:
@@ -232,7 +234,7 @@ class GatewayClient:
         offset = 0
         path = f"/v1/blobs/{entry.envelope_id}"
         if resume:
-            head = self._request("HEAD", path, expect_down=256)
+            head = self._request("HEAD", path, headers=self._auth("HEAD", path), expect_down=256)
             if head.status_code >= 500:
                 raise LinkError("server_error", f"HTTP {head.status_code}")
             if head.status_code == 200:
@@ -248,6 +250,7 @@ class GatewayClient:
                     "Upload-Offset": str(offset),
                     "Upload-Length": str(total),
                     "Content-Type": "application/offset+octet-stream",
+                    **self._auth("PATCH", path, digest=f"upload {offset} {total}"),
                 },
                 expect_down=1024,
             )

@@ -40,7 +40,7 @@ from sync.keys import (
 BLOB_PATH_MIN = 8 * 1024
 PERMANENT = {"tampered", "malformed", "cleartext", "replayed"}
 KEY_CODES = {"wrong_key_id", "expired_key"}
-STATION_CODES = {"unknown_station", "revoked_station"}
+STATION_CODES = {"unknown_station", "revoked_station", "retired_key"}
 
 Progress = Callable[[str, int, int], None]
 

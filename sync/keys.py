@@ -9,6 +9,9 @@ Where things live (docs/sync.md, "Key lifecycle"):
   `sync_downlink_key` (the server's Ed25519 key that signs acknowledgements, key sets and
   downlink updates). Public keys are not secrets; pinning them in the store keeps a store file
   and its trust anchors together.
+- `sync_key_set_version`: the highest key-set version seen. A signed key set is only ever
+  replaced by one of the same or a later version, so an older set replayed by someone on the
+  link (still validly signed) cannot bring back a retired server key.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ S_URL = "sync_url"
 S_STATION_KEY_ID = "sync_station_key_id"
 S_SERVER_KEYS = "sync_server_keys"
 S_DOWNLINK_KEY = "sync_downlink_key"
+S_KEY_SET_VERSION = "sync_key_set_version"
 
 
 class NotEnrolled(Exception):
@@ -144,6 +148,7 @@ def pin_bundle(store: Store, bundle: dict[str, Any], *, expected_fingerprint: st
     with store.write() as conn:
         store.set_setting(conn, S_DOWNLINK_KEY, json.dumps(_key_json(dl)))
         store.set_setting(conn, S_SERVER_KEYS, json.dumps([_key_json(k) for k in hpke_keys]))
+        store.set_setting(conn, S_KEY_SET_VERSION, str(_version(body)))
 
 
 def update_server_keys(store: Store, key_set: dict[str, Any]) -> list[PinnedServerKey]:
@@ -152,9 +157,21 @@ def update_server_keys(store: Store, key_set: dict[str, Any]) -> list[PinnedServ
     keys = [_key_from(k) for k in body["hpke_keys"]]
     if not keys:
         raise KeySetError("empty key set")
+    version = _version(body)
     with store.write() as conn:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (S_KEY_SET_VERSION,)).fetchone()
+        pinned = int(row[0]) if row is not None and str(row[0]).isdigit() else 0
+        if version < pinned:
+            raise KeySetError(f"key set version {version} is older than the pinned {pinned} (replayed)")
         store.set_setting(conn, S_SERVER_KEYS, json.dumps([_key_json(k) for k in keys]))
+        store.set_setting(conn, S_KEY_SET_VERSION, str(version))
     return keys
+
+
+def _version(body: dict[str, Any]) -> int:
+    """A key set's version (0 for a gateway from before versions; never negative)."""
+    value = body.get("version", 0)
+    return value if isinstance(value, int) and value >= 0 else 0
 
 
 def pinned_server_keys(store: Store) -> list[PinnedServerKey]:
