@@ -91,7 +91,10 @@ def _register(args: argparse.Namespace) -> int:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ed25519
 
-        key = serialization.load_pem_public_key(Path(args.public_key).read_bytes())
+        try:
+            key = serialization.load_pem_public_key(Path(args.public_key).read_bytes())
+        except ValueError:
+            key = None
         if not isinstance(key, ed25519.Ed25519PublicKey):
             print("公钥文件不是 Ed25519 公钥。", file=sys.stderr)
             return 1
@@ -101,7 +104,7 @@ def _register(args: argparse.Namespace) -> int:
     token = gw.keyring.issue_token(args.station_id, now)
     print(token)
     print(f"服务站 {args.station_id} 的一次性注册码（7 天内有效）。在该站运行：", file=sys.stderr)
-    print(f"  cardstation keys enrol --url <网关地址> --token {token}", file=sys.stderr)
+    print(f"  cardstation keys enrol --url <网关地址> --token={token}", file=sys.stderr)
     return 0
 
 
@@ -124,8 +127,12 @@ def _push(args: argparse.Namespace) -> int:
 
     from sync.gateway.production import add_update
 
+    try:
+        payload = json.loads(args.payload)
+    except ValueError:
+        print('--payload 不是有效的 JSON（例如 \'{"card_number": "S0001"}\'）。', file=sys.stderr)
+        return 1
     gw = _gateway(args)
-    payload = json.loads(args.payload)
     with gw.db.write() as conn:
         add_update(
             conn,

@@ -192,7 +192,7 @@ class Keyring:
 
     def issue_token(self, station_id: str, now: datetime) -> str:
         """A one-time enrolment token: secret + '.' + fingerprint of the downlink key."""
-        secret = secrets.token_urlsafe(12)
+        secret = secrets.token_hex(12)  # hex: never a leading '-' that a shell would read as an option
         with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO stations(station_id, status, created_at) VALUES (?, 'pending', ?)"
