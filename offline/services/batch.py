@@ -26,6 +26,7 @@ from typing import Any
 
 from offline.business import Operator, ServiceContext
 from offline.errors import DomainError, Problem
+from offline.files import write_private
 
 CSV_HEADER: tuple[str, ...] = (
     "姓名",
@@ -98,7 +99,7 @@ def write_template(path: Path | str | None = None) -> str:
     """The empty CSV (header only). Written with a BOM so that Excel opens it as UTF-8."""
     text = ",".join(CSV_HEADER) + "\r\n"
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8-sig", newline="")
+        write_private(path, text, encoding="utf-8-sig")
     return text
 
 
