@@ -60,6 +60,9 @@ def _gateway(args: argparse.Namespace, **kw: Any) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from cardstation.lifeline import die_with_parent
+
+    die_with_parent()  # the demo's gateway never outlives the demo
     from datetime import timedelta
 
     import uvicorn
