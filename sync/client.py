@@ -16,6 +16,7 @@ import hashlib
 import json
 import secrets
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class LinkError(Exception):
     """A failure of the link or of the gateway as a whole (stop the batch, back off).
 
     code: 'network' | 'timeout' | 'portal' | 'server_error' | 'unknown_station' |
-    'revoked_station' | 'retired_key' | 'auth' | 'bad_ack'.
+    'revoked_station' | 'retired_key' | 'auth' | 'bad_ack' | 'cancelled' (stop requested).
     """
 
     def __init__(self, code: str, detail: str = "") -> None:
@@ -80,8 +81,12 @@ class GatewayClient:
         identity: StationIdentity | None = None,
         downlink_public_key: bytes | None = None,
         transport: httpx.BaseTransport | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Set from another thread (a daemon told to stop): the request in flight ends at its
+        #: next 4 KB chunk with LinkError('cancelled'); what a blob PATCH sent stays resumable.
+        self.cancel = cancel or threading.Event()
         self.identity = identity
         self.downlink_public_key = downlink_public_key
         self.bytes_up = 0
@@ -102,6 +107,12 @@ class GatewayClient:
     def close(self) -> None:
         self._http.close()
 
+    def abort(self) -> None:
+        """Cancel (any thread): also close the connections, so a request waiting for its
+        answer ends now rather than after its read timeout."""
+        self.cancel.set()
+        self._http.close()
+
     # ------------------------------------------------------------------ plumbing
 
     def _request(
@@ -114,6 +125,8 @@ class GatewayClient:
         expect_down: int = 16_000,
     ) -> Reply:
         """Send with a deadline for the whole attempt; the response body is read under it too."""
+        if self.cancel.is_set():
+            raise LinkError("cancelled", "stopping")
         deadline = time.monotonic() + budget_seconds(len(body) + expect_down)
         hdrs = dict(headers or {})
         if method in ("POST", "PATCH"):
@@ -123,6 +136,8 @@ class GatewayClient:
             for i in range(0, len(body), CHUNK):
                 if time.monotonic() > deadline:
                     raise LinkError("timeout", "attempt deadline passed while sending")
+                if self.cancel.is_set():
+                    raise LinkError("cancelled", "stopping")
                 piece = body[i : i + CHUNK]
                 self.bytes_up += len(piece)
                 yield piece
@@ -143,12 +158,16 @@ class GatewayClient:
                     self.bytes_down += len(piece)
                     if time.monotonic() > deadline:
                         raise LinkError("timeout", "attempt deadline passed while receiving")
+                    if self.cancel.is_set():
+                        raise LinkError("cancelled", "stopping")
                     if len(data) > 4 * 1024 * 1024:
                         raise LinkError("portal", "response too large")
                 return Reply(resp.status_code, resp.headers, bytes(data))
         except httpx.TimeoutException as exc:
             raise LinkError("timeout", type(exc).__name__) from exc
         except httpx.HTTPError as exc:
+            if self.cancel.is_set():
+                raise LinkError("cancelled", "stopping") from exc
             raise LinkError("network", type(exc).__name__) from exc
 
     def _json(self, resp: Reply) -> Any:
