@@ -102,7 +102,9 @@ def explain(exc: BaseException, db_path: Path | None = None) -> tuple[str, int, 
         return f"{messages.reason(getattr(exc, 'code', 'network'))} {MSG_NETWORK}", EXIT_REFUSED, False
     if type(exc).__module__.startswith(("httpx", "httpcore")):
         return MSG_NETWORK, EXIT_REFUSED, False
-    if isinstance(exc, sqlite3.DatabaseError):
+    from offline.store import database_errors
+
+    if isinstance(exc, database_errors()):
         return _sqlite(exc, path), EXIT_REFUSED, False
     if isinstance(exc, OSError):
         return _os(exc), EXIT_REFUSED, False
@@ -113,7 +115,7 @@ def _has_chinese(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
-def _sqlite(exc: sqlite3.DatabaseError, path: str) -> str:
+def _sqlite(exc: Exception, path: str) -> str:
     text = str(exc).lower()
     code = getattr(exc, "sqlite_errorcode", None)
     if code == sqlite3.SQLITE_FULL or "disk is full" in text:
@@ -153,5 +155,6 @@ def report(exc: BaseException, db_path: Path | None, where: str) -> tuple[str, i
 
 def _is_refusal(exc: BaseException) -> bool:
     from offline.errors import CardstationError
+    from offline.store import database_errors
 
-    return isinstance(exc, CardstationError) and not isinstance(exc.__cause__, sqlite3.Error | OSError)
+    return isinstance(exc, CardstationError) and not isinstance(exc.__cause__, (*database_errors(), OSError))

@@ -3,7 +3,10 @@
 Where things live (docs/sync.md, "Key lifecycle"):
 - the station's Ed25519 signing key: `<store dir>/keys/station_ed25519.pem`, PKCS#8 PEM,
   file mode 0600 in a 0700 directory; never in the database (a copied .db file cannot sign),
-  never uploaded (only its public half goes to the server at enrolment);
+  never uploaded (only its public half goes to the server at enrolment). On a station with a
+  key file (`offline.storekey`, made by `init`) the PEM is encrypted with a key derived from
+  it, so a copied data folder cannot sign either; a cleartext PEM from before still loads and
+  is re-wrapped by `init`;
 - in the store's settings: `station_id`, `sync_url`, `sync_station_key_id`,
   `sync_server_keys` (JSON list of pinned HPKE public keys with id and expiry) and
   `sync_downlink_key` (the server's Ed25519 key that signs acknowledgements, key sets and
@@ -26,6 +29,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from offline import storekey
 from offline.store import Store
 from sync import messages
 from sync.envelope import PinnedServerKey, StationSealer, canonical_json
@@ -75,8 +79,12 @@ def write_station_key(path: Path, private_key: bytes) -> None:
     """Write atomically with mode 0600 (created so, never chmod-ed after the fact)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
+    password = storekey.signing_key_password()
+    protection: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    )
     pem = ed25519.Ed25519PrivateKey.from_private_bytes(private_key).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, protection
     )
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -94,16 +102,27 @@ def read_station_key(path: Path) -> bytes:
         st = path.stat()
         if st.st_mode & 0o077:
             raise NotEnrolled(messages.KEY_FILE_BAD.format(path=path))
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        pem = path.read_bytes()
+        password = storekey.signing_key_password() if b"ENCRYPTED" in pem[:64] else None
+        key = serialization.load_pem_private_key(pem, password=password)
     except FileNotFoundError as exc:
         raise NotEnrolled() from exc
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # TypeError: encrypted, and this station has no key file
         raise NotEnrolled(messages.KEY_FILE_BAD.format(path=path)) from exc
     if not isinstance(key, ed25519.Ed25519PrivateKey):
         raise NotEnrolled(messages.KEY_FILE_BAD.format(path=path))
     return key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
+
+
+def rewrap_station_key(store: Store) -> bool:
+    """Encrypt a cleartext signing key file with this station's key file (`init`); True if done."""
+    path = key_path(store)
+    if not path.exists() or b"ENCRYPTED" in path.read_bytes()[:64] or storekey.signing_key_password() is None:
+        return False
+    write_station_key(path, read_station_key(path))
+    return True
 
 
 def new_station_key() -> tuple[bytes, bytes, str]:

@@ -81,7 +81,7 @@ def _demo(args: argparse.Namespace) -> int:
         report = ds.DemoReport()
         if not db.exists():
             print("正在生成演示数据（首次约需半分钟）……", file=sys.stderr, flush=True)
-            store = Store.open(db)
+            store = Store.open(db, encrypt=True)  # like a real station: SQLCipher, key file
             info = ds.create_station(store, datetime.now().astimezone())
             report.ok(ds.enrol_station(store, gateway, info.station_id))
             ds.seed(store, info, sync_url=gateway.url, persons=args.persons, report=report)

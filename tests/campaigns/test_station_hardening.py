@@ -4,12 +4,13 @@ parallel wrong logins (R-SEC-2 lockout), trivial passwords, world-readable outpu
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from offline.store import Store
 
 SP = "43012100100100001"
 ADMIN_PASSWORD = "tian-he-7-qiao"
@@ -70,10 +71,11 @@ def test_R_SEC_2_twenty_parallel_wrong_logins_verify_exactly_five(station: Path,
     outs = [p.communicate(timeout=180) for p in procs]
     assert all(p.returncode == 1 for p in procs)
     assert all(b"Traceback" not in err for _o, err in outs)
-    with sqlite3.connect(station) as conn:
-        verified = conn.execute(
-            "SELECT COUNT(*) FROM audit WHERE action IN ('auth.failed', 'auth.locked') AND target = 'admin'"
-        ).fetchone()[0]
+    store = Store.open(station)  # encrypted (init): through the store's own connection factory
+    verified = store.one(
+        "SELECT COUNT(*) FROM audit WHERE action IN ('auth.failed', 'auth.locked') AND target = 'admin'"
+    )[0]
+    store.close()
     assert verified == 5  # each verified wrong password is audited once; the rest were refused unverified
     locked = sum("锁定" in err.decode() for _o, err in outs)
     assert locked >= 15
