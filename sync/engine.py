@@ -201,9 +201,9 @@ class SyncEngine:
             if upload_error is not None:
                 report.error(upload_error.code, upload_error.detail)
             failure = upload_error or download_error
-            if failure is not None and failure.code == "cancelled":
-                pass  # asked to stop: neither a failure of the link nor a success
-            elif failure is not None:
+            if self._cancel.is_set():
+                return  # asked to stop: neither a failure of the link nor a success
+            if failure is not None:
                 link = (
                     "refused"
                     if failure.code in STATION_CODES
@@ -217,7 +217,7 @@ class SyncEngine:
                 state.record_failure(
                     self.store, failure.code, failure.detail, self.config.backoff, link_state=link
                 )
-            elif not self._cancel.is_set():
+            else:
                 state.record_success(self.store)
         finally:
             self._client = None

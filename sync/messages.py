@@ -25,6 +25,7 @@ LINK_STATES = {
 #: Why an envelope was quarantined or a batch stopped: what happened, what to do.
 REASONS: dict[str, str] = {
     "not_enrolled": NOT_ENROLLED,
+    "cancelled": "同步已按要求停止；没发完的数据包留在队列里，下次继续发送（大文件从断点续传）。",
     "tampered": "数据包校验失败（可能被篡改或损坏）。请联系县局；确认后可“修复并重发”。",
     "unknown_station": "卡管系统不认识本站。请联系县局注册本站后再同步。",
     "revoked_station": "本站已被卡管系统停用。请联系县局重新注册，数据已保留在本机。",
