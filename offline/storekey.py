@@ -30,8 +30,8 @@ from offline.errors import StoreError
 
 ENV = "CARDSTATION_KEY_FILE"
 MSG_NO_KEY = (
-    "数据库 {path} 已加密，但找不到密钥文件 {key}。请以服务账户运行，或设置 CARDSTATION_KEY_FILE 指向"
-    "本站的密钥文件；密钥文件丢失时请用备份恢复并联系技术支持。"
+    "数据库 {path} 不是明文数据库：它是加密的数据库而本机找不到密钥文件 {key}，或者文件已损坏。"
+    "请以服务账户运行，或设置 CARDSTATION_KEY_FILE 指向本站的密钥文件；文件损坏或密钥丢失时，请用备份恢复并联系技术支持。"
 )
 MSG_KEY_OPEN = (
     "密钥文件 {key} 其他账户也能读取，已拒绝使用。请执行 chmod 600 {key}（只允许服务账户读取）后重试。"

@@ -12,38 +12,28 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.campaigns.cli_runner import cli_env, run_cli
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SP = "43012100100100001"
 ADMIN_PASSWORD = "tian-he-7-qiao"
 
 
-def _cli(*args: str, env: dict[str, str], user: int | None = None, timeout: float = 30) -> tuple[int, str]:
-    argv = [sys.executable, "-m", "cardstation.cli", *args]
-    if user is not None:
-        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
-    out = subprocess.run(
-        argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
-    )
+def _cli(*args: str, env: dict[str, str], user: int | None = None) -> tuple[int, str]:
+    out = run_cli(*args, env=env, user=user, timeout=30)
     return out.returncode, out.stdout + out.stderr
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     root = tmp_path_factory.mktemp("bad")
-    env = {
-        **os.environ,
-        "CARDSTATION_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "CARDSTATION_PASSWORD": ADMIN_PASSWORD,
-        "CARDSTATION_LOG_DIR": str(root / "logs"),
-        "PYTHONPATH": str(Path(__file__).parents[2]),
-    }
-    env.pop("CARDSTATION_DB", None)
+    env = cli_env(
+        root / "logs", CARDSTATION_ADMIN_PASSWORD=ADMIN_PASSWORD, CARDSTATION_PASSWORD=ADMIN_PASSWORD
+    )
     db = root / "station.db"
     code, out = _cli(
         "--db",

@@ -9,7 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from offline import audit, storekey
 from offline.store import Store
 from sync import keys
+from tests.campaigns.cli_runner import cli_env, run_cli
 from tests.sync.helpers import enrol_station, start_gateway, station_id_for
 
 SSN = "430102199001011234"
@@ -24,14 +25,8 @@ PASSWORD = "tian-he-7-qiao"
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2]), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "cardstation.cli", *args],
-        env=full,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return run_cli(
+        *args, env=cli_env(Path(tempfile.gettempdir()) / "cardstation-campaign-logs", **env), timeout=300
     )
 
 

@@ -11,30 +11,18 @@ from pathlib import Path
 import pytest
 
 from offline.store import Store
+from tests.campaigns.cli_runner import cli_env, run_cli
 
 SP = "43012100100100001"
 ADMIN_PASSWORD = "tian-he-7-qiao"
 
 
 def _env(root: Path, **extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "CARDSTATION_LOG_DIR": str(root / "logs"),
-        "PYTHONPATH": str(Path(__file__).parents[2]),
-    }
-    env.pop("CARDSTATION_DB", None)
-    return {**env, **extra}
+    return cli_env(root / "logs", **extra)
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cardstation.cli", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(*args, env=env)
 
 
 @pytest.fixture
