@@ -226,7 +226,9 @@ class SmSuite:
         half a second."""
         sm2, _n = self._curve()
         table = sm2.default_ecc_table  # type: ignore[attr-defined]
-        z = _sm3(bytes.fromhex("0080" + SM2_USER_ID.hex() + table["a"] + table["b"] + table["g"] + public_hex))
+        z = _sm3(
+            bytes.fromhex("0080" + SM2_USER_ID.hex() + table["a"] + table["b"] + table["g"] + public_hex)
+        )
         return _sm3(z + data)
 
     def new_encryption_key(self) -> tuple[bytes, bytes]:
