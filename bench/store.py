@@ -6,6 +6,7 @@ and how many applications per second `apply_card` accepts (each one a full busin
 IMMEDIATE transaction, audit, sealed envelope with photo blob).
 
     .venv/bin/python bench/store.py [--persons 1000000] [--lookups 2000] [--applications 200] [--db PATH]
+        [--encrypt]   # the store as `init` makes it: SQLCipher, keyed from $CARDSTATION_KEY_FILE
 
 The persons are inserted in bulk (not through the service, which would take hours): the
 benchmark is about lookups on a realistically sized table, built with the same schema and
@@ -53,11 +54,13 @@ def initials_of(name: str, cache: dict[str, str]) -> str:
     return out
 
 
-def populate(store_path: Path, n: int, seed: int = 7) -> tuple[list[str], list[str], list[str]]:
+def populate(
+    store_path: Path, n: int, seed: int = 7, *, encrypt: bool = False
+) -> tuple[list[str], list[str], list[str]]:
     """Bulk-insert n persons (and a card for 80 % of them); return sample keys for lookups."""
     from offline.store import Store
 
-    store = Store.open(store_path)
+    store = Store.open(store_path, encrypt=encrypt)
     rng = random.Random(seed)
     now = datetime.now().astimezone().isoformat(timespec="seconds")
     cache: dict[str, str] = {}
@@ -194,11 +197,13 @@ def main() -> None:
     ap.add_argument("--lookups", type=int, default=2000)
     ap.add_argument("--applications", type=int, default=200)
     ap.add_argument("--db", type=Path)
+    ap.add_argument("--encrypt", action="store_true", help="SQLCipher store (as init makes it)")
     args = ap.parse_args()
     path = args.db or Path(tempfile.mkdtemp()) / "bench.db"
     if path.exists():
         path.unlink()
-    ssns, cards, prefixes = populate(path, args.persons)
+    ssns, cards, prefixes = populate(path, args.persons, encrypt=args.encrypt)
+    print("store:", "SQLCipher (encrypted)" if args.encrypt else "SQLite (cleartext)")
     rng = random.Random(3)
     initials = []
     from pypinyin import Style, lazy_pinyin

@@ -13,8 +13,12 @@ Why these choices:
   province profile's). Names that are not accounts are counted and locked the same way (table
   `login_failures`) and cost the same hash work, so the login screen says nothing about
   which user names exist.
-- The login is verified outside any write transaction (the hash takes a while); only the
-  counter update is a short IMMEDIATE write.
+- Failures are counted atomically *before* the hash is checked: a short IMMEDIATE write
+  reserves the attempt (counts it as a failure in advance, or refuses it when the limit is
+  already reached), then the hash is verified outside any transaction, and a success gives
+  the reservation back. Twenty simultaneous attempts therefore verify exactly `attempts`
+  passwords; counting after verifying let 19 of 20 through.
+- A locked account is refused without verifying anything.
 """
 
 from __future__ import annotations
@@ -53,6 +57,12 @@ MSG_INACTIVE = "该账户已停用{reason}，请联系系统管理员。"
 MSG_PASSWORD_SHORT = "密码少于 {n} 位"
 MSG_PASSWORD_LONG = "密码超过 {n} 位"
 MSG_PASSWORD_IS_USERNAME = "密码不能与用户名相同"
+MSG_PASSWORD_WEAK = (
+    "密码太常见或太简单，容易被猜中（如 12345678、password、全是空格、重复或连续的字符、键盘上相邻的键）"
+)
+FIX_PASSWORD_WEAK = "请换一个不常见的密码：几个不相关的词或拼音，加上数字或符号，例如“tian-he-7-qiao”。"
+#: zxcvbn score (0-4) below which a password is refused: 0-1 fall to an online guess in hours.
+MIN_PASSWORD_SCORE = 2
 FIX_PASSWORD = "请重新设置至少 {n} 位、不同于用户名的密码，建议字母与数字混合。"
 LABEL_PASSWORD = "密码"
 
@@ -97,7 +107,12 @@ def _dummy_hash() -> str:
 
 
 def password_problems(username: str, password: str) -> list[Problem]:
-    """The password policy (R-SEC-2): at least 8 characters, not the user name."""
+    """The password policy (R-SEC-2): 8-128 characters, not the user name, not common or trivial.
+
+    "Common or trivial" is zxcvbn's estimate (dictionaries of leaked passwords, words, names,
+    keyboard walks, repeats and sequences) with the user name as a known word: a length rule
+    alone accepted `12345678`, `password` and eight spaces.
+    """
     fix = FIX_PASSWORD.format(n=MIN_PASSWORD_LENGTH)
     found: list[Problem] = []
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -114,7 +129,15 @@ def password_problems(username: str, password: str) -> list[Problem]:
         )
     if password.strip().lower() == normalise_username(username):
         found.append(Problem("password", "R-SEC-2", MSG_PASSWORD_IS_USERNAME, fix, LABEL_PASSWORD))
+    elif MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH and _too_guessable(username, password):
+        found.append(Problem("password", "R-SEC-2", MSG_PASSWORD_WEAK, FIX_PASSWORD_WEAK, LABEL_PASSWORD))
     return found
+
+
+def _too_guessable(username: str, password: str) -> bool:
+    from zxcvbn import zxcvbn  # imported on use: it loads its dictionaries (~0.3 s)
+
+    return int(zxcvbn(password, user_inputs=[normalise_username(username)])["score"]) < MIN_PASSWORD_SCORE
 
 
 def normalise_username(username: str) -> str:
@@ -146,38 +169,58 @@ def _locked_error(until: datetime, now: datetime) -> AuthError:
     return AuthError("locked", MSG_LOCKED.format(minutes=minutes, until=until.strftime("%H:%M")))
 
 
-def _count_failure(
-    conn: sqlite3.Connection, table: str, key_sql: str, key: object, policy: LockoutPolicy, now: datetime
-) -> tuple[int, datetime | None]:
-    """Add one failure; lock when the limit is reached. Returns (failures so far, lock end)."""
-    conn.execute(f"UPDATE {table} SET failed_attempts = failed_attempts + 1 WHERE {key_sql} = ?", (key,))
-    row = conn.execute(f"SELECT failed_attempts FROM {table} WHERE {key_sql} = ?", (key,)).fetchone()
-    failures = int(row[0])
-    if failures < policy.attempts:
-        return failures, None
-    until = _aware(now) + timedelta(minutes=policy.minutes)
-    conn.execute(
-        f"UPDATE {table} SET failed_attempts = 0, locked_until = ? WHERE {key_sql} = ?", (_iso(until), key)
-    )
-    return failures, until
+def _reserve(
+    store: Store, table: str, key_sql: str, key: object, policy: LockoutPolicy, now: datetime
+) -> int:
+    """Count this attempt as a failure before verifying; raise `locked` if none is left.
 
-
-def _fail(
-    store: Store, name: str, operator_id: int | None, policy: LockoutPolicy, now: datetime
-) -> AuthError:
-    """Record a failed login (known or unknown name alike) and return the error to raise."""
-    at = _iso(now)
+    Returns the failures counted so far, this attempt included.
+    """
     with store.write() as conn:
-        if operator_id is None:
+        if table == "login_failures":
             conn.execute("DELETE FROM login_failures WHERE last_at < ?", (_iso(now - FORGET_UNKNOWN_AFTER),))
             conn.execute(
                 "INSERT INTO login_failures(username, failed_attempts, last_at) VALUES (?, 0, ?) "
                 "ON CONFLICT(username) DO UPDATE SET last_at = excluded.last_at",
-                (name, at),
+                (key, _iso(now)),
             )
-            failures, until = _count_failure(conn, "login_failures", "username", name, policy, now)
-        else:
-            failures, until = _count_failure(conn, "operators", "id", operator_id, policy, now)
+        row = conn.execute(
+            f"SELECT failed_attempts, locked_until FROM {table} WHERE {key_sql} = ?", (key,)
+        ).fetchone()
+        until = locked_until(row["locked_until"], now)
+        if until is None and int(row["failed_attempts"]) >= policy.attempts:
+            until = _aware(now) + timedelta(minutes=policy.minutes)
+            conn.execute(
+                f"UPDATE {table} SET failed_attempts = 0, locked_until = ? WHERE {key_sql} = ?",
+                (_iso(until), key),
+            )
+        if until is not None:
+            raise _locked_error(until, now)
+        conn.execute(f"UPDATE {table} SET failed_attempts = failed_attempts + 1 WHERE {key_sql} = ?", (key,))
+        return int(row["failed_attempts"]) + 1
+
+
+def _fail(
+    store: Store,
+    name: str,
+    operator_id: int | None,
+    failures: int,
+    policy: LockoutPolicy,
+    now: datetime,
+) -> AuthError:
+    """Record a verified failure (its count was reserved already); lock at the limit."""
+    at = _iso(now)
+    table, key_sql, key = (
+        ("login_failures", "username", name) if operator_id is None else ("operators", "id", operator_id)
+    )
+    until = None
+    with store.write() as conn:
+        if failures >= policy.attempts:
+            until = _aware(now) + timedelta(minutes=policy.minutes)
+            conn.execute(
+                f"UPDATE {table} SET failed_attempts = 0, locked_until = ? WHERE {key_sql} = ?",
+                (_iso(until), key),
+            )
         action = "auth.locked" if until else "auth.failed"
         audit.append(
             conn, at=at, operator_id=operator_id, action=action, target=name, details={"failures": failures}
@@ -204,18 +247,16 @@ def verify_credentials(
         (name,),
     )
     if row is None:
+        failures = _reserve(store, "login_failures", "username", name, policy, now)
         verify_password(_dummy_hash(), password)
-        unknown = store.one("SELECT locked_until FROM login_failures WHERE username = ?", (name,))
-        until = locked_until(unknown["locked_until"] if unknown else None, now)
-        if until is not None:
-            raise _locked_error(until, now)
-        raise _fail(store, name, None, policy, now)
-    until = locked_until(row["locked_until"], now)
-    if until is not None:
-        verify_password(_dummy_hash(), password)
-        raise _locked_error(until, now)
+        raise _fail(store, name, None, failures, policy, now)
+    failures = _reserve(store, "operators", "id", int(row["id"]), policy, now)
     if not verify_password(str(row["password_hash"]), password):
-        raise _fail(store, name, int(row["id"]), policy, now)
+        raise _fail(store, name, int(row["id"]), failures, policy, now)
+    with store.write() as conn:  # give the reservation back
+        conn.execute(
+            "UPDATE operators SET failed_attempts = MAX(failed_attempts - 1, 0) WHERE id = ?", (row["id"],)
+        )
     if not row["active"]:
         reason = f"（{row['revoked_reason']}）" if row["revoked_reason"] else ""
         raise AuthError("inactive", MSG_INACTIVE.format(reason=reason))

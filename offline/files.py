@@ -20,6 +20,8 @@ import os
 import stat
 from pathlib import Path
 
+from offline.protocols import CardstationError
+
 MB = 1024 * 1024
 #: Photos straight from a camera or a studio are a few MB; anything larger is not a portrait.
 PHOTO_CAP = 10 * MB
@@ -30,12 +32,8 @@ BATCH_CAP = 50 * MB
 _CHUNK = 256 * 1024
 
 
-class FileRefused(Exception):
+class FileRefused(CardstationError):
     """The named file cannot be used; `message_zh` says why and what to do."""
-
-    def __init__(self, message_zh: str) -> None:
-        super().__init__(message_zh)
-        self.message_zh = message_zh
 
 
 def resolve_under(name: str, root: Path | None) -> Path:

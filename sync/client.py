@@ -16,6 +16,7 @@ import hashlib
 import json
 import secrets
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ class LinkError(CardstationError):
     """A failure of the link or of the gateway as a whole (stop the batch, back off).
 
     code: 'network' | 'timeout' | 'portal' | 'server_error' | 'unknown_station' |
-    'revoked_station' | 'auth' | 'bad_ack'.
+    'revoked_station' | 'retired_key' | 'auth' | 'bad_ack' | 'cancelled' (stop requested).
     """
 
     def __init__(self, code: str, detail: str = "") -> None:
@@ -82,8 +83,12 @@ class GatewayClient:
         identity: StationIdentity | None = None,
         downlink_public_key: bytes | None = None,
         transport: httpx.BaseTransport | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Set from another thread (a daemon told to stop): the request in flight ends at its
+        #: next 4 KB chunk with LinkError('cancelled'); what a blob PATCH sent stays resumable.
+        self.cancel = cancel or threading.Event()
         self.identity = identity
         self.downlink_public_key = downlink_public_key
         self.bytes_up = 0
@@ -104,6 +109,12 @@ class GatewayClient:
     def close(self) -> None:
         self._http.close()
 
+    def abort(self) -> None:
+        """Cancel (any thread): also close the connections, so a request waiting for its
+        answer ends now rather than after its read timeout."""
+        self.cancel.set()
+        self._http.close()
+
     # ------------------------------------------------------------------ plumbing
 
     def _request(
@@ -116,6 +127,8 @@ class GatewayClient:
         expect_down: int = 16_000,
     ) -> Reply:
         """Send with a deadline for the whole attempt; the response body is read under it too."""
+        if self.cancel.is_set():
+            raise LinkError("cancelled", "stopping")
         deadline = time.monotonic() + budget_seconds(len(body) + expect_down)
         hdrs = dict(headers or {})
         if method in ("POST", "PATCH"):
@@ -125,6 +138,8 @@ class GatewayClient:
             for i in range(0, len(body), CHUNK):
                 if time.monotonic() > deadline:
                     raise LinkError(Reason.TIMEOUT, "attempt deadline passed while sending")
+                if self.cancel.is_set():
+                    raise LinkError(Reason.CANCELLED, "stopping")
                 piece = body[i : i + CHUNK]
                 self.bytes_up += len(piece)
                 yield piece
@@ -145,12 +160,16 @@ class GatewayClient:
                     self.bytes_down += len(piece)
                     if time.monotonic() > deadline:
                         raise LinkError(Reason.TIMEOUT, "attempt deadline passed while receiving")
+                    if self.cancel.is_set():
+                        raise LinkError(Reason.CANCELLED, "stopping")
                     if len(data) > 4 * 1024 * 1024:
                         raise LinkError(Reason.PORTAL, "response too large")
                 return Reply(resp.status_code, resp.headers, bytes(data))
         except httpx.TimeoutException as exc:
             raise LinkError(Reason.TIMEOUT, type(exc).__name__) from exc
         except httpx.HTTPError as exc:
+            if self.cancel.is_set():
+                raise LinkError(Reason.CANCELLED, "stopping") from exc
             raise LinkError(Reason.NETWORK, type(exc).__name__) from exc
 
     def _json(self, resp: Reply) -> Any:
@@ -162,14 +181,15 @@ class GatewayClient:
             raise LinkError(Reason.PORTAL, f"HTTP {resp.status_code}, not JSON") from exc
         if resp.status_code in (401, 403) and isinstance(doc, dict):
             code = str(doc.get("error", Reason.AUTH))
-            station_codes = (Reason.UNKNOWN_STATION, Reason.REVOKED_STATION)
+            station_codes = (Reason.UNKNOWN_STATION, Reason.REVOKED_STATION, Reason.RETIRED_KEY)
             raise LinkError(code if code in station_codes else Reason.AUTH, str(doc.get("detail")))
         return doc
 
-    def _auth(self, method: str, target: str, body: bytes = b"") -> dict[str, str]:
+    def _auth(self, method: str, target: str, body: bytes = b"", *, digest: str = "") -> dict[str, str]:
+        """X-Station-Auth; a PATCH signs its upload range instead of a body digest (gateway app)."""
         if self.identity is None:
             return {}
-        digest = hashlib.sha256(body).hexdigest() if body else "-"
+        digest = digest or (hashlib.sha256(body).hexdigest() if body else "-")
         return {AUTH_HEADER: sign_request(self.identity, method, target, digest, int(time.time()))}
 
     def _check_ack(self, envelope_id: str, ack: str) -> None:
@@ -233,7 +253,7 @@ class GatewayClient:
         offset = 0
         path = f"{Endpoint.BLOBS}/{entry.envelope_id}"
         if resume:
-            head = self._request("HEAD", path, expect_down=256)
+            head = self._request("HEAD", path, headers=self._auth("HEAD", path), expect_down=256)
             if head.status_code >= 500:
                 raise LinkError(Reason.SERVER_ERROR, f"HTTP {head.status_code}")
             if head.status_code == 200:
@@ -249,6 +269,7 @@ class GatewayClient:
                     "Upload-Offset": str(offset),
                     "Upload-Length": str(total),
                     "Content-Type": "application/offset+octet-stream",
+                    **self._auth("PATCH", path, digest=f"upload {offset} {total}"),
                 },
                 expect_down=1024,
             )

@@ -39,9 +39,11 @@ from sync.wire import Reason, UploadStatus
 
 #: Envelopes larger than this travel alone through the resumable blob path.
 BLOB_PATH_MIN = 8 * 1024
+#: After cancel(), how long a run waits for its lanes before leaving them behind.
+CANCEL_GRACE_S = 0.8
 PERMANENT = {"tampered", "malformed", "cleartext", "replayed"}
 KEY_CODES = {"wrong_key_id", "expired_key"}
-STATION_CODES = {Reason.UNKNOWN_STATION, Reason.REVOKED_STATION}
+STATION_CODES = {Reason.UNKNOWN_STATION, Reason.REVOKED_STATION, Reason.RETIRED_KEY}
 
 Progress = Callable[[str, int, int], None]
 
@@ -127,6 +129,22 @@ class SyncEngine:
         self._client_factory = client_factory or GatewayClient
         self._lock = threading.Lock()
         self._token = secrets.token_hex(4)
+        #: `cancel()` ends a run within about a second: no new batch is claimed, the request in
+        #: flight stops at its next chunk and its connection is closed; claimed rows go back
+        #: to the queue and a blob's partial stays on the gateway for the next run to resume.
+        self._cancel = threading.Event()
+        self._client: GatewayClient | None = None
+
+    def cancel(self) -> None:
+        """Stop the current run soon (any thread, or a signal handler)."""
+        self._cancel.set()
+        client = self._client
+        if client is not None:
+            client.abort()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
 
     # ------------------------------------------------------------------ entry point
 
@@ -164,6 +182,9 @@ class SyncEngine:
             report.error("not_enrolled", messages.NO_URL)
             return
         client = self._client_factory(url, identity=ident, downlink_public_key=dl_key)
+        self._client = client
+        if self._cancel.is_set():
+            client.cancel.set()
         try:
             self._progress("probe", 0, 1)
             try:
@@ -177,10 +198,12 @@ class SyncEngine:
                 return
             report.link_state = "up"
             upload_error = self._upload(client, ident, report)
-            download_error = self._download(client, ident, dl_key, report)
+            download_error = None if self._cancel.is_set() else self._download(client, ident, dl_key, report)
             if upload_error is not None:
                 report.error(upload_error.code, upload_error.detail)
             failure = upload_error or download_error
+            if self._cancel.is_set():
+                return  # asked to stop: neither a failure of the link nor a success
             if failure is not None:
                 link = (
                     "refused"
@@ -198,8 +221,25 @@ class SyncEngine:
             else:
                 state.record_success(self.store)
         finally:
+            self._client = None
             report.bytes_up, report.bytes_down = client.bytes_up, client.bytes_down
             client.close()
+
+    def _join_lanes(self, threads: list[threading.Thread]) -> bool:
+        """Wait for the lanes; after `cancel()` at most CANCEL_GRACE_S more. False: gave up.
+
+        A lane blocked reading an answer cannot be interrupted from here (closing a socket does
+        not wake a blocked recv); it is a daemon thread and dies with the process.
+        """
+        while any(t.is_alive() for t in threads):
+            if self._cancel.is_set():
+                until = time.monotonic() + CANCEL_GRACE_S
+                for t in threads:
+                    t.join(max(0.0, until - time.monotonic()))
+                return not any(t.is_alive() for t in threads)
+            for t in threads:
+                t.join(0.2)
+        return True
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         if self.on_progress is not None:
@@ -214,10 +254,11 @@ class SyncEngine:
         failures: list[_Stop] = []
         lock = threading.Lock()
         key_refresh_done = False
+        in_flight: set[str] = set()
 
         def lane() -> None:
             retries = 0
-            while not stop.is_set() and time.monotonic() < deadline:
+            while not stop.is_set() and not self._cancel.is_set() and time.monotonic() < deadline:
                 batch = outbox.claim_batch(
                     self.store,
                     max_count=self.config.batch_count,
@@ -226,6 +267,8 @@ class SyncEngine:
                 )
                 if not batch:
                     return
+                with lock:
+                    in_flight.update(e.envelope_id for e in batch)
                 try:
                     self._send(client, batch, report, lock)
                     retries = 0
@@ -242,6 +285,8 @@ class SyncEngine:
                 finally:
                     left = [e.envelope_id for e in batch]
                     outbox.release(self.store, left)  # only those still 'sending' (not answered)
+                    with lock:
+                        in_flight.difference_update(left)
                 self._progress("upload", report.acked + report.quarantined + report.conflicts, total)
 
         for attempt in range(2):
@@ -251,9 +296,12 @@ class SyncEngine:
             ]
             for t in threads:
                 t.start()
-            for t in threads:
-                t.join()
-            if failures or attempt == 1 or key_refresh_done:
+            if not self._join_lanes(threads):  # cancelled and a lane is stuck in a read: leave it
+                with lock:
+                    abandoned = list(in_flight)
+                outbox.release(self.store, abandoned)
+                return _Stop("cancelled", "stopping")
+            if failures or attempt == 1 or key_refresh_done or self._cancel.is_set():
                 break
             if not self._refresh_keys_and_reseal(client, ident, report):
                 break

@@ -37,6 +37,8 @@ def enrol(
     try:
         bundle = c.enrol(token, sid, pub)
     except LinkError as exc:
+        if exc.code in ("network", "timeout", "portal", "server_error"):  # the link, not a refusal
+            raise EnrolError(messages.ENROL_NO_LINK.format(reason=messages.reason(exc.code))) from exc
         raise EnrolError(
             messages.ENROL_REFUSED.format(reason=exc.detail or messages.reason(exc.code))
         ) from exc

@@ -255,7 +255,7 @@ class StationKey:
     station_id: str
     key_id: str
     public_key: bytes
-    status: str  # 'active' | 'retired' | 'revoked'
+    status: str  # 'active' | 'retiring' (rotation overlap) | 'retired' | 'revoked'
 
 
 @dataclass(frozen=True)
@@ -303,6 +303,8 @@ def open_envelope(
         raise EnvelopeError("tampered", "bad signature") from exc
     if key.status == "revoked":
         raise EnvelopeError("revoked_station", "station key revoked")
+    if key.status == "retired":
+        raise EnvelopeError("retired_key", "station key retired (rotated or re-enrolled)")
     server_key = server_keys(h.server_key_id)
     if server_key is None:
         raise EnvelopeError("wrong_key_id", h.server_key_id)

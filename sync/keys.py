@@ -3,12 +3,18 @@
 Where things live (docs/sync.md, "Key lifecycle"):
 - the station's Ed25519 signing key: `<store dir>/keys/station_ed25519.pem`, PKCS#8 PEM,
   file mode 0600 in a 0700 directory; never in the database (a copied .db file cannot sign),
-  never uploaded (only its public half goes to the server at enrolment);
+  never uploaded (only its public half goes to the server at enrolment). On a station with a
+  key file (`offline.storekey`, made by `init`) the PEM is encrypted with a key derived from
+  it, so a copied data folder cannot sign either; a cleartext PEM from before still loads and
+  is re-wrapped by `init`;
 - in the store's settings: `station_id`, `sync_url`, `sync_station_key_id`,
   `sync_server_keys` (JSON list of pinned HPKE public keys with id and expiry) and
   `sync_downlink_key` (the server's Ed25519 key that signs acknowledgements, key sets and
   downlink updates). Public keys are not secrets; pinning them in the store keeps a store file
   and its trust anchors together.
+- `sync_key_set_version`: the highest key-set version seen. A signed key set is only ever
+  replaced by one of the same or a later version, so an older set replayed by someone on the
+  link (still validly signed) cannot bring back a retired server key.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from offline import storekey
 from offline.protocols import CardstationError
 from offline.store import Store
 from sync import messages
@@ -35,6 +42,7 @@ S_URL = "sync_url"
 S_STATION_KEY_ID = "sync_station_key_id"
 S_SERVER_KEYS = "sync_server_keys"
 S_DOWNLINK_KEY = "sync_downlink_key"
+S_KEY_SET_VERSION = "sync_key_set_version"
 
 
 class NotEnrolled(CardstationError):
@@ -71,8 +79,12 @@ def write_station_key(path: Path, private_key: bytes) -> None:
     """Write atomically with mode 0600 (created so, never chmod-ed after the fact)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
+    password = storekey.signing_key_password()
+    protection: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    )
     pem = ed25519.Ed25519PrivateKey.from_private_bytes(private_key).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, protection
     )
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -90,16 +102,27 @@ def read_station_key(path: Path) -> bytes:
         st = path.stat()
         if st.st_mode & 0o077:
             raise NotEnrolled(messages.KEY_FILE_BAD.format(path=path))
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        pem = path.read_bytes()
+        password = storekey.signing_key_password() if b"ENCRYPTED" in pem[:64] else None
+        key = serialization.load_pem_private_key(pem, password=password)
     except FileNotFoundError as exc:
         raise NotEnrolled() from exc
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # TypeError: encrypted, and this station has no key file
         raise NotEnrolled(messages.KEY_FILE_BAD.format(path=path)) from exc
     if not isinstance(key, ed25519.Ed25519PrivateKey):
         raise NotEnrolled(messages.KEY_FILE_BAD.format(path=path))
     return key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
+
+
+def rewrap_station_key(store: Store) -> bool:
+    """Encrypt a cleartext signing key file with this station's key file (`init`); True if done."""
+    path = key_path(store)
+    if not path.exists() or b"ENCRYPTED" in path.read_bytes()[:64] or storekey.signing_key_password() is None:
+        return False
+    write_station_key(path, read_station_key(path))
+    return True
 
 
 def new_station_key() -> tuple[bytes, bytes, str]:
@@ -144,6 +167,7 @@ def pin_bundle(store: Store, bundle: dict[str, Any], *, expected_fingerprint: st
     with store.write() as conn:
         store.set_setting(conn, S_DOWNLINK_KEY, json.dumps(_key_json(dl)))
         store.set_setting(conn, S_SERVER_KEYS, json.dumps([_key_json(k) for k in hpke_keys]))
+        store.set_setting(conn, S_KEY_SET_VERSION, str(_version(body)))
 
 
 def update_server_keys(store: Store, key_set: dict[str, Any]) -> list[PinnedServerKey]:
@@ -152,9 +176,21 @@ def update_server_keys(store: Store, key_set: dict[str, Any]) -> list[PinnedServ
     keys = [_key_from(k) for k in body["hpke_keys"]]
     if not keys:
         raise KeySetError("empty key set")
+    version = _version(body)
     with store.write() as conn:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (S_KEY_SET_VERSION,)).fetchone()
+        pinned = int(row[0]) if row is not None and str(row[0]).isdigit() else 0
+        if version < pinned:
+            raise KeySetError(f"key set version {version} is older than the pinned {pinned} (replayed)")
         store.set_setting(conn, S_SERVER_KEYS, json.dumps([_key_json(k) for k in keys]))
+        store.set_setting(conn, S_KEY_SET_VERSION, str(version))
     return keys
+
+
+def _version(body: dict[str, Any]) -> int:
+    """A key set's version (0 for a gateway from before versions; never negative)."""
+    value = body.get("version", 0)
+    return value if isinstance(value, int) and value >= 0 else 0
 
 
 def pinned_server_keys(store: Store) -> list[PinnedServerKey]:

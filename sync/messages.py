@@ -10,6 +10,7 @@ NOT_ENROLLED = "本站尚未注册到卡管系统（缺少站点密钥或服务�
 KEY_FILE_BAD = "站点密钥文件 {path} 无法读取或权限不安全（应为 0600）。请联系县局重新注册本站。"
 ENROL_FINGERPRINT = "服务器密钥指纹与注册码不符，可能连到了假冒的服务器，已停止注册。请核对地址和注册码。"
 ENROL_REFUSED = "卡管系统拒绝注册：{reason}"
+ENROL_NO_LINK = "连不上卡管系统（{reason}），注册没有完成，本站未做任何修改。请检查网络和 --url 地址后重新运行同一条命令（注册码仍然有效）。"
 NO_URL = "未设置卡管系统地址（sync_url）。请先完成本站注册。"
 
 #: Link states shown on the status bar.
@@ -23,9 +24,13 @@ LINK_STATES = {
 
 #: Why an envelope was quarantined or a batch stopped: what happened, what to do.
 REASONS: dict[str, str] = {
+    "not_enrolled": NOT_ENROLLED,
+    "cancelled": "同步已按要求停止；没发完的数据包留在队列里，下次继续发送（大文件从断点续传）。",
     "tampered": "数据包校验失败（可能被篡改或损坏）。请联系县局；确认后可“修复并重发”。",
     "unknown_station": "卡管系统不认识本站。请联系县局注册本站后再同步。",
     "revoked_station": "本站已被卡管系统停用。请联系县局重新注册，数据已保留在本机。",
+    "retired_key": "本站使用的站点密钥已被更换或本站已重新注册，旧密钥不再有效。请用新密钥重试，或联系县局重新注册。",
+    "quota": "卡管系统暂存空间已满，稍后自动重试。",
     "wrong_key_id": "服务器密钥已更换。系统会自动更新密钥并重新封装后重发。",
     "expired_key": "服务器密钥已过期。系统会自动更新密钥并重新封装后重发。",
     "cleartext": "未加密的数据被拒收。请联系技术支持。",

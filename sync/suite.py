@@ -6,17 +6,27 @@ added next to this one without touching the framing, the outbox or the gateway's
 
 Suite 1 = HPKE Base mode (RFC 9180) with X25519 + HKDF-SHA256 + AES-256-GCM for
 confidentiality, Ed25519 for the station's (and the server's) signatures.
+
+Suite 2 = 国密: SM2 public-key encryption (GB/T 32918.4, C1‖C3‖C2) of a fresh 128-bit SM4
+key, SM4-GCM (`cryptography`) over the plaintext with `info` and the encrypted key as
+associated data, SM2 signatures with SM3 (GB/T 32918.2, user id "1234567812345678"). The curve
+arithmetic is gmssl's; every random value (the SM2 `k`s, keys, nonces) comes from `secrets`,
+not from gmssl's helper, which uses `random`. It passes the GB/T example vectors
+(tests/sync/test_suite_sm.py). Not yet selectable per province profile nor negotiated at
+enrolment: envelopes, keys and the gateway store name the suite already, the key registry
+still takes 32-byte (suite 1) public keys only.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hpke, serialization
+from cryptography.hazmat.primitives import hashes, hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
 from offline.protocols import CardstationError
@@ -25,6 +35,8 @@ from sync import messages
 #: Suite 0 is reserved for "no encryption" and is always refused (ODK Central #782).
 SUITE_NONE = 0
 SUITE_X25519_AES256GCM_ED25519 = 1
+SUITE_SM2_SM4GCM_SM3 = 2
+SM2_USER_ID = b"1234567812345678"  # the default signer id of GB/T 35276
 
 
 class SuiteError(CardstationError):
@@ -112,8 +124,130 @@ def _raw_private(key: x25519.X25519PrivateKey | ed25519.Ed25519PrivateKey) -> by
     )
 
 
+def _sm3(data: bytes) -> bytes:
+    h = hashes.Hash(hashes.SM3())
+    h.update(data)
+    return h.finalize()
+
+
+def _sm3_kdf(z: bytes, length: int) -> bytes:
+    """GB/T 32918.4 §5.4.3: SM3(Z ‖ ct) for ct = 1, 2, ... until `length` bytes."""
+    out = b"".join(_sm3(z + i.to_bytes(4, "big")) for i in range(1, length // 32 + 2))
+    return out[:length]
+
+
+@dataclass(frozen=True)
+class SmSuite:
+    """Suite 2 (国密): SM2 encryption of an SM4 key + SM4-GCM; SM2-with-SM3 signatures."""
+
+    suite_id: int = SUITE_SM2_SM4GCM_SM3
+    overhead: int = 64 + 32 + 16 + 12 + 16  # C1 + C3 + C2 (the SM4 key), GCM nonce, GCM tag
+    signature_size: int = 64
+
+    @staticmethod
+    def _curve() -> tuple[object, int]:
+        from gmssl import sm2
+
+        return sm2, int(sm2.default_ecc_table["n"], 16)
+
+    def _scalar(self) -> int:
+        _sm2, n = self._curve()
+        return 1 + secrets.randbelow(n - 2)
+
+    def _mul(self, k: int, point_hex: str) -> str:
+        sm2, _n = self._curve()
+        engine = sm2.CryptSM2(private_key="", public_key="")  # type: ignore[attr-defined]
+        return str(engine._kg(k, point_hex))
+
+    def _g(self) -> str:
+        sm2, _n = self._curve()
+        return str(sm2.default_ecc_table["g"])  # type: ignore[attr-defined]
+
+    def sm2_encrypt(self, message: bytes, public_key: bytes) -> bytes:
+        """GB/T 32918.4 with a `secrets` k: C1 ‖ C3 ‖ C2 (C1 = x ‖ y, 64 bytes)."""
+        while True:
+            k = self._scalar()
+            c1 = bytes.fromhex(self._mul(k, self._g()))
+            xy = bytes.fromhex(self._mul(k, public_key.hex()))
+            t = _sm3_kdf(xy, len(message))
+            if any(t):
+                break
+        c2 = bytes(a ^ b for a, b in zip(message, t, strict=True))
+        c3 = _sm3(xy[:32] + message + xy[32:])
+        return c1 + c3 + c2
+
+    def sm2_decrypt(self, data: bytes, private_key: bytes) -> bytes:
+        if len(data) < 97:
+            raise SuiteError("decrypt")
+        c1, c3, c2 = data[:64], data[64:96], data[96:]
+        xy = bytes.fromhex(self._mul(int.from_bytes(private_key, "big"), c1.hex()))
+        message = bytes(a ^ b for a, b in zip(c2, _sm3_kdf(xy, len(c2)), strict=True))
+        if not secrets.compare_digest(_sm3(xy[:32] + message + xy[32:]), c3):
+            raise SuiteError("decrypt")
+        return message
+
+    def encrypt(self, plaintext: bytes, public_key: bytes, info: bytes) -> bytes:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        key, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        enc = self.sm2_encrypt(key, public_key)
+        e = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+        e.authenticate_additional_data(info + enc)
+        body = e.update(plaintext) + e.finalize()
+        return enc + nonce + body + e.tag
+
+    def decrypt(self, sealed: bytes, private_key: bytes, info: bytes) -> bytes:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        if len(sealed) < self.overhead:
+            raise SuiteError("decrypt")
+        enc, nonce, body, tag = sealed[:112], sealed[112:124], sealed[124:-16], sealed[-16:]
+        key = self.sm2_decrypt(enc, private_key)
+        d = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+        d.authenticate_additional_data(info + enc)
+        try:
+            return d.update(body) + d.finalize()
+        except InvalidTag as exc:
+            raise SuiteError("decrypt") from exc
+
+    def sign(self, private_key: bytes, data: bytes, *, k: int | None = None) -> bytes:
+        """SM2 with SM3 (Z from user id 1234567812345678); `k` only for the standard's vectors."""
+        sm2, _n = self._curve()
+        public = self._mul(int.from_bytes(private_key, "big"), self._g())
+        engine = sm2.CryptSM2(private_key=private_key.hex(), public_key=public)  # type: ignore[attr-defined]
+        return bytes.fromhex(engine.sign(self._digest(public, data), f"{k or self._scalar():064x}"))
+
+    def verify(self, public_key: bytes, signature: bytes, data: bytes) -> None:
+        sm2, _n = self._curve()
+        if len(signature) != 64 or len(public_key) != 64:
+            raise SuiteError("signature")
+        engine = sm2.CryptSM2(private_key="", public_key=public_key.hex())  # type: ignore[attr-defined]
+        if not engine.verify(signature.hex(), self._digest(public_key.hex(), data)):
+            raise SuiteError("signature")
+
+    def _digest(self, public_hex: str, data: bytes) -> bytes:
+        """e = SM3(Z ‖ M), Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) (GB/T 32918.2 §5.5).
+
+        Hashed here with OpenSSL's SM3: gmssl's own pure-Python SM3 made a 30 KB envelope cost
+        half a second."""
+        sm2, _n = self._curve()
+        table = sm2.default_ecc_table  # type: ignore[attr-defined]
+        z = _sm3(
+            bytes.fromhex("0080" + SM2_USER_ID.hex() + table["a"] + table["b"] + table["g"] + public_hex)
+        )
+        return _sm3(z + data)
+
+    def new_encryption_key(self) -> tuple[bytes, bytes]:
+        d = self._scalar()
+        return d.to_bytes(32, "big"), bytes.fromhex(self._mul(d, self._g()))
+
+    def new_signing_key(self) -> tuple[bytes, bytes]:
+        return self.new_encryption_key()
+
+
 DEFAULT_SUITE = HpkeEd25519Suite()
-SUITES: dict[int, Suite] = {DEFAULT_SUITE.suite_id: DEFAULT_SUITE}
+SM_SUITE = SmSuite()
+SUITES: dict[int, Suite] = {DEFAULT_SUITE.suite_id: DEFAULT_SUITE, SM_SUITE.suite_id: SM_SUITE}
 
 
 def get_suite(suite_id: int) -> Suite:

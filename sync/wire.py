@@ -30,6 +30,7 @@ class Reason(StrEnum):
     TAMPERED = "tampered"
     UNKNOWN_STATION = "unknown_station"
     REVOKED_STATION = "revoked_station"
+    RETIRED_KEY = "retired_key"  # a station key superseded by rotation or re-enrolment
     WRONG_KEY_ID = "wrong_key_id"
     EXPIRED_KEY = "expired_key"
     CLEARTEXT = "cleartext"
@@ -48,6 +49,7 @@ class Reason(StrEnum):
     REFUSED = "refused"  # enrolment or key rotation refused
     # the station's own
     BUSY = "busy"  # another sync runner holds the store
+    CANCELLED = "cancelled"  # the runner was asked to stop (SIGTERM): the upload stays resumable
     KEYS_REFRESH_FAILED = "keys_refresh_failed"
     DOWNLINK_SIGNATURE = "downlink_signature"
 
@@ -57,6 +59,7 @@ REJECTION_CODES: tuple[Reason, ...] = (
     Reason.TAMPERED,
     Reason.UNKNOWN_STATION,
     Reason.REVOKED_STATION,
+    Reason.RETIRED_KEY,
     Reason.WRONG_KEY_ID,
     Reason.EXPIRED_KEY,
     Reason.CLEARTEXT,

@@ -5,6 +5,8 @@ Per-area fixtures live in tests/<area>/conftest.py.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +17,13 @@ import pytest
 from offline.business import Operator, ServiceContext
 from offline.protocols import EnvelopeHeader, Sealer
 from offline.store import Store
+
+# The data-at-rest key file of every store the tests encrypt (`cardstation init`, the demo):
+# one per test run, never the developer's own (~/.config/cardstation/store.key). Subprocesses
+# inherit it.
+os.environ.setdefault(
+    "CARDSTATION_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="cardstation-key-")) / "store.key")
+)
 
 SERVICE_POINT = "420102001000010"[:9] + "00100" + "001"  # region 420102001 + institution 00100 + serial 001
 STATION_ID = SERVICE_POINT + "01"

@@ -61,6 +61,20 @@ class StationApp(App[None]):
         *keymap.to_bindings((keymap.KeySpec("app.back", "escape", "go_back", "返回", show=False),)),
     ]
 
+    def _fatal_error(self) -> None:
+        """An unhandled error ends the app with one Chinese message that says what to do.
+
+        Textual's default prints a traceback with local variables — an ID number or a name
+        on the screen of whoever is watching. The message comes from the composition root's
+        top-level handler (`services.on_error`), which also logs the detail without them.
+        """
+        error = self._exception
+        handler = getattr(self, "services", None) and self.services.on_error
+        message = handler(error) if handler and error is not None else M.FATAL_ERROR
+        self.bell()
+        self._exit_renderables.append(f"错误：{message}")
+        self._close_messages_no_wait()
+
     def __init__(self, services: AppServices, config: Config | None = None) -> None:
         super().__init__(ansi_color=True)
         self.services = services

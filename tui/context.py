@@ -81,6 +81,9 @@ class AppServices:
     now: Callable[[], datetime] = field(default=clock.now)
     reader_monitor: Callable[[Callable[[Any], None], Callable[[], None]], Callable[[], None]] | None = None
     origin: str = ""  # where this session comes from (tty or SSH client), for the sessions list
+    #: The composition root's top-level handler: an unexpected error → Chinese message (logged
+    #: without personal data). The app shows that instead of Textual's traceback with locals.
+    on_error: Callable[[BaseException], str] | None = None
 
     @property
     def emulated(self) -> bool:

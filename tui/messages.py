@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 APP_TITLE: Final = "社会保障卡服务站"
+FATAL_ERROR: Final = "程序内部错误，本次操作未完成。请重新启动 cardstation；如反复出现，请联系技术支持。"
 
 # ----------------------------------------------------------------- login
 LOGIN_TITLE: Final = "社会保障卡服务站 · 操作员登录"

@@ -266,9 +266,11 @@ def privacy_run(root: Path, *, persons: int = 12) -> TamperResult:
         result.failures.append(f"demo exited {out.returncode}: {out.stderr[-400:]}")
         return result
     pins = _pin_services(demo / "station.db", logs / "station-debug.log", logs / "gateway.log")
-    conn = sqlite3.connect(demo / "station.db")
-    people = conn.execute("SELECT ssn, name FROM persons").fetchall()
-    conn.close()
+    from offline.store import Store
+
+    store = Store.open(demo / "station.db")  # encrypted (SQLCipher): through the station's own key
+    people = [(r["ssn"], r["name"]) for r in store.query("SELECT ssn, name FROM persons")]
+    store.close()
     needles = {str(s) for s, _n in people} | {str(n) for _s, n in people if len(str(n)) >= 2} | set(pins)
     # The same data as a hex dump of card bytes would show it (ASCII SSN, GBK name; a BCD PIN is its digits).
     needles |= {str(s).encode("ascii").hex().upper() for s, _n in people}

@@ -16,6 +16,7 @@ HELP_VERIFY = "校验审计链：记录被修改、删除或调换顺序时指�
 MSG_OK = "审计链完整：共 {n} 条记录。"
 MSG_BAD = "审计链被破坏：第 {seq} 条记录——{reason}（已检查 {n} 条）。"
 MSG_NO_FILE = "数据库文件 {path} 不存在。"
+MSG_NOT_STATION = "{path} 不是服务站数据库（空文件或其他程序的文件），没有可核验的审计链。请核对 --db 路径。"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -43,6 +44,9 @@ def _verify(args: argparse.Namespace) -> int:
         raise StoreError("no_file", MSG_NO_FILE.format(path=path))
     store = Store.open(path, migrate=False)
     try:
+        tables = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if store.user_version() == 0 or "audit" not in tables:
+            raise StoreError("not_a_station", MSG_NOT_STATION.format(path=path))
         report = audit.verify(store.connection())
     finally:
         store.close()

@@ -73,6 +73,9 @@ def _parse_vpcd(text: str | None) -> tuple[str, int] | None:
 
 
 def run_emulate(args: argparse.Namespace) -> int:
+    from cardstation.lifeline import die_with_parent
+
+    die_with_parent()  # the demo's emulator never outlives the demo
     import logging
     import signal
     import threading

@@ -39,11 +39,29 @@ def _run(args: argparse.Namespace) -> int:
     return guarded(_demo)(args)
 
 
+MSG_RUNNING = "演示已在运行（目录 {root}）。请先退出正在运行的演示（Ctrl+Q），或用 --dir 指定另一个目录。"
+
+
+def _lock(root: Path) -> int | None:
+    """An exclusive lock on the demo folder for this process's life; None if another demo has it."""
+    import fcntl
+    import os
+
+    fd = os.open(root / "demo.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def _demo(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from cardstation import demo_setup as ds
     from cardstation.commands.run import apply_terminal_env, build_services, load_terminal_config, run_app
+    from cardstation.lifeline import exit_on_signals, kill_group, mark_children
     from offline.store import Store
     from tui.context import DemoAccount
 
@@ -51,6 +69,11 @@ def _demo(args: argparse.Namespace) -> int:
     apply_terminal_env(config)
     root = Path(args.dir) if args.dir else ds.default_demo_dir()
     root.mkdir(parents=True, exist_ok=True)
+    if _lock(root) is None:
+        print(f"错误：{MSG_RUNNING.format(root=root)}", file=sys.stderr)
+        return 1
+    exit_on_signals()  # SIGTERM/SIGHUP: leave through `finally`, which stops the children
+    mark_children()  # SIGKILL: the children get SIGTERM from the kernel (PR_SET_PDEATHSIG)
     if args.fresh:
         ds.remove_demo_dir(root)
     db = root / "station.db"
@@ -62,7 +85,7 @@ def _demo(args: argparse.Namespace) -> int:
         report = ds.DemoReport()
         if not db.exists():
             print("正在生成演示数据（首次约需半分钟）……", file=sys.stderr, flush=True)
-            store = Store.open(db)
+            store = Store.open(db, encrypt=True)  # like a real station: SQLCipher, key file
             info = ds.create_station(store, datetime.now().astimezone())
             report.ok(ds.enrol_station(store, gateway, info.station_id))
             ds.seed(store, info, sync_url=gateway.url, persons=args.persons, report=report)
@@ -93,5 +116,7 @@ def _demo(args: argparse.Namespace) -> int:
             return 0
         return run_app(services, config)
     finally:
+        for proc in (emulator, gateway.proc):
+            kill_group(proc.pid if proc is not None else None)
         ds.stop_process(emulator)
         gateway.stop()

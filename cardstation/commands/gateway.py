@@ -21,6 +21,11 @@ def add_parser(subparsers: Any) -> None:
     s.add_argument("--port", type=int, default=8780)
     s.add_argument("--demo", action="store_true", help="演示模式：受理后立即制卡、寄送")
     s.add_argument("--production-days", type=float, default=5.0, help="模拟制卡天数")
+    s.add_argument(
+        "--rotation-overlap", type=float, default=600.0, help="站点换密钥后旧密钥仍可用的秒数（默认 600）"
+    )
+    s.add_argument("--header-timeout", type=float, default=20.0, help="请求头须在 N 秒内收完（防慢速连接）")
+    s.add_argument("--min-body-rate", type=float, default=500.0, help="请求体最低速率（字节/秒），低于则断开")
     s.set_defaults(func=_needs_extra(_serve))
     r = sub.add_parser("register-station", help="为服务站发放一次性注册码（或直接登记其公钥文件）")
     r.add_argument("--db", dest="gw_db", required=True)
@@ -77,11 +82,30 @@ def _gateway(args: argparse.Namespace, **kw: Any) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from cardstation.lifeline import die_with_parent
+
+    die_with_parent()  # the demo's gateway never outlives the demo
+    from datetime import timedelta
+
     import uvicorn
 
-    gw = _gateway(args, production_days=0.0 if args.demo else args.production_days)
+    from sync.gateway.serve import BODY_GRACE_S, protocol_class
+
+    gw = _gateway(
+        args,
+        production_days=0.0 if args.demo else args.production_days,
+        rotation_overlap=timedelta(seconds=args.rotation_overlap),
+    )
     print(f"卡管网关：http://{args.host}:{args.port}（数据库 {args.gw_db}）", file=sys.stderr, flush=True)
-    uvicorn.run(gw.app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        gw.app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        http=protocol_class(args.header_timeout, min(BODY_GRACE_S, args.header_timeout), args.min_body_rate),
+        timeout_keep_alive=5,
+    )
     return 0
 
 
@@ -110,7 +134,10 @@ def _register(args: argparse.Namespace) -> int:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ed25519
 
-        key = serialization.load_pem_public_key(Path(args.public_key).read_bytes())
+        try:
+            key = serialization.load_pem_public_key(Path(args.public_key).read_bytes())
+        except ValueError:
+            key = None
         if not isinstance(key, ed25519.Ed25519PublicKey):
             print("公钥文件不是 Ed25519 公钥。", file=sys.stderr)
             return 1
@@ -120,7 +147,7 @@ def _register(args: argparse.Namespace) -> int:
     token = gw.keyring.issue_token(args.station_id, now)
     print(token)
     print(f"服务站 {args.station_id} 的一次性注册码（7 天内有效）。在该站运行：", file=sys.stderr)
-    print(f"  cardstation keys enrol --url <网关地址> --token {token}", file=sys.stderr)
+    print(f"  cardstation keys enrol --url <网关地址> --token={token}", file=sys.stderr)
     return 0
 
 
@@ -143,8 +170,12 @@ def _push(args: argparse.Namespace) -> int:
 
     from sync.gateway.production import add_update
 
+    try:
+        payload = json.loads(args.payload)
+    except ValueError:
+        print('--payload 不是有效的 JSON（例如 \'{"card_number": "S0001"}\'）。', file=sys.stderr)
+        return 1
     gw = _gateway(args)
-    payload = json.loads(args.payload)
     with gw.db.write() as conn:
         add_update(
             conn,
@@ -159,7 +190,5 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    gw = _gateway(args)
-    rows = gw.db.query("SELECT code, COUNT(*) AS n FROM events GROUP BY code ORDER BY code")
-    print(json.dumps({r["code"]: r["n"] for r in rows}, ensure_ascii=False, indent=2))
+    print(json.dumps(_gateway(args).db.event_totals(), ensure_ascii=False, indent=2))
     return 0

@@ -2,6 +2,11 @@
 
 The password never appears on the command line (where `ps` would show it): it is typed
 twice at a prompt, or taken from CARDSTATION_ADMIN_PASSWORD when no terminal is attached.
+
+The store `init` makes is encrypted (SQLCipher; the key file is created if missing, see
+`offline.storekey`). On an existing cleartext store `init` encrypts it in place — backup
+first, verified, then swapped — and wraps the signing key file; an already set-up station
+stays as it is otherwise.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ MSG_DONE = (
 MSG_NEED_NAME = "请用 --admin-name 填写系统管理员的真实姓名（R-ID-6）。"
 PROMPT_NAME = "系统管理员真实姓名："
 PROMPT_PASSWORD = "系统管理员 {user} 的密码（至少 8 位）："
+MSG_ENCRYPTED = "已把明文数据库 {path} 加密保存（先做了备份，核对一致后已删除明文备份）。密钥文件：{key}，请妥善备份在别处。"
+MSG_ALREADY = "服务站 {station_id} 已初始化，数据库已加密。"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -39,10 +46,36 @@ def _run(args: argparse.Namespace) -> int:
     return guarded(_init)(args)
 
 
+def _encrypt_existing(path: Any) -> bool:
+    """An existing cleartext store: encrypt it in place, wrap its signing key; True if it was
+    already a set-up station (then there is nothing more to do)."""
+    from offline import storekey
+    from offline.station import station_info
+    from offline.store import Store, encrypt_in_place
+    from sync.keys import rewrap_station_key
+
+    if not storekey.is_plain_sqlite(path):
+        return False
+    encrypt_in_place(path)
+    print(MSG_ENCRYPTED.format(path=path, key=storekey.key_path()))
+    store = Store.open(path)
+    try:
+        rewrap_station_key(store)
+        info = station_info(store)
+    finally:
+        store.close()
+    if info is not None:
+        print(MSG_ALREADY.format(station_id=info.station_id))
+    return info is not None
+
+
 def _init(args: argparse.Namespace) -> int:
     from cardstation.wiring import MissingInput, now, read_secret, resolve_db_path
     from offline.station import init_station
     from offline.store import Store
+
+    if _encrypt_existing(resolve_db_path(args.db)):
+        return 0
 
     real_name = args.admin_name
     if not real_name:
@@ -52,7 +85,7 @@ def _init(args: argparse.Namespace) -> int:
     password = read_secret(
         "CARDSTATION_ADMIN_PASSWORD", PROMPT_PASSWORD.format(user=args.admin), confirm=True
     )
-    store = Store.open(resolve_db_path(args.db))
+    store = Store.open(resolve_db_path(args.db), encrypt=True)
     try:
         info = init_station(
             store,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 HELP = "业务报表"
@@ -57,7 +56,9 @@ def _daily(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.pdf:
-        Path(args.pdf).write_bytes(render_pdf(report))
+        from offline.private_files import write_private
+
+        write_private(args.pdf, render_pdf(report))
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:

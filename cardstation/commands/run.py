@@ -160,6 +160,7 @@ def build_services(
     use_pcsc: bool = True,
 ) -> AppServices:
     """Open the station and build the AppServices (no Textual, no pyscard import here)."""
+    from cardstation.failures import report
     from cardstation.wiring import open_station, station_profile
     from tui.context import AppServices, session_origin
 
@@ -180,6 +181,7 @@ def build_services(
         demo_accounts=demo_accounts,
         reader_monitor=reader_monitor,
         origin=session_origin(),
+        on_error=lambda exc: report(exc, db_path, "tui")[0],
     )
     services_ref.append(services)
     return services

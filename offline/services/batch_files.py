@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from offline.private_files import write_private
 from offline.services.batch_layout import CSV_HEADER, DATE_COLUMNS, ID_COLUMNS, BatchFileError
 
 #: Marks an ID cell that Excel stored as a number with more than 15 digits (digits lost).
@@ -144,7 +145,7 @@ def write_template(path: Path | str | None = None) -> str:
     """The empty CSV (header only). Written with a BOM so that Excel opens it as UTF-8."""
     text = ",".join(CSV_HEADER) + "\r\n"
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8-sig", newline="")
+        write_private(path, text, encoding="utf-8-sig")
     return text
 
 
@@ -236,4 +237,6 @@ def write_xlsx_template(path: Path | str, banks: Sequence[str]) -> None:
     help_sheet["A1"].font = Font(bold=True, size=14)
     for row in help_sheet.iter_rows():
         row[0].alignment = Alignment(wrap_text=False)
-    book.save(str(path))
+    buf = io.BytesIO()
+    book.save(buf)
+    write_private(path, buf.getvalue())  # owner-only like every file the station writes

@@ -3,30 +3,38 @@
 Malformed input is always answered 4xx with a reason code, never 5xx (ValueError, KeyError,
 TypeError and friends from parsing map to 400 'malformed'); a 5xx means the gateway itself is
 in trouble, which stations treat as "server down, back off".
+
+Nothing unauthenticated can make the gateway hold or store much: every route has a body limit
+enforced while reading (`limits.BodyLimit`), station calls are authenticated from their headers
+before their body is read, blob partials belong to a station (`blobs`), refused frames from one
+client are rate-limited and outcomes are rolled up per hour (`db.count_event`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync.envelope import peek_header
-from sync.gateway import catalogue, intake, production, snapshot
+from sync.gateway import blobs, catalogue, intake, production, snapshot
 from sync.gateway.db import GatewayDB
-from sync.gateway.keyring import Keyring, RegistryError
+from sync.gateway.keyring import ROTATION_OVERLAP, Keyring, RegistryError
+from sync.gateway.limits import BodyLimit, BodyTooLarge, RateLimiter
 from sync.gateway.openapi import OPENAPI
 from sync.suite import DEFAULT_SUITE, SuiteError, unb64
 from sync.wire import AUTH_HEADER, Endpoint, Reason, UploadStatus
@@ -35,6 +43,8 @@ SERVICE = "cardstation-gateway"
 FRAME = struct.Struct(">I")
 AUTH_SKEW_SECONDS = 24 * 3600  # station clocks drift while offline for days
 MAX_BATCH_FRAMES = 500
+JSON_LIMIT = 64 * 1024
+ADMIN_TOKEN_ENV = "CARDSTATION_GATEWAY_ADMIN_TOKEN"
 
 
 def _utcnow() -> datetime:
@@ -47,6 +57,7 @@ class GatewayConfig:
     production_days: float = 5.0
     clock: Callable[[], datetime] = field(default=_utcnow)
     max_envelope: int = 8 * 1024 * 1024
+    rotation_overlap: timedelta = ROTATION_OVERLAP
 
 
 class Gateway:
@@ -55,7 +66,8 @@ class Gateway:
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
         self.db = GatewayDB(config.db_path)
-        self.keyring = Keyring(self.db)
+        self.keyring = Keyring(self.db, config.clock, rotation_overlap=config.rotation_overlap)
+        self.refused = RateLimiter(burst=100, per_second=1.0)
         self.keyring.ensure_keys(config.clock())
         catalogue.ensure_schema(self.db)
         self.intake_config = intake.IntakeConfig(config.production_days, config.max_envelope)
@@ -79,8 +91,22 @@ class Gateway:
             TypeError: _malformed,
             UnicodeDecodeError: _malformed,
             struct.error: _malformed,
+            OverflowError: _malformed,
+            BodyTooLarge: _too_large,
         }
-        self.app = Starlette(routes=routes, exception_handlers=handlers)
+        self.app = Starlette(
+            routes=routes,
+            exception_handlers=handlers,
+            middleware=[Middleware(BodyLimit, limit_for=self._limit_for)],
+        )
+
+    def _limit_for(self, method: str, path: str) -> int:
+        """Body bytes a request may carry: GET and HEAD none, other routes a small JSON body."""
+        if path == "/v1/envelopes":
+            return self.config.max_envelope + 64 * 1024
+        if path.startswith("/v1/blobs/") and method == "PATCH":
+            return self.config.max_envelope
+        return 0 if method in ("GET", "HEAD") else JSON_LIMIT
 
     def now(self) -> datetime:
         return self.config.clock()
@@ -99,16 +125,17 @@ class Gateway:
     async def keys(self, request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(self.keyring.key_set, self.now()))
 
-    async def stats(self, request: Request) -> Response:
-        def count() -> dict[str, Any]:
-            rows = self.db.query("SELECT code, COUNT(*) AS n FROM events GROUP BY code")
-            envelopes = self.db.one("SELECT COUNT(*) AS n FROM envelopes")
-            return {
-                "events": {r["code"]: r["n"] for r in rows},
-                "envelopes": envelopes["n"] if envelopes else 0,
-            }
+    def stats_doc(self) -> dict[str, Any]:
+        envelopes = self.db.one("SELECT COUNT(*) AS n FROM envelopes")
+        return {"events": self.db.event_totals(), "envelopes": envelopes["n"] if envelopes else 0}
 
-        return JSONResponse(await run_in_threadpool(count))
+    async def stats(self, request: Request) -> Response:
+        """Operator statistics: only with the administrator token (Authorization: Bearer ...)."""
+        expected = os.environ.get(ADMIN_TOKEN_ENV, "")
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            return _error(401, "auth", f"administrator token required (set {ADMIN_TOKEN_ENV})")
+        return JSONResponse(await run_in_threadpool(self.stats_doc))
 
     async def enrol(self, request: Request) -> Response:
         body = await _json_body(request)
@@ -136,6 +163,7 @@ class Gateway:
         """
         results: list[dict[str, Any]] = []
         buf = bytearray()
+        client = request.client.host if request.client else ""
         try:
             async for chunk in request.stream():
                 buf.extend(chunk)
@@ -147,11 +175,12 @@ class Gateway:
                         break
                     data = bytes(buf[FRAME.size : FRAME.size + n])
                     del buf[: FRAME.size + n]
-                    results.append(
-                        await run_in_threadpool(
-                            intake.process, self.db, self.keyring, data, self.now(), self.intake_config
-                        )
+                    result = await run_in_threadpool(
+                        intake.process, self.db, self.keyring, data, self.now(), self.intake_config
                     )
+                    results.append(result)
+                    if result["status"] == intake.REJECTED and not self.refused.allow(client):
+                        return JSONResponse({"results": results, "error": "rate_limited"}, status_code=429)
         except ClientDisconnect:
             return Response(status_code=400)
         if buf:
@@ -159,37 +188,47 @@ class Gateway:
         return JSONResponse({"results": results})
 
     async def blob_head(self, request: Request) -> Response:
+        """The station's own upload offset (authenticated: another station sees nothing)."""
         eid = _envelope_id(request)
+        who = await run_in_threadpool(self._authenticate, request, "-")
+        if isinstance(who, Response):
+            return who
 
         def look() -> Response:
-            done = self.db.one("SELECT size FROM envelopes WHERE envelope_id = ?", (eid,))
+            done = self.db.one(
+                "SELECT size FROM envelopes WHERE station_id = ? AND envelope_id = ?", (who[0], eid)
+            )
             if done is not None:
+                size = str(done["size"])
                 return Response(
-                    headers={
-                        "Upload-Offset": str(done["size"]),
-                        "Upload-Length": str(done["size"]),
-                        "Envelope-State": "stored",
-                    }
+                    headers={"Upload-Offset": size, "Upload-Length": size, "Envelope-State": "stored"}
                 )
-            part = self.db.one("SELECT total, length(data) AS n FROM partials WHERE envelope_id = ?", (eid,))
+            part = blobs.progress(self.db, who[0], eid)
             if part is None:
                 return Response(status_code=404, headers={"Upload-Offset": "0"})
-            return Response(headers={"Upload-Offset": str(part["n"]), "Upload-Length": str(part["total"])})
+            return Response(headers={"Upload-Offset": str(part[0]), "Upload-Length": str(part[1])})
 
         return await run_in_threadpool(look)
 
     async def blob_patch(self, request: Request) -> Response:
         """tus-style append: body continues the envelope at Upload-Offset; complete → processed.
 
-        The body is consumed before any database lookup: uvicorn drops body bytes it buffered
-        but the app had not read yet when the client disconnects, and those are exactly the
-        bytes a resume would otherwise have to send again.
+        Authenticated from the headers (the signature covers offset and length) before a byte
+        of the body is read. The body is then consumed before any database lookup: uvicorn
+        drops body bytes it buffered but the app had not read yet when the client disconnects,
+        and those are exactly the bytes a resume would otherwise have to send again.
         """
         eid = _envelope_id(request)
         offset = int(request.headers["upload-offset"])
         total = int(request.headers["upload-length"])
         if not 0 < total <= self.config.max_envelope or not 0 <= offset <= total:
             return _error(400, Reason.MALFORMED, "bad Upload-Offset/Upload-Length")
+        # In the event loop, not the thread pool: no await may come between here and reading
+        # the body, or a cut in between would lose the bytes uvicorn had already buffered.
+        who = self._authenticate(request, upload_digest(offset, total))
+        if isinstance(who, Response):
+            return who
+        station = who[0]
         body = bytearray()
         disconnected = False
         try:
@@ -200,54 +239,47 @@ class Gateway:
         except ClientDisconnect:
             disconnected = True
         stored = await run_in_threadpool(
-            self.db.one, "SELECT ack FROM envelopes WHERE envelope_id = ?", (eid,)
+            self.db.one, "SELECT ack FROM envelopes WHERE station_id = ? AND envelope_id = ?", (station, eid)
         )
         if stored is not None:
-            return JSONResponse({"envelope_id": eid, "status": UploadStatus.DUPLICATE, "ack": stored["ack"]})
-        prior = await run_in_threadpool(self._partial, eid)
-        have = b"" if prior is None or prior[0] != total else prior[1]
-        if offset != len(have):
-            return Response(status_code=409, headers={"Upload-Offset": str(len(have))})
-        buf = have + bytes(body)
-        if len(buf) < total:
-            head = peek_header(buf) if len(buf) >= 128 else None
-            if len(buf) >= 128 and (head is None or head.envelope_id != eid):
-                return _error(400, Reason.MALFORMED, "not the envelope named in the path")
-            if body:
-                await run_in_threadpool(self._save_partial, eid, total, buf)
+            return JSONResponse({"envelope_id": eid, "status": intake.DUPLICATE, "ack": stored["ack"]})
+        done = await run_in_threadpool(
+            blobs.append, self.db, station, eid, offset, total, bytes(body), self.now()
+        )
+        if done.outcome == "offset":
+            return Response(status_code=409, headers={"Upload-Offset": str(done.offset)})
+        if done.outcome == "not_announced":
+            return _error(400, Reason.MALFORMED, "the first bytes are not this station's envelope " + eid)
+        if done.outcome == "quota":
+            return _error(507, "quota", "this station's unfinished uploads are over the quota")
+        if done.outcome == "partial":
             if disconnected:
                 return Response(status_code=400)
-            return Response(status_code=204, headers={"Upload-Offset": str(len(buf))})
+            return Response(status_code=204, headers={"Upload-Offset": str(done.offset)})
         result = await run_in_threadpool(
-            intake.process, self.db, self.keyring, buf, self.now(), self.intake_config
+            intake.process, self.db, self.keyring, done.data, self.now(), self.intake_config
         )
-        if result["status"] == UploadStatus.REJECTED or result["envelope_id"] != eid:
-            await run_in_threadpool(self._save_partial, eid, total, b"")
+        if result["status"] != intake.ACCEPTED:
+            await run_in_threadpool(self._discard, station, eid)
         return JSONResponse(result)
 
-    def _partial(self, eid: str) -> tuple[int, bytes] | None:
-        row = self.db.one("SELECT total, data FROM partials WHERE envelope_id = ?", (eid,))
-        return None if row is None else (int(row["total"]), bytes(row["data"]))
-
-    def _save_partial(self, eid: str, total: int, data: bytes) -> None:
+    def _discard(self, station: str, eid: str) -> None:
         with self.db.write() as conn:
-            if data:
-                conn.execute(
-                    "INSERT INTO partials(envelope_id, total, data, updated_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT(envelope_id) DO UPDATE SET total = excluded.total, data = excluded.data,"
-                    " updated_at = excluded.updated_at",
-                    (eid, total, data, self.now().isoformat()),
-                )
-            else:
-                conn.execute("DELETE FROM partials WHERE envelope_id = ?", (eid,))
+            blobs.discard(conn, station, eid)
 
     # ------------------------------------------------------------------ authenticated station calls
 
-    def _authenticate(self, request: Request, body: bytes) -> tuple[str, str] | Response:
-        """Check X-Station-Auth; (station id, key id) or an error response."""
+    def _authenticate(self, request: Request, digest: str | None) -> tuple[str, str] | Response:
+        """Check X-Station-Auth; (station id, key id) or an error response.
+
+        `digest` is what the signature covers for the body (sha256 hex, '-' for none, or the
+        upload range of a PATCH); None checks everything but the signature — for a route that
+        must see the station and key are live before it reads a (small) body to hash.
+        A key in its rotation overlap passes here; `rotate` itself allows only the active key.
+        """
         raw = request.headers.get(AUTH_HEADER, "")
         parts = raw.split(";")
-        if len(parts) != 4 or not parts[2].isdigit():
+        if len(parts) != 4 or not parts[2].isdigit() or len(parts[2]) > 12:
             return _error(401, Reason.AUTH, "missing or malformed X-Station-Auth")
         station_id, kid, ts, sig = parts
         if abs(time.time() - int(ts)) > AUTH_SKEW_SECONDS:  # wall clock, not the simulated one
@@ -260,8 +292,11 @@ class Gateway:
             return _error(
                 403, Reason.REVOKED_STATION if key is not None or keys else Reason.UNKNOWN_STATION, station_id
             )
+        if key.status == "retired":
+            return _error(403, Reason.RETIRED_KEY, f"station key {kid} was replaced")
+        if digest is None:
+            return station_id, kid
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        digest = hashlib.sha256(body).hexdigest() if body else "-"
         msg = f"{request.method}\n{target}\n{digest}\n{ts}\n{station_id}".encode()
         try:
             DEFAULT_SUITE.verify(key.public_key, unb64(sig), msg)
@@ -270,7 +305,7 @@ class Gateway:
         return station_id, kid
 
     async def updates(self, request: Request) -> Response:
-        who = await run_in_threadpool(self._authenticate, request, b"")
+        who = await run_in_threadpool(self._authenticate, request, "-")
         if isinstance(who, Response):
             return who
         cursor = request.query_params.get("after", "")[:64]
@@ -287,8 +322,11 @@ class Gateway:
         return await snapshot.chunk_route(self, request)
 
     async def rotate(self, request: Request) -> Response:
-        body = await request.body()
-        who = await run_in_threadpool(self._authenticate, request, body)
+        pre = await run_in_threadpool(self._authenticate, request, None)
+        if isinstance(pre, Response):
+            return pre
+        body = await request.body()  # at most JSON_LIMIT bytes (BodyLimit)
+        who = await run_in_threadpool(self._authenticate, request, _sha256(body))
         if isinstance(who, Response):
             return who
         doc = json.loads(body)
@@ -297,7 +335,7 @@ class Gateway:
                 self.keyring.rotate_station_key, who[0], who[1], unb64(str(doc["public_key"])), self.now()
             )
         except RegistryError as exc:
-            return _error(400, exc.code, str(exc))
+            return _error(403 if exc.code == "retired_key" else 400, exc.code, str(exc))
         return JSONResponse({"station_id": who[0], "key_id": new_kid})
 
 
@@ -309,10 +347,17 @@ def _envelope_id(request: Request) -> str:
 
 
 async def _json_body(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > 64 * 1024:
-        raise ValueError("body too large")
-    return json.loads(body)
+    return json.loads(await request.body())  # at most JSON_LIMIT bytes (BodyLimit)
+
+
+def _sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest() if body else "-"
+
+
+def upload_digest(offset: int, total: int) -> str:
+    """What a PATCH's X-Station-Auth signs in place of a body digest (the body is the
+    envelope's own, signed inside; the range binds the request to this append)."""
+    return f"upload {offset} {total}"
 
 
 def _error(status: int, code: str, detail: str) -> JSONResponse:
@@ -323,7 +368,17 @@ async def _malformed(request: Request, exc: Exception) -> Response:
     return _error(400, Reason.MALFORMED, type(exc).__name__)
 
 
+async def _too_large(request: Request, exc: Exception) -> Response:
+    return _error(413, "too_large", "request body over the limit")
+
+
 def create_app(
-    db_path: str | Path, *, production_days: float = 5.0, clock: Callable[[], datetime] | None = None
+    db_path: str | Path,
+    *,
+    production_days: float = 5.0,
+    clock: Callable[[], datetime] | None = None,
+    rotation_overlap: timedelta = ROTATION_OVERLAP,
 ) -> Gateway:
-    return Gateway(GatewayConfig(Path(db_path), production_days, clock or _utcnow))
+    return Gateway(
+        GatewayConfig(Path(db_path), production_days, clock or _utcnow, rotation_overlap=rotation_overlap)
+    )

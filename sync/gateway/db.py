@@ -2,7 +2,13 @@
 
 Same discipline as the station store: WAL, synchronous=FULL, every write in BEGIN IMMEDIATE,
 per-thread connections (Starlette runs sync work in a thread pool). The envelope row and its
-acknowledgement are written in one transaction, and envelope ids are kept forever.
+acknowledgement are written in one transaction, and envelope ids are kept forever — scoped per
+station, so one station can never make another's envelope id `conflict`.
+
+Growth an unauthenticated client could cause is bounded: outcomes are counted in
+`event_counts` (one row per hour, code and station) and only the first few of each per hour
+keep a detail row in `events`; partial blob uploads belong to a station (`blob_partials`,
+appended as `blob_chunks`) and expire.
 """
 
 from __future__ import annotations
@@ -15,7 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
+ENVELOPES = """CREATE TABLE IF NOT EXISTS envelopes (
+    envelope_id TEXT NOT NULL, station_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+    sealed_digest TEXT NOT NULL, plain_digest TEXT NOT NULL, size INTEGER NOT NULL, sealed BLOB NOT NULL,
+    payload BLOB NOT NULL, received_at TEXT NOT NULL, ack TEXT NOT NULL,
+    PRIMARY KEY (station_id, envelope_id), UNIQUE (station_id, seq));"""
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_keys (
     key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL CHECK (purpose IN ('hpke', 'downlink')),
@@ -25,15 +38,22 @@ CREATE TABLE IF NOT EXISTS stations (
     revoked_at TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS station_keys (
     station_id TEXT NOT NULL, key_id TEXT NOT NULL, public_key BLOB NOT NULL,
-    status TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (station_id, key_id));
+    status TEXT NOT NULL, created_at TEXT NOT NULL, retire_at TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (station_id, key_id));
 CREATE TABLE IF NOT EXISTS enrol_tokens (
     token_hash TEXT PRIMARY KEY, station_id TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT NOT NULL DEFAULT '');
-CREATE TABLE IF NOT EXISTS envelopes (
-    envelope_id TEXT PRIMARY KEY, station_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
-    sealed_digest TEXT NOT NULL, plain_digest TEXT NOT NULL, size INTEGER NOT NULL, sealed BLOB NOT NULL,
-    payload BLOB NOT NULL, received_at TEXT NOT NULL, ack TEXT NOT NULL, UNIQUE (station_id, seq));
-CREATE TABLE IF NOT EXISTS partials (
-    envelope_id TEXT PRIMARY KEY, total INTEGER NOT NULL, data BLOB NOT NULL, updated_at TEXT NOT NULL);
+"""
+    + ENVELOPES
+    + """
+CREATE TABLE IF NOT EXISTS blob_partials (
+    station_id TEXT NOT NULL, envelope_id TEXT NOT NULL, total INTEGER NOT NULL,
+    received INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (station_id, envelope_id));
+CREATE TABLE IF NOT EXISTS blob_chunks (
+    station_id TEXT NOT NULL, envelope_id TEXT NOT NULL, offset INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (station_id, envelope_id, offset));
+CREATE TABLE IF NOT EXISTS event_counts (
+    hour TEXT NOT NULL, code TEXT NOT NULL, station_id TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (hour, code, station_id));
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, code TEXT NOT NULL, station_id TEXT NOT NULL DEFAULT '',
     envelope_id TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
@@ -49,6 +69,36 @@ CREATE TABLE IF NOT EXISTS updates (
     kind TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS updates_station ON updates (station_id, id);
 """
+)
+
+
+EVENT_DETAILS_PER_HOUR = 20  # per code and station; the rest only counts
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a store made by an earlier gateway to the current schema (idempotent)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "station_keys" in tables:
+        cols = {r[1] for r in conn.execute("PRAGMA table_info(station_keys)")}
+        if "retire_at" not in cols:
+            conn.execute("ALTER TABLE station_keys ADD COLUMN retire_at TEXT NOT NULL DEFAULT ''")
+    if "envelopes" in tables:
+        pk = [r[1] for r in conn.execute("PRAGMA table_info(envelopes)") if r[5]]
+        if pk == ["envelope_id"]:  # ids were global: re-key them per station
+            conn.executescript(
+                "BEGIN; ALTER TABLE envelopes RENAME TO envelopes_v1;"
+                + ENVELOPES
+                + " INSERT INTO envelopes SELECT * FROM envelopes_v1; DROP TABLE envelopes_v1; COMMIT;"
+            )
+    if "partials" in tables:
+        conn.execute("DROP TABLE partials")  # unowned partials: the stations resume from 0
+    if "events" in tables and "event_counts" not in tables:
+        conn.executescript(
+            "CREATE TABLE event_counts (hour TEXT NOT NULL, code TEXT NOT NULL, station_id TEXT NOT NULL,"
+            " n INTEGER NOT NULL, PRIMARY KEY (hour, code, station_id));"
+            "INSERT INTO event_counts SELECT substr(at, 1, 13), code, station_id, COUNT(*) FROM events"
+            " GROUP BY 1, 2, 3;"
+        )
 
 
 class GatewayDB:
@@ -66,6 +116,7 @@ class GatewayDB:
             os.chmod(self.path, 0o600)
         self._local = threading.local()
         conn = self.connection()
+        _upgrade(conn)
         conn.executescript(SCHEMA)
 
     def connection(self) -> sqlite3.Connection:
@@ -121,10 +172,23 @@ class GatewayDB:
         envelope_id: str = "",
         detail: str = "",
     ) -> None:
-        conn.execute(
-            "INSERT INTO events(at, code, station_id, envelope_id, detail) VALUES (?, ?, ?, ?, ?)",
-            (at, code, station_id, envelope_id, detail[:200]),
-        )
+        """Count an outcome in its hourly roll-up; keep a detail row only for the first few."""
+        hour = at[:13]
+        n = conn.execute(
+            "INSERT INTO event_counts(hour, code, station_id, n) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT(hour, code, station_id) DO UPDATE SET n = n + 1 RETURNING n",
+            (hour, code, station_id),
+        ).fetchone()[0]
+        if n <= EVENT_DETAILS_PER_HOUR or code == "accepted":  # accepted rows: bounded by envelopes
+            conn.execute(
+                "INSERT INTO events(at, code, station_id, envelope_id, detail) VALUES (?, ?, ?, ?, ?)",
+                (at, code, station_id, envelope_id, detail[:200]),
+            )
+
+    def event_totals(self) -> dict[str, int]:
+        """Outcome counts by code since the store began (GET /v1/stats, `gateway stats`)."""
+        rows = self.query("SELECT code, SUM(n) AS n FROM event_counts GROUP BY code ORDER BY code")
+        return {str(r["code"]): int(r["n"]) for r in rows}
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -3,7 +3,8 @@
 Everything for one envelope happens in one IMMEDIATE transaction: the envelope row, its
 signed acknowledgement, the business effect (application rows, downlink updates) and the
 counter. A repeat of a stored envelope returns the stored acknowledgement unchanged; the
-same id with other content is a conflict; a sequence number already bound to another id is
+same id from the same station with other content is a conflict (ids are scoped per station:
+another station's envelope never conflicts); a sequence number already bound to another id is
 a replay. Every refusal is counted in `events` under its reason code (GET /v1/stats).
 """
 
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync.envelope import EnvelopeError, open_envelope, parse
-from sync.gateway import catalogue, messages, walkins
+from sync.gateway import blobs, catalogue, messages, walkins
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring
 from sync.gateway.production import add_update, card_numbers
@@ -57,7 +58,9 @@ def process(
         return {"envelope_id": eid, "status": REJECTED, "code": exc.code}
     sealed_digest = hashlib.sha256(data).hexdigest()
     with db.write() as conn:
-        existing = conn.execute("SELECT * FROM envelopes WHERE envelope_id = ?", (eid,)).fetchone()
+        existing = conn.execute(
+            "SELECT * FROM envelopes WHERE station_id = ? AND envelope_id = ?", (station, eid)
+        ).fetchone()
         if existing is not None and existing["sealed_digest"] == sealed_digest:
             db.count_event(conn, "duplicate", at, station_id=station, envelope_id=eid)
             return {"envelope_id": eid, "status": DUPLICATE, "ack": existing["ack"]}
@@ -115,7 +118,7 @@ def process(
                 ack,
             ),
         )
-        conn.execute("DELETE FROM partials WHERE envelope_id = ?", (eid,))
+        blobs.discard(conn, h.station_id, eid)
         db.count_event(conn, "accepted", at, station_id=station, envelope_id=eid)
         if h.kind == "business":
             _act_on_business(conn, h.station_id, opened.payload, now, config)

@@ -6,6 +6,12 @@
   fingerprint is part of every enrolment token, which is how a station knows it talks to us.
 - Stations: enrolment tokens (one-time, hashed at rest, 7-day expiry), station keys
   (active/retired/revoked), revocation.
+- Station key retirement: `POST /v1/stations/rotate` gives the old key `ROTATION_OVERLAP`
+  (envelopes it sealed just before may still be in flight); after that it is `retired` and
+  refused everywhere with that reason. Re-enrolment retires every earlier key at once: the
+  token proves who the station is now, and an old key may be the one that was stolen.
+- Private keys are stored wrapped (`sync.gateway.kek`); key sets carry a `version` that only
+  grows, so a station can refuse an older signed key set replayed at it.
 """
 
 from __future__ import annotations
@@ -13,17 +19,20 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from offline.protocols import CardstationError
 from sync.envelope import ServerKey, StationKey, canonical_json
+from sync.gateway import kek as kekmod
 from sync.gateway.db import GatewayDB
 from sync.suite import DEFAULT_SUITE, b64, key_id_for
 
 HPKE_VALID_DAYS = 730
 TOKEN_VALID_DAYS = 7
+ROTATION_OVERLAP = timedelta(minutes=10)
 
 
 class RegistryError(CardstationError):
@@ -50,14 +59,44 @@ class DownlinkSigner:
 
 
 class Keyring:
-    def __init__(self, db: GatewayDB) -> None:
+    def __init__(
+        self,
+        db: GatewayDB,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        rotation_overlap: timedelta = ROTATION_OVERLAP,
+    ) -> None:
         self.db = db
+        self.rotation_overlap = rotation_overlap
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._kek = kekmod.load_kek(db.path)
+        self._unwrapped: dict[str, bytes] = {}
+
+    def _private(self, row: sqlite3.Row) -> bytes:
+        kid = str(row["key_id"])
+        if kid not in self._unwrapped:
+            self._unwrapped[kid] = kekmod.unwrap(
+                self._kek, kid, str(row["purpose"]), bytes(row["private_key"])
+            )
+        return self._unwrapped[kid]
+
+    def key_set_version(self) -> int:
+        return int(self.db.meta("key_set_version", "1"))
+
+    def _bump_version(self, conn: sqlite3.Connection) -> None:
+        self.db.set_meta(conn, "key_set_version", str(self.key_set_version() + 1))
 
     # ------------------------------------------------------------------ server keys
 
     def ensure_keys(self, now: datetime) -> None:
-        """Create the first HPKE and downlink keys of a new gateway store."""
+        """Create the first HPKE and downlink keys of a new gateway store; wrap any stored bare."""
         with self.db.write() as conn:
+            for row in conn.execute("SELECT key_id, purpose, private_key FROM server_keys").fetchall():
+                if not kekmod.is_wrapped(bytes(row["private_key"])):
+                    wrapped = kekmod.wrap(self._kek, row["key_id"], row["purpose"], bytes(row["private_key"]))
+                    conn.execute(
+                        "UPDATE server_keys SET private_key = ? WHERE key_id = ?", (wrapped, row["key_id"])
+                    )
             for purpose in ("hpke", "downlink"):
                 if conn.execute("SELECT 1 FROM server_keys WHERE purpose = ?", (purpose,)).fetchone() is None:
                     self._new_key(conn, purpose, now, days=HPKE_VALID_DAYS if purpose == "hpke" else 3650)
@@ -71,7 +110,14 @@ class Keyring:
         conn.execute(
             "INSERT INTO server_keys(key_id, purpose, private_key, public_key, created_at, not_after)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (kid, purpose, priv, pub, _iso(now), _iso(now + timedelta(days=days))),
+            (
+                kid,
+                purpose,
+                kekmod.wrap(self._kek, kid, purpose, priv),
+                pub,
+                _iso(now),
+                _iso(now + timedelta(days=days)),
+            ),
         )
         return kid
 
@@ -85,6 +131,7 @@ class Keyring:
                 conn.execute(
                     "UPDATE server_keys SET not_after = MIN(not_after, ?) WHERE purpose = 'hpke'", (cutoff,)
                 )
+            self._bump_version(conn)
             return self._new_key(conn, "hpke", now, days=valid_days)
 
     def expire_hpke_key(self, key_id: str, at: datetime) -> None:
@@ -93,10 +140,11 @@ class Keyring:
                 "UPDATE server_keys SET not_after = ? WHERE key_id = ? AND purpose = 'hpke'",
                 (_iso(at), key_id),
             )
+            self._bump_version(conn)
 
     def server_key(self, key_id: str) -> ServerKey | None:
         row = self.db.one("SELECT * FROM server_keys WHERE key_id = ? AND purpose = 'hpke'", (key_id,))
-        return None if row is None else ServerKey(row["key_id"], bytes(row["private_key"]), row["not_after"])
+        return None if row is None else ServerKey(row["key_id"], self._private(row), row["not_after"])
 
     def hpke_public_keys(self, now: datetime) -> list[dict[str, str]]:
         rows = self.db.query(
@@ -114,13 +162,17 @@ class Keyring:
         )
         if row is None:
             raise RegistryError("no_keys", "网关尚未生成密钥")
-        return DownlinkSigner(
-            row["key_id"], bytes(row["private_key"]), bytes(row["public_key"]), row["not_after"]
-        )
+        return DownlinkSigner(row["key_id"], self._private(row), bytes(row["public_key"]), row["not_after"])
 
     def key_set(self, now: datetime) -> dict[str, Any]:
         """The signed set of HPKE public keys stations may seal to."""
-        return self.downlink().sign({"hpke_keys": self.hpke_public_keys(now), "issued_at": _iso(now)})
+        return self.downlink().sign(
+            {
+                "hpke_keys": self.hpke_public_keys(now),
+                "issued_at": _iso(now),
+                "version": self.key_set_version(),
+            }
+        )
 
     # ------------------------------------------------------------------ stations
 
@@ -130,14 +182,17 @@ class Keyring:
             return None
         rows = self.db.query("SELECT * FROM station_keys WHERE station_id = ?", (station_id,))
         revoked = st["status"] == "revoked"
+        now = _iso(self.clock())
         return [
-            StationKey(station_id, r["key_id"], bytes(r["public_key"]), "revoked" if revoked else r["status"])
+            StationKey(
+                station_id, r["key_id"], bytes(r["public_key"]), "revoked" if revoked else _status(r, now)
+            )
             for r in rows
         ] or ([StationKey(station_id, "", b"", "revoked")] if revoked else [])
 
     def issue_token(self, station_id: str, now: datetime) -> str:
         """A one-time enrolment token: secret + '.' + fingerprint of the downlink key."""
-        secret = secrets.token_urlsafe(12)
+        secret = secrets.token_hex(12)  # hex: never a leading '-' that a shell would read as an option
         with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO stations(station_id, status, created_at) VALUES (?, 'pending', ?)"
@@ -182,13 +237,15 @@ class Keyring:
             " ON CONFLICT(station_id) DO UPDATE SET status = 'active', revoked_at = '', reason = ''",
             (station_id, _iso(now)),
         )
-        conn.execute(
-            "UPDATE station_keys SET status = 'retired' WHERE station_id = ? AND status = 'active'",
-            (station_id,),
+        conn.execute(  # re-enrolment: every earlier key is retired now, no overlap
+            "UPDATE station_keys SET status = 'retired', retire_at = ? WHERE station_id = ?"
+            " AND (status != 'retired' OR retire_at > ?)",
+            (_iso(now), station_id, _iso(now)),
         )
         conn.execute(
             "INSERT INTO station_keys(station_id, key_id, public_key, status, created_at)"
-            " VALUES (?, ?, ?, 'active', ?) ON CONFLICT(station_id, key_id) DO UPDATE SET status = 'active'",
+            " VALUES (?, ?, ?, 'active', ?) ON CONFLICT(station_id, key_id)"
+            " DO UPDATE SET status = 'active', retire_at = ''",
             (station_id, key_id_for(public_key), public_key, _iso(now)),
         )
 
@@ -203,21 +260,38 @@ class Keyring:
                     "public_key": b64(d.public_key),
                     "not_after": d.not_after,
                 },
+                "version": self.key_set_version(),
             }
         )
 
     def rotate_station_key(
         self, station_id: str, old_key_id: str, new_public_key: bytes, now: datetime
     ) -> str:
-        """Station key rotation (the request was signed with the old key): old key retired, still verifies."""
+        """Station key rotation, signed with the current key: it retires after ROTATION_OVERLAP.
+
+        Only the active key may rotate. The one exception is a retry of the same rotation by
+        a key still in its overlap (the answer to the first attempt was lost on the link).
+        """
         if len(new_public_key) != 32:
             raise RegistryError("malformed", "站点公钥格式错误")
+        kid = key_id_for(new_public_key)
         with self.db.write() as conn:
-            conn.execute(
-                "UPDATE station_keys SET status = 'retired' WHERE station_id = ? AND key_id = ?",
+            old = conn.execute(
+                "SELECT status FROM station_keys WHERE station_id = ? AND key_id = ?",
                 (station_id, old_key_id),
+            ).fetchone()
+            if old is None or old["status"] != "active":
+                again = conn.execute(
+                    "SELECT 1 FROM station_keys WHERE station_id = ? AND key_id = ? AND status = 'active'",
+                    (station_id, kid),
+                ).fetchone()
+                if again is not None and old is not None and old["status"] == "retired":
+                    return kid
+                raise RegistryError("retired_key", "该站点密钥已更换，不能再用于更换密钥")
+            conn.execute(
+                "UPDATE station_keys SET status = 'retired', retire_at = ? WHERE station_id = ? AND key_id = ?",
+                (_iso(now + self.rotation_overlap), station_id, old_key_id),
             )
-            kid = key_id_for(new_public_key)
             conn.execute(
                 "INSERT INTO station_keys(station_id, key_id, public_key, status, created_at)"
                 " VALUES (?, ?, ?, 'active', ?) ON CONFLICT(station_id, key_id) DO NOTHING",
@@ -233,6 +307,13 @@ class Keyring:
             )
             conn.execute("UPDATE station_keys SET status = 'revoked' WHERE station_id = ?", (station_id,))
             return cur.rowcount > 0
+
+
+def _status(row: sqlite3.Row, now: str) -> str:
+    """'retired' once a retired key's overlap has passed; during the overlap it still counts."""
+    if row["status"] == "retired" and row["retire_at"] and row["retire_at"] > now:
+        return "retiring"
+    return str(row["status"])
 
 
 def _hash(secret: str) -> str:

@@ -168,7 +168,10 @@ OPENAPI: dict[str, Any] = {
             }
         },
         "/v1/stats": {
-            "get": {"summary": "Counters per outcome and reason code.", "responses": {"200": _json("Stats")}}
+            "get": {
+                "summary": "Counters per outcome and reason code (Authorization: Bearer <admin token>).",
+                "responses": {"200": _json("Stats")},
+            }
         },
         "/openapi.json": {
             "get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3"}}}
@@ -246,6 +249,7 @@ OPENAPI: dict[str, Any] = {
                             "tampered",
                             "unknown_station",
                             "revoked_station",
+                            "retired_key",
                             "wrong_key_id",
                             "expired_key",
                             "cleartext",

@@ -116,9 +116,16 @@ def tick(db: GatewayDB, now: datetime) -> int:
 
 
 def parse_cursor(cursor: str) -> int:
-    """Row id after which to continue; an unreadable cursor starts from the beginning."""
-    if cursor.startswith(CURSOR_PREFIX) and cursor[len(CURSOR_PREFIX) :].isdigit():
-        return int(cursor[len(CURSOR_PREFIX) :])
+    """Row id after which to continue; an unreadable cursor starts from the beginning.
+
+    A number past SQLite's 64-bit range is refused (ValueError → 400), not passed to SQLite.
+    """
+    digits = cursor[len(CURSOR_PREFIX) :]
+    if cursor.startswith(CURSOR_PREFIX) and digits.isascii() and digits.isdigit():
+        value = int(digits)
+        if value >= 2**63:
+            raise ValueError("cursor out of range")
+        return value
     return 0
 
 

@@ -199,7 +199,7 @@ def chunk(db: GatewayDB, station_id: str, snapshot_id: str, offset: int, length:
 
 
 async def meta_route(gateway: Any, request: Request) -> Response:
-    who = await run_in_threadpool(gateway._authenticate, request, b"")
+    who = await run_in_threadpool(gateway._authenticate, request, "-")
     if isinstance(who, Response):
         return who
     resume = request.query_params.get("resume", "")[:32]
@@ -210,7 +210,7 @@ async def meta_route(gateway: Any, request: Request) -> Response:
 
 
 async def chunk_route(gateway: Any, request: Request) -> Response:
-    who = await run_in_threadpool(gateway._authenticate, request, b"")
+    who = await run_in_threadpool(gateway._authenticate, request, "-")
     if isinstance(who, Response):
         return who
     snapshot_id = str(request.path_params["snapshot_id"])

@@ -177,6 +177,7 @@ async def test_R_SEC_3_pilot_report_moves_days_and_saves_pdf(field: Field) -> No
         path = report_path(Path(field.store.path), "2025-03-03")
         await _until(pilot, lambda: "已保存" in _note(pilot, "#report-note"))
         assert path.read_bytes().startswith(b"%PDF")
+        assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o077 == 0  # names, IDs
 
 
 async def test_R_SEC_2_report_screen_refuses_the_admin(field: Field) -> None:

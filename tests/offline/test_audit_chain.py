@@ -80,7 +80,9 @@ def test_r_sec_3_reordered_rows_are_named(chained: Store) -> None:
 
 
 def _cli(db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDSTATION_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("CARDSTATION_") or k == "CARDSTATION_KEY_FILE"
+    }
     return subprocess.run(
         [str(CARDSTATION), "--db", str(db), "audit", "verify", *extra],
         env=env,

@@ -116,7 +116,9 @@ def test_profile_is_loaded_for_the_station_province(store: Store) -> None:
 
 
 def _cli(args: list[str], env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDSTATION_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("CARDSTATION_") or k == "CARDSTATION_KEY_FILE"
+    }
     env.update(env_extra)
     return subprocess.run(
         [str(CARDSTATION), *args],

@@ -78,8 +78,7 @@ class RunningGateway:
         return self.server.url
 
     def stats(self) -> dict[str, int]:
-        rows = self.gateway.db.query("SELECT code, COUNT(*) AS n FROM events GROUP BY code")
-        return {r["code"]: r["n"] for r in rows}
+        return self.gateway.db.event_totals()
 
     def stored(self, envelope_id: str) -> int:
         row = self.gateway.db.one("SELECT COUNT(*) AS n FROM envelopes WHERE envelope_id = ?", (envelope_id,))

@@ -248,7 +248,9 @@ def test_blob_resumes_from_the_server_offset(gateway: RunningGateway, tmp_path: 
         # after the cut (a resume, which is right, but not what this test pins down).
         first = SyncEngine(store, url=url, config=replace(FAST, lanes=1)).run_once()
         assert gateway.stored(blob) == 0 and "network" in {e["code"] for e in first.errors}
-        held = gateway.gateway.db.one("SELECT length(data) AS n FROM partials WHERE envelope_id = ?", (blob,))
+        held = gateway.gateway.db.one(
+            "SELECT received AS n FROM blob_partials WHERE envelope_id = ?", (blob,)
+        )
         assert held is not None and 20_000 < held["n"] < 40_000
         second = SyncEngine(store, url=url).run_once()
     finally:

@@ -78,7 +78,9 @@ def test_resealed_same_content_is_duplicate_other_content_is_conflict(
     assert b["ack"] == a["ack"]
 
 
-def test_every_rejection_is_refused_and_counted(fresh_gateway: RunningGateway, tmp_path: Path) -> None:
+def test_every_rejection_is_refused_and_counted(
+    fresh_gateway: RunningGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gw = fresh_gateway
     store = enrol_station(tmp_path / "a", gw.gateway, gw.url, station_id_for(1))
     other = enrol_station(tmp_path / "b", gw.gateway, gw.url, station_id_for(2))
@@ -113,11 +115,14 @@ def test_every_rejection_is_refused_and_counted(fresh_gateway: RunningGateway, t
     assert post(gw.url, seal(s, 6))[0]["code"] == "expired_key"
     gw.gateway.keyring.revoke_station(station_id_for(2), "test", gw.clock())
     assert post(gw.url, seal(sealer_for(other), 1))[0]["code"] == "revoked_station"
-    stats = httpx.get(f"{gw.url}/v1/stats").json()["events"]
+    assert httpx.get(f"{gw.url}/v1/stats").status_code == 401  # statistics need the admin token
+    monkeypatch.setenv("CARDSTATION_GATEWAY_ADMIN_TOKEN", "s3cret-admin")
+    admin = {"Authorization": "Bearer s3cret-admin"}
+    stats = httpx.get(f"{gw.url}/v1/stats", headers=admin).json()["events"]
     assert stats["accepted"] == 1 and stats["tampered"] == 3 and stats["replayed"] == 1
     assert stats["unknown_station"] == 1 and stats["cleartext"] == 1
     assert stats["expired_key"] == 1 and stats["revoked_station"] == 1
-    assert httpx.get(f"{gw.url}/v1/stats").json()["envelopes"] == 1
+    assert httpx.get(f"{gw.url}/v1/stats", headers=admin).json()["envelopes"] == 1
 
 
 def test_enrolment_token_flow_pins_the_server_keys(gateway: RunningGateway, tmp_path: Path) -> None:

@@ -115,25 +115,25 @@ class ReceiptScreen(CompactScreen[None]):
     @work(thread=True, exclusive=True, group="receipt-output")
     def _output(self, what: str) -> None:
         from offline.printing.errors import PrintError
+        from offline.private_files import private_dir, write_private
 
         services = host(self.app).services
         folder = receipts_dir(services.store.path)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
             if what == "text":
                 from offline.printing.text import render_receipt_text
 
                 path = folder / f"{self.result.receipt_no}.txt"
-                path.write_text(
-                    render_receipt_text(self.result, self._station(), store=services.store, kind="both"),
-                    encoding="utf-8",
+                write_private(
+                    path, render_receipt_text(self.result, self._station(), store=services.store, kind="both")
                 )
                 self.post_message(self.Output(M.RECEIPT_SAVED.format(path=path), True))
                 return
             from offline.printing.pdf import render_receipt_pdf
 
             path = folder / f"{self.result.receipt_no}.pdf"
-            path.write_bytes(render_receipt_pdf(self.result, self._station(), store=services.store))
+            write_private(path, render_receipt_pdf(self.result, self._station(), store=services.store))
             if what == "pdf":
                 self.post_message(self.Output(M.RECEIPT_SAVED.format(path=path), True))
                 return

@@ -132,13 +132,14 @@ class ReportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="report-out", exit_on_error=False)
     def _output(self, report: Any, send: bool) -> None:
+        from offline.private_files import private_dir, write_private
         from offline.reports import render_pdf
 
         app = host(self.app)
         path = report_path(app.services.store.path, report.day)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(render_pdf(report))
+            private_dir(path.parent)
+            write_private(path, render_pdf(report))
             text = SAVED.format(path=path)
             if send:
                 from offline.printing.printer import print_pdf

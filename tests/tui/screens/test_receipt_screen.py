@@ -35,6 +35,9 @@ async def test_R_APP_8_receipt_screen_saves_text_and_pdf(station: Station, app_f
         await run_key(pilot, "d")
         pdf = txt.with_suffix(".pdf")
         assert pdf.read_bytes().startswith(b"%PDF-")
+        # Name and full ID number: owner-only, whatever the umask (0644 in 0755 before).
+        assert {txt.stat().st_mode & 0o777, pdf.stat().st_mode & 0o777} == {0o600}
+        assert txt.parent.stat().st_mode & 0o077 == 0
 
 
 async def test_receipt_print_without_printer_says_what_to_do(
