@@ -474,7 +474,7 @@ def auditor_writes_nothing(root: Path) -> TamperResult:
                 outcome = "PermissionDenied"
             except Exception as exc:
                 outcome = f"{type(exc).__name__}"
-            outcomes[path] = outcome
+            outcomes[f"{code} {path}"] = outcome  # one function may serve several items
             if snapshot() != before:
                 result.failures.append(f"{path}: the auditor changed rows")
             if writes.get(code, True) and outcome != "PermissionDenied":

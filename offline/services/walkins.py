@@ -159,6 +159,7 @@ def _person(conn: sqlite3.Connection, inp: WalkinInput, at: str) -> int:
 
 def accept_walkin(ctx: ServiceContext, inp: WalkinInput) -> BusinessResult:
     """Accept one walk-in business offline, queued 待卡管核实 (see the module docstring)."""
+    require(ctx.operator, "walkin")  # it queues a business, even a 查询: never the read-only auditor
     inp = WalkinInput(
         **{
             **inp.__dict__,
