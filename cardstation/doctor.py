@@ -12,7 +12,6 @@ changed, so it can run next to the TUI and the sync daemon at any time.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import stat
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -20,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from offline.store import Store
+from offline.store import Store, database_errors
 
 OK, WARN, ERROR = "ok", "warning", "error"
 LEVEL_ZH = {OK: "正常", WARN: "提醒", ERROR: "错误"}
@@ -229,7 +228,7 @@ def check_store(ctx: Context) -> Check:
     conn = ctx.store.connection()
     try:
         quick = conn.execute("PRAGMA quick_check").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except database_errors() as exc:
         quick = (str(exc),)
     if quick is None or quick[0] != "ok":
         return Check(

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from offline import audit, outbox
+from offline import audit, outbox, storekey
 from offline.errors import StoreError
-from offline.store import Store
+from offline.store import Store, database_errors
 
 S_LAST_AT, S_LAST_FILE = "backup.last_at", "backup.last_file"
 S_DIR, S_MIRROR, S_KEEP = "backup.dir", "backup.mirror_dir", "backup.keep"
@@ -91,7 +91,7 @@ def check_connection(conn: sqlite3.Connection) -> CopyCheck:
     try:
         station = conn.execute("SELECT value FROM settings WHERE key = 'station_id'").fetchone()
         businesses = int(conn.execute("SELECT COUNT(*) FROM businesses").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
+    except database_errors() as exc:
         return CopyCheck(None, 0, 0, False, f"不是服务站数据库（{exc}）")
     chain = audit.verify(conn)
     station_id = None if station is None else str(station[0])
@@ -141,7 +141,7 @@ def _backup_store(
     stamp = now.strftime("%Y%m%d-%H%M%S")
     name = f"station-{station_id}-{stamp}{'-' + label if label else ''}.db"
     final = _unique(folder / name)
-    check = _copy_verified(store.connection(), final)
+    check = _copy_verified(store.connection(), final, store.key)
     keep_n = keep if keep is not None else int(store.setting(S_KEEP) or DEFAULT_KEEP)
     removed = prune(folder, station_id, keep_n)
     mirror_path, mirror_error = None, ""
@@ -155,12 +155,15 @@ def _backup_store(
     return BackupResult(final, check, seconds, removed, mirror_path, mirror_error)
 
 
-def _copy_verified(source: sqlite3.Connection, final: Path) -> CopyCheck:
-    """Online backup into `<final>.partial`, check it, then give it its final name (atomic)."""
+def _copy_verified(source: sqlite3.Connection, final: Path, key: bytes | None) -> CopyCheck:
+    """Online backup into `<final>.partial`, check it, then give it its final name (atomic).
+
+    The copy is keyed like the store (SQLCipher copies page by page under one key), so an
+    encrypted store gives an encrypted backup."""
     partial = final.with_name(final.name + ".partial")
     for stale in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         stale.unlink(missing_ok=True)
-    target = Store(partial)
+    target = Store(partial, key)
     _create_private_file(partial)
     try:
         conn = target.connection()
@@ -307,17 +310,17 @@ def _numbers_of(store: Store) -> tuple[int, list[tuple[str, int]]]:
     try:
         counters = [(str(r[0]), int(r[1])) for r in store.query("SELECT day, last FROM receipt_counters")]
         return outbox.max_seq(store), counters
-    except sqlite3.DatabaseError:
+    except database_errors():
         return 0, []
 
 
 def _check_staged(staged: Path, original: Path) -> tuple[Store, CopyCheck]:
     from offline.store import schema_version
 
-    store = Store(staged)
+    store = _existing(staged)
     try:
         have = int(store.connection().execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
+    except database_errors() as exc:
         store.close()
         raise StoreError(
             "backup_bad", MSG_BAD_COPY.format(path=original, reason=f"不是数据库文件（{exc}）")
@@ -327,9 +330,15 @@ def _check_staged(staged: Path, original: Path) -> tuple[Store, CopyCheck]:
         raise StoreError("schema_newer", MSG_NEWER.format(path=original, have=have, know=schema_version()))
     try:
         return store, check_connection(store.connection())
-    except sqlite3.DatabaseError as exc:
+    except database_errors() as exc:
         store.close()
         raise StoreError("backup_bad", MSG_BAD_COPY.format(path=original, reason=str(exc))) from exc
+
+
+def _existing(path: Path) -> Store:
+    """A copy as a store, keyed with the station's key when it is encrypted (not a plain SQLite header)."""
+    key = None if storekey.is_plain_sqlite(path) else storekey.store_key(path)
+    return Store(path, key)
 
 
 def _stage(path: Path, folder: Path | None) -> Path:

@@ -136,7 +136,7 @@ def move_card(
     a service whose business row is written after the move (by commit_business) links it with
     `card_common.link_moves`, or passes `business_id` when it already has one.
     """
-    if isinstance(card, sqlite3.Row):
+    if hasattr(card, "keys"):  # a row of the stdlib driver or of SQLCipher's (not a sqlite3.Row)
         card_id, from_status = int(card["id"]), str(card["status"])
     else:
         card_id, from_status = card.id, card.status

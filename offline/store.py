@@ -142,6 +142,8 @@ class Store:
                 cipher = _cipher()
                 conn = cipher.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
                 conn.row_factory = cipher.Row
+                # SQLCipher logs a wrong key or a foreign file to stderr; the caller says it in Chinese.
+                conn.execute("PRAGMA cipher_log_level = NONE")
                 conn.execute(f"PRAGMA key = \"x'{self.key.hex()}'\"")  # raw key: no KDF per open
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode=WAL")

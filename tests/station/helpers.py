@@ -10,4 +10,4 @@ def station_connection(path: Path) -> sqlite3.Connection:
     """A connection through the store's own factory (so it follows the store's encryption, if any)."""
     from offline.store import Store
 
-    return Store(path).connection()
+    return Store.open(path, migrate=False).connection()  # keyed when the store is encrypted
