@@ -17,11 +17,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from tui.screens.forms.host import host
-from tui.widgets.compact import CompactCheckbox, CompactInput, CompactSelect, FieldRow, ProblemList
+from tui.widgets.compact import (
+    CompactCheckbox,
+    CompactInput,
+    CompactModal,
+    CompactScreen,
+    CompactSelect,
+    FieldRow,
+    ProblemList,
+)
 from tui.widgets.footer import BottomBar
 
 TITLE = "上门发放（移动服务队，可全天离线）"
@@ -51,7 +58,7 @@ def _short_date(text: str) -> str:
     return text[5:10] if len(text) >= 10 else (text or "—")
 
 
-class DeliveryScreen(Screen[None]):
+class DeliveryScreen(CompactScreen[None]):
     """上门发放."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -274,7 +281,7 @@ class DeliveryScreen(Screen[None]):
         self.app.call_from_thread(self._delivered, text)
 
 
-class PrepareRunScreen(ModalScreen[str | None]):
+class PrepareRunScreen(CompactModal[str | None]):
     """新建清单: village and name; the cards in stock for that village are cached on the run."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -314,7 +321,7 @@ class PrepareRunScreen(ModalScreen[str | None]):
         self.app.call_from_thread(self.dismiss, PREPARED.format(id=info.id, total=info.total))
 
 
-class DeliverScreen(ModalScreen[str | None]):
+class DeliverScreen(CompactModal[str | None]):
     """Hand one card over at the door: document, recipient (R-ISS-7), face checked, signed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

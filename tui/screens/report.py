@@ -15,10 +15,10 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.screens.forms.host import host
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 
 TITLE = "业务日报表"
@@ -35,7 +35,7 @@ def report_path(store_path: Path, day: str) -> Path:
     return store_path.parent / "reports" / f"daily-{day}.pdf"
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(CompactScreen[None]):
     """日报表."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

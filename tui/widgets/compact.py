@@ -36,6 +36,8 @@ from textual.validation import Validator
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from tui.widgets.compositor import CellSafeCompositor
+
 
 class CompactInput(Input):
     """One-line input: no border, no blink, focus shown by a one-line style."""
@@ -112,7 +114,8 @@ class CompactSelect(Select[Any]):
                                   background-tint: initial; }
         &:focus > SelectCurrent:ansi { border: none; }
         & > SelectCurrent .arrow { color: ansi_default; }
-        & > SelectOverlay { border: none; background: ansi_default; }
+        & > SelectOverlay { border: none; background: ansi_default; color: ansi_cyan;
+                            padding: 0 0 0 2; }
         & > SelectOverlay:focus { border: none; background-tint: initial; }
     }
     """
@@ -291,12 +294,22 @@ class CompactScreen(Screen[ScreenResultType]):
 
     Textual declares `Screen.focused` as a reactive that repaints the screen; the focused and
     blurred widgets already refresh themselves, so the full repaint only costs bandwidth.
+    Its compositor never cuts a wide character at the edge of a covered widget
+    (tui/widgets/compositor.py).
     """
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._compositor = CellSafeCompositor()
+
 
 class CompactModal(ModalScreen[ScreenResultType]):
-    """ModalScreen with the same frugal focus change as CompactScreen."""
+    """ModalScreen with the same frugal focus change and cell-safe compositor as CompactScreen."""
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._compositor = CellSafeCompositor()
