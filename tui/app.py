@@ -33,6 +33,7 @@ from tui.config import Config
 from tui.context import AppServices
 from tui.theme import THEME_NAME, station_theme
 from tui.typeahead import KeySequencer
+from tui.widgets import wrap
 from tui.widgets.reader_panel import ReaderState, state_from_card
 from tui.widgets.statusbar import StatusSnapshot, read_status
 
@@ -61,6 +62,7 @@ class StationApp(App[None]):
 
     def __init__(self, services: AppServices, config: Config | None = None) -> None:
         super().__init__(ansi_color=True)
+        wrap.install()  # Chinese line breaks that keep rule ids and receipt numbers whole
         self.services = services
         self.config = config or Config()
         self.operator: Operator | None = None
