@@ -38,9 +38,17 @@ _CURSOR_STYLE = Style(reverse=True, bold=True)
 
 
 def item_label(index: int, item: ServiceItem) -> tuple[str, str, str]:
-    """(key, name, f-key) for the menu cell of item number `index` (0-based)."""
+    """(key, name, f-key) for the menu cell of item number `index` (0-based).
+
+    Letters show in upper case, as the operator manual writes them (A–I); both cases work.
+    """
     fkey = keymap.ITEM_FKEYS.get(item.code)
-    return keymap.HOME_ITEM_KEYS[index], item.name_zh, (fkey[1].upper() if fkey else "")
+    return keymap.HOME_ITEM_KEYS[index].upper(), item.name_zh, (fkey[1].upper() if fkey else "")
+
+
+def item_keys(key: str) -> str:
+    """Binding keys for a menu key: a letter answers in both cases ('a' → 'a,A')."""
+    return f"{key},{key.upper()}" if key.isalpha() else key
 
 
 class ItemMenu(Widget, can_focus=True):
@@ -130,7 +138,7 @@ class HomeScreen(CompactScreen[None]):
     AUTO_FOCUS = "ItemMenu"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(key, f"app.open_item('{item.code}')", show=False, id=f"home.item.{item.code}")
+            Binding(item_keys(key), f"app.open_item('{item.code}')", show=False, id=f"home.item.{item.code}")
             for key, item in zip(keymap.HOME_ITEM_KEYS, SERVICE_ITEMS, strict=True)
         ),
     ]
