@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import time
-from pathlib import Path
+from collections.abc import Sequence
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual.app import App
 from textual.binding import BindingType
+from textual.driver import Driver
+from textual.filter import LineFilter, NoColor
 from textual.signal import Signal
 from textual.worker import get_current_worker
 
@@ -31,9 +34,10 @@ from tui import keymap
 from tui import messages as M
 from tui.config import Config
 from tui.context import AppServices
-from tui.theme import THEME_NAME, station_theme
+from tui.theme import MONO_THEME_NAME, THEME_NAME, station_theme
 from tui.typeahead import KeySequencer
 from tui.widgets import wrap
+from tui.widgets.glyphs import AsciiGlyphs
 from tui.widgets.reader_panel import ReaderState, state_from_card
 from tui.widgets.statusbar import StatusSnapshot, read_status
 
@@ -52,7 +56,7 @@ _ROOT_SCREENS = ("LoginScreen", "HomeScreen", "LockScreen")
 class StationApp(App[None]):
     """The station terminal. Build it with `make_app()`."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "styles/widgets.tcss", "styles/screens.tcss"]
     TITLE = M.APP_TITLE
     ENABLE_COMMAND_PALETTE = False  # our own palette (tui/palette.py): Chinese, pinyin, no spinner
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -81,7 +85,13 @@ class StationApp(App[None]):
         self._stop_monitor: Any = None
         self._keys = KeySequencer(self, super().on_event)  # type: ignore[arg-type]
         self.register_theme(station_theme())
-        self.theme = THEME_NAME
+        self.register_theme(station_theme(mono=True))
+        if self.config.colour == "none" and not self.no_color:
+            # `colour = "none"` in the config means the same as NO_COLOR in the environment.
+            self.no_color = True
+            self._filters.append(NoColor())
+        self.theme = MONO_THEME_NAME if self.no_color else THEME_NAME
+        self._glyph_filters: list[LineFilter] = [AsciiGlyphs()] if self.config.ascii_borders else []
         if self.config.ascii_borders:
             self.add_class("-ascii")
         if self.config.keys:
@@ -125,6 +135,19 @@ class StationApp(App[None]):
         if self._stop_monitor is not None:
             with contextlib.suppress(Exception):
                 self._stop_monitor()
+
+    def get_driver_class(self) -> type[Driver]:
+        """On POSIX terminals, the driver that reads the size from the terminal (tui/terminal.py)."""
+        driver = super().get_driver_class()
+        if driver.__module__ == "textual.drivers.linux_driver" and driver.__name__ == "LinuxDriver":
+            from tui.terminal import StationDriver
+
+            return StationDriver
+        return driver
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters (NO_COLOR) plus ASCII glyphs in `--ascii` / `TERM=linux` mode."""
+        return [*super().get_line_filters(), *self._glyph_filters]
 
     def get_key_display(self, binding: Any) -> str:
         """Short Chinese-terminal friendly key names, following remapped keys."""

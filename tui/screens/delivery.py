@@ -72,13 +72,6 @@ class DeliveryScreen(CompactScreen[None]):
         Binding("r", "reload", "刷新", id="delivery.reload"),
         Binding("escape", "back", "返回", id="delivery.back"),
     ]
-    DEFAULT_CSS = """
-    DeliveryScreen { background: ansi_default; }
-    DeliveryScreen > #delivery-title { height: 1; text-style: bold; }
-    DeliveryScreen > #delivery-summary { height: 1; }
-    DeliveryScreen > DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    DeliveryScreen > #delivery-note { height: auto; max-height: 3; }
-    """
 
     def __init__(self) -> None:
         super().__init__(id="delivery")
@@ -288,10 +281,6 @@ class PrepareRunScreen(CompactModal[str | None]):
         Binding("ctrl+s", "submit", "确认", id="delivery.prepare.submit"),
         Binding("escape", "cancel", "取消", id="delivery.prepare.cancel"),
     ]
-    DEFAULT_CSS = """
-    PrepareRunScreen { align: center middle; }
-    PrepareRunScreen > Vertical { width: 70; height: auto; border: ascii ansi_blue; background: ansi_default; }
-    """
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -328,10 +317,6 @@ class DeliverScreen(CompactModal[str | None]):
         Binding("ctrl+s", "submit", "确认", id="delivery.deliver.submit"),
         Binding("escape", "cancel", "取消", id="delivery.deliver.cancel"),
     ]
-    DEFAULT_CSS = """
-    DeliverScreen { align: center middle; }
-    DeliverScreen > Vertical { width: 76; height: auto; border: ascii ansi_blue; background: ansi_default; }
-    """
 
     def __init__(self, run_id: int, item: Any) -> None:
         super().__init__()

@@ -54,10 +54,6 @@ def item_keys(key: str) -> str:
 class ItemMenu(Widget, can_focus=True):
     """Two columns of nine items; arrows move, Enter opens, the item keys open directly."""
 
-    DEFAULT_CSS = """
-    ItemMenu { height: 9; width: 1fr; background: ansi_default; }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "move(-1, 0)", show=False, id="home.up"),
         Binding("down", "move(1, 0)", show=False, id="home.down"),
@@ -142,10 +138,6 @@ class HomeScreen(CompactScreen[None]):
             for key, item in zip(keymap.HOME_ITEM_KEYS, SERVICE_ITEMS, strict=True)
         ),
     ]
-    DEFAULT_CSS = """
-    HomeScreen #home-title { height: 1; }
-    HomeScreen #home-alerts-body { height: 7; }
-    """
 
     #: `alerts` not read in advance: the screen reads them itself after mounting.
     NOT_LOADED: ClassVar[object] = object()

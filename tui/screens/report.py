@@ -46,13 +46,6 @@ class ReportScreen(CompactScreen[None]):
         Binding("r", "reload", "刷新", id="report.reload"),
         Binding("escape", "app.go_back", "返回", id="report.back", show=False),
     ]
-    DEFAULT_CSS = """
-    ReportScreen { background: ansi_default; }
-    ReportScreen > #report-title { height: 1; text-style: bold; }
-    ReportScreen > #report-summary { height: 1; }
-    ReportScreen > DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    ReportScreen > #report-note { height: auto; max-height: 3; }
-    """
 
     def __init__(self, day: date | None = None) -> None:
         super().__init__(id="report")

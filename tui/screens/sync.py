@@ -96,11 +96,6 @@ class SyncScreen(CompactScreen[None]):
         Binding("r", "resend", M.SYNC_RESEND, id="sync.resend"),
         Binding("escape", "app.go_back", "返回", id="sync.back"),
     ]
-    DEFAULT_CSS = """
-    SyncScreen DataTable { height: auto; max-height: 7; }
-    SyncScreen #sync-progress { height: 1; }
-    SyncScreen .section { height: 1; text-style: bold; color: ansi_cyan; }
-    """
 
     @dataclass
     class Progress(Message):

@@ -6,6 +6,9 @@ tint the whole widget on focus. These variants are one line high, never blink, h
 and mark focus with a single-line style change, so a keystroke repaints one line and a Tab
 repaints two.
 
+Sizes and borders are in each class's DEFAULT_CSS (so a widget keeps its one-line shape
+anywhere); colours and focus marks are theme variables in tui/styles/widgets.tcss.
+
 Public API (the business screens build forms with these):
 
 - `CompactInput(value="", *, placeholder="", id=None, max_length=0, restrict=None, password=False,
@@ -48,24 +51,9 @@ class CompactInput(Input):
         width: 1fr;
         border: none;
         padding: 0;
-        background: ansi_default;
-        color: ansi_default;
-        text-style: underline;
-        &:focus {
-            border: none;
-            background: ansi_blue;
-            color: ansi_bright_white;
-            text-style: bold;
-            background-tint: initial;
-        }
-        &.-invalid { border: none; color: ansi_red; }
+        &:focus { border: none; }
+        &.-invalid { border: none; }
         &.-invalid:focus { border: none; }
-        &:ansi {
-            background: ansi_default;
-            &:focus { background: ansi_blue; color: ansi_bright_white; }
-            &.-invalid { border: none; color: ansi_red; }
-            &.-invalid:focus { border: none; }
-        }
     }
     """
 
@@ -108,15 +96,12 @@ class CompactSelect(Select[Any]):
     CompactSelect {
         height: 1;
         width: 1fr;
-        & > SelectCurrent { border: none; padding: 0; background: ansi_default; height: 1; }
+        & > SelectCurrent { border: none; padding: 0; height: 1; }
         & > SelectCurrent:ansi { border: none; }
-        &:focus > SelectCurrent { border: none; background: ansi_blue; color: ansi_bright_white;
-                                  background-tint: initial; }
+        &:focus > SelectCurrent { border: none; }
         &:focus > SelectCurrent:ansi { border: none; }
-        & > SelectCurrent .arrow { color: ansi_default; }
-        & > SelectOverlay { border: none; background: ansi_default; color: ansi_cyan;
-                            padding: 0 0 0 2; }
-        & > SelectOverlay:focus { border: none; background-tint: initial; }
+        & > SelectOverlay { border: none; padding: 0 0 0 2; }
+        & > SelectOverlay:focus { border: none; }
     }
     """
 
@@ -154,16 +139,9 @@ class CompactButton(Button):
         border: none;
         padding: 0 1;
         margin: 0 1 0 0;
-        background: ansi_default;
-        color: ansi_default;
-        text-style: bold;
-        &:focus { text-style: bold reverse; background-tint: initial; }
-        &:hover { background: ansi_default; border: none; }
-        &.-active { background: ansi_default; border: none; tint: initial; }
-        &.-primary { color: ansi_blue; background: ansi_default; border: none; }
-        &.-error { color: ansi_red; background: ansi_default; border: none; }
-        &.-success { color: ansi_green; background: ansi_default; border: none; }
-        &.-warning { color: ansi_yellow; background: ansi_default; border: none; }
+        &:hover { border: none; }
+        &.-active { border: none; }
+        &.-primary, &.-error, &.-success, &.-warning { border: none; }
     }
     """
 
@@ -188,7 +166,16 @@ class CompactButton(Button):
 
 
 class CompactCheckbox(Checkbox):
-    """One-line checkbox without the tall border."""
+    """One-line checkbox without the tall border, showing its state as `[X]` or `[ ]`.
+
+    Why not the stock glyphs: Textual draws `▐X▌` whether ticked or not and shows the state by
+    colour only, which vanishes under NO_COLOR, on 16-colour and monochrome SSH clients (the
+    door-to-door dialog's ticks all looked alike). The brackets are ASCII, so CJK terminals that
+    draw ambiguous-width glyphs wide stay aligned too.
+    """
+
+    BUTTON_LEFT = "["
+    BUTTON_RIGHT = "]"
 
     DEFAULT_CSS = """
     CompactCheckbox {
@@ -196,8 +183,7 @@ class CompactCheckbox(Checkbox):
         width: auto;
         border: none;
         padding: 0;
-        background: ansi_default;
-        &:focus { border: none; background-tint: initial; text-style: reverse; }
+        &:focus { border: none; }
         &:hover { border: none; }
     }
     """
@@ -212,6 +198,11 @@ class CompactCheckbox(Checkbox):
         disabled: bool = False,
     ) -> None:
         super().__init__(label, value, id=id, classes=classes, disabled=disabled, compact=True)
+        self.BUTTON_INNER = "X" if value else " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        super().watch_value()
 
 
 LABEL_CELLS = 12
@@ -223,8 +214,7 @@ class FieldRow(HorizontalGroup):
 
     DEFAULT_CSS = """
     FieldRow { height: 1; width: 1fr; }
-    FieldRow > .field-label { width: 13; height: 1; color: ansi_default; }
-    FieldRow > .field-label.-required { text-style: bold; }
+    FieldRow > .field-label { width: 13; height: 1; }
     """
 
     def __init__(
@@ -255,7 +245,7 @@ class ProblemList(Static):
     """Inline list of what is wrong: 【字段】问题（规则）改正方法 — one line per problem."""
 
     DEFAULT_CSS = """
-    ProblemList { height: auto; max-height: 6; color: ansi_red; background: ansi_default; }
+    ProblemList { height: auto; max-height: 6; }
     ProblemList.-empty { display: none; }
     """
 

@@ -26,8 +26,6 @@ class StationFooter(Static):
         dock: bottom;
         height: 1;
         width: 1fr;
-        background: ansi_default;
-        color: ansi_default;
         text-wrap: nowrap;
         text-overflow: clip;
     }

@@ -166,8 +166,6 @@ class StatusBar(Static):
         dock: top;
         height: 1;
         width: 1fr;
-        background: ansi_blue;
-        color: ansi_bright_white;
         text-wrap: nowrap;
         text-overflow: clip;
     }
