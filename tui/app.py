@@ -91,6 +91,8 @@ class StationApp(App[None]):
             self.no_color = True
             self._filters.append(NoColor())
         self.theme = MONO_THEME_NAME if self.no_color else THEME_NAME
+        if self.no_color:
+            self.add_class("-mono")
         self._glyph_filters: list[LineFilter] = [AsciiGlyphs()] if self.config.ascii_borders else []
         if self.config.ascii_borders:
             self.add_class("-ascii")

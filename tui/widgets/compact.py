@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from rich.cells import cell_len
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.reactive import Reactive
@@ -230,6 +231,15 @@ class FieldRow(HorizontalGroup):
         self.label_text = label
         self.field = field
         self.required = required
+
+    def on_descendant_focus(self, _event: events.DescendantFocus) -> None:
+        """Under NO_COLOR (app class -mono) the focused row's label is marked (widgets.tcss)."""
+        if self.app.has_class("-mono"):
+            self.add_class("-focus")
+
+    def on_descendant_blur(self, _event: events.DescendantBlur) -> None:
+        if self.has_class("-focus"):
+            self.remove_class("-focus")
 
     def compose(self) -> ComposeResult:
         mark = "*" if self.required else " "

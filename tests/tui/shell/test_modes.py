@@ -94,3 +94,29 @@ async def test_checkbox_shows_ticked_and_unticked_apart() -> None:
         app.query_one("#no", CompactCheckbox).toggle()
         await pilot.pause()
         assert _lines(app)[1].startswith("[X] 本人领取")
+
+
+async def test_no_colour_reverses_the_label_of_the_focused_row(services: AppServices) -> None:
+    """An empty focused input shows only its cursor; its label is in reverse video too."""
+    app = make_app(services, config=Config(colour="none"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "wangxh", PASSWORD)
+        await wait_for(pilot, lambda: screen_name(pilot) == "HomeScreen")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(pilot) == "BankChangeScreen")
+        await pilot.pause(0.2)
+
+        def reversed_labels() -> list[str]:
+            return [
+                s.text.strip()
+                for row in _segments(app)
+                for s in row
+                if s.style is not None and s.style.reverse and s.text.strip()
+            ]
+
+        first = reversed_labels()
+        await pilot.press("tab")
+        await pilot.pause(0.2)
+        second = reversed_labels()
+    assert any("卡号" in text for text in first), first
+    assert any("证件号码" in text for text in second) and not any("卡号" in t for t in second), second
