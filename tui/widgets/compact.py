@@ -35,12 +35,12 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.reactive import Reactive
-from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.screen import ModalScreen, ScreenResultType
 from textual.validation import Validator
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from tui.widgets.compositor import CellSafeCompositor
+from tui.widgets.frames import OneFrameScreen
 
 
 class CompactInput(Input):
@@ -289,27 +289,19 @@ class ProblemList(Static):
         return self._text
 
 
-class CompactScreen(Screen[ScreenResultType]):
+class CompactScreen(OneFrameScreen[ScreenResultType]):
     """A Screen whose focus change repaints only the two widgets involved (not all 24 lines).
 
     Textual declares `Screen.focused` as a reactive that repaints the screen; the focused and
     blurred widgets already refresh themselves, so the full repaint only costs bandwidth.
-    Its compositor never cuts a wide character at the edge of a covered widget
-    (tui/widgets/compositor.py).
+    From `OneFrameScreen` (tui/widgets/frames.py): it appears in one frame, and its compositor
+    never cuts a wide character at the edge of a covered widget.
     """
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
-    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self._compositor = CellSafeCompositor()
 
-
-class CompactModal(ModalScreen[ScreenResultType]):
-    """ModalScreen with the same frugal focus change and cell-safe compositor as CompactScreen."""
+class CompactModal(OneFrameScreen[ScreenResultType], ModalScreen[ScreenResultType]):
+    """ModalScreen with the same frugal focus change and single-frame appearance as CompactScreen."""
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
-
-    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self._compositor = CellSafeCompositor()
