@@ -22,11 +22,14 @@ from collections.abc import Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import RenderableType
 from textual import events, work
+from textual._compositor import CompositorUpdate
 from textual.app import App
 from textual.binding import BindingType
 from textual.driver import Driver
 from textual.filter import LineFilter, NoColor
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import get_current_worker
 
@@ -40,6 +43,7 @@ from tui.widgets import wrap
 from tui.widgets.glyphs import AsciiGlyphs
 from tui.widgets.reader_panel import ReaderState, state_from_card
 from tui.widgets.statusbar import StatusSnapshot, read_status
+from tui.widgets.wire import DiffChopsUpdate, ShadowLayoutUpdate, shadow_for
 
 if TYPE_CHECKING:
     from offline.business import Operator, ServiceContext
@@ -146,6 +150,22 @@ class StationApp(App[None]):
 
             return StationDriver
         return driver
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Forget what the terminal shows when something other than our compositor draws.
+
+        The station's compositor writes only changed cells (tui/widgets/wire.py); that is right
+        only while it knows the terminal's content.
+        """
+        if isinstance(renderable, CompositorUpdate) and not isinstance(
+            renderable, ShadowLayoutUpdate | DiffChopsUpdate
+        ):
+            shadow_for(self).forget()
+        super()._display(screen, renderable)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A terminal that changed size may have reflowed or cleared what it showed.
+        shadow_for(self).resized((event.size.width, event.size.height))
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters (NO_COLOR) plus ASCII glyphs in `--ascii` / `TERM=linux` mode."""

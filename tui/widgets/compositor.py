@@ -13,6 +13,9 @@ widget in front already holds), not at the edges of widgets it covers. Consecuti
 go to the front widget as one strip, and the pieces it merged are marked taken so widgets
 behind cannot claim them. Partial updates get the matching chop ends.
 
+What the compositor writes is shortened in tui/widgets/wire.py (only changed cells; blank runs
+erased).
+
 The same Textual issue is tracked upstream (Textualize/textual#6357); this class can go once
 a released Textual no longer divides a widget's line at cuts it owns on both sides.
 """
@@ -23,9 +26,11 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
 from typing import cast
 
-from textual._compositor import ChopsUpdate, Compositor
+from textual._compositor import ChopsUpdate, Compositor, LayoutUpdate
 from textual.geometry import Region
 from textual.strip import Strip
+
+from tui.widgets.wire import DiffChopsUpdate, ShadowLayoutUpdate, current_shadow
 
 _TAKEN = Strip([], 0)
 """Marks a piece merged into the strip of the piece before it (identity, never rendered)."""
@@ -74,7 +79,7 @@ class CellSafeCompositor(Compositor):
         return cast("Sequence[Mapping[int, Strip]]", chops)
 
     def render_partial_update(self) -> ChopsUpdate | None:
-        """As Textual's, with chop ends that follow the merged chops."""
+        """As Textual's, with chop ends that follow the merged chops, writing only changed cells."""
         screen_region = self.size.region
         update_regions = self._dirty_regions.copy()
         self._dirty_regions.clear()
@@ -85,4 +90,19 @@ class CellSafeCompositor(Compositor):
         is_rendered_line = {y for y, _, _ in spans}.__contains__
         chops = self._render_chops(crop, is_rendered_line)
         chop_ends = [[*list(line)[1:], cut_set[-1]] for line, cut_set in zip(chops, self.cuts, strict=True)]
-        return ChopsUpdate(chops, spans, chop_ends)
+        return DiffChopsUpdate(chops, spans, chop_ends, width=self.size.width, shadow=current_shadow())
+
+    def render_full_update(self, simplify: bool = False) -> LayoutUpdate:
+        """As Textual's, writing only what differs from the terminal (tui/widgets/wire.py)."""
+        if simplify:  # an SVG export, not the terminal
+            return super().render_full_update(simplify=True)
+        return self.render_frame(fresh=False)
+
+    def render_frame(self, *, fresh: bool) -> ShadowLayoutUpdate:
+        """The whole screen; `fresh` writes every line (a screen switch repairs the terminal)."""
+        screen_region = self.size.region
+        self._dirty_regions.clear()
+        chops = self._render_chops(screen_region, lambda y: True)
+        return ShadowLayoutUpdate(
+            [list(chop.values()) for chop in chops], screen_region, current_shadow(), fresh=fresh
+        )

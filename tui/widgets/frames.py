@@ -11,6 +11,8 @@ Why: in Textual 8.2.8 showing a screen writes the whole screen two to four times
    status bar, the alert box) may add a fourth.
 
 At 80x24 one frame of the home screen is ~3.5 KB, so the home screen cost 11 KB to appear.
+(Returning to a screen adds one more: removing the popped screen marks the whole screen dirty
+after it is shown; that repaint writes only what changed, see tui/widgets/wire.py.)
 
 `OneFrameScreen` holds the screen's output from `ScreenResume` until the screen is settled —
 its message queue is idle and no layout, repaint or dirty widget is pending — and then writes
@@ -22,6 +24,7 @@ on a timer) is released after `HOLD_LIMIT_S` anyway, so the terminal is never le
 from __future__ import annotations
 
 from textual import events
+from textual._context import visible_screen_stack
 from textual.screen import Screen, ScreenResultType
 from textual.timer import Timer
 
@@ -36,7 +39,7 @@ class OneFrameScreen(Screen[ScreenResultType]):
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._compositor = CellSafeCompositor()
+        self._compositor: CellSafeCompositor = CellSafeCompositor()
         self._holding = False
         self._hold_timer: Timer | None = None
 
@@ -73,5 +76,6 @@ class OneFrameScreen(Screen[ScreenResultType]):
         self._holding = False
         if self.is_current and self.is_attached:
             app = self.app
-            app._display(self, self._compositor.render_update(full=True, screen_stack=app._background_screens))
+            visible_screen_stack.set(app._background_screens)
+            app._display(self, self._compositor.render_frame(fresh=True))
             self._dirty_widgets.clear()
