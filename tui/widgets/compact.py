@@ -101,7 +101,7 @@ class CompactSelect(Select[Any]):
         & > SelectCurrent:ansi { border: none; }
         &:focus > SelectCurrent { border: none; }
         &:focus > SelectCurrent:ansi { border: none; }
-        & > SelectOverlay { border: none; padding: 0 0 0 2; }
+        & > SelectOverlay { border: none; }
         & > SelectOverlay:focus { border: none; }
     }
     """
