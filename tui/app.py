@@ -92,6 +92,7 @@ class StationApp(TerminalOutput, Navigation, OperatorSession, StatusAndReader):
         self.refresh_status()
         self._start_reader_monitor()
         self._watch_hangup()
+        self.watch_terminal()
 
     def _watch_hangup(self) -> None:
         """SIGHUP (the SSH session or the terminal went away): end the session and exit cleanly.

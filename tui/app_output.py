@@ -52,6 +52,18 @@ class TerminalOutput(App[None]):
         if self.config.ascii_borders:
             self.add_class("-ascii")
 
+    def watch_terminal(self) -> None:
+        """Forget what the terminal shows when the app is suspended or resumed (call on mount).
+
+        Whatever ran meanwhile (Ctrl+Z and a shell, `App.suspend()`) drew on the terminal, so the
+        repaint after resuming must write every cell.
+        """
+        self.app_suspend_signal.subscribe(self, self._forget_terminal, immediate=True)
+        self.app_resume_signal.subscribe(self, self._forget_terminal, immediate=True)
+
+    def _forget_terminal(self, _app: object = None) -> None:
+        shadow_for(self).forget()
+
     def get_driver_class(self) -> type[Driver]:
         """On POSIX terminals, the driver that reads the size from the terminal (tui/terminal.py)."""
         driver = super().get_driver_class()

@@ -120,3 +120,26 @@ async def test_no_colour_reverses_the_label_of_the_focused_row(services: AppServ
         second = reversed_labels()
     assert any("卡号" in text for text in first), first
     assert any("证件号码" in text for text in second) and not any("卡号" in t for t in second), second
+
+
+async def test_terminal_shadow_is_forgotten_on_suspend_resume_and_real_resize(services: AppServices) -> None:
+    """Only-changed-cells output is right only while the app knows the terminal's content."""
+    from tui.widgets.wire import shadow_for
+
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "LoginScreen")
+        shadow = shadow_for(app)
+        shadow.resized((80, 24))
+        shadow.lines = [[(" ", None)] * 80]
+        shadow.resized((80, 24))  # the same size again (drivers report it at start): kept
+        assert shadow.lines
+        app.app_suspend_signal.publish(app)
+        assert shadow.lines == []
+        shadow.lines = [[(" ", None)] * 80]
+        app.app_resume_signal.publish(app)
+        assert shadow.lines == []
+        shadow.lines = [[(" ", None)] * 80]
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert not shadow.lines or len(shadow.lines[0] or []) != 80
