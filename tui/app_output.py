@@ -28,7 +28,7 @@ from tui import keymap
 from tui.config import Config
 from tui.theme import MONO_THEME_NAME, THEME_NAME, station_theme
 from tui.widgets.glyphs import AsciiGlyphs
-from tui.widgets.wire import DiffChopsUpdate, ShadowLayoutUpdate, shadow_for
+from tui.widgets.wire import DiffChopsUpdate, ShadowLayoutUpdate, background_erase, shadow_for
 
 
 class TerminalOutput(App[None]):
@@ -49,6 +49,7 @@ class TerminalOutput(App[None]):
         if self.no_color:
             self.add_class("-mono")
         self._glyph_filters = [AsciiGlyphs()] if self.config.ascii_borders else []
+        shadow_for(self).bce = background_erase()
         if self.config.ascii_borders:
             self.add_class("-ascii")
 

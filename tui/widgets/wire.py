@@ -14,7 +14,9 @@ terminal already shows. This module does the same for the station's screens:
 - Both write runs of plain blanks (default background, no underline/reverse) as erase
   sequences: `EL` (`ESC[K`) to the end of the line, `ECH` (`ESC[nX`) inside a span. Plain blanks
   erase to exactly what spaces would draw, on every terminal with VT220 erase (xterm, tmux,
-  screen, the Linux console, PuTTY, Windows Terminal).
+  screen, the Linux console, PuTTY, Windows Terminal). Blanks on a coloured background (the
+  focused field's bar) are erased the same way only where terminfo says the terminal erases
+  with the current background (`bce`: xterm, the Linux console; not screen or tmux).
 
 The shadow is forgotten (so the next updates are written in full) when the terminal is resized
 or anything else draws, see `StationApp._display`.
@@ -116,8 +118,41 @@ def is_plain_blank(cell: Cell) -> bool:
     )
 
 
-def render_cells(cells: Sequence[Cell], console: Console, *, to_line_end: bool) -> str:
-    """Escape sequences that draw `cells` from the cursor, erasing plain blank runs."""
+def _reset(out: list[str]) -> str:
+    """SGR reset before an erase, unless what was written last already ended with one."""
+    return "" if out and out[-1].endswith(RESET) else RESET
+
+
+def background_blank(cell: Cell) -> Style | None:
+    """For a space on a coloured background and nothing else, that background; else None."""
+    ch, style = cell
+    if ch != " " or style is None or style.bgcolor is None or style.bgcolor.is_default:
+        return None
+    if style.reverse or style.underline or style.underline2 or style.strike or style.overline:
+        return None
+    return Style(bgcolor=style.bgcolor)
+
+
+def background_erase(term: str | None = None) -> bool:
+    """Whether the terminal erases with the current background colour (terminfo `bce`)."""
+    import os
+    import sys
+
+    term = term if term is not None else os.environ.get("TERM", "")
+    if not term:
+        return False
+    try:
+        import curses
+
+        fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else -1
+        curses.setupterm(term, fd)
+        return bool(curses.tigetflag("bce") == 1)
+    except Exception:  # no terminfo entry, no curses: erase only plain blanks
+        return False
+
+
+def render_cells(cells: Sequence[Cell], console: Console, *, to_line_end: bool, bce: bool = False) -> str:
+    """Escape sequences that draw `cells` from the cursor, erasing blank runs where that is exact."""
     out: list[str] = []
     run: list[Segment] = []
 
@@ -136,12 +171,27 @@ def render_cells(cells: Sequence[Cell], console: Console, *, to_line_end: bool) 
             length = j - i
             if j == n and to_line_end and length >= MIN_EL_RUN:
                 flush()
-                out.append(RESET + ERASE_LINE)
+                out.append(_reset(out) + ERASE_LINE)
                 i = j
                 continue
             if length >= MIN_ECH_RUN:
                 flush()
-                out.append(f"{RESET}\x1b[{length}X")
+                out.append(f"{_reset(out)}\x1b[{length}X")
+                if j < n:
+                    out.append(f"\x1b[{length}C")
+                i = j
+                continue
+        background = background_blank(cells[i]) if bce and console._color_system is not None else None
+        if background is not None:
+            j = i
+            while j < n and background_blank(cells[j]) == background:
+                j += 1
+            length = j - i
+            if length >= MIN_ECH_RUN or (j == n and to_line_end and length >= MIN_EL_RUN):
+                flush()
+                sgr = background._make_ansi_codes(console._color_system)  # type: ignore[arg-type]
+                erase = ERASE_LINE if j == n and to_line_end else f"\x1b[{length}X"
+                out.append(f"{_reset(out)}\x1b[{sgr}m{erase}{RESET}")
                 if j < n:
                     out.append(f"\x1b[{length}C")
                 i = j
@@ -163,6 +213,8 @@ class TerminalShadow:
     def __init__(self) -> None:
         self.lines: list[list[Cell] | None] = []
         self.size: tuple[int, int] = (0, 0)
+        self.bce = False
+        """The terminal erases with the current background (set by the app from terminfo)."""
 
     def forget(self) -> None:
         self.lines = []
@@ -249,7 +301,10 @@ class ShadowLayoutUpdate(LayoutUpdate):
                     continue
                 start, end = _widen(cells, changed[0], changed[-1])
             sequences.append(_move_to(x + start, y))
-            sequences.append(render_cells(cells[start : end + 1], console, to_line_end=end + 1 >= len(cells)))
+            bce = self.shadow is not None and self.shadow.bce
+            sequences.append(
+                render_cells(cells[start : end + 1], console, to_line_end=end + 1 >= len(cells), bce=bce)
+            )
             if self.shadow is not None:
                 self.shadow.store(y, x, cells, width)
         return "".join(sequences)
@@ -309,7 +364,7 @@ class DiffChopsUpdate(ChopsUpdate):
                 continue
             to_end = x1 + end + 1 >= self.width
             out.append(_move_to(x1 + start, y))
-            out.append(render_cells(cells[start : end + 1], console, to_line_end=to_end))
+            out.append(render_cells(cells[start : end + 1], console, to_line_end=to_end, bce=self.shadow.bce))
             self.shadow.store(y, x1, cells, self.width)
         return "".join(out)
 

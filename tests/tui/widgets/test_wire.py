@@ -171,3 +171,32 @@ async def test_typing_through_the_real_compositor_keeps_the_terminal_right() -> 
             assert term.text() == expected, (key, term.text(), expected)
         assert shadow_for(app).lines  # the compositor learnt the screen
         assert 0 < max(sizes[:3]) < 60  # a typed character costs a few cells, not the whole line
+
+
+def test_coloured_blanks_are_erased_only_where_the_terminal_erases_with_the_background() -> None:
+    blue = Style(bgcolor="blue")
+    cells: list[Any] = [("x", blue)] + [(" ", Style(bgcolor="blue", bold=True))] * 30
+    with_bce = render_cells(cells, CONSOLE, to_line_end=False, bce=True)
+    without = render_cells(cells, CONSOLE, to_line_end=False, bce=False)
+    assert "\x1b[30X" in with_bce and len(with_bce) < 40
+    assert "X" not in without.replace("\x1b[", "") and " " * 30 in without
+    assert render_cells(cells, CONSOLE, to_line_end=True, bce=True).endswith("\x1b[K\x1b[0m")
+    underlined: list[Any] = [(" ", Style(bgcolor="blue", underline=True))] * 30
+    assert " " * 30 in render_cells(underlined, CONSOLE, to_line_end=False, bce=True)
+
+
+def test_background_erase_follows_terminfo() -> None:
+    """Each in a fresh process: curses reads terminfo once per process."""
+    import subprocess
+    import sys
+
+    def bce(term: str) -> str:
+        code = f"from tui.widgets.wire import background_erase; print(background_erase({term!r}))"
+        return subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert bce("xterm-256color") == "True"
+    assert bce("screen") == "False"
+    assert bce("no-such-terminal-anywhere") == "False"
+    assert bce("") == "False"
