@@ -19,10 +19,30 @@ pytestmark = pytest.mark.skipif(not tmux_available(), reason="tmux is not instal
 
 
 def test_terminal_size_prefers_the_terminal_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
     monkeypatch.setenv("COLUMNS", "33")
     monkeypatch.setenv("LINES", "7")
-    columns, lines = terminal_size()
-    assert columns > 0 and lines > 0  # whatever the test runner's terminal is, or $COLUMNS without one
+    stderr_fd = 2
+
+    def size_of(fd: int) -> os.terminal_size:
+        if fd == stderr_fd:  # stderr is the terminal; stdout (a pipe) and stdin are not
+            return os.terminal_size((160, 50))
+        raise OSError("not a terminal")
+
+    monkeypatch.setattr("tui.terminal._tty_fds", lambda: iter([1, 0, stderr_fd]))
+    monkeypatch.setattr(os, "get_terminal_size", size_of)
+    assert terminal_size() == (160, 50)
+
+    def no_terminal(fd: int) -> os.terminal_size:
+        raise OSError("not a terminal")
+
+    def no_tty(*_args: object) -> int:
+        raise OSError("no controlling terminal")
+
+    monkeypatch.setattr(os, "get_terminal_size", no_terminal)
+    monkeypatch.setattr(os, "open", no_tty)
+    assert terminal_size() == (33, 7)  # nothing to ask: the environment, as Textual did
 
 
 def test_piped_stdout_draws_at_the_terminal_size(tmp_path: Path) -> None:
