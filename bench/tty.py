@@ -4,17 +4,22 @@ Runs the real app (`cardstation --db <prepared store> run`) as a child process o
 terminal of 80x24 with TERM=xterm-256color, reads every byte it writes, drives it by writing
 keystrokes, and prints medians over several runs:
 
-- first paint of the login screen, and of the home screen after logging in;
+- first paint of every screen: login; home after logging in; each of the 18 service items
+  (menu keys 1-9, A-I); F5 search, F8 sync, F10 alerts, F11 sessions, F12 door-to-door,
+  Ctrl+R report, Ctrl+P palette, Ctrl+L lock — and the bytes of going back to home (Esc);
+- frames: how many times a screen's top-left cell was written while it appeared (1 = the
+  whole switch was one frame);
 - bytes per typed character in a form field (the login user name: a CompactInput);
-- bytes per Tab to the next field;
-- bytes per second while idle on the home screen (10 s).
+- bytes per Tab to the next field, per arrow move in the home menu;
+- bytes per second while idle on the home screen.
 
 In the same run a baseline built from stock Textual widgets (Header, two bordered Inputs, a
 30-row DataTable, Footer; default theme) is measured the same way.
 
-    .venv/bin/python bench/tty.py [--runs 3] [--idle 10] [--json]
+    .venv/bin/python bench/tty.py [--runs 3] [--idle 10] [--json] [--markdown]
 
-"Quiet" = no output for 400 ms; a measurement is the bytes between a keystroke and quiet.
+"Quiet" = no output for 400 ms; a measurement is the bytes between a keystroke and quiet. A
+screen's first paint waits for its first frame (a cold import may take a second), then quiet.
 """
 
 from __future__ import annotations
@@ -175,6 +180,35 @@ def prepare_store(directory: Path) -> Path:
     return db
 
 
+SCREENS: tuple[tuple[str, str, str], ...] = (
+    *((f"item {k}", k, "\x1b") for k in "123456789ABCDEFGHI"),
+    ("F5 search", "\x1b[15~", "\x1b"),
+    ("F8 sync", "\x1b[19~", "\x1b"),
+    ("F10 alerts", "\x1b[21~", "\x1b"),
+    ("F11 sessions", "\x1b[23~", "\x1b"),
+    ("F12 door-to-door", "\x1b[24~", "\x1b"),
+    ("Ctrl+R report", "\x12", "\x1b"),
+    ("Ctrl+P palette", "\x10", "\x1b"),
+    ("Ctrl+L lock", "\x0c", "demo-pass-1\r"),
+)
+"""(name, key that opens it from home, keys that go back to home)."""
+
+TOP_LEFT = b"\x1b[1;1H"
+
+
+def first_paint(child: PtyChild, keys: str) -> tuple[int, int]:
+    """(bytes, frames) written in response to `keys`: until the screen's first frame, then quiet."""
+    child.wait_quiet()
+    before = child.total()
+    child.send(keys)
+    deadline = time.monotonic() + 15
+    while TOP_LEFT not in child.text()[before:] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.wait_quiet(quiet=0.5)
+    data = child.text()[before:]
+    return len(data), data.count(TOP_LEFT)
+
+
 def measure_station(db: Path, idle: float) -> dict[str, float]:
     argv = [PYTHON, "-m", "cardstation.cli", "--db", str(db), "run"]
     env = child_env()
@@ -197,16 +231,26 @@ def measure_station(db: Path, idle: float) -> dict[str, float]:
         time.sleep(0.1)
         child.wait_quiet(quiet=0.8)
         home_paint = child.total() - before
+        home_frames = child.text()[before:].count(TOP_LEFT)
         moves = [child.measure(k) for k in ("\x1b[B", "\x1b[B", "\x1b[A", "\x1b[A")]
         idle_rate = child.idle_rate(idle)
-        return {
+        result: dict[str, float] = {
             "login_first_paint": login_paint,
+            "login_frames": child.text()[:login_paint].count(TOP_LEFT),
             "home_first_paint": home_paint,
+            "home_frames": home_frames,
             "typed_char": statistics.median(per_char),
             "next_field": statistics.median(tabs),
             "menu_move": statistics.median(moves),
             "idle_bytes_per_s": idle_rate,
         }
+        for name, key, back in SCREENS:
+            paint, frames = first_paint(child, key)
+            home, _ = first_paint(child, back)
+            result[f"{name} | paint"] = paint
+            result[f"{name} | frames"] = frames
+            result[f"{name} | back"] = home
+        return result
     finally:
         child.close()
 
@@ -238,12 +282,39 @@ def repeat(n: int, fn: Callable[[], dict[str, float]]) -> dict[str, float]:
     return medians([fn() for _ in range(n)])
 
 
+def markdown_table(station: dict[str, float], baseline: dict[str, float]) -> str:
+    """The docs/benchmarks.md table: per screen first paint, frames and way back; key costs."""
+    rows = [
+        "| screen (first paint) | bytes | frames | back to home (Esc) |",
+        "|---|---:|---:|---:|",
+        f"| login | {station['login_first_paint']:,.0f} | {station['login_frames']:.0f} | |",
+        f"| home, after login | {station['home_first_paint']:,.0f} | {station['home_frames']:.0f} | |",
+    ]
+    for name, _, _ in SCREENS:
+        rows.append(
+            f"| {name} | {station[f'{name} | paint']:,.0f} | {station[f'{name} | frames']:.0f} "
+            f"| {station[f'{name} | back']:,.0f} |"
+        )
+    rows += [
+        "",
+        "| per key | station app | stock baseline |",
+        "|---|---:|---:|",
+        f"| typed character (form field) | {station['typed_char']:.0f} | {baseline.get('typed_char', 0):.0f} |",
+        f"| Tab to the next field | {station['next_field']:.0f} | {baseline.get('next_field', 0):.0f} |",
+        f"| ↑/↓ in the home menu | {station['menu_move']:.0f} | — |",
+        f"| idle, per second | {station['idle_bytes_per_s']:.0f} | {baseline.get('idle_bytes_per_s', 0):.0f} |",
+        f"| first paint | | {baseline.get('first_paint', 0):,.0f} |",
+    ]
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle", type=float, default=10.0, help="idle seconds to measure")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--markdown", action="store_true", help="print the per-screen table as Markdown")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         runs = []
@@ -263,9 +334,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
+    if args.markdown:
+        print(markdown_table(station, baseline))
+        return 0
     print(f"station app (median of {args.runs} runs, 80x24, xterm-256color), bytes:")
     for k, v in station.items():
-        print(f"  {k:20s} {v:10.0f}")
+        print(f"  {k:32s} {v:10.0f}")
     if baseline:
         print("stock-widget baseline:")
         for k, v in baseline.items():

@@ -137,7 +137,8 @@ def move_card(
     `card_common.link_moves`, or passes `business_id` when it already has one.
     """
     if hasattr(card, "keys"):  # a row of the stdlib driver or of SQLCipher's (not a sqlite3.Row)
-        card_id, from_status = int(card["id"]), str(card["status"])
+        row: Any = card
+        card_id, from_status = int(row["id"]), str(row["status"])
     else:
         card_id, from_status = card.id, card.status
     CARD_MACHINE.check(from_status, to_status)

@@ -1,59 +1,57 @@
-"""The station app shell: login, home, lock, status, reader events, sessions, drafts.
+"""The station app shell: the app object, its start and stop, and keyboard activity.
 
 `make_app(services, config=...)` is the one factory the CLI (`cardstation run`, `cardstation
 demo`), the snapshot tests and the benchmarks share. Screens live in `tui/screens/` (one module
-each); this class holds only what is app-wide:
+each); the app holds only what is app-wide, one idea per module:
 
-- `services` / `operator` / `make_ctx()` — what business screens call services with;
-- the status poll (a thread worker every few seconds; the bar repaints only on change);
-- reader events from the devices monitor (posted from its thread with `call_from_thread`);
-- the idle lock (pushes the lock screen on top, so a half-typed form stays underneath);
-- sessions (opened at login, touched on activity at most once a minute, closed on logout/quit);
-- drafts: offered for restore after login; `restore_draft(form)` hands a draft to the screen.
+- tui/app_session.py — `make_ctx()`, login, drafts, logout, the idle lock (`OperatorSession`);
+- tui/app_navigation.py — what keys and the palette open, Esc back (`Navigation`);
+- tui/app_status.py — the status poll and reader events (`StatusAndReader`);
+- tui/app_output.py — theme, NO_COLOR, ASCII glyphs, driver, terminal shadow (`TerminalOutput`);
+- here — construction, mount/unmount, SIGHUP, and keyboard activity (typeahead, idle timer,
+  session touch).
 
-Bandwidth: ANSI theme, `animation_level="none"`, no blinking cursors, no timers that paint.
+Bandwidth: ANSI theme, `animation_level="none"`, no blinking cursors, no timers that paint;
+a screen switch is one frame and later updates write only changed cells (tui/widgets/).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, work
-from textual.app import App
+from textual import events
 from textual.binding import BindingType
-from textual.screen import Screen
 from textual.signal import Signal
-from textual.worker import get_current_worker
 
-from offline.errors import CardstationError
 from tui import keymap
 from tui import messages as M
+from tui.app_navigation import Navigation
+from tui.app_output import TerminalOutput
+from tui.app_session import OperatorSession
+from tui.app_status import StatusAndReader
 from tui.config import Config
 from tui.context import AppServices
-from tui.theme import THEME_NAME, station_theme
 from tui.typeahead import KeySequencer
-from tui.widgets.reader_panel import ReaderState, state_from_card
-from tui.widgets.statusbar import StatusSnapshot, read_status
+from tui.widgets import wrap
+from tui.widgets.reader_panel import ReaderState
+from tui.widgets.statusbar import StatusSnapshot
 
 if TYPE_CHECKING:
-    from offline.business import Operator, ServiceContext
+    from offline.business import Operator
     from tui.adapters import PendingDraft
 
 STATUS_POLL_SECONDS = 3.0
 IDLE_CHECK_SECONDS = 5.0
 TOUCH_EVERY_SECONDS = 60.0
 
-#: Screens whose Esc does not pop (they are the bottom of a stack or must not be left by Esc).
-_ROOT_SCREENS = ("LoginScreen", "HomeScreen", "LockScreen")
 
-
-class StationApp(App[None]):
+class StationApp(TerminalOutput, Navigation, OperatorSession, StatusAndReader):
     """The station terminal. Build it with `make_app()`."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "styles/widgets.tcss", "styles/screens.tcss"]
     TITLE = M.APP_TITLE
     ENABLE_COMMAND_PALETTE = False  # our own palette (tui/palette.py): Chinese, pinyin, no spinner
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,6 +75,7 @@ class StationApp(App[None]):
 
     def __init__(self, services: AppServices, config: Config | None = None) -> None:
         super().__init__(ansi_color=True)
+        wrap.install()  # Chinese line breaks that keep rule ids and receipt numbers whole
         self.services = services
         self.config = config or Config()
         self.operator: Operator | None = None
@@ -94,14 +93,9 @@ class StationApp(App[None]):
         self._drafts_offered: list[PendingDraft] = []
         self._stop_monitor: Any = None
         self._keys = KeySequencer(self, super().on_event)  # type: ignore[arg-type]
-        self.register_theme(station_theme())
-        self.theme = THEME_NAME
-        if self.config.ascii_borders:
-            self.add_class("-ascii")
+        self.setup_output()
         if self.config.keys:
             self.set_keymap(keymap.parse_keymap(self.config.keys))
-
-    # ------------------------------------------------------------------ start / stop
 
     def on_mount(self) -> None:
         from tui.screens.login import LoginScreen
@@ -112,6 +106,7 @@ class StationApp(App[None]):
         self.refresh_status()
         self._start_reader_monitor()
         self._watch_hangup()
+        self.watch_terminal()
 
     def _watch_hangup(self) -> None:
         """SIGHUP (the SSH session or the terminal went away): end the session and exit cleanly.
@@ -140,299 +135,6 @@ class StationApp(App[None]):
             with contextlib.suppress(Exception):
                 self._stop_monitor()
 
-    def get_key_display(self, binding: Any) -> str:
-        """Short Chinese-terminal friendly key names, following remapped keys."""
-        if binding.key_display:
-            return str(binding.key_display)
-        return keymap.key_display(binding.key)
-
-    # ------------------------------------------------------------------ context for services
-
-    def make_ctx(self, *, with_card: bool = False) -> ServiceContext:
-        """A ServiceContext for the logged-in operator; with_card asks the reader for the card.
-
-        Raises CardError('no_reader'/'no_card') with a Chinese message when the card is needed
-        and absent, and AuthError when nobody is logged in. Call it in the worker thread
-        (reading the card talks to the reader).
-        """
-        from offline.business import ServiceContext
-        from offline.errors import AuthError
-        from offline.protocols import CardError
-
-        if self.operator is None:
-            raise AuthError("not_logged_in", M.NOT_LOGGED_IN)
-        card = None
-        if with_card:
-            if self.services.card_provider is None:
-                raise CardError("no_reader", M.NO_READER)
-            card = self.services.card_provider()
-            if card is None:
-                raise CardError("no_card", M.NO_CARD)
-        st = self.services.station
-        return ServiceContext(
-            store=self.services.store,
-            operator=self.operator,
-            sealer=self.services.sealer,
-            station_id=st.station_id,
-            service_point=st.service_point,
-            terminal=st.terminal,
-            profile=self.services.profile,
-            card=card,
-            now=self.services.now,
-        )
-
-    # ------------------------------------------------------------------ login / logout
-
-    def logged_in(
-        self, operator: Operator, drafts: list[PendingDraft], preload: dict[str, Any] | None = None
-    ) -> None:
-        """Called by the login screen's worker result: switch to home, then offer drafts.
-
-        `preload` (status and alerts read by the login worker) lets the home screen paint once,
-        complete, instead of painting placeholders and then the data (bytes over slow SSH).
-        """
-        from tui.screens.home import HomeScreen
-
-        self.operator = operator
-        self._last_input = time.monotonic()
-        self._last_touch = time.monotonic()
-        preload = preload or {}
-        status = preload.get("status")
-        if isinstance(status, StatusSnapshot) and status != self.status_snapshot:
-            self.status_snapshot = status
-            self.status_signal.publish(status)
-        self.switch_screen(HomeScreen(alerts=preload.get("alerts", HomeScreen.NOT_LOADED)))
-        if status is None:
-            self.refresh_status()
-        if drafts:
-            self._offer_drafts(drafts)
-
-    def _offer_drafts(self, drafts: list[PendingDraft]) -> None:
-        """Push the "有未完成的表单，是否恢复？" prompt; it reports back through `drafts_decided`.
-
-        (No push_screen callback: the callback would belong to the login screen that the switch
-        to home is removing at this very moment.)
-        """
-        from tui.screens.lock import DraftPrompt
-
-        self._drafts_offered = drafts
-        self.push_screen(DraftPrompt([(d.form, d.updated_at) for d in drafts]))
-
-    def drafts_decided(self, restore: bool) -> None:
-        """Y: keep the drafts for `restore_draft` and open the newest form; N: discard them."""
-        drafts, self._drafts_offered = self._drafts_offered, []
-        if restore:
-            self._drafts = {d.form: d.data for d in drafts}
-            self._open_first_draft([d.form for d in drafts])
-        else:
-            self._drafts = {}
-            self._discard_drafts([d.form for d in drafts])
-
-    def _open_first_draft(self, forms: list[str]) -> None:
-        """Open the screen of the newest draft whose form is a service item code."""
-        from offline.items import ITEMS_BY_CODE
-
-        for form in forms:
-            code = form.split(":")[0].split(".")[0]
-            if code in ITEMS_BY_CODE:
-                self.action_open_item(code)
-                return
-
-    @work(thread=True, group="drafts")
-    def _discard_drafts(self, forms: list[str]) -> None:
-        from tui import adapters
-
-        if self.operator is not None:
-            adapters.discard_drafts(self.services, self.operator.id, forms)
-
-    def restore_draft(self, form: str) -> dict[str, str] | None:
-        """The draft to restore into `form` (once), or None. No I/O: drafts were read at login.
-
-        Business screens call this in `on_mount`; it returns data only when the operator chose
-        '恢复' at the prompt. The screen keeps saving drafts with `offline.drafts.save_draft`.
-        """
-        return self._drafts.pop(form, None)
-
-    def logout(self, reason: str = "logout") -> None:
-        """End the session and go back to the login screen (screens above are dropped)."""
-        from tui.screens.login import LoginScreen
-
-        operator, self.operator = self.operator, None
-        self._locked = False
-        self._drafts = {}
-        if operator is not None and operator.session_id:
-            self._close_session(operator.session_id, reason)
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.switch_screen(LoginScreen())
-        self.refresh_status()
-
-    @work(thread=True, group="session")
-    def _close_session(self, session_id: str, reason: str) -> None:
-        from tui import adapters
-
-        adapters.close_session(self.services, session_id, reason)
-
-    async def action_quit(self) -> None:
-        """Quit, closing the session first (so the sessions list is right)."""
-        operator = self.operator
-        if operator is not None and operator.session_id:
-            import asyncio
-
-            from tui import adapters
-
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(adapters.close_session, self.services, operator.session_id, "quit")
-        self.exit()
-
-    def action_help_quit(self) -> None:
-        """Ctrl+C: say in Chinese how to quit (Textual's own notice is English)."""
-        key = keymap.key_display(self._key_for("quit") or "ctrl+q")
-        self.notify(M.QUIT_HINT.format(key=key), title=M.QUIT_TITLE)
-
-    def _key_for(self, action: str) -> str | None:
-        for key, active in self.active_bindings.items():
-            if active.binding.action in (action, f"app.{action}"):
-                return key
-        return None
-
-    # ------------------------------------------------------------------ actions (keys, palette)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Business keys work only when logged in and unlocked; they vanish from the footer otherwise."""
-        if action in (
-            "open_item",
-            "open_search",
-            "open_sync",
-            "open_alerts",
-            "open_sessions",
-            "open_delivery",
-            "open_report",
-            "open_walkin",
-            "lock",
-            "command_palette",
-            "logout",
-        ):
-            return self.operator is not None and not self._locked
-        return True
-
-    def action_open_item(self, code: str) -> None:
-        """Open a service item's screen (tui/screens/items.py: ITEM_SCREENS), imported on first use."""
-        from tui.screens.items import ITEM_SCREENS
-
-        cls = ITEM_SCREENS.get(code)
-        if cls is None:
-            self.notify(M.HOME_NOT_WIRED, severity="warning")
-            return
-        self.push_unique(cls())
-
-    def action_open_walkin(self) -> None:
-        """Ctrl+W: a holder the station does not know, no card in hand (未登记持卡人, 待卡管核实)."""
-        from tui.screens.forms.walkin import open_walkin
-
-        open_walkin(self)
-
-    def action_open_search(self) -> None:
-        from tui.screens.search import SearchScreen
-
-        self.push_unique(SearchScreen())
-
-    def action_open_sync(self) -> None:
-        from tui.screens.sync import SyncScreen
-
-        self.push_unique(SyncScreen())
-
-    def action_open_delivery(self) -> None:
-        """F12: door-to-door delivery runs (mobile service teams, R-ISS-7)."""
-        from tui.screens.delivery import DeliveryScreen
-
-        self.push_unique(DeliveryScreen())
-
-    def action_open_report(self) -> None:
-        """Ctrl+R: the daily report (日报) of businesses and fees."""
-        from tui.screens.report import ReportScreen
-
-        self.push_unique(ReportScreen())
-
-    def action_open_alerts(self) -> None:
-        from tui.screens.alerts import AlertsScreen
-
-        self.push_unique(AlertsScreen())
-
-    def action_open_sessions(self) -> None:
-        from tui.screens.sessions import SessionsScreen
-
-        self.push_unique(SessionsScreen())
-
-    def action_command_palette(self) -> None:
-        from tui.palette import PaletteScreen
-
-        if not any(type(s).__name__ == "PaletteScreen" for s in self.screen_stack):
-            self.push_screen(PaletteScreen())
-
-    def action_lock(self) -> None:
-        self.lock(idle=False)
-
-    def action_logout(self) -> None:
-        self.logout()
-
-    def action_go_back(self) -> None:
-        """Esc: leave the current screen unless it is a root screen (login, home, lock)."""
-        if type(self.screen).__name__ in _ROOT_SCREENS or len(self.screen_stack) <= 2:
-            return
-        self.pop_screen()
-
-    def push_unique(self, screen: Screen[Any]) -> None:
-        """Push a screen unless one of its class is already open: then go back to that one.
-
-        Screens carry fixed ids (a form per item, the stock screen ...); F9 F8 F9 must return to
-        the stock screen under the sync screen, not mount a second one (DuplicateIds), and the
-        half-typed form it holds is kept.
-        """
-        wanted = type(screen)
-        if type(self.screen) is wanted:
-            return
-        if any(type(s) is wanted for s in self.screen_stack):
-            while type(self.screen) is not wanted:
-                self.pop_screen()
-            return
-        self.push_screen(screen)
-
-    # ------------------------------------------------------------------ lock
-
-    def lock(self, *, idle: bool) -> None:
-        """Push the lock screen over whatever is open; the form underneath keeps its input."""
-        if self.operator is None or self._locked:
-            return
-        from tui.screens.lock import LockScreen
-
-        self._locked = True
-        minutes = int(self.idle_lock_seconds() // 60) if idle else 0
-        self.push_screen(LockScreen(self.operator, idle_minutes=minutes))
-        self.refresh_bindings()
-
-    def unlocked(self) -> None:
-        """Called by the lock screen after the operator's password was verified."""
-        self._locked = False
-        self._last_input = time.monotonic()
-        self.refresh_bindings()
-
-    @property
-    def locked(self) -> bool:
-        return self._locked
-
-    def idle_lock_seconds(self) -> float:
-        from tui.adapters import idle_lock_seconds
-
-        return idle_lock_seconds(self.services, self.config.idle_lock_minutes)
-
-    def _check_idle(self) -> None:
-        if self.operator is None or self._locked:
-            return
-        limit = self.idle_lock_seconds()
-        if limit > 0 and time.monotonic() - self._last_input >= limit:
-            self.lock(idle=True)
-
     def hold_keys(self) -> None:
         """Keep typed-ahead keys back until `release_keys()` (a worker decides where they go)."""
         self._keys.hold()
@@ -455,65 +157,6 @@ class StationApp(App[None]):
             if isinstance(event, events.Key) and await self._keys.offer(event):
                 return  # typed-ahead keys reach their widgets in order (tui/typeahead.py)
         await super().on_event(event)
-
-    @work(thread=True, group="session", exit_on_error=False)
-    def _touch_session(self, session_id: str) -> None:
-        from tui import adapters
-
-        if not adapters.touch_session(self.services, session_id):
-            # The session was ended elsewhere (operator revoked, supervisor closed it).
-            self.call_from_thread(self.logout, "ended_elsewhere")
-
-    # ------------------------------------------------------------------ status bar
-
-    def refresh_status(self) -> None:
-        """Re-read the status in a worker; screens call this after committing a business."""
-        self._read_status()
-
-    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
-    def _read_status(self) -> None:
-        name = self.operator.real_name if self.operator is not None else ""
-        snapshot = read_status(self.services, name)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._set_status, snapshot)
-
-    def _set_status(self, snapshot: StatusSnapshot) -> None:
-        if snapshot != self.status_snapshot:
-            self.status_snapshot = snapshot
-            self.status_signal.publish(snapshot)
-
-    # ------------------------------------------------------------------ reader
-
-    @work(thread=True, group="reader", exit_on_error=False)
-    def _start_reader_monitor(self) -> None:
-        """Start the devices monitor in a worker (importing pyscard stays off the first paint)."""
-        monitor = self.services.reader_monitor
-        if monitor is None:
-            return
-        try:
-            self._stop_monitor = monitor(self._reader_inserted_from_thread, self._reader_removed_from_thread)
-        except Exception as exc:
-            message = exc.message_zh if isinstance(exc, CardstationError) else str(exc)
-            self._post_reader(ReaderState("error", message=message, label=self.services.reader_label))
-
-    def _reader_inserted_from_thread(self, card: Any) -> None:
-        self._post_reader(state_from_card(card, self.services.reader_label))
-
-    def _reader_removed_from_thread(self) -> None:
-        self._post_reader(ReaderState("empty", label=self.services.reader_label))
-
-    def _post_reader(self, state: ReaderState) -> None:
-        try:
-            self.call_from_thread(self.set_reader_state, state)
-        except RuntimeError:  # called on the app's own thread (tests) or after exit
-            if self.is_running:
-                self.set_reader_state(state)
-
-    def set_reader_state(self, state: ReaderState) -> None:
-        """Publish a reader change (the reader panel repaints only when its text changes)."""
-        if state != self.reader_state:
-            self.reader_state = state
-            self.reader_signal.publish(state)
 
 
 def make_app(services: AppServices, *, config: Config | None = None) -> StationApp:

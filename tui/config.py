@@ -15,7 +15,7 @@ file. Example::
 
 Environment overrides (highest priority): `CARDSTATION_ASCII=1`, `CARDSTATION_COLOUR`,
 `NO_COLOR` (any value → colour none), `CARDSTATION_IDLE_LOCK_MINUTES`, `CARDSTATION_PRINTER`,
-`CARDSTATION_SYNC_URL`; `TERM=linux` turns on ASCII borders (the Linux console draws box
+`CARDSTATION_SYNC_URL`; `TERM=linux` turns on ASCII glyphs (the Linux console draws box
 characters badly and many CJK terminals draw them double-width).
 """
 
@@ -39,10 +39,12 @@ class Config:
     """Key remapping: binding id → comma-separated keys (applied with `App.set_keymap`)."""
 
     ascii_borders: bool = False
-    """Draw borders with plain ASCII (for `TERM=linux` and CJK terminals with wide box characters)."""
+    """Draw with plain ASCII: borders, rules, arrows, bullets, bars (`--ascii`, `TERM=linux`, and
+    CJK terminals that draw ambiguous-width glyphs two cells wide); see tui/widgets/glyphs.py."""
 
     colour: str = "auto"
-    """Colour mode: 'auto' (what the terminal says), '256', '16' or 'none' (monochrome)."""
+    """Colour mode: 'auto' (what the terminal says), '256', '16' or 'none' (no colour; focus and
+    cursors in reverse video, the `station-mono` theme)."""
 
     idle_lock_minutes: int | None = None
     """Lock the screen after this many idle minutes; None = the province profile's value."""

@@ -89,13 +89,6 @@ class PaletteScreen(CompactModal[None]):
         Binding("down", "cursor(1)", show=False, id="palette.down", priority=True),
         Binding("up", "cursor(-1)", show=False, id="palette.up", priority=True),
     ]
-    DEFAULT_CSS = """
-    PaletteScreen { align: center top; }
-    PaletteScreen #palette-box { width: 70; height: auto; max-height: 20; margin: 2 0 0 0; padding: 0 1; }
-    PaletteScreen OptionList { height: auto; max-height: 16; border: none; padding: 0;
-                               background: ansi_default; scrollbar-size: 1 1; }
-    PaletteScreen OptionList:focus { border: none; background-tint: initial; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -17,11 +17,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from tui.host import host
-from tui.widgets.compact import CompactCheckbox, CompactInput, CompactSelect, FieldRow, ProblemList
+from tui.widgets.compact import (
+    CompactCheckbox,
+    CompactInput,
+    CompactModal,
+    CompactScreen,
+    CompactSelect,
+    FieldRow,
+    ProblemList,
+)
 from tui.widgets.footer import BottomBar
 
 TITLE = "上门发放（移动服务队，可全天离线）"
@@ -51,7 +58,7 @@ def _short_date(text: str) -> str:
     return text[5:10] if len(text) >= 10 else (text or "—")
 
 
-class DeliveryScreen(Screen[None]):
+class DeliveryScreen(CompactScreen[None]):
     """上门发放."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -65,13 +72,6 @@ class DeliveryScreen(Screen[None]):
         Binding("r", "reload", "刷新", id="delivery.reload"),
         Binding("escape", "back", "返回", id="delivery.back"),
     ]
-    DEFAULT_CSS = """
-    DeliveryScreen { background: ansi_default; }
-    DeliveryScreen > #delivery-title { height: 1; text-style: bold; }
-    DeliveryScreen > #delivery-summary { height: 1; }
-    DeliveryScreen > DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    DeliveryScreen > #delivery-note { height: auto; max-height: 3; }
-    """
 
     def __init__(self) -> None:
         super().__init__(id="delivery")
@@ -274,17 +274,13 @@ class DeliveryScreen(Screen[None]):
         self.app.call_from_thread(self._delivered, text)
 
 
-class PrepareRunScreen(ModalScreen[str | None]):
+class PrepareRunScreen(CompactModal[str | None]):
     """新建清单: village and name; the cards in stock for that village are cached on the run."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "确认", id="delivery.prepare.submit"),
         Binding("escape", "cancel", "取消", id="delivery.prepare.cancel"),
     ]
-    DEFAULT_CSS = """
-    PrepareRunScreen { align: center middle; }
-    PrepareRunScreen > Vertical { width: 70; height: auto; border: ascii ansi_blue; background: ansi_default; }
-    """
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -314,17 +310,13 @@ class PrepareRunScreen(ModalScreen[str | None]):
         self.app.call_from_thread(self.dismiss, PREPARED.format(id=info.id, total=info.total))
 
 
-class DeliverScreen(ModalScreen[str | None]):
+class DeliverScreen(CompactModal[str | None]):
     """Hand one card over at the door: document, recipient (R-ISS-7), face checked, signed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "确认", id="delivery.deliver.submit"),
         Binding("escape", "cancel", "取消", id="delivery.deliver.cancel"),
     ]
-    DEFAULT_CSS = """
-    DeliverScreen { align: center middle; }
-    DeliverScreen > Vertical { width: 76; height: auto; border: ascii ansi_blue; background: ansi_default; }
-    """
 
     def __init__(self, run_id: int, item: Any) -> None:
         super().__init__()

@@ -39,17 +39,21 @@ _CURSOR_STYLE = Style(reverse=True, bold=True)
 
 
 def item_label(index: int, item: ServiceItem) -> tuple[str, str, str]:
-    """(key, name, f-key) for the menu cell of item number `index` (0-based)."""
+    """(key, name, f-key) for the menu cell of item number `index` (0-based).
+
+    Letters show in upper case, as the operator manual writes them (A–I); both cases work.
+    """
     fkey = keymap.ITEM_FKEYS.get(item.code)
-    return keymap.HOME_ITEM_KEYS[index], item.name_zh, (fkey[1].upper() if fkey else "")
+    return keymap.HOME_ITEM_KEYS[index].upper(), item.name_zh, (fkey[1].upper() if fkey else "")
+
+
+def item_keys(key: str) -> str:
+    """Binding keys for a menu key: a letter answers in both cases ('a' → 'a,A')."""
+    return f"{key},{key.upper()}" if key.isalpha() else key
 
 
 class ItemMenu(Widget, can_focus=True):
     """Two columns of nine items; arrows move, Enter opens, the item keys open directly."""
-
-    DEFAULT_CSS = """
-    ItemMenu { height: 9; width: 1fr; background: ansi_default; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "move(-1, 0)", show=False, id="home.up"),
@@ -131,14 +135,10 @@ class HomeScreen(CompactScreen[None]):
     AUTO_FOCUS = "ItemMenu"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(key, f"app.open_item('{item.code}')", show=False, id=f"home.item.{item.code}")
+            Binding(item_keys(key), f"app.open_item('{item.code}')", show=False, id=f"home.item.{item.code}")
             for key, item in zip(keymap.HOME_ITEM_KEYS, SERVICE_ITEMS, strict=True)
         ),
     ]
-    DEFAULT_CSS = """
-    HomeScreen #home-title { height: 1; }
-    HomeScreen #home-alerts-body { height: 7; }
-    """
 
     #: `alerts` not read in advance: the screen reads them itself after mounting.
     NOT_LOADED: ClassVar[object] = object()

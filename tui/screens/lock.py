@@ -32,10 +32,6 @@ class LockScreen(CompactModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "noop", show=False, id="lock.escape", priority=True),
     ]
-    DEFAULT_CSS = """
-    LockScreen { align: center middle; background: ansi_default; }
-    LockScreen #lock-box { width: 64; height: auto; padding: 0 1; }
-    """
 
     @dataclass
     class Checked(Message):
@@ -103,10 +99,6 @@ class DraftPrompt(CompactModal[bool]):
         Binding("y,enter", "answer(True)", M.DRAFT_RESTORE, id="drafts.restore"),
         Binding("n", "answer(False)", M.DRAFT_DISCARD, id="drafts.discard"),
     ]
-    DEFAULT_CSS = """
-    DraftPrompt { align: center middle; }
-    DraftPrompt #draft-box { width: 64; height: auto; padding: 0 1; }
-    """
 
     def __init__(self, drafts: list[tuple[str, str]]) -> None:
         super().__init__()

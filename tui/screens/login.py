@@ -38,12 +38,6 @@ class LoginScreen(CompactScreen[None]):
         Binding("enter", "enter", "登录", priority=True, id="login.enter"),
     ]
     AUTO_FOCUS = "#login-username"
-    DEFAULT_CSS = """
-    LoginScreen { align: center top; }
-    LoginScreen #login-box { width: 60; height: auto; margin: 2 0 0 0; padding: 0 1; }
-    LoginScreen #login-demo { height: auto; margin: 1 0 0 0; color: ansi_yellow; }
-    LoginScreen #login-state { height: 1; }
-    """
 
     @dataclass
     class Result(Message):

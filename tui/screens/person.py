@@ -53,15 +53,6 @@ class PersonScreen(CompactScreen[None]):
         ),
         Binding("r", "reload", M.KEY_REFRESH, show=False, id="person.reload"),
     ]
-    DEFAULT_CSS = """
-    PersonScreen { background: ansi_default; }
-    PersonScreen > #person-title { height: 1; text-style: bold; }
-    PersonScreen > #person-body { height: 1fr; scrollbar-size-vertical: 1; }
-    PersonScreen #person-info { height: auto; }
-    PersonScreen .person-section { height: 1; color: ansi_cyan; text-style: bold; }
-    PersonScreen DataTable { height: auto; max-height: 8; }
-    PersonScreen #person-apps { height: auto; }
-    """
 
     class Loaded(Message):
         def __init__(self, page: Any, error: str = "") -> None:

@@ -44,15 +44,6 @@ class ReceiptScreen(CompactScreen[None]):
         Binding("p", "print", M.KEY_PRINT, id="receipt.print"),
         Binding("escape,enter", "done", M.KEY_DONE, id="receipt.done"),
     ]
-    DEFAULT_CSS = """
-    ReceiptScreen { background: ansi_default; }
-    ReceiptScreen > #receipt-head { height: auto; color: ansi_green; text-style: bold; }
-    ReceiptScreen > #receipt-info { height: auto; }
-    ReceiptScreen > #receipt-out { height: auto; max-height: 3; }
-    ReceiptScreen > #receipt-out.-bad { color: ansi_red; }
-    ReceiptScreen > #receipt-preview { height: 1fr; scrollbar-size-vertical: 1; }
-    ReceiptScreen > #receipt-buttons { height: 1; }
-    """
 
     class Output(Message):
         def __init__(self, text: str, ok: bool) -> None:

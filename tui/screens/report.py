@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from offline.errors import CardstationError
 from tui.host import host
+from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 
 TITLE = "业务日报表"
@@ -36,7 +36,7 @@ def report_path(store_path: Path, day: str) -> Path:
     return store_path.parent / "reports" / f"daily-{day}.pdf"
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(CompactScreen[None]):
     """日报表."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -47,13 +47,6 @@ class ReportScreen(Screen[None]):
         Binding("r", "reload", "刷新", id="report.reload"),
         Binding("escape", "app.go_back", "返回", id="report.back", show=False),
     ]
-    DEFAULT_CSS = """
-    ReportScreen { background: ansi_default; }
-    ReportScreen > #report-title { height: 1; text-style: bold; }
-    ReportScreen > #report-summary { height: 1; }
-    ReportScreen > DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    ReportScreen > #report-note { height: auto; max-height: 3; }
-    """
 
     def __init__(self, day: date | None = None) -> None:
         super().__init__(id="report")

@@ -31,12 +31,6 @@ class SearchScreen(CompactScreen[None]):
         Binding("enter", "open", M.KEY_OPEN, id="search.open"),
         Binding("down", "to_results", "", show=False, id="search.down"),
     ]
-    DEFAULT_CSS = """
-    SearchScreen { background: ansi_default; }
-    SearchScreen > #search-title { height: 1; text-style: bold; }
-    SearchScreen > #search-status { height: 1; }
-    SearchScreen > DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    """
 
     class Results(Message):
         def __init__(self, text: str, hits: list[Any], error: str = "") -> None:

@@ -46,12 +46,6 @@ class StockScreen(CompactScreen[None]):
         Binding("t", "temp_stock", M.TEMP_STOCK_TITLE, id="stock.temp_stock"),
         Binding("r", "reload", M.KEY_REFRESH, id="stock.reload"),
     ]
-    DEFAULT_CSS = """
-    StockScreen { background: ansi_default; }
-    StockScreen > #stock-title { height: 1; text-style: bold; }
-    StockScreen > #stock-summary { height: auto; }
-    StockScreen > DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    """
 
     class Loaded(Message):
         def __init__(self, cards: list[Any], old_ids: set[int], months: int, today: date) -> None:

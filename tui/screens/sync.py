@@ -96,14 +96,6 @@ class SyncScreen(CompactScreen[None]):
         Binding("h", "usb_import", "导入回执", id="sync.usb_import"),
         Binding("escape", "app.go_back", "返回", id="sync.back"),
     ]
-    DEFAULT_CSS = """
-    SyncScreen DataTable { height: auto; max-height: 7; }
-    SyncScreen #sync-progress { height: 1; }
-    SyncScreen .section { height: 1; text-style: bold; color: ansi_cyan; }
-    SyncScreen #sync-usb { height: 1; }
-    SyncScreen #sync-usb-label { width: auto; }
-    SyncScreen #sync-folder { width: 1fr; }
-    """
 
     @dataclass
     class Progress(Message):

@@ -32,14 +32,6 @@ class TempStockScreen(CompactScreen[None]):
         Binding("m", "move", M.KEY_TEMP_MOVE, id="temp_stock.move"),
         Binding("r", "reload", M.KEY_REFRESH, id="temp_stock.reload"),
     ]
-    DEFAULT_CSS = """
-    TempStockScreen { background: ansi_default; }
-    TempStockScreen > #temp-title { height: 1; text-style: bold; }
-    TempStockScreen > #temp-counts { height: auto; }
-    TempStockScreen > #temp-low { height: auto; color: ansi_yellow; }
-    TempStockScreen > .temp-section { height: 1; color: ansi_cyan; text-style: bold; }
-    TempStockScreen > DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    """
 
     class Loaded(Message):
         def __init__(self, counts: dict[str, int], moves: list[TempMove], enabled: bool, low: int) -> None:

@@ -6,6 +6,9 @@ tint the whole widget on focus. These variants are one line high, never blink, h
 and mark focus with a single-line style change, so a keystroke repaints one line and a Tab
 repaints two.
 
+Sizes and borders are in each class's DEFAULT_CSS (so a widget keeps its one-line shape
+anywhere); colours and focus marks are theme variables in tui/styles/widgets.tcss.
+
 Public API (the business screens build forms with these):
 
 - `CompactInput(value="", *, placeholder="", id=None, max_length=0, restrict=None, password=False,
@@ -28,15 +31,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from rich.cells import cell_len
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.reactive import Reactive
-from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.screen import ModalScreen, ScreenResultType
 from textual.validation import Validator
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from offline.errors import CardstationError, DomainError
+from tui.widgets.frames import OneFrameScreen
 
 
 class CompactInput(Input):
@@ -48,24 +53,9 @@ class CompactInput(Input):
         width: 1fr;
         border: none;
         padding: 0;
-        background: ansi_default;
-        color: ansi_default;
-        text-style: underline;
-        &:focus {
-            border: none;
-            background: ansi_blue;
-            color: ansi_bright_white;
-            text-style: bold;
-            background-tint: initial;
-        }
-        &.-invalid { border: none; color: ansi_red; }
+        &:focus { border: none; }
+        &.-invalid { border: none; }
         &.-invalid:focus { border: none; }
-        &:ansi {
-            background: ansi_default;
-            &:focus { background: ansi_blue; color: ansi_bright_white; }
-            &.-invalid { border: none; color: ansi_red; }
-            &.-invalid:focus { border: none; }
-        }
     }
     """
 
@@ -108,14 +98,12 @@ class CompactSelect(Select[Any]):
     CompactSelect {
         height: 1;
         width: 1fr;
-        & > SelectCurrent { border: none; padding: 0; background: ansi_default; height: 1; }
+        & > SelectCurrent { border: none; padding: 0; height: 1; }
         & > SelectCurrent:ansi { border: none; }
-        &:focus > SelectCurrent { border: none; background: ansi_blue; color: ansi_bright_white;
-                                  background-tint: initial; }
+        &:focus > SelectCurrent { border: none; }
         &:focus > SelectCurrent:ansi { border: none; }
-        & > SelectCurrent .arrow { color: ansi_default; }
-        & > SelectOverlay { border: none; background: ansi_default; }
-        & > SelectOverlay:focus { border: none; background-tint: initial; }
+        & > SelectOverlay { border: none; }
+        & > SelectOverlay:focus { border: none; }
     }
     """
 
@@ -153,16 +141,9 @@ class CompactButton(Button):
         border: none;
         padding: 0 1;
         margin: 0 1 0 0;
-        background: ansi_default;
-        color: ansi_default;
-        text-style: bold;
-        &:focus { text-style: bold reverse; background-tint: initial; }
-        &:hover { background: ansi_default; border: none; }
-        &.-active { background: ansi_default; border: none; tint: initial; }
-        &.-primary { color: ansi_blue; background: ansi_default; border: none; }
-        &.-error { color: ansi_red; background: ansi_default; border: none; }
-        &.-success { color: ansi_green; background: ansi_default; border: none; }
-        &.-warning { color: ansi_yellow; background: ansi_default; border: none; }
+        &:hover { border: none; }
+        &.-active { border: none; }
+        &.-primary, &.-error, &.-success, &.-warning { border: none; }
     }
     """
 
@@ -187,7 +168,16 @@ class CompactButton(Button):
 
 
 class CompactCheckbox(Checkbox):
-    """One-line checkbox without the tall border."""
+    """One-line checkbox without the tall border, showing its state as `[X]` or `[ ]`.
+
+    Why not the stock glyphs: Textual draws `▐X▌` whether ticked or not and shows the state by
+    colour only, which vanishes under NO_COLOR, on 16-colour and monochrome SSH clients (the
+    door-to-door dialog's ticks all looked alike). The brackets are ASCII, so CJK terminals that
+    draw ambiguous-width glyphs wide stay aligned too.
+    """
+
+    BUTTON_LEFT = "["
+    BUTTON_RIGHT = "]"
 
     DEFAULT_CSS = """
     CompactCheckbox {
@@ -195,8 +185,7 @@ class CompactCheckbox(Checkbox):
         width: auto;
         border: none;
         padding: 0;
-        background: ansi_default;
-        &:focus { border: none; background-tint: initial; text-style: reverse; }
+        &:focus { border: none; }
         &:hover { border: none; }
     }
     """
@@ -211,6 +200,11 @@ class CompactCheckbox(Checkbox):
         disabled: bool = False,
     ) -> None:
         super().__init__(label, value, id=id, classes=classes, disabled=disabled, compact=True)
+        self.BUTTON_INNER = "X" if value else " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        super().watch_value()
 
 
 LABEL_CELLS = 12
@@ -222,8 +216,7 @@ class FieldRow(HorizontalGroup):
 
     DEFAULT_CSS = """
     FieldRow { height: 1; width: 1fr; }
-    FieldRow > .field-label { width: 13; height: 1; color: ansi_default; }
-    FieldRow > .field-label.-required { text-style: bold; }
+    FieldRow > .field-label { width: 13; height: 1; }
     """
 
     def __init__(
@@ -240,6 +233,15 @@ class FieldRow(HorizontalGroup):
         self.field = field
         self.required = required
 
+    def on_descendant_focus(self, _event: events.DescendantFocus) -> None:
+        """Under NO_COLOR (app class -mono) the focused row's label is marked (widgets.tcss)."""
+        if self.app.has_class("-mono"):
+            self.add_class("-focus")
+
+    def on_descendant_blur(self, _event: events.DescendantBlur) -> None:
+        if self.has_class("-focus"):
+            self.remove_class("-focus")
+
     def compose(self) -> ComposeResult:
         mark = "*" if self.required else " "
         text = self.label_text
@@ -254,7 +256,7 @@ class ProblemList(Static):
     """Inline list of what is wrong: 【字段】问题（规则）改正方法 — one line per problem."""
 
     DEFAULT_CSS = """
-    ProblemList { height: auto; max-height: 6; color: ansi_red; background: ansi_default; }
+    ProblemList { height: auto; max-height: 6; }
     ProblemList.-empty { display: none; }
     """
 
@@ -287,17 +289,19 @@ class ProblemList(Static):
         return self._text
 
 
-class CompactScreen(Screen[ScreenResultType]):
+class CompactScreen(OneFrameScreen[ScreenResultType]):
     """A Screen whose focus change repaints only the two widgets involved (not all 24 lines).
 
     Textual declares `Screen.focused` as a reactive that repaints the screen; the focused and
     blurred widgets already refresh themselves, so the full repaint only costs bandwidth.
+    From `OneFrameScreen` (tui/widgets/frames.py): it appears in one frame, and its compositor
+    never cuts a wide character at the edge of a covered widget.
     """
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
 
-class CompactModal(ModalScreen[ScreenResultType]):
-    """ModalScreen with the same frugal focus change as CompactScreen."""
+class CompactModal(OneFrameScreen[ScreenResultType], ModalScreen[ScreenResultType]):
+    """ModalScreen with the same frugal focus change and single-frame appearance as CompactScreen."""
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)

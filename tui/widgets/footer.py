@@ -15,6 +15,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui.widgets.builtin_zh import zh
+
 
 class StationFooter(Static):
     """Bottom line with the keys of the current screen (only bindings with show=True)."""
@@ -24,8 +26,6 @@ class StationFooter(Static):
         dock: bottom;
         height: 1;
         width: 1fr;
-        background: ansi_default;
-        color: ansi_default;
         text-wrap: nowrap;
         text-overflow: clip;
     }
@@ -50,10 +50,11 @@ class StationFooter(Static):
             binding = active.binding
             if not binding.show or not binding.description or not active.enabled:
                 continue
-            if binding.description in seen:
+            description = zh(binding.description)
+            if description in seen:
                 continue
-            seen.add(binding.description)
-            parts.append((self.app.get_key_display(binding), binding.description))
+            seen.add(description)
+            parts.append((self.app.get_key_display(binding), description))
         return parts
 
     def footer_text(self) -> str:

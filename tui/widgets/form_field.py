@@ -1,8 +1,7 @@
-"""A yes/no flag whose state is readable without colour: "[X] 标签" / "[ ] 标签".
+"""A yes/no flag on a form: the compact checkbox, whose `[X]` / `[ ]` is readable without colour.
 
-Why: the stock checkbox always draws an "X" and shows on/off by colour only, which
-disappears under NO_COLOR, in 16-colour terminals and on a monochrome SSH client. The
-brackets are ASCII, so CJK terminals that draw ambiguous-width characters wide stay aligned.
+Kept as its own name because the form layout (tui/screens/forms/form_layout.py) builds flags
+with it; the state marks live in `CompactCheckbox`, so every checkbox in the app shows them.
 """
 
 from __future__ import annotations
@@ -13,13 +12,5 @@ from tui.widgets.compact import CompactCheckbox
 class FlagBox(CompactCheckbox):
     """One-line checkbox showing its state as [X] or [ ]."""
 
-    BUTTON_LEFT = "["
-    BUTTON_RIGHT = "]"
-
     def __init__(self, label: str, value: bool = False, *, id: str | None = None) -> None:
         super().__init__(label, value, id=id)
-        self.BUTTON_INNER = "X" if value else " "
-
-    def watch_value(self) -> None:
-        self.BUTTON_INNER = "X" if self.value else " "
-        super().watch_value()

@@ -63,13 +63,9 @@ class ReaderPanel(Static):
         dock: bottom;
         height: 1;
         width: 1fr;
-        background: ansi_default;
-        color: ansi_default;
         text-wrap: nowrap;
         text-overflow: clip;
     }
-    ReaderPanel.-present { color: ansi_green; }
-    ReaderPanel.-error { color: ansi_red; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

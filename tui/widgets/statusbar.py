@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual.widgets import Static
 
 from tui import messages as M
@@ -97,20 +98,39 @@ def read_status(services: AppServices, operator_name: str) -> StatusSnapshot:
     )
 
 
-def status_text(s: StatusSnapshot) -> str:
-    """One line, most important first, so that a narrow terminal cuts the least useful part."""
-    parts = [s.operator or M.STATUS_NOT_LOGGED_IN, M.STATUS_LINK.get(s.link, M.STATUS_LINK["unknown"])]
+SHORT_FLAGS = {M.STATUS_EMULATED_READER: "模拟", M.STATUS_TEST_KEYS: "测试"}
+"""Shorter forms of the flags for a narrow terminal (the station code must stay whole)."""
+
+
+def status_text(s: StatusSnapshot, width: int = 0, *, ascii_only: bool = False) -> str:
+    """One line, most important first, that fits `width` cells (0 = any width).
+
+    At 80 columns the full text is wider than the line; rather than cut the station code at
+    the right edge, it tightens in steps: narrower separators, the province name dropped (the
+    code says it), shorter flags. Only what still does not fit is clipped, from the right.
+    """
     queue = M.STATUS_QUEUE.format(count=s.pending)
     if s.oldest_age:
         queue += " " + M.STATUS_OLDEST.format(age=s.oldest_age)
-    parts.append(queue)
+    head = [s.operator or M.STATUS_NOT_LOGGED_IN, M.STATUS_LINK.get(s.link, M.STATUS_LINK["unknown"]), queue]
     if s.quarantined:
-        parts.append(M.STATUS_QUARANTINED.format(count=s.quarantined))
-    if s.flags:
-        parts.append(" ".join(s.flags))
-    if s.station:
-        parts.append(s.station)
-    return " │ ".join(parts)
+        head.append(M.STATUS_QUARANTINED.format(count=s.quarantined))
+    station_code = s.station.rsplit(" ", 1)[-1]
+    short_flags = tuple(SHORT_FLAGS.get(f, f) for f in s.flags)
+    bar = "|" if ascii_only else "│"
+    variants = (
+        (f" {bar} ", s.flags, s.station),
+        (bar, s.flags, s.station),
+        (bar, s.flags, station_code),
+        (bar, short_flags, station_code),
+    )
+    text = ""
+    for separator, flags, station in variants:
+        parts = [*head, " ".join(flags), station]
+        text = separator.join(p for p in parts if p)
+        if not width or cell_len(text) <= width:
+            return text
+    return text
 
 
 class StatusBar(Static):
@@ -121,8 +141,6 @@ class StatusBar(Static):
         dock: top;
         height: 1;
         width: 1fr;
-        background: ansi_blue;
-        color: ansi_bright_white;
         text-wrap: nowrap;
         text-overflow: clip;
     }
@@ -131,6 +149,10 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
         self._text = ""
+        self._snapshot = StatusSnapshot()
+
+    def on_resize(self) -> None:
+        self.show(self._snapshot)
 
     def on_mount(self) -> None:
         app = host(self.app)
@@ -138,7 +160,9 @@ class StatusBar(Static):
         app.status_signal.subscribe(self, self.show)
 
     def show(self, snapshot: StatusSnapshot) -> None:
-        text = status_text(snapshot)
+        self._snapshot = snapshot
+        ascii_only = bool(getattr(getattr(self.app, "config", None), "ascii_borders", False))
+        text = status_text(snapshot, self.size.width or self.app.size.width, ascii_only=ascii_only)
         if text != self._text:
             self._text = text
             self.update(text, layout=False)

@@ -38,3 +38,26 @@ def test_reader_text() -> None:
     assert reader_text(
         ReaderState("present", card_number="L12345678", holder="欧阳娜娜", label="模拟读卡器")
     ) == ("读卡器（模拟读卡器）：已插卡 L12345678 欧阳娜娜")
+
+
+def test_status_text_keeps_the_station_code_whole_at_80_columns() -> None:
+    s = StatusSnapshot(
+        operator="王小红",
+        link="up",
+        pending=15,
+        oldest_age="12天",
+        quarantined=3,
+        flags=("模拟读卡器", "测试密钥", "演示"),
+        station="湖南省 430121001001001",
+    )
+    from rich.cells import cell_len
+
+    full = status_text(s)
+    assert cell_len(full) > 80  # the case the bar used to cut
+    fitted = status_text(s, 80)
+    assert cell_len(fitted) <= 80
+    assert fitted.endswith("430121001001001")
+    assert fitted.startswith("王小红")
+    assert "隔离 3" in fitted
+    assert status_text(s, 200) == full
+    assert "|" in status_text(s, 80, ascii_only=True) and "│" not in status_text(s, 80, ascii_only=True)

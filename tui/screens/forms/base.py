@@ -276,6 +276,11 @@ class FormScreen(FieldsScreen):
             self._announce_problems(problems)
             return
         self.busy = True
+        if self._draft_timer is not None:
+            # A draft save still pending from the last keystrokes would land after the commit
+            # discarded the draft and bring it back; a refusal schedules it again.
+            self._draft_timer.stop()
+            self._draft_timer = None
         self.set_status(M.SUBMITTING)
         self._submit_worker(data)
 
@@ -321,6 +326,7 @@ class FormScreen(FieldsScreen):
     @on(Refused)
     def _refused(self, message: Refused) -> None:
         self.busy = False
+        self._schedule_draft()  # nothing was committed: keep what was typed as a draft
         if message.problems:
             self._service_problems = {}
             for p in message.problems:

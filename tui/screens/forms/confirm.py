@@ -19,11 +19,6 @@ class ConfirmLeave(CompactModal[bool]):
         Binding("y", "answer(True)", "返回", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "继续填写", id="confirm.no"),
     ]
-    DEFAULT_CSS = """
-    ConfirmLeave { align: center middle; }
-    ConfirmLeave > Static { width: 60; height: auto; padding: 1 2; background: ansi_default;
-                            border: ascii ansi_yellow; }
-    """
 
     def compose(self) -> ComposeResult:
         yield Static(f"{M.CONFIRM_LEAVE}\n\n{M.CONFIRM_YES}   {M.CONFIRM_NO}")

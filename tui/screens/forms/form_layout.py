@@ -40,24 +40,6 @@ class FieldsScreen(CompactScreen[None]):
     FIELDS: ClassVar[tuple[Field, ...]] = ()
     HINT: ClassVar[str] = ""
 
-    DEFAULT_CSS = """
-    FieldsScreen { layout: vertical; background: ansi_default; }
-    FieldsScreen > #form-title { height: 1; text-style: bold; color: ansi_default; }
-    FieldsScreen > #form-status { height: auto; max-height: 3; color: ansi_default; }
-    FieldsScreen > #form-status.-bad { color: ansi_red; }
-    FieldsScreen > #form-status.-good { color: ansi_green; }
-    FieldsScreen > #form-body { height: 1fr; scrollbar-size-vertical: 1; }
-    FieldsScreen .form-section { height: 1; color: ansi_cyan; text-style: bold; }
-    FieldsScreen .field-problem { height: auto; color: ansi_red; padding-left: 13; }
-    FieldsScreen .field-problem.-empty { display: none; }
-    FieldsScreen .field-problem.-note { color: ansi_green; }
-    FieldsScreen #form-general { height: auto; color: ansi_red; }
-    FieldsScreen #form-general.-empty { display: none; }
-    FieldsScreen #form-result { height: auto; }
-    FieldsScreen #form-result.-empty { display: none; }
-    FieldsScreen > #form-buttons { height: 1; }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._loading = False
