@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig tmux fonts-droid-fallback python3-venv python3-dev gcc)
+APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig tmux fonts-droid-fallback python3-venv python3-dev gcc postgresql)
 VENV=.venv
 
 as_root() {
