@@ -163,22 +163,20 @@ def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
 
 async def upload(
     stations: list[Station], url: str, concurrency: int
-) -> tuple[list[float], list[float], list[str], int]:
-    """All stations through `concurrency` slots; (photo latencies, business latencies, problems, retries)."""
+) -> tuple[list[float], list[float], list[str], list[str]]:
+    """All stations through `concurrency` slots: photo latencies, business latencies, problems, retried errors."""
     import httpx
 
     photo_lat: list[float] = []
     biz_lat: list[float] = []
     problems: list[str] = []
     transient: list[str] = []
-    retries = 0
     slots = asyncio.Semaphore(concurrency)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def send(
         client: httpx.AsyncClient, method: str, path: str, body: bytes, headers: dict[str, str]
     ) -> Any:
-        nonlocal retries
         for attempt in range(5):
             try:
                 r = await client.request(method, path, content=body, headers=headers)
@@ -187,7 +185,6 @@ async def upload(
                 transient.append(f"{method} {path}: HTTP {r.status_code}")
             except httpx.HTTPError as exc:
                 transient.append(f"{method} {path}: {type(exc).__name__}")
-            retries += 1
             await asyncio.sleep(0.2 * (attempt + 1))
         problems.append(f"{method} {path}: gave up after 5 tries ({transient[-1]})")
         return None
@@ -230,7 +227,7 @@ async def upload(
 
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as client:
         await asyncio.gather(*(one_station(client, st) for st in stations))
-    return photo_lat, biz_lat, problems, retries
+    return photo_lat, biz_lat, problems, transient
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -256,7 +253,7 @@ def run(stations: int, per_station: int, concurrency: int, photo: int, work: Pat
     try:
         cpu0 = _proc_cpu_s(proc.pid)
         t0 = time.monotonic()
-        photo_lat, biz_lat, problems, retries = asyncio.run(upload(fleet, url, concurrency))
+        photo_lat, biz_lat, problems, transient = asyncio.run(upload(fleet, url, concurrency))
         seconds = time.monotonic() - t0
         cpu = _proc_cpu_s(proc.pid) - cpu0
         hwm = _proc_hwm_mb(proc.pid)
@@ -322,7 +319,8 @@ def run(stations: int, per_station: int, concurrency: int, photo: int, work: Pat
         "sealed_photo_bytes": round(sizes.get("blob", 0)),
         "sealed_business_bytes": round(sizes.get("business", 0)),
         "business_payload_bytes": round(payloads.get("business", 0)),
-        "retries": retries,
+        "retries": len(transient),
+        "retried_errors": transient[:5],
         "problems": problems[:10],
         "gateway_envelopes": stats["envelopes"],
         "exactly_once": exactly_once,
