@@ -57,12 +57,16 @@ def _ensure_user() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(PG_USER)
     except KeyError:
+        pass
+    try:
         subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
             check=True,
             capture_output=True,
         )
         return pwd.getpwnam(PG_USER)
+    except (OSError, subprocess.CalledProcessError, KeyError) as exc:
+        raise PgUnavailable(f"cannot create the unprivileged user {PG_USER}: {exc}") from exc
 
 
 class PgCluster:
@@ -76,13 +80,14 @@ class PgCluster:
     def __init__(self, *, durable: bool = False) -> None:
         self.bindir = pg_bindir()
         self.durable = durable
-        self.root = Path(tempfile.mkdtemp(prefix="cardstation-pg-"))
+        self._as_root = os.geteuid() == 0
+        user = _ensure_user() if self._as_root else None
+        # As root the server user must be able to reach its folder: /tmp, not a root-only TMPDIR.
+        self.root = Path(tempfile.mkdtemp(prefix="cardstation-pg-", dir="/tmp" if self._as_root else None))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 0
-        self._as_root = os.geteuid() == 0
-        if self._as_root:
-            user = _ensure_user()
+        if user is not None:
             os.chown(self.root, user.pw_uid, user.pw_gid)
         os.chmod(self.root, 0o700)
 

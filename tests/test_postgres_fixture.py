@@ -60,3 +60,15 @@ def test_session_cluster_dsn(postgres_dsn: str) -> None:
         conn.execute("INSERT INTO session_probe VALUES (7)")
         assert conn.execute("SELECT sum(n) FROM session_probe").fetchone() == (7,)
         assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
+
+
+def test_missing_postgresql_fails_under_ci_and_skips_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.pg
+
+    monkeypatch.setattr(tests.pg.glob, "glob", lambda pattern: [])
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="PostgreSQL required under CI"):
+        start_or_skip()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install postgresql"):
+        start_or_skip()
