@@ -25,8 +25,9 @@ def _uid_of(pid: int) -> int:
     raise AssertionError("no Uid line")
 
 
-def test_cluster_starts_answers_sql_and_is_torn_down() -> None:
-    cluster = start_or_skip()
+@pytest.mark.parametrize("durable", [False, True])
+def test_cluster_starts_answers_sql_and_is_torn_down(durable: bool) -> None:
+    cluster = start_or_skip(durable=durable)
     root, port = cluster.root, cluster.port
     try:
         pid = cluster.pid()
@@ -43,6 +44,7 @@ def test_cluster_starts_answers_sql_and_is_torn_down() -> None:
                 conn.execute("INSERT INTO t VALUES (1, 'again')")
             row = conn.execute("SHOW data_directory").fetchone()
             assert row is not None and Path(row[0]) == cluster.data
+            assert conn.execute("SHOW fsync").fetchone() == ("on" if durable else "off",)
         with psycopg.connect(cluster.socket_dsn) as conn:  # the unix socket in the cluster folder
             assert conn.execute("SELECT count(*) FROM t").fetchone() == (2,)
     finally:
