@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig tmux fonts-droid-fallback python3-venv python3-dev gcc
-  cups printer-driver-cups-pdf poppler-utils systemd sudo)
+  cups printer-driver-cups-pdf poppler-utils systemd sudo postgresql)
 VENV=.venv
 
 as_root() {
