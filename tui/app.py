@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 
 from tui import keymap
 from tui import messages as M
+from tui.autosync import AutoSync
 from tui.config import Config
 from tui.context import AppServices
 from tui.theme import THEME_NAME, station_theme
@@ -78,6 +79,7 @@ class StationApp(App[None]):
         self._drafts_offered: list[PendingDraft] = []
         self._stop_monitor: Any = None
         self._keys = KeySequencer(self, super().on_event)  # type: ignore[arg-type]
+        self.autosync = AutoSync(self)  # uploads and pulls without a keypress (tui/autosync.py)
         self.register_theme(station_theme())
         self.theme = THEME_NAME
         if self.config.ascii_borders:
@@ -95,6 +97,7 @@ class StationApp(App[None]):
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self.refresh_status()
         self._start_reader_monitor()
+        self.autosync.start()
         self._watch_hangup()
 
     def _watch_hangup(self) -> None:
@@ -120,6 +123,7 @@ class StationApp(App[None]):
         self.exit(return_code=129)
 
     def on_unmount(self) -> None:
+        self.autosync.stop()
         if self._stop_monitor is not None:
             with contextlib.suppress(Exception):
                 self._stop_monitor()

@@ -60,6 +60,9 @@ class AppServices:
     now: Callable[[], datetime] = field(default=_system_now)
     reader_monitor: Callable[[Callable[[Any], None], Callable[[], None]], Callable[[], None]] | None = None
     origin: str = ""  # where this session comes from (tty or SSH client), for the sessions list
+    #: starts background sync (`auto_sync(on_report, on_progress)` → handle with request()/stop());
+    #: None when no link is configured. Built by the composition root (cardstation/commands/run.py).
+    auto_sync: Callable[[Callable[[Any], None], Callable[[str, int, int], None]], Any] | None = None
 
     @property
     def emulated(self) -> bool:
