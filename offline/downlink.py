@@ -22,6 +22,8 @@ Kinds (payload fields):
   operator_revoked   {username, reason}                R-SEC-2
   profile_update     {toml}                            → settings 'profile_override' (validated)
   calendar_update    {days: [[YYYY-MM-DD, is_workday, name], ...]} → calendar_days
+  card_holder_verdict {card_number, verdict: confirmed|corrected|refused, reason, person?, card?}
+                     R-HLD-3, a card in hand checked against the catalogue (services/card_in_hand.py)
 
 Decision on 'card_shipped': a shipped card always becomes 'shipped', never 'arrived', whatever
 the payload says. R-ISS-1 wants cards signed in by someone who has them in hand, and the
@@ -387,4 +389,5 @@ HANDLERS: dict[str, str] = {
     "operator_revoked": "offline.downlink:on_operator_revoked",
     "profile_update": "offline.downlink:on_profile_update",
     "calendar_update": "offline.downlink:on_calendar_update",
+    "card_holder_verdict": "offline.services.card_in_hand:on_card_holder_verdict",  # R-HLD-3
 }

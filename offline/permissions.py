@@ -47,6 +47,7 @@ STATION_ACTIONS: dict[str, str] = {
     "delivery.prepare": "上门发放清单准备",
     "delivery.work": "上门发放",
     "sessions.list": "查看在线会话",
+    "holder.adopt": "持卡登记（卡在手，待卡管核实）",
 }
 
 #: Every action → its Chinese name (service items first, in menu order).
@@ -60,7 +61,15 @@ READ_ONLY_ACTIONS: frozenset[str] = frozenset(
 
 _OPERATOR: frozenset[str] = frozenset(
     {i.code for i in SERVICE_ITEMS}
-    | {"search", "view_person", "report.daily", "sync.run", "delivery.prepare", "delivery.work"}
+    | {
+        "search",
+        "view_person",
+        "report.daily",
+        "sync.run",
+        "delivery.prepare",
+        "delivery.work",
+        "holder.adopt",
+    }
 )
 _SUPERVISOR: frozenset[str] = _OPERATOR | {
     "stock.age",
