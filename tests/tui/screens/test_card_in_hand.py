@@ -166,3 +166,21 @@ async def test_R_HLD_3_downlink_corrects_then_refuses(station: Station, app_fact
 
     kinds = {a.kind: a for a in alerts(station.store, station.profile, today=station.now().date())}
     assert kinds["card_in_hand_refused"].count == 1 and "R-HLD-3" in kinds["card_in_hand_refused"].message_zh
+
+
+async def test_R_HLD_1_info_change_with_card_in_reader(station: Station, app_factory: AppFactory) -> None:
+    from tui.screens.forms.info_change import InfoChangeScreen
+
+    person = station.person(46)
+    station.reader.insert(station.chip_for(person, 4601))
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, InfoChangeScreen())
+        data = {"ssn": person.doc_number, "doc_number": person.doc_number, "phone": "13807310001"}
+        after = await submit(pilot, form, data)
+        assert after is form and "本站没有" in status_text(form)  # without the flag: not read, refused
+        after = await submit(pilot, form, {**data, "card_in_reader": "1"})
+        assert isinstance(after, ReceiptScreen), status_text(form)
+    row = one(station.store, "SELECT phone FROM persons WHERE ssn = ?", (person.doc_number,))
+    assert row["phone"] == "13807310001"
+    assert count(station.store, "SELECT COUNT(*) FROM card_in_hand WHERE state = 'pending'") == 1
