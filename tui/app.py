@@ -58,6 +58,10 @@ class StationApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.to_bindings(keymap.APP_KEYS),
         *keymap.to_bindings((keymap.KeySpec("app.back", "escape", "go_back", "返回", show=False),)),
+        # demo with an emulated reader only (check_action): tui/screens/insert_card.py
+        *keymap.to_bindings(
+            (keymap.KeySpec("app.demo_insert_card", "ctrl+o", "demo_insert_card", "模拟插卡", priority=True),)
+        ),
     ]
 
     def __init__(self, services: AppServices, config: Config | None = None) -> None:
@@ -301,6 +305,8 @@ class StationApp(App[None]):
             "logout",
         ):
             return self.operator is not None and not self._locked
+        if action == "demo_insert_card":
+            return self.services.demo_reader is not None and self.operator is not None and not self._locked
         return True
 
     def action_open_item(self, code: str) -> None:
@@ -312,6 +318,11 @@ class StationApp(App[None]):
         except ImportError:
             path = None
         self._open_screen_path(path)
+
+    def action_demo_insert_card(self) -> None:
+        from tui.screens.insert_card import InsertCardScreen
+
+        self.push_unique(InsertCardScreen())
 
     def action_open_search(self) -> None:
         self._open_screen_path(self._items_attr("SEARCH_SCREEN"))

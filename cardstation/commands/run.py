@@ -238,6 +238,10 @@ def build_services(
         reader_monitor=reader_monitor,
         origin=session_origin(),
     )
+    if demo:  # 模拟插卡: the demo's emulated reader, when the demo set one up for this directory
+        from cardstation.demo_reader import registered
+
+        services.demo_reader = registered(db_path.parent)
     services_ref.append(services)
     return services
 
