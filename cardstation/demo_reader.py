@@ -22,12 +22,17 @@ No Textual here: the picker screen (tui/screens/insert_card.py) calls `choices()
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from offline.store import Store
+
+# The software security module warns (in English, for logs) that test keys are in use; the demo
+# says so on screen ("测试密钥"), so the warning must not reach the terminal before the TUI starts.
+logging.getLogger("devices").addHandler(logging.NullHandler())
 
 INITIAL_PIN = "666666"  # HN 13(3); the demo station is in Hunan
 MAX_CHOICES = 30

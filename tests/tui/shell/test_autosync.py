@@ -26,7 +26,7 @@ async def test_tui_uploads_without_a_keypress(tmp_path: Path) -> None:
         db = tmp_path / "station.db"
         store = Store.open(db)
         info = ds.create_station(store, datetime.now().astimezone())
-        ds.enrol_station(store, gateway, info.station_id)
+        ds.enrol_station(store, gateway, info.station_id, roster=False)
         for i in range(3):
             commit_apply(store, ssn_for(600 + i))
         assert outbox.status(store).pending == 3
@@ -71,7 +71,7 @@ def test_status_bar_says_stalled_not_online_over_a_queue_nobody_sends(tmp_path: 
         db = tmp_path / "station.db"
         store = Store.open(db)
         info = ds.create_station(store, datetime.now().astimezone())
-        ds.enrol_station(store, gateway, info.station_id)
+        ds.enrol_station(store, gateway, info.station_id, roster=False)
         commit_apply(store, ssn_for(800))
         state.record_success(store)  # the link was up at the last run
         services = build_services(db, Config(sync_url=gateway.url), use_pcsc=False)

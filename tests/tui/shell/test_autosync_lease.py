@@ -39,7 +39,7 @@ def test_tui_runner_and_daemon_never_upload_the_same_envelope(tmp_path: Path) ->
         db = tmp_path / "station.db"
         store = Store.open(db)
         info = ds.create_station(store, datetime.now().astimezone())
-        ds.enrol_station(store, gateway, info.station_id)
+        ds.enrol_station(store, gateway, info.station_id, roster=False)
         for i in range(40):
             commit_apply(store, ssn_for(400 + i))
         daemon = subprocess.Popen(

@@ -59,7 +59,7 @@ def _station(tmp: Path, gateway: ds.Gateway, service_point: str) -> Path:
             store.set_setting(conn, "station_id", service_point + info.terminal)
         info = station_info(store)
         assert info is not None
-    ds.enrol_station(store, gateway, info.station_id)
+    ds.enrol_station(store, gateway, info.station_id, roster=False)
     store.close()
     return tmp / "station.db"
 

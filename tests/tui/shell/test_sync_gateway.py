@@ -24,7 +24,7 @@ async def test_sync_screen_uploads_to_gateway_and_shows_ack(tmp_path: Path) -> N
         db = tmp_path / "station.db"
         store = Store.open(db)
         info = ds.create_station(store, datetime.now().astimezone())
-        ds.enrol_station(store, gateway, info.station_id)
+        ds.enrol_station(store, gateway, info.station_id, roster=False)
         report = ds.seed(store, info, sync_url=None, persons=2)
         assert any("受理申领" in line for line in report.lines), report.problems
         config = Config(sync_url=gateway.url)
