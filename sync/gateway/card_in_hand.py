@@ -10,9 +10,9 @@ knows and queues a `card_holder_verdict` update for that station:
   station's record moves to 'cancelled'), or the catalogue has another name/bank;
 - confirmed: otherwise, with the catalogue's bank (the chip does not carry it).
 
-Where the catalogue comes from: `CATALOGUE_LOOKUPS`, tried in order. The reference gateway's
-own production (`applications`) is the first; the holder roster imported from the province
-extract plugs in as another lookup.
+Where the catalogue comes from: `CATALOGUE_LOOKUPS`, tried in order: the holder roster imported
+from the province extract (`holder_cards`/`holders`, when one was imported), then the reference
+gateway's own production (`applications`).
 """
 
 from __future__ import annotations
@@ -51,8 +51,45 @@ def _from_applications(conn: sqlite3.Connection, card_number: str) -> CatalogueC
     return CatalogueCard(card_number, str(row["ssn"]).upper(), status, str(row["bank"]))
 
 
+#: The holder roster's card states (sync/gateway/catalogue.py) → the station's card states.
+ROSTER_STATES = {
+    "normal": "issued",
+    "pin_locked": "issued",
+    "temp_lost": "temp_lost",
+    "lost": "lost",
+    "cancelled": "cancelled",
+    "producing": "issued",  # the holder has it in hand: the catalogue is behind, not the card
+    "ready": "issued",
+}
+
+
+def _from_roster(conn: sqlite3.Connection, card_number: str) -> CatalogueCard | None:
+    """The holder roster imported from the province extract (tables of sync/gateway/catalogue.py)."""
+    if (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'holder_cards'").fetchone()
+        is None
+    ):
+        return None  # no roster was ever imported into this gateway
+    row = conn.execute(
+        "SELECT c.ssn, c.status, c.bank, h.name, h.sex, h.birth_date FROM holder_cards c"
+        " LEFT JOIN holders h ON h.ssn = c.ssn WHERE c.card_number = ?",
+        (card_number,),
+    ).fetchone()
+    if row is None:
+        return None
+    return CatalogueCard(
+        card_number,
+        str(row["ssn"]).upper(),
+        ROSTER_STATES.get(str(row["status"]), "issued"),
+        str(row["bank"] or ""),
+        str(row["name"] or ""),
+        str(row["sex"] or ""),
+        str(row["birth_date"] or ""),
+    )
+
+
 Lookup = Callable[[sqlite3.Connection, str], CatalogueCard | None]
-CATALOGUE_LOOKUPS: list[Lookup] = [_from_applications]
+CATALOGUE_LOOKUPS: list[Lookup] = [_from_roster, _from_applications]
 
 STATUS_ZH = {"cancelled": "已注销", "lost": "正式挂失", "temp_lost": "临时挂失", "issued": "正常"}
 
