@@ -90,7 +90,7 @@ FEATURED: tuple[Featured, ...] = (
     Featured("pin_change", "张建国", "1", 49, "正常", "8 密码修改"),
     Featured("pin_reset", "郭丽华", "2", 55, "正常", "9 密码重置"),
     Featured("pin_unlock", "马志刚", "1", 62, "密码锁定", "10 密码解锁"),
-    Featured("query", "罗红梅", "2", 33, "制卡中", "11 制卡进度及卡状态查询"),
+    Featured("query", "罗红梅", "2", 33, "待领取", "11 制卡进度及卡状态查询"),
     Featured("info_change", "梁海波", "1", 39, "正常", "12 非关键信息变更"),
     Featured("key_info_change", "谢春燕", "2", 44, "正常", "13 关键信息变更"),
     Featured("issue", "宋国庆", "1", 27, "待领取", "14 发放"),
@@ -172,7 +172,9 @@ def write_demo_roster(
             if value not in seen_ssn and value not in seen_card:
                 return value
 
-    def row(name: str, sex: str, birth: date, state: str) -> tuple[list[str], RosterRow]:
+    def row(
+        name: str, sex: str, birth: date, state: str, *, featured: bool = False
+    ) -> tuple[list[str], RosterRow]:
         ssn = unique(lambda: sample_ssn(rng, DEMO_AREA, birth, sex=sex))
         seen_ssn.add(ssn)
         number = "" if state == "制卡中" else unique(lambda: sample_card_number(rng))
@@ -181,6 +183,8 @@ def write_demo_roster(
         label = state if state in CARD_STATES else "正常"  # expired / cartoon cards are 正常 cards
         issue, expiry = _card_dates(rng, day, state, birth)
         bank = rng.choice(banks)
+        if featured:  # not the first bank of the list: 发卡银行变更 picks the first one
+            bank = banks[-1]
         cells = [
             ssn,
             name,
@@ -208,7 +212,7 @@ def write_demo_roster(
         out = csv.writer(fh)
         out.writerow(HEADER)
         for f in FEATURED:
-            cells, r = row(f.name, f.sex, _birth(rng, day, f.age), f.state)
+            cells, r = row(f.name, f.sex, _birth(rng, day, f.age), f.state, featured=True)
             out.writerow(cells)
             featured[f.key] = r
             written += 1

@@ -282,6 +282,7 @@ def seed(
 
 
 ROSTER_FILE = "roster.csv"
+DEMO_PHOTO = "demo-photo.jpg"
 
 
 def load_demo_roster(gateway: Gateway, *, count: int | None = None) -> str:
@@ -366,6 +367,10 @@ def prepare_featured(
             ),
         )
         reader.remove()
+    from offline.samples import sample_photo
+
+    # 申领 needs a photo file (HB 12): the manual's 演示 section names this one
+    (store.path.parent / DEMO_PHOTO).write_bytes(sample_photo(1))
     return f"名册演示持卡人：{len(featured)} 位已就绪（入库 {len(numbers)} 张待发放的卡）"
 
 
@@ -493,6 +498,7 @@ def remove_demo_dir(path: Path) -> None:
         "card.json",
         "reader-slot.json",
         "roster.csv",
+        "demo-photo.jpg",
     ):
         p = path / name
         if p.exists():
