@@ -123,8 +123,16 @@ def test_fresh_station_serves_a_roster_holder_and_syncs_by_itself(tmp_path: Path
             tm.wait_for("待传 0", timeout=30)
             # 4. the acknowledgement on the person page
             tm.keys("Escape")
-            page = tm.wait_for("已确认", timeout=30)
-            assert "临时挂失" in page, page
+            tm.wait_for("申请进度", timeout=15)
+            deadline = time.monotonic() + 30
+            page = tm.capture()
+            while time.monotonic() < deadline and not any(
+                "临时挂失" in line and "已确认" in line for line in page.splitlines()
+            ):
+                time.sleep(0.3)
+                page = tm.capture()
+            assert any("临时挂失" in line and "已确认" in line for line in page.splitlines()), page
+            assert "临时挂失" in page.split("社会保障卡")[1]  # the card's status on the page, too
             tm.keys("C-q")
     finally:
         gateway.terminate()
