@@ -138,3 +138,51 @@ async def test_card_in_hand_confirmed_refused_and_corrected_via_gateway(tmp_path
             assert "未被卡管系统认可" in text, text
     finally:
         gateway.stop()
+
+
+def test_card_in_hand_checked_against_the_roster(tmp_path: Path) -> None:
+    """With a province roster in the gateway: a station registered without an area (so no snapshot)
+    adopts two roster holders' cards; the verdicts carry the roster's bank, and the card the roster
+    has as formally lost comes back corrected to lost (R-HLD-3)."""
+    import pytest
+
+    pytest.importorskip("sync.gateway.roster", reason="the gateway roster lands with the roster branch")
+    from cardstation.demo_roster import write_demo_roster
+    from cardstation.sealing import station_sealer
+    from cardstation.wiring import make_context, open_station
+    from offline.business import Operator
+    from offline.operators import get_operator
+    from offline.services.card_in_hand import adopt_card_in_hand
+    from sync.gateway.db import GatewayDB
+    from sync.gateway.roster import import_roster
+
+    roster = write_demo_roster(tmp_path / "roster.csv", count=50)
+    import_roster(GatewayDB(tmp_path / "gateway.db"), roster.path)
+    gateway = ds.Gateway(tmp_path / "gateway.db")
+    gateway.start()
+    try:
+        db = _station(tmp_path / "b", gateway, "43012100300100001")
+        store, info = open_station(db)
+        op = get_operator(store, ds.DEMO_OPERATORS[1][0])
+        assert op is not None
+        ctx = make_context(
+            store, info, Operator(op.id, op.username, op.real_name, op.role), sealer=station_sealer(store)
+        )
+        normal, lost = roster.featured["pin_change"], roster.featured["replace"]  # 正常, 正式挂失
+        for row in (normal, lost):
+            ctx.card = open_emulated_session(_chip(row.ssn, row.name, row.card_number))
+            assert adopt_card_in_hand(ctx).created
+        engine = SyncEngine(store)
+        engine.run_once()
+        engine.run_once()
+        got = {
+            r["card_number"]: (r["state"], r["status"], r["bank"])
+            for r in store.query(
+                "SELECT h.card_number, h.state, c.status, c.bank FROM card_in_hand h JOIN cards c ON c.id = h.card_id"
+            )
+        }
+        assert got[normal.card_number] == ("confirmed", "issued", normal.bank)
+        assert got[lost.card_number] == ("corrected", "lost", lost.bank)
+        store.close()
+    finally:
+        gateway.stop()
