@@ -146,7 +146,9 @@ def test_card_in_hand_checked_against_the_roster(tmp_path: Path) -> None:
     has as formally lost comes back corrected to lost (R-HLD-3)."""
     import pytest
 
-    pytest.importorskip("sync.gateway.roster", reason="the gateway roster lands with the roster branch")
+    roster_import = pytest.importorskip(
+        "sync.gateway.roster", reason="the gateway roster lands with the roster branch"
+    ).import_roster
     from cardstation.demo_roster import write_demo_roster
     from cardstation.sealing import station_sealer
     from cardstation.wiring import make_context, open_station
@@ -154,10 +156,9 @@ def test_card_in_hand_checked_against_the_roster(tmp_path: Path) -> None:
     from offline.operators import get_operator
     from offline.services.card_in_hand import adopt_card_in_hand
     from sync.gateway.db import GatewayDB
-    from sync.gateway.roster import import_roster
 
     roster = write_demo_roster(tmp_path / "roster.csv", count=50)
-    import_roster(GatewayDB(tmp_path / "gateway.db"), roster.path)
+    roster_import(GatewayDB(tmp_path / "gateway.db"), roster.path)
     gateway = ds.Gateway(tmp_path / "gateway.db")
     gateway.start()
     try:
