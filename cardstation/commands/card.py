@@ -115,9 +115,12 @@ def run_emulate(args: argparse.Namespace) -> int:
     number = decode_item(BY_KEY["card_number"], card.state.ef05.get(0x07, b""))
     print(MSG_EMULATING.format(kind=KIND_ZH[args.kind], number=number, host=address[0], port=address[1]))
     sys.stdout.flush()
-    link.start()
     slot = Path(args.slot) if getattr(args, "slot", None) else None
     seen: float | None = None
+    if slot is not None:  # the slot decides what is in the reader from the start (maybe nothing)
+        link.remove()
+        seen = _follow_slot(slot, None, link)
+    link.start()
     while not stop.wait(0.3):
         if slot is not None:
             seen = _follow_slot(slot, seen, link)
