@@ -31,6 +31,9 @@ class AutoSync:
         #: Chinese one-liners: progress while a run goes on, the run's report when it ends
         self.progress_signal: Signal[str] = Signal(app, "autosync-progress")
         self.report_signal: Signal[str] = Signal(app, "autosync-report")
+        #: published only after a run that sent or received something (pages that show sync
+        #: state reload on it; a quiet timer run repaints nothing, which matters over SSH)
+        self.changed_signal: Signal[str] = Signal(app, "autosync-changed")
         self.last_text = ""
         self._stopped = False
 
@@ -77,6 +80,8 @@ class AutoSync:
         else:
             text = M.SYNC_AUTO_DONE.format(detail=report.text_zh())
         self._post(self._publish_report, text)
+        if getattr(report, "sent", 0) or getattr(report, "downlink_applied", 0):
+            self._post(self.changed_signal.publish, text)
 
     def _post(self, fn: Any, text: str) -> None:
         with contextlib.suppress(RuntimeError):  # the app has exited

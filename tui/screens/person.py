@@ -112,7 +112,7 @@ class PersonScreen(CompactScreen[None]):
         self.action_reload()
         auto = getattr(self.app, "autosync", None)
         if auto is not None:  # the card management system's answers appear without R
-            auto.report_signal.subscribe(self, lambda _text: self.action_reload())
+            auto.changed_signal.subscribe(self, lambda _text: self.action_reload())
 
     def on_screen_resume(self) -> None:
         """Back from a business opened here: show what it changed."""
