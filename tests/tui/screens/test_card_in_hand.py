@@ -184,3 +184,24 @@ async def test_R_HLD_1_info_change_with_card_in_reader(station: Station, app_fac
     row = one(station.store, "SELECT phone FROM persons WHERE ssn = ?", (person.doc_number,))
     assert row["phone"] == "13807310001"
     assert count(station.store, "SELECT COUNT(*) FROM card_in_hand WHERE state = 'pending'") == 1
+
+
+async def test_R_HLD_2_known_holder_new_card_is_linked_to_the_same_person(
+    station: Station, app_factory: AppFactory
+) -> None:
+    """A holder the station knows brings a card it does not (replaced at the bank): linked, not duplicated."""
+    person, old_number, _chip = station.issued_person(47)
+    persons = count(station.store, "SELECT COUNT(*) FROM persons")
+    station.reader.insert(station.chip_for(person, 4701))
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, PinChangeScreen())
+        after = await submit(
+            pilot, form, {"old_pin": "666666", "new_pin": "482913", "new_pin_again": "482913"}
+        )
+        assert isinstance(after, ReceiptScreen), status_text(form)
+    assert count(station.store, "SELECT COUNT(*) FROM persons") == persons
+    row = one(station.store, "SELECT card_number, new_person, person_id FROM card_in_hand")
+    assert row["card_number"] != old_number and row["new_person"] == 0
+    owner = one(station.store, "SELECT person_id FROM cards WHERE card_number = ?", (old_number,))
+    assert owner["person_id"] == row["person_id"]
