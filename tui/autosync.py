@@ -13,6 +13,7 @@ store's runner lease (`sync.state.acquire_runner`) with it: one drains, the othe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -36,15 +37,18 @@ class AutoSync:
         self.changed_signal: Signal[str] = Signal(app, "autosync-changed")
         self.last_text = ""
         self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def active(self) -> bool:
         return self.handle is not None
 
     def start(self) -> None:
+        """Call on the app's thread (on_mount): the runner's reports come back through its loop."""
         starter = getattr(self.app, "services").auto_sync  # noqa: B009
         if starter is None:
             return
+        self._loop = asyncio.get_running_loop()
         self.app.run_worker(lambda: self._start(starter), thread=True, group="autosync", exit_on_error=False)
 
     def _start(self, starter: Any) -> None:
@@ -84,8 +88,13 @@ class AutoSync:
             self._post(self.changed_signal.publish, text)
 
     def _post(self, fn: Any, text: str) -> None:
-        with contextlib.suppress(RuntimeError):  # the app has exited
-            self.app.call_from_thread(fn, text)
+        """Hand `fn(text)` to the app's loop without waiting for it: `call_from_thread` would block
+        this thread on the result, and at exit the app joins this thread — a deadlock."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or self._stopped:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(fn, text)
 
     # ----------------------------------------------------------------- on the app's thread
 
