@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig tmux fonts-droid-fallback python3-venv python3-dev gcc)
+APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig tmux fonts-droid-fallback python3-venv python3-dev gcc
+  cups printer-driver-cups-pdf poppler-utils systemd)
 VENV=.venv
 
 as_root() {
@@ -35,9 +36,9 @@ setup_python() {
   fi
   local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    echo "==> pip: installing cardstation with test extras"
+    echo "==> pip: installing cardstation with test and gateway extras"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e '.[test]'
+    "$VENV/bin/python" -m pip install -q -e '.[test,gateway]'
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "init",
     "operator",
     "apply",
+    "query",
     "audit",
     "card",
     "keys",
@@ -27,6 +28,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway",
     "delivery",
     "report",
+    "doctor",
+    "backup",
+    "restore",
+    "outbox",
 )
 
 

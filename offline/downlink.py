@@ -24,6 +24,9 @@ Kinds (payload fields):
   calendar_update    {days: [[YYYY-MM-DD, is_workday, name], ...]} → calendar_days
   card_holder_verdict {card_number, verdict: confirmed|corrected|refused, reason, person?, card?}
                      R-HLD-3, a card in hand checked against the catalogue (services/card_in_hand.py)
+  roster_holder      {rows: [catalogue row, ...]}      holder roster delta (offline/roster.py)
+  roster_refresh     {version}                         many changes: download a new area snapshot
+  walkin_result      {receipt_no, accepted, reason, rows, card_number}  walk-in check (services/walkins.py)
 
 Decision on 'card_shipped': a shipped card always becomes 'shipped', never 'arrived', whatever
 the payload says. R-ISS-1 wants cards signed in by someone who has them in hand, and the
@@ -390,4 +393,7 @@ HANDLERS: dict[str, str] = {
     "profile_update": "offline.downlink:on_profile_update",
     "calendar_update": "offline.downlink:on_calendar_update",
     "card_holder_verdict": "offline.services.card_in_hand:on_card_holder_verdict",  # R-HLD-3
+    "roster_holder": "offline.roster:on_roster_holder",
+    "roster_refresh": "offline.roster:on_roster_refresh",
+    "walkin_result": "offline.services.walkins:on_walkin_result",
 }

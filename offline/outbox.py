@@ -19,6 +19,11 @@ from offline.store import Store
 
 PENDING, SENDING, ACKED, QUARANTINED, CONFLICT = "pending", "sending", "acked", "quarantined", "conflict"
 
+#: Sequence numbers the card management system has already seen from this station although the
+#: store no longer holds them (a store restored from an older backup). New envelopes continue above
+#: it: the gateway refuses a known (station, seq) with a different envelope as a replay.
+S_SEQ_FLOOR = "outbox.seq_floor"
+
 
 @dataclass(frozen=True)
 class OutboxEntry:
@@ -81,7 +86,8 @@ def enqueue(
     strictly increasing per station.
     """
     row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()
-    seq = int(row[0]) + 1
+    floor = conn.execute("SELECT value FROM settings WHERE key = ?", (S_SEQ_FLOOR,)).fetchone()
+    seq = max(int(row[0]), int(floor[0]) if floor else 0) + 1
     envelope_id = uuid.uuid4().hex
     header = EnvelopeHeader(station_id=station_id, seq=seq, envelope_id=envelope_id, kind=kind)
     sealed = sealer.seal(header, payload, compress=compress)
@@ -247,3 +253,24 @@ def status(store: Store) -> OutboxStatus:
         last_acked_at=row["last_acked"] or None,
         pending_bytes=int(row["pending_bytes"] or 0),
     )
+
+
+def states_of(store: Store) -> dict[str, str]:
+    """envelope id → state, for every envelope (acknowledgements carried back by hand are matched here)."""
+    return {str(r[0]): str(r[1]) for r in store.query("SELECT envelope_id, state FROM outbox")}
+
+
+def raise_seq_floor(conn: sqlite3.Connection, seq: int) -> None:
+    """New envelopes get sequence numbers above `seq` (kept if it is already higher)."""
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value ="
+        " CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+        (S_SEQ_FLOOR, str(int(seq))),
+    )
+
+
+def max_seq(store: Store) -> int:
+    """The highest sequence number this store has used or knows the centre has seen."""
+    row = store.one("SELECT COALESCE(MAX(seq), 0) FROM outbox")
+    floor = store.setting(S_SEQ_FLOOR)
+    return max(int(row[0]) if row is not None else 0, int(floor or 0))

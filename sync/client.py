@@ -270,6 +270,27 @@ class GatewayClient:
             raise LinkError("portal", f"HTTP {resp.status_code}")
         return doc
 
+    def roster_meta(self, resume: str = "") -> dict[str, Any]:
+        """The signed meta of this station's area roster snapshot (`resume`: keep that one if it exists)."""
+        target = "/v1/roster/snapshot" + (f"?resume={resume}" if resume else "")
+        # The gateway may build the snapshot first (a large area takes a while): a longer budget.
+        resp = self._request("GET", target, headers=self._auth("GET", target), expect_down=100_000)
+        doc = self._json(resp)
+        if resp.status_code != 200 or not isinstance(doc, dict):
+            raise LinkError("portal", f"HTTP {resp.status_code}")
+        return doc
+
+    def roster_chunk(self, snapshot_id: str, offset: int, length: int) -> bytes | None:
+        """Bytes of the snapshot from `offset`; None when the gateway replaced it (410)."""
+        target = f"/v1/roster/snapshot/{snapshot_id}?offset={offset}&length={length}"
+        resp = self._request("GET", target, headers=self._auth("GET", target), expect_down=length)
+        if resp.status_code == 410:
+            return None
+        if resp.status_code != 200:
+            self._json(resp)
+            raise LinkError("server_error", f"HTTP {resp.status_code}")
+        return resp.content
+
     def key_set(self) -> dict[str, Any]:
         doc = self._json(self._request("GET", "/v1/keys", expect_down=2048))
         if not isinstance(doc, dict):

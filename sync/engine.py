@@ -330,8 +330,17 @@ class SyncEngine:
     def _download(
         self, client: GatewayClient, ident: StationIdentity, dl_key: bytes, report: SyncReport
     ) -> _Stop | None:
+        from sync import roster
         from sync.downlink import DownlinkRejected, pull
 
+        try:
+            if roster.pending(self.store):  # the area roster is still owed since enrolment
+                roster.download_roster(self.store, client=client)
+        except LinkError as exc:
+            report.error(exc.code, exc.detail)
+            return _Stop(exc.code, exc.detail)
+        except roster.RosterError as exc:
+            report.error("roster", str(exc))
         try:
             result = pull(self.store, client, station_id=ident.station_id, downlink_public_key=dl_key)
         except LinkError as exc:

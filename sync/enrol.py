@@ -49,7 +49,30 @@ def enrol(
     except keys.KeySetError as exc:
         raise EnrolError(messages.ENROL_FINGERPRINT) from exc
     keys.save_identity(store, station_id=sid, private_key=priv, url=url)
+    _fetch_roster(store, client)
     return keys.current_server_key(store)
+
+
+def _fetch_roster(store: Store, client: GatewayClient | None) -> None:
+    """The area's holder roster right after enrolment; owed (next sync resumes) when the link fails."""
+    from sync import roster
+
+    roster.mark_pending(store)
+    c = client or GatewayClient(
+        store.setting(keys.S_URL) or "",
+        identity=keys.load_identity(store),
+        downlink_public_key=keys.downlink_key(store).public_key,
+    )
+    try:
+        if client is not None:
+            c.identity = keys.load_identity(store)
+            c.downlink_public_key = keys.downlink_key(store).public_key
+        roster.download_roster(store, client=c)
+    except (LinkError, roster.RosterError):
+        pass  # still pending: the next sync run continues where this stopped
+    finally:
+        if client is None:
+            c.close()
 
 
 def rotate_station_key(store: Store, *, client: GatewayClient | None = None) -> str:

@@ -300,6 +300,7 @@ class StationApp(App[None]):
             "open_sessions",
             "open_delivery",
             "open_report",
+            "open_walkin",
             "lock",
             "command_palette",
             "logout",
@@ -323,6 +324,12 @@ class StationApp(App[None]):
         from tui.screens.insert_card import InsertCardScreen
 
         self.push_unique(InsertCardScreen())
+
+    def action_open_walkin(self) -> None:
+        """Ctrl+W: a holder the station does not know, no card in hand (未登记持卡人, 待卡管核实)."""
+        from tui.screens.forms.walkin import open_walkin
+
+        open_walkin(self)
 
     def action_open_search(self) -> None:
         self._open_screen_path(self._items_attr("SEARCH_SCREEN"))

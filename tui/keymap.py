@@ -65,6 +65,7 @@ APP_KEYS: tuple[KeySpec, ...] = (
     KeySpec("app.sessions", "f11", "open_sessions", "会话", show=False, priority=True),
     KeySpec("app.delivery", "f12", "open_delivery", "上门发放", show=False, priority=True),
     KeySpec("app.report", "ctrl+r", "open_report", "日报表", show=False, priority=True),
+    KeySpec("app.walkin", "ctrl+w", "open_walkin", "未登记持卡人", show=False, priority=True),
     KeySpec("app.lock", "ctrl+l", "lock", "锁屏", priority=True),
     KeySpec("app.command_palette", "ctrl+p", "command_palette", "命令", show=False, priority=True),
     KeySpec("app.quit", "ctrl+q", "quit", "退出", show=False, priority=True),

@@ -150,6 +150,7 @@ PALETTE_OTHER: Final[dict[str, tuple[str, str]]] = {
     "sessions": ("在线会话", "zxhh"),
     "delivery": ("上门发放", "smff"),
     "report": ("日报表", "rbb"),
+    "walkin": ("未登记持卡人办理", "wdjckr"),
     "lock": ("锁屏", "sp"),
     "logout": ("退出登录", "tcdl"),
     "quit": ("退出程序", "tccx"),

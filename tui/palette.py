@@ -57,6 +57,7 @@ def palette_entries() -> list[PaletteEntry]:
         "sessions": "open_sessions",
         "delivery": "open_delivery",
         "report": "open_report",
+        "walkin": "open_walkin",
         "lock": "lock",
         "logout": "logout",
         "quit": "quit",

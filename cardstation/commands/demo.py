@@ -30,7 +30,11 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from cardstation.extras import require_gateway_extra
     from cardstation.wiring import guarded
+
+    if not require_gateway_extra():  # the demo runs the local reference gateway
+        return 2
 
     return guarded(_demo)(args)
 

@@ -21,31 +21,53 @@ def add_parser(subparsers: Any) -> None:
     s.add_argument("--port", type=int, default=8780)
     s.add_argument("--demo", action="store_true", help="演示模式：受理后立即制卡、寄送")
     s.add_argument("--production-days", type=float, default=5.0, help="模拟制卡天数")
-    s.set_defaults(func=_serve)
+    s.set_defaults(func=_needs_extra(_serve))
     r = sub.add_parser("register-station", help="为服务站发放一次性注册码（或直接登记其公钥文件）")
     r.add_argument("--db", dest="gw_db", required=True)
     r.add_argument("--station-id", required=True)
     r.add_argument("--public-key", help="站点 Ed25519 公钥文件（PEM）；给出则直接登记，不发注册码")
-    r.set_defaults(func=_register)
+    r.add_argument("--area", default="", help="服务片区：行政区划代码前缀，逗号分隔，例如 430121,430122")
+    r.set_defaults(func=_needs_extra(_register))
     v = sub.add_parser("revoke-station", help="停用服务站（其数据包一律拒收）")
     v.add_argument("--db", dest="gw_db", required=True)
     v.add_argument("--station-id", required=True)
     v.add_argument("--reason", default="")
-    v.set_defaults(func=_revoke)
+    v.set_defaults(func=_needs_extra(_revoke))
     k = sub.add_parser("rotate-key", help="新增服务器加密密钥（旧密钥在到期前仍可解封）")
     k.add_argument("--db", dest="gw_db", required=True)
     k.add_argument("--retire-old-after-days", type=float, help="把旧密钥的有效期缩短到 N 天后")
-    k.set_defaults(func=_rotate)
+    k.set_defaults(func=_needs_extra(_rotate))
     u = sub.add_parser("push-update", help="向服务站下发一条更新（演示/测试）")
     u.add_argument("--db", dest="gw_db", required=True)
     u.add_argument("--station-id", required=True, help="站号；* = 所有站")
     u.add_argument("--kind", required=True)
     u.add_argument("--payload", required=True, help="JSON")
     u.add_argument("--update-id")
-    u.set_defaults(func=_push)
+    u.set_defaults(func=_needs_extra(_push))
     t = sub.add_parser("stats", help="收件统计（按结果与拒收原因）")
     t.add_argument("--db", dest="gw_db", required=True)
-    t.set_defaults(func=_stats)
+    t.set_defaults(func=_needs_extra(_stats))
+    from cardstation.commands.gateway_bundles import add_actions
+    from cardstation.commands.gateway_roster import add_roster_parser
+
+    add_actions(sub, _needs_extra)
+    add_roster_parser(sub, _needs_extra)
+
+
+EXIT_MISSING_EXTRA = 2
+
+
+def _needs_extra(handler: Any) -> Any:
+    """Every gateway action needs the `gateway` extra (starlette, uvicorn): check it first."""
+
+    def run(args: argparse.Namespace) -> int:
+        from cardstation.extras import require_gateway_extra
+
+        if not require_gateway_extra():
+            return EXIT_MISSING_EXTRA
+        return int(handler(args))
+
+    return run
 
 
 def _gateway(args: argparse.Namespace, **kw: Any) -> Any:
@@ -64,8 +86,26 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _register(args: argparse.Namespace) -> int:
+    from sync.gateway import catalogue
+
+    try:
+        area = catalogue.normalise_area(args.area)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     gw = _gateway(args)
     now = datetime.now(UTC)
+    if area:
+        from sync.gateway import snapshot
+
+        catalogue.set_area(gw.db, args.station_id, area)
+        # Built now, so the station's enrolment downloads at once instead of waiting for a build.
+        meta = snapshot.build(gw.db, gw.keyring.downlink(), args.station_id, now)
+        print(
+            f"服务站 {args.station_id} 的服务片区：{'、'.join(area)}（名册 {meta['rows']} 条，"
+            f"{meta['size']} 字节）",
+            file=sys.stderr,
+        )
     if args.public_key:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ed25519

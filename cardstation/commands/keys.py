@@ -48,7 +48,17 @@ def _enrol(args: argparse.Namespace) -> int:
             station_id=store.setting("station_id"), key_id=key.key_id, not_after=key.not_after
         )
     )
+    print(_roster_line(store))
     return 0
+
+
+def _roster_line(store: Any) -> str:
+    from sync import roster
+
+    if roster.pending(store):
+        return "本片区持卡人名册尚未下载完（网络中断）；下次同步时自动续传。"
+    applied = json.loads(store.setting(roster.S_APPLIED, "") or "{}")
+    return f"已下载本片区持卡人名册：{applied.get('rows', 0)} 条。"
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ Textual is imported, because Textual reads them at import time.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -248,8 +249,12 @@ def build_services(
 
 def run_app(services: AppServices, config: Config) -> int:
     """Run the TUI until the operator quits (mouse off: every action has a key)."""
+    from cardstation.logs import setup as setup_logging
     from tui.app import make_app
 
+    # Receipts, reports, drafts and logs the terminal writes name persons: owner-only (R-SEC-1).
+    os.umask(0o077)
+    setup_logging(services.store.path.parent, level=logging.WARNING)  # never onto the screen
     app = make_app(services, config=config)
     app.run(mouse=False)
     return 0

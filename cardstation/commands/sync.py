@@ -19,6 +19,9 @@ def add_parser(subparsers: Any) -> None:
     mode.add_argument(
         "--resend", metavar="ENVELOPE_ID", help="修复并重发：重新封装隔离/冲突的数据包（all = 全部）"
     )
+    from cardstation.commands.sync_bundles import add_modes
+
+    add_modes(mode)
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--url", help="覆盖本站设置的网关地址")
     p.add_argument("--interval", type=float, default=300.0, help="守护进程定时同步间隔（秒）")
@@ -27,7 +30,12 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from cardstation.commands.sync_bundles import dispatch
     from offline.store import Store
+
+    handled = dispatch(args)
+    if handled is not None:
+        return handled
 
     store = Store.open(args.db)
     if args.status:
@@ -78,8 +86,14 @@ def _resend(store: Any, args: argparse.Namespace) -> int:
 
 
 def _daemon(store: Any, args: argparse.Namespace) -> int:
+    import logging
+
+    from cardstation.logs import setup as setup_logging
     from sync import messages
     from sync.daemon import DaemonConfig, SyncDaemon, peak_rss_mb
+
+    where = setup_logging(store.path.parent)
+    log = logging.getLogger("cardstation.sync")
 
     def show(report: Any) -> None:
         if args.json:
@@ -95,6 +109,8 @@ def _daemon(store: Any, args: argparse.Namespace) -> int:
     )
     d.install_signals()
     print(messages.DAEMON_STARTED.format(url=d.url), file=sys.stderr, flush=True)
+    log.info("sync daemon started (url %s, store %s, log %s)", d.url, store.path, where)
     d.serve()
+    log.info("sync daemon stopped")
     print(messages.DAEMON_STOPPED + f"（峰值内存 {peak_rss_mb():.0f} MB）", file=sys.stderr, flush=True)
     return 0

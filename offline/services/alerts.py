@@ -118,6 +118,9 @@ def alerts(store: Store, profile: Any, *, today: date) -> list[Alert]:
         out.append(Alert("card_write_pending", n, f"{n} 张卡有未完成的写卡记录，请插入该卡核对处理", ERROR))
 
     out.extend(_card_in_hand_alerts(store))
+    from offline.services.walkins import walkin_alerts
+
+    out.extend(Alert(*a) for a in walkin_alerts(store))
     out.extend(_freeze_alerts(store, profile, today))
     out.extend(_sync_alerts(store, profile, today))
     return out

@@ -68,6 +68,8 @@ class ApplicationInput:
     mailing: bool = False
     doc_scans: tuple[bytes, ...] = ()
     override_by: Operator | None = None  # supervisor overriding a freeze (R-FRZ-3)
+    photo_adjusted: bool = False  # set by normalised_input when the photo was cropped/re-encoded
+    batch_ref: str = ""  # a batch row's identity, so a rerun of the list skips it (R-APP-9)
 
 
 def production_days(profile: Any, mode: str) -> int:
@@ -191,6 +193,23 @@ def application_problems(
     return _dedupe(problems), rare
 
 
+def normalised_input(ctx: ServiceContext, inp: ApplicationInput) -> ApplicationInput:
+    """The input with dates, phone, codes and bank in standard form (2020.1.1, 农行 …), so what is
+    stored and sent is standard whichever entry point it came from; what is not understood stays
+    as typed and `validate_person` reports it with the closest choices."""
+    from offline.validation.normalise import normalise_person
+    from offline.validation.photo_fix import fix_photo
+
+    person = dataclasses.replace(inp.person, bank=inp.bank or inp.person.bank)
+    person, _ = normalise_person(person, banks=ctx.profile.banks)
+    adjusted = inp.photo_adjusted
+    if person.photo:  # R-APP-2: a photo that can be fixed is fixed (recorded as 自动调整)
+        fixed = fix_photo(person.photo)
+        if fixed.adjusted and fixed.data is not None:
+            person, adjusted = dataclasses.replace(person, photo=fixed.data), True
+    return dataclasses.replace(inp, person=person, bank=person.bank, photo_adjusted=adjusted)
+
+
 def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
     """Accept a first application (item 1) and return its receipt (R-APP-8).
 
@@ -201,6 +220,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
     from offline.permissions import require
 
     require(ctx.operator, "apply")
+    inp = normalised_input(ctx, inp)
     today = ctx.now().date()
     frozen = freeze_state(ctx.store, ctx.profile, now=ctx.now(), disk_path=ctx.store.path.parent)
     check_not_frozen(frozen, inp.override_by)
@@ -265,11 +285,15 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             "mailing_address": person.mailing_address if mailing else "",
             "unit_name": inp.unit_name,
             "cartoon": cartoon,
+            "photo_adjusted": inp.photo_adjusted,  # 自动调整 (R-APP-2): cropped/re-encoded here
+            "batch_ref": inp.batch_ref,
             "remote_accepted_on": today.isoformat() if inp.channel == "remote" else "",
             "person": person_payload(person),
             "freeze_override_by": inp.override_by.username if frozen.frozen and inp.override_by else "",
         }
         summary = f"{CHANNELS[inp.channel]}：{person.name}，{MODES[mode]}，{inp.bank}，{deadline}前制卡"
+        if inp.photo_adjusted:
+            summary += "，照片已自动调整"
         result = commit_business(
             ctx,
             conn,

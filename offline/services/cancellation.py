@@ -157,7 +157,7 @@ def cancel_card(ctx: ServiceContext, inp: CancelInput) -> BusinessResult:
                 "ssn",
                 "R-CAN-1",
                 f"本站没有社会保障号码为 {inp.ssn} 的人员",
-                "请核对社会保障号码。",
+                "请核对社会保障号码；不在本站名册的持卡人，按 Ctrl+W 按未登记持卡人办理（待卡管核实）。",
                 "社会保障号码",
             )
         problems = cancel_problems(inp, person.doc_number, person.ssn)

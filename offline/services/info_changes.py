@@ -189,6 +189,18 @@ def _valid_date(text: str) -> bool:
     return True
 
 
+def standard_value(name: str, value: str) -> str:
+    """A changed field in standard form (`offline.validation.normalise`); what is not understood
+    stays as typed, and the field's own check below names the problem."""
+    from offline.validation.normalise import PERSON_KINDS, normalise
+
+    kind = PERSON_KINDS.get(name, "text")
+    if kind == "bank":
+        return value.strip()
+    n = normalise(kind, value)
+    return n.value if n.ok else value.strip()
+
+
 def change_info(ctx: ServiceContext, inp: InfoChangeInput) -> BusinessResult:
     """Non-key information change (item 12): update the person, record old → new, no new card.
 
@@ -206,9 +218,7 @@ def change_info(ctx: ServiceContext, inp: InfoChangeInput) -> BusinessResult:
                 value = getattr(inp, f.name)
                 if value is None:
                     continue
-                value = value.strip()
-                if f.name == "doc_valid_to" and value == "长期":
-                    value = ""
+                value = standard_value(f.name, value)  # 2020.1.1, 长期, 138-…, 汉 -> standard
                 if value != getattr(person, f.name):
                     changes[f.name] = value
         problems = [] if _doc_ok(inp.doc_number, person.doc_number, person.ssn) else [_doc_problem()]

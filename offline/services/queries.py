@@ -312,6 +312,25 @@ def _where_to_collect(ctx: ServiceContext, app: ApplicationLine, today: date) ->
     return ""
 
 
+def _business_line(store: Store, receipt_no: str) -> list[str]:
+    """A business that is not an application (e.g. a walk-in's loss): what it was and what came back."""
+    from offline.services.walkins import VERIFY_LABELS
+
+    row = store.one(
+        "SELECT summary, verify_state, remote_status, remote_reason FROM businesses WHERE receipt_no = ?"
+        " AND id NOT IN (SELECT business_id FROM applications)",
+        (receipt_no,),
+    )
+    if row is None:
+        return []
+    state = VERIFY_LABELS.get(row["verify_state"], "") or {
+        "accepted": "卡管已确认",
+        "rejected": "卡管退回",
+    }.get(row["remote_status"], "待卡管回复" if not row["remote_status"] else row["remote_status"])
+    reason = f"：{row['remote_reason']}" if row["remote_reason"] else ""
+    return [f"受理编号 {receipt_no}　{row['summary']}——{state}{reason}"]
+
+
 def card_progress(
     ctx: ServiceContext,
     *,
@@ -344,7 +363,11 @@ def card_progress(
         )
     if person_id is None:
         raise DomainError.one(
-            "query", "R-INFO-3", "未查到相关记录", "请核对号码；异地申领的进度请到受理网点查询。", "查询条件"
+            "query",
+            "R-INFO-3",
+            "未查到相关记录",
+            "请核对号码；异地申领的进度请到受理网点查询；不在本站名册的持卡人，按 Ctrl+W 提交卡管系统查询。",
+            "查询条件",
         )
     person = find_person(store, person_id)
     assert person is not None
@@ -363,6 +386,8 @@ def card_progress(
             lines.append("  " + where)
     for card in cards:
         lines.append(f"卡号 {card.card_number}：{card.status_label}（{card.bank}）")
-    if not apps and not cards:
+    if receipt_no:
+        lines.extend(_business_line(store, receipt_no.strip()))
+    if not apps and not cards and len(lines) == 1:
         lines.append("没有申领记录和卡记录。")
     return ProgressReport(person.name, person.ssn, apps, cards, tuple(lines))

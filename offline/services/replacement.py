@@ -95,7 +95,7 @@ def card_and_person(ctx: ServiceContext, card_number: str) -> tuple[CardRecord, 
             "card_number",
             "R-REP-1",
             f"本站没有卡号为 {card_number} 的社会保障卡记录",
-            "请核对卡号，或按社会保障号码查询此人的卡。",
+            "请核对卡号，或按社会保障号码查询此人的卡；不在本站名册的持卡人，按 Ctrl+W 按未登记持卡人办理（待卡管核实）。",
             "社会保障卡号",
         )
     person = find_person(ctx.store, card.person_id)

@@ -12,6 +12,8 @@ service can raise `ValidationError(problems)` when the list is not empty. Split 
 - `person`       the whole person incl. guardians and agents (R-ID-4, R-ID-5, R-APP-1/4)
 - `card_numbers` card number check character
 - `pins`         new social-security PINs (R-PIN-3, R-PIN-5)
+- `normalise`    what people type -> standard values, run before the validators (`norm_*`)
+- `photo_fix`    a photo that can be fixed is cropped and re-encoded (R-APP-2)
 - `messages`     every Chinese string of the above
 """
 

@@ -17,6 +17,10 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?$")
 _INTERNATIONAL = re.compile(r"^\+\d{6,15}$")
 ADDRESS_MIN_CHARS = 6
+#: A shorter address is still enough when it names the village group or the house, the way
+#: addresses are written inside a village (张家村3组): the station knows its own township.
+ADDRESS_SHORT_MIN_CHARS = 4
+ADDRESS_PLACE_MARKS = ("村", "组", "社区", "号", "街", "路", "巷", "栋", "室")
 ADDRESS_MAX_CHARS = 100
 
 
@@ -52,7 +56,8 @@ def address_problems(address: str, *, field: str, required: bool) -> list[Proble
         return [m.problem(field, "R-APP-1", m.REQUIRED, m.FIX_ADDRESS)] if required else []
     if any(ord(c) < 32 for c in text):
         return [m.problem(field, "R-APP-1", m.CONTROL_CHARS, m.FIX_RETYPE)]
-    if len(text) < ADDRESS_MIN_CHARS:
+    short_ok = len(text) >= ADDRESS_SHORT_MIN_CHARS and any(mark in text for mark in ADDRESS_PLACE_MARKS)
+    if len(text) < ADDRESS_MIN_CHARS and not short_ok:
         return [m.problem(field, "R-APP-1", m.ADDRESS_SHORT, m.FIX_ADDRESS)]
     if len(text) > ADDRESS_MAX_CHARS:
         return [m.problem(field, "R-APP-1", m.TOO_LONG.format(max=ADDRESS_MAX_CHARS), m.FIX_ADDRESS)]

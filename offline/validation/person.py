@@ -207,6 +207,19 @@ def validate_person(
     cooperating bank (R-APP-4) and the photo (R-APP-2). With False (information change, queries,
     PIN services) only what is given is checked, plus the identity rules, which always apply.
     """
+    # What was typed is first brought to its standard form (2020.1.1, 农民, 农行 …); a value that is
+    # not understood is reported once, by the normaliser, with the closest valid choices.
+    from offline.validation.normalise import merge_problems, normalise_person
+
+    p, understood = normalise_person(p, banks=profile.banks)
+    return merge_problems(
+        understood, _person_problems(p, today=today, profile=profile, for_application=for_application)
+    )
+
+
+def _person_problems(
+    p: PersonInput, *, today: date, profile: Profile, for_application: bool
+) -> list[Problem]:
     problems: list[Problem] = []
     chinese = _is_chinese_national(p)
     problems += name_problems(p.name, mainland=chinese)

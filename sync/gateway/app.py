@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync.envelope import peek_header
-from sync.gateway import intake, production
+from sync.gateway import catalogue, intake, production, snapshot
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring, RegistryError
 from sync.gateway.openapi import OPENAPI
@@ -56,6 +56,7 @@ class Gateway:
         self.db = GatewayDB(config.db_path)
         self.keyring = Keyring(self.db)
         self.keyring.ensure_keys(config.clock())
+        catalogue.ensure_schema(self.db)
         self.intake_config = intake.IntakeConfig(config.production_days, config.max_envelope)
         routes = [
             Route("/v1/ping", self.ping, methods=["GET"]),
@@ -68,6 +69,8 @@ class Gateway:
             Route("/v1/stations/rotate", self.rotate, methods=["POST"]),
             Route("/v1/stats", self.stats, methods=["GET"]),
             Route("/openapi.json", self.openapi, methods=["GET"]),
+            Route("/v1/roster/snapshot", self.roster_meta, methods=["GET"]),
+            Route("/v1/roster/snapshot/{snapshot_id}", self.roster_chunk, methods=["GET"]),
         ]
         handlers: dict[Any, Any] = {
             ValueError: _malformed,
@@ -275,6 +278,12 @@ class Gateway:
             production.updates_after, self.db, self.keyring.downlink(), who[0], cursor, limit, self.now()
         )
         return JSONResponse(page)
+
+    async def roster_meta(self, request: Request) -> Response:
+        return await snapshot.meta_route(self, request)
+
+    async def roster_chunk(self, request: Request) -> Response:
+        return await snapshot.chunk_route(self, request)
 
     async def rotate(self, request: Request) -> Response:
         body = await request.body()

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync.envelope import EnvelopeError, open_envelope, parse
-from sync.gateway import messages
+from sync.gateway import catalogue, messages, walkins
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring
 from sync.gateway.production import add_update, card_numbers
@@ -131,6 +131,16 @@ def _act_on_business(
     assert isinstance(details, dict)
     receipt_no = str(record.get("receipt_no", ""))
     ssn = str(details.get("ssn", "")).upper()
+    if details.get("walkin"):  # a holder the station did not know: the catalogue checks first
+        walkins.resolve(
+            conn,
+            station_id,
+            record,
+            _iso(now),
+            lambda s, bank: _application(conn, station_id, receipt_no, s, "replace", bank, now, config),
+        )
+        return
+    catalogue.on_business(conn, station_id, record, _iso(now))
     if item in ("apply", "replace"):
         _application(conn, station_id, receipt_no, ssn, str(item), str(details.get("bank", "")), now, config)
     elif item == "card_in_hand":  # R-HLD-3: a card in hand, checked against the catalogue

@@ -139,6 +139,34 @@ OPENAPI: dict[str, Any] = {
                 "responses": {"200": {"description": "new key id"}, "401": _ERR, "403": _ERR},
             }
         },
+        "/v1/roster/snapshot": {
+            "get": {
+                "summary": "Signed meta of this station's area roster snapshot (built when the catalogue moved on).",
+                "security": _AUTH,
+                "parameters": [
+                    {"name": "resume", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {"200": {"description": "signed snapshot meta"}, "401": _ERR, "403": _ERR},
+            }
+        },
+        "/v1/roster/snapshot/{snapshot_id}": {
+            "get": {
+                "summary": "A byte range of the snapshot (xz); resumable by offset.",
+                "security": _AUTH,
+                "parameters": [
+                    {"name": "snapshot_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "length", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                ],
+                "responses": {
+                    "200": {"description": "application/octet-stream"},
+                    "410": _ERR,
+                    "400": _ERR,
+                    "401": _ERR,
+                    "403": _ERR,
+                },
+            }
+        },
         "/v1/stats": {
             "get": {"summary": "Counters per outcome and reason code.", "responses": {"200": _json("Stats")}}
         },

@@ -72,6 +72,20 @@ def tick(db: GatewayDB, now: datetime) -> int:
             conn.execute(
                 "UPDATE applications SET state = 'produced' WHERE receipt_no = ?", (r["receipt_no"],)
             )
+            from sync.gateway.catalogue import on_card_produced  # catalogue imports this module
+
+            on_card_produced(
+                conn,
+                r["station_id"],
+                r["ssn"],
+                {
+                    "card_number": r["card_number"],
+                    "bank": r["bank"],
+                    "issue_date": issue.isoformat(),
+                    "expiry_date": expiry.isoformat(),
+                },
+                at,
+            )
             add_update(
                 conn,
                 r["station_id"],

@@ -18,4 +18,4 @@ def test_R_APP_9_nul_byte_in_photo_cell_is_a_row_problem_not_an_exception(tmp_pa
     data = (",".join(CSV_HEADER) + "\r\n" + ",".join(cells) + "\r\n").encode("utf-8")
     (row,) = parse_csv_bytes(data, base_dir=tmp_path)
     assert row.application is None
-    assert any(p.field == "照片" and "找不到照片文件" in p.message for p in row.problems), row.problems
+    assert any(p.field == "照片" and "不可见字符" in p.message for p in row.problems), row.problems

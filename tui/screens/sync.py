@@ -14,11 +14,13 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui import messages as M
-from tui.widgets.compact import CompactScreen
+from tui.screens import sync_usb as USB
+from tui.widgets.compact import CompactInput, CompactScreen
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
 
@@ -94,12 +96,17 @@ class SyncScreen(CompactScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "run_sync", M.SYNC_RUN, id="sync.run"),
         Binding("r", "resend", M.SYNC_RESEND, id="sync.resend"),
+        Binding("u", "usb_export", "导出到U盘", id="sync.usb_export"),
+        Binding("h", "usb_import", "导入回执", id="sync.usb_import"),
         Binding("escape", "app.go_back", "返回", id="sync.back"),
     ]
     DEFAULT_CSS = """
     SyncScreen DataTable { height: auto; max-height: 7; }
     SyncScreen #sync-progress { height: 1; }
     SyncScreen .section { height: 1; text-style: bold; color: ansi_cyan; }
+    SyncScreen #sync-usb { height: 1; }
+    SyncScreen #sync-usb-label { width: auto; }
+    SyncScreen #sync-folder { width: 1fr; }
     """
 
     @dataclass
@@ -120,6 +127,10 @@ class SyncScreen(CompactScreen[None]):
         yield DataTable(id="sync-queue", cursor_type="row")
         yield Static(M.SYNC_QUARANTINE_TITLE, classes="section", markup=False)
         yield DataTable(id="sync-quarantine", cursor_type="row")
+        with Horizontal(id="sync-usb"):
+            yield Static(USB.USB_LABEL, id="sync-usb-label", markup=False)
+            yield CompactInput(USB.DEFAULT_FOLDER, id="sync-folder")
+        yield Static(USB.USB_HINT, classes="hint", markup=False)
         yield BottomBar()
 
     def on_mount(self) -> None:
@@ -145,10 +156,14 @@ class SyncScreen(CompactScreen[None]):
 
     @work(thread=True, exclusive=True, group="sync-queue", exit_on_error=False)
     def reload(self) -> None:
-        view = read_queue(getattr(self.app, "services"))  # noqa: B009
-        self.app.call_from_thread(self._show, view)
+        services = getattr(self.app, "services")  # noqa: B009
+        view = read_queue(services)
+        self.app.call_from_thread(self._show, view, USB.remembered_folder(services))
 
-    def _show(self, view: QueueView) -> None:
+    def _show(self, view: QueueView, folder: str = "") -> None:
+        if folder and not getattr(self, "_folder_shown", False):
+            self._folder_shown = True
+            self.query_one("#sync-folder", Input).value = folder
         self.query_one("#sync-summary", Static).update(
             view.summary + ("  " + view.last_ack if view.last_ack else "")
         )
@@ -215,3 +230,22 @@ class SyncScreen(CompactScreen[None]):
         services = getattr(self.app, "services")  # noqa: B009
         outbox.resend(services.store, envelope_id, services.sealer, station_id=services.station.station_id)
         self.post_message(self.Finished(M.SYNC_RESENT.format(envelope=envelope_id[:8]), True))
+
+    # ------------------------------------------------------------------ USB stick (sneakernet)
+
+    @on(Input.Submitted, "#sync-folder")
+    def _folder_done(self) -> None:
+        self.query_one("#sync-queue", DataTable).focus()
+
+    def action_usb_export(self) -> None:
+        self.query_one("#sync-progress", Static).update("正在导出……", layout=False)
+        self._usb(USB.export_to, self.query_one("#sync-folder", Input).value)
+
+    def action_usb_import(self) -> None:
+        self.query_one("#sync-progress", Static).update("正在导入回执……", layout=False)
+        self._usb(USB.import_from, self.query_one("#sync-folder", Input).value)
+
+    @work(thread=True, exclusive=True, group="sync-usb", exit_on_error=False)
+    def _usb(self, job: Any, folder: str) -> None:
+        text = job(getattr(self.app, "services"), folder)  # noqa: B009
+        self.post_message(self.Finished(text, True))

@@ -279,3 +279,24 @@ def test_R_INFO_1_without_card_in_use_no_exchange(ctx: ServiceContext, holder: C
         one(ctx.store, "SELECT COUNT(*) FROM applications WHERE business_id = ?", (result.business_id,))[0]
         == 0
     )
+
+
+def test_R_APP_1_info_change_takes_what_people_type(ctx: ServiceContext, holder: Callable[..., Any]) -> None:
+    """138-1234-5678, 回 (ethnicity without 族) and 2040.1.1 are stored in standard form."""
+    from offline.services.info_changes import InfoChangeInput, change_info
+
+    person, _, _ = holder()
+    change_info(
+        ctx,
+        InfoChangeInput(
+            ssn=person.doc_number,
+            doc_number=person.doc_number,
+            phone="139-1234-5678",
+            ethnicity="回",
+            doc_valid_to="2040.1.1",
+        ),
+    )
+    row = one(
+        ctx.store, "SELECT phone, ethnicity, doc_valid_to FROM persons WHERE ssn = ?", (person.doc_number,)
+    )
+    assert (row["phone"], row["ethnicity"], row["doc_valid_to"]) == ("13912345678", "03", "2040-01-01")

@@ -58,6 +58,15 @@ class FormScreen(FieldsScreen):
             self.problems = problems
             self.reason = reason
 
+    class PhotoChecked(Message):
+        """What the photo named in 'photo_path' became (R-APP-2: "照片已自动调整：原 … → …")."""
+
+        def __init__(self, path: str, note: str, problems: list[Problem]) -> None:
+            super().__init__()
+            self.path = path
+            self.note = note
+            self.problems = problems
+
     class DraftLoaded(Message):
         def __init__(self, data: Data | None, note: str = "") -> None:
             super().__init__()
@@ -153,11 +162,38 @@ class FormScreen(FieldsScreen):
         """
         key = (event.input.id or "")[2:]
         self.touched.add(key)
+        note = self.normalise_field(key)  # 2020.1.1 -> 2020-01-01, shown as "已识别为：…"
         data = self.values()
         problems = [p for p in self.validate(data) if p.field == key]
         if not data.get(key, "").strip() and not self.submit_tried:
             problems = []
-        self._show_field_problems(key, problems or self._service_problems.get(key, []))
+        self._show_field_problems(key, problems or self._service_problems.get(key, []), note)
+        if key == "photo_path" and data.get(key, "").strip() and not problems:
+            self._check_photo(data[key].strip())
+
+    @work(thread=True, exclusive=True, group="form-photo")
+    def _check_photo(self, path: str) -> None:
+        """Read (safely) and fix the photo off the event loop; say what it was and what it became."""
+        from offline.files import PHOTO_CAP, FileRefused, read_capped
+        from offline.validation.photo_fix import fix_photo
+
+        try:
+            fixed = fix_photo(read_capped(path, cap=PHOTO_CAP, what="照片"))
+        except FileRefused as exc:
+            problem = Problem("photo_path", "R-APP-2", exc.message_zh, M.PHOTO_FIX, "照片文件")
+            self.post_message(self.PhotoChecked(path, "", [problem]))
+            return
+        problems = [
+            Problem("photo_path", p.rule, p.message, p.fix, p.label or "照片文件") for p in fixed.problems
+        ]
+        note = fixed.note or (M.PHOTO_OK.format(before=fixed.before) if fixed.data else "")
+        self.post_message(self.PhotoChecked(path, note, problems))
+
+    @on(PhotoChecked)
+    def _photo_checked(self, message: PhotoChecked) -> None:
+        if self.values().get("photo_path", "").strip() != message.path:
+            return  # the operator has typed another path since
+        self._show_field_problems("photo_path", message.problems, message.note)
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -188,6 +224,9 @@ class FormScreen(FieldsScreen):
 
     def _save_draft_now(self) -> None:
         self._draft_timer = None
+        if self.busy:  # a submit is running: save after it, unless it commits (then no draft)
+            self._schedule_draft()
+            return
         op = host(self.app).operator
         if op is None or self.last_result is not None:
             return
@@ -232,6 +271,7 @@ class FormScreen(FieldsScreen):
     def action_submit(self) -> None:
         if self.busy:
             return
+        self.normalise_all()
         data = self.values()
         self.submit_tried = True
         self.touched.update(f.key for f in self.FIELDS)

@@ -38,8 +38,8 @@ def card_id_for(ctx: ServiceContext, number: str) -> int:
         raise DomainError.one(
             "card_number",
             "R-INFO-3",
-            f"本站没有卡号“{number or '（空）'}”的记录",
-            "请核对卡号，或先用“查询”找到持卡人再办理。",
+            f"本站没有卡号“{number or '（空）'}”的记录（未登记持卡人按 Ctrl+W 办理）",
+            "请核对卡号；持卡人不在本站名册且未带卡时，按 Ctrl+W 按社会保障号码、姓名和证件办理（待卡管核实）。",
             "社会保障卡号",
         )
     return int(card.id)
@@ -65,8 +65,8 @@ def person_id_for(ctx: ServiceContext, ssn: str) -> int:
         raise DomainError.one(
             "ssn",
             "R-INFO-3",
-            f"本站没有社会保障号码“{ssn}”的人员",
-            "请核对号码；新人员请先办理申领。",
+            f"本站没有社会保障号码“{ssn}”的人员（未登记持卡人按 Ctrl+W 办理）",
+            "请核对号码；新人员请先办理申领；已持卡但不在本站名册的，按 Ctrl+W 按未登记持卡人办理（待卡管核实）。",
             "社会保障号码",
         )
     return int(person.id)

@@ -43,6 +43,7 @@ class Field:
     restrict: str | None = None
     show_if: Callable[[Data], bool] | None = None
     default: str = ""
+    normaliser: str = ""  # offline.validation.normalise kind; '' = derived (see norm_kind)
 
     @property
     def secret(self) -> bool:
@@ -82,6 +83,44 @@ def options_for(field: Field, profile: Any = None) -> list[tuple[str, str]]:
     return [(str(v), str(v)) for v in table]
 
 
+#: What the keyboard may type into a field with a normaliser: the forms people write
+#: (2020.1.1, 2020年1月1日, 长期, +86 138-1234-5678, (027)87654321, full-width digits).
+NORMALISED_INPUT: dict[str, str] = {
+    "date": r"[0-9０-９\-./／．年月日 ]*",
+    "open_date": r"[0-9０-９\-./／．年月日长期有效永久 ]*",
+    "phone": r"[0-9０-９+＋\-－()（） 转]*",
+}
+NORMALISED_MAX_LENGTH = {"date": 16, "open_date": 16}
+
+
+def norm_kind(field: Field) -> str:
+    """The normaliser of a field: declared, else by kind and key (dates, '…_valid_to' open-ended,
+    phones, document numbers), so every form gets it without repeating it in each declaration."""
+    if field.normaliser:
+        return field.normaliser
+    if field.kind == "date":
+        return "open_date" if field.key.endswith("valid_to") else "date"
+    if field.kind != "text":
+        return ""
+    if field.key == "phone" or field.key.endswith("_phone"):
+        return "phone"
+    if field.key.endswith("doc_number"):
+        return "id_number"
+    if field.key == "name" or (field.key.endswith("_name") and not field.key.startswith("unit")):
+        return "name"
+    return ""
+
+
+def normalise_value(field: Field, value: str) -> Any:
+    """`offline.validation.normalise.Normalised` of a field's value, or None when it has no normaliser."""
+    kind = norm_kind(field)
+    if not kind or not value.strip():
+        return None
+    from offline.validation.normalise import normalise
+
+    return normalise(kind, value)
+
+
 def problem_text(problem: Problem) -> str:
     """'规则 R-ID-3：… 修改方法：…' — what the operator reads under a field."""
     return M.PROBLEM_LINE.format(rule=problem.rule, message=problem.message, fix=problem.fix)
@@ -96,11 +135,10 @@ def basic_problems(fields: Sequence[Field], data: Data) -> list[Problem]:
         value = data.get(f.key, "").strip()
         if f.required and not value and f.kind != "flag":
             out.append(Problem(f.key, "R-APP-1", M.REQUIRED, M.REQUIRED_FIX.format(label=f.label), f.label))
-        elif f.kind == "date" and value:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                out.append(Problem(f.key, "R-APP-1", M.BAD_DATE, M.BAD_DATE_FIX, f.label))
+        elif value:
+            n = normalise_value(f, value)
+            if n is not None and not n.ok:
+                out.append(Problem(f.key, "R-APP-1", n.problem, n.fix, f.label))
     return out
 
 
@@ -115,7 +153,10 @@ def flag(data: Data, key: str) -> bool:
 
 
 def opt_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+    """A typed date in any accepted form (2020.1.1 …), None when empty or not a date."""
+    if not value:
         return None
+    from offline.validation.norm_dates import normalise_date
+
+    n = normalise_date(value)
+    return date.fromisoformat(n.value) if n.ok and n.value else None

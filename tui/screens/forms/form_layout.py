@@ -17,7 +17,16 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from offline.errors import Problem
 from tui.screens.forms import messages as M
-from tui.screens.forms.fields import Data, Field, options_for, problem_text
+from tui.screens.forms.fields import (
+    NORMALISED_INPUT,
+    NORMALISED_MAX_LENGTH,
+    Data,
+    Field,
+    norm_kind,
+    normalise_value,
+    options_for,
+    problem_text,
+)
 from tui.widgets.compact import CompactButton, CompactInput, CompactScreen, CompactSelect, FieldRow
 from tui.widgets.footer import StationFooter
 from tui.widgets.form_field import FlagBox
@@ -40,6 +49,7 @@ class FieldsScreen(CompactScreen[None]):
     FieldsScreen .form-section { height: 1; color: ansi_cyan; text-style: bold; }
     FieldsScreen .field-problem { height: auto; color: ansi_red; padding-left: 13; }
     FieldsScreen .field-problem.-empty { display: none; }
+    FieldsScreen .field-problem.-note { color: ansi_green; }
     FieldsScreen #form-general { height: auto; color: ansi_red; }
     FieldsScreen #form-general.-empty { display: none; }
     FieldsScreen #form-result { height: auto; }
@@ -86,8 +96,10 @@ class FieldsScreen(CompactScreen[None]):
         placeholder = f.placeholder or (M.DATE_PLACEHOLDER if f.kind == "date" else "")
         restrict = f.restrict
         max_length = f.max_length
-        if f.kind == "date":
-            restrict, max_length = restrict or r"[0-9-]*", max_length or 10
+        norm = norm_kind(f)
+        if norm in NORMALISED_INPUT:  # accept what people write; the normaliser brings it to standard
+            restrict = NORMALISED_INPUT[norm]
+            max_length = max(max_length, NORMALISED_MAX_LENGTH.get(norm, 0))
         elif f.kind == "pin":
             restrict, max_length, placeholder = r"[0-9]*", 6, placeholder or M.PIN_PLACEHOLDER
         elif f.kind == "number":
@@ -197,14 +209,39 @@ class FieldsScreen(CompactScreen[None]):
             g.update(text)
             g.set_class(not text, "-empty")
 
-    def _show_field_problems(self, key: str, problems: list[Problem]) -> None:
-        text = "\n".join(problem_text(p) for p in problems)
+    def _show_field_problems(self, key: str, problems: list[Problem], note: str = "") -> None:
+        """The field's problems (red) or, when there are none, what was understood (green)."""
+        text = "\n".join(problem_text(p) for p in problems) or note
         if self._problem_texts.get(key, "") == text:
             return  # unchanged: no repaint
         self._problem_texts[key] = text
         line = cast(Static, self._node(f"#p-{key}"))
         line.update(text)
         line.set_class(not text, "-empty")
+        line.set_class(bool(text) and not problems, "-note")
+
+    def normalise_field(self, key: str) -> str:
+        """Put the standard form of what was typed into the field (2020.1.1 -> 2020-01-01,
+        138-1234-5678 -> 13812345678) and return what to show ("已识别为：…"), '' if nothing."""
+        f = next((x for x in self.FIELDS if x.key == key), None)
+        w = self.field_widget(key) if f is not None else None
+        if f is None or not isinstance(w, Input):
+            return ""
+        n = normalise_value(f, w.value)
+        if n is None or not n.ok or not n.shown:
+            return ""
+        if w.value != n.value:
+            w.value = n.value
+        return str(n.note)
+
+    def normalise_all(self) -> None:
+        """Every visible field in standard form (before a submit typed without leaving a field)."""
+        data = self.values()
+        for f in self.FIELDS:
+            if f.visible(data) and norm_kind(f):
+                note = self.normalise_field(f.key)
+                if note:
+                    self._show_field_problems(f.key, [], note)
 
     def set_status(self, text: str, kind: str = "") -> None:
         status = self.query_one("#form-status", Static)

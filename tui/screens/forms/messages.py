@@ -39,6 +39,8 @@ DATE_PLACEHOLDER: Final = "年-月-日"
 PIN_PLACEHOLDER: Final = "6 位数字"
 WARNINGS: Final = "提示：{text}"
 QUERY_DONE: Final = "查询完成（只读，未办理任何业务）"
+PHOTO_OK: Final = "照片符合要求：{before}"
+PHOTO_FIX: Final = "请核对照片文件的路径，或重新拍照。"
 
 # ----------------------------------------------------------------- result / receipt
 RESULT_TITLE: Final = "办理结果"

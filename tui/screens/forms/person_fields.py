@@ -10,7 +10,6 @@ channels (R-ID-4).
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from offline.errors import Problem
@@ -110,19 +109,26 @@ AGENT_FIELDS: tuple[Field, ...] = (
 
 
 def read_photo(data: Data) -> bytes | None:
-    """The JPEG named in 'photo_path' (read in the submit worker, never on the event loop)."""
+    """The photo named in 'photo_path' (read in the submit worker, never on the event loop).
+
+    The operator picked the path, so it may be anywhere, but it must be a regular file within
+    the cap, opened without blocking (`offline.files`); a refusal is a `FileRefused` whose
+    Chinese message the form shows as "未办理：…".
+    """
+    from offline.files import PHOTO_CAP, read_capped
+
     path = data.get("photo_path", "").strip()
-    return Path(path).expanduser().read_bytes() if path else None
+    return read_capped(path, cap=PHOTO_CAP, what="照片") if path else None
 
 
 def photo_problem(data: Data) -> list[Problem]:
+    """The photo path checked by `stat` only (cheap, never blocks): missing, not a file, too big."""
+    from offline.files import PHOTO_CAP, path_problem
+
     path = data.get("photo_path", "").strip()
-    if path and not Path(path).expanduser().is_file():
-        return [
-            Problem(
-                "photo_path", "R-APP-2", "照片文件不存在", "请核对照片文件的路径，或重新拍照。", "照片文件"
-            )
-        ]
+    message = path_problem(path, cap=PHOTO_CAP, what="照片") if path else ""
+    if message:
+        return [Problem("photo_path", "R-APP-2", message, "请核对照片文件的路径，或重新拍照。", "照片文件")]
     return []
 
 
