@@ -3,6 +3,8 @@
 #   ./dev.sh demo   — install what is missing, then run the TUI demo (local store, emulated reader, local gateway)
 #   ./dev.sh test   — install what is missing, then run ruff, mypy and the whole test suite
 #   ./dev.sh setup  — only install
+#   ./dev.sh pytest ARGS — run pytest on ARGS in the existing venv (no root, no apt, no install)
+#   ./dev.sh lock   — regenerate requirements.lock from pyproject.toml (after changing a dependency)
 # Safe to run again: every step checks before it installs.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -34,14 +36,24 @@ setup_python() {
     echo "==> creating $VENV"
     python3 -m venv "$VENV"
   fi
-  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  # Installs exactly the pinned versions of requirements.lock, then the project itself without
+  # resolving again, so CI and every station get the same dependency tree.
+  local stamp="$VENV/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    echo "==> pip: installing cardstation with test and gateway extras"
+    echo "==> pip: installing the locked dependencies (requirements.lock), then cardstation"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e '.[test,gateway]'
+    "$VENV/bin/python" -m pip install -q -r requirements.lock
+    "$VENV/bin/python" -m pip install -q --no-deps -e .
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi
+}
+
+# requirements.lock: every dependency of pyproject.toml with the test and gateway extras, pinned. Regenerate it
+# after editing a dependency; uv comes with the test extra (bootstrap it if the venv lacks it).
+lock() {
+  [ -x "$VENV/bin/uv" ] || "$VENV/bin/python" -m pip install -q uv
+  "$VENV/bin/uv" pip compile pyproject.toml --extra test --extra gateway --python "$VENV/bin/python" -q -o requirements.lock "$@"
 }
 
 run_tests() {
@@ -50,6 +62,8 @@ run_tests() {
   "$VENV/bin/ruff" format --check .
   echo "==> mypy"
   "$VENV/bin/mypy"
+  echo "==> import contracts (lint-imports)"
+  "$VENV/bin/lint-imports"
   echo "==> pytest"
   "$VENV/bin/pytest" -q "$@"
 }
@@ -59,5 +73,7 @@ case "$cmd" in
   setup) setup_apt; setup_python ;;
   demo)  setup_apt; setup_python; exec "$VENV/bin/cardstation" demo "$@" ;;
   test)  setup_apt; setup_python; run_tests "$@" ;;
-  *) echo "usage: ./dev.sh {demo|test|setup}" >&2; exit 2 ;;
+  pytest) exec "$VENV/bin/pytest" "$@" ;;
+  lock)  lock "$@" ;;
+  *) echo "usage: ./dev.sh {demo|test|setup|pytest ARGS|lock}" >&2; exit 2 ;;
 esac

@@ -44,13 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="path of the station store (default: $CARDSTATION_DB or the data dir)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"cardstation.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"cardstation.commands.{name}":
-                continue
-            raise
-        module.add_parser(sub)
+        importlib.import_module(f"cardstation.commands.{name}").add_parser(sub)
     return parser
 
 

@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from offline import clock
 from offline.business import Operator, ServiceContext
 from offline.errors import CardstationError, StoreError
+from offline.profiles import Profile
 from offline.protocols import CardSession, Sealer
 from offline.station import StationInfo, load_station_profile, station_info
 from offline.store import Store, default_db_path
@@ -55,17 +55,9 @@ def open_station(db_path: Path) -> tuple[Store, StationInfo]:
     return store, info
 
 
-def station_profile(station: StationInfo) -> Any:
-    """The province profile, or None while `offline.profiles` is not part of this build.
-
-    Only the profile module's absence is tolerated; a broken profile file still raises.
-    """
-    try:
-        return load_station_profile(station)
-    except ModuleNotFoundError as exc:
-        if exc.name == "offline.profiles":
-            return None
-        raise
+def station_profile(station: StationInfo) -> Profile:
+    """The station's province profile."""
+    return load_station_profile(station)
 
 
 def make_context(
@@ -75,7 +67,7 @@ def make_context(
     *,
     sealer: Sealer,
     card: CardSession | None = None,
-    profile: Any = None,
+    profile: Profile | None = None,
 ) -> ServiceContext:
     """A ServiceContext for `operator` at this station (profile loaded when not given)."""
     return ServiceContext(
@@ -114,9 +106,8 @@ def read_secret(env_var: str, prompt: str, *, confirm: bool = False) -> str:
     return value
 
 
-def now() -> datetime:
-    """Local wall-clock time with offset (what every service receives as `now`)."""
-    return datetime.now().astimezone()
+#: Local wall-clock time with offset (what every service receives as `now`).
+now = clock.now
 
 
 def login(store: Store, station: StationInfo, username: str) -> Operator:
@@ -128,7 +119,7 @@ def login(store: Store, station: StationInfo, username: str) -> Operator:
 
 
 def start_session(
-    store: Store, station: StationInfo, username: str, password: str, *, profile: Any = None
+    store: Store, station: StationInfo, username: str, password: str, *, profile: Profile | None = None
 ) -> Operator:
     """Log in and open a session (the TUI's login screen): the Operator carries its session id.
 

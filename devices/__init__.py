@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from devices.checkchar import card_number_check_char, card_number_is_valid
 from devices.classify import Written, classify_written
+from offline.protocols import card_number_check_char, card_number_is_valid
 
 if TYPE_CHECKING:
     from devices.emulator.card import EmulatedCard

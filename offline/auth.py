@@ -24,7 +24,6 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,6 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from offline import audit
 from offline.business import Operator
 from offline.errors import AuthError, Problem
+from offline.profiles import Profile
 from offline.store import Store
 
 TIME_COST = 2
@@ -64,20 +64,14 @@ class LockoutPolicy:
 
 
 def lockout_policy(
-    profile: Any = None, *, attempts: int | None = None, minutes: int | None = None
+    profile: Profile | None = None, *, attempts: int | None = None, minutes: int | None = None
 ) -> LockoutPolicy:
     """Explicit values win, then the profile's `lockout_attempts`/`lockout_minutes`, then defaults."""
-
-    def pick(explicit: int | None, key: str, default: int) -> int:
-        if explicit is not None:
-            return explicit
-        value = profile.get(key) if isinstance(profile, dict) else getattr(profile, key, None)
-        return int(value) if value is not None else default
-
-    return LockoutPolicy(
-        attempts=max(1, pick(attempts, "lockout_attempts", DEFAULT_LOCKOUT_ATTEMPTS)),
-        minutes=max(1, pick(minutes, "lockout_minutes", DEFAULT_LOCKOUT_MINUTES)),
-    )
+    if attempts is None:
+        attempts = profile.lockout_attempts if profile is not None else DEFAULT_LOCKOUT_ATTEMPTS
+    if minutes is None:
+        minutes = profile.lockout_minutes if profile is not None else DEFAULT_LOCKOUT_MINUTES
+    return LockoutPolicy(attempts=max(1, attempts), minutes=max(1, minutes))
 
 
 # --------------------------------------------------------------------------- hashing
@@ -234,7 +228,7 @@ def authenticate(
     password: str,
     *,
     now: datetime,
-    profile: Any = None,
+    profile: Profile | None = None,
     lockout_attempts: int | None = None,
     lockout_minutes: int | None = None,
 ) -> Operator:

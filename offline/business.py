@@ -15,16 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from offline import audit, outbox
+from offline import audit, clock, outbox
+from offline.profiles import Profile
 from offline.protocols import CardSession, Sealer
 from offline.receipts import next_receipt_no
 from offline.store import Store
 
 ENVELOPE_SCHEMA = 1
-
-
-def _system_now() -> datetime:
-    return datetime.now().astimezone()
 
 
 @dataclass(frozen=True)
@@ -42,8 +39,8 @@ class Operator:
 class ServiceContext:
     """Everything a service needs, handed in by the composition root (no globals).
 
-    `profile` is the province profile (offline.profiles.Profile); typed as Any here to keep
-    this module free of the profile loader's import cost.
+    `profile` is the province profile: required and typed, so a service reads
+    `ctx.profile.temp_cards` rather than guessing an attribute with a default.
     """
 
     store: Store
@@ -52,9 +49,9 @@ class ServiceContext:
     station_id: str
     service_point: str
     terminal: str = "01"
-    profile: Any = None
+    profile: Profile = field(kw_only=True)
     card: CardSession | None = None
-    now: Callable[[], datetime] = field(default=_system_now)
+    now: Callable[[], datetime] = field(default=clock.now)
 
     def now_iso(self) -> str:
         return self.now().isoformat(timespec="seconds")

@@ -35,22 +35,20 @@ but before anything else can never produce a second business. If the card reads 
 another card number the journal is not touched at all. Every resolution is written on
 the journal row (`resolution`) and in the audit trail.
 
-Finishers are looked up by the journal's `service` name in `FINISHERS` (dotted paths,
-imported on demand, so this module does not import the services that import it).
+Finishers are looked up by the journal's `service` name in `finishers()` (imported when
+called, so this module does not import at load time the services that import it).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any, Literal
 
-from offline import audit
+from offline import audit, clock
 from offline.errors import DomainError
 from offline.protocols import CardError, ChipCard, ChipHolder
 from offline.store import Store
@@ -61,14 +59,6 @@ OPS = ("personalise", "erase", "home_region")
 PENDING, DONE, ABANDONED = "pending", "done", "abandoned"
 
 Written = Literal["complete", "untouched", "partial"]
-
-#: service name in the intent → "module:function" with signature
-#: (ctx, conn, entry: JournalEntry, card: ChipCard) -> BusinessResult, called inside a write().
-FINISHERS: dict[str, str] = {
-    "temp_card.issue": "offline.services.temp_cards:finish_issue_from_journal",
-    "temp_card.recycle": "offline.services.temp_cards:finish_recycle_from_journal",
-    "transfer.home_region": "offline.services.transfer:finish_transfer_from_journal",
-}
 
 _PIN_KEYS = {"pin", "old_pin", "new_pin", "new_pin_again", "pin_again"}
 
@@ -88,10 +78,6 @@ class JournalEntry:
     @property
     def service(self) -> str:
         return str(self.intent.get("service", ""))
-
-
-def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def holder_to_dict(holder: ChipHolder | None) -> dict[str, str] | None:
@@ -116,7 +102,7 @@ def _refuse_pin_keys(value: Any) -> None:
 def begin(store: Store, *, card_number: str, op: str, intent: dict[str, Any], operator_id: int | None) -> int:
     """Commit the intent in its own small transaction, BEFORE the chip write; returns the journal id.
 
-    `intent` = {'service': <FINISHERS key>, 'before': ..., 'after': ..., 'input': {...}}.
+    `intent` = {'service': <finishers() key>, 'before': ..., 'after': ..., 'input': {...}}.
     Must not be called inside another write(): the row has to be durable before the chip
     changes, and a nested write would only commit with the outer transaction.
     """
@@ -130,12 +116,12 @@ def begin(store: Store, *, card_number: str, op: str, intent: dict[str, Any], op
         cur = conn.execute(
             "INSERT INTO card_write_journal(card_number, op, intent, state, operator_id, started_at)"
             " VALUES (?, ?, ?, 'pending', ?, ?)",
-            (card_number, op, text, operator_id, _now()),
+            (card_number, op, text, operator_id, clock.now_iso()),
         )
         journal_id = int(cur.lastrowid or 0)
         audit.append(
             conn,
-            at=_now(),
+            at=clock.now_iso(),
             operator_id=operator_id,
             action=f"card_write.begin.{op}",
             target=card_number,
@@ -151,7 +137,7 @@ def finish(
     cur = conn.execute(
         "UPDATE card_write_journal SET state = 'done', resolved_at = ?, resolution = ?,"
         " business_id = COALESCE(?, business_id) WHERE id = ? AND state = 'pending'",
-        (_now(), resolution, business_id, journal_id),
+        (clock.now_iso(), resolution, business_id, journal_id),
     )
     if cur.rowcount != 1:
         raise RuntimeError(f"journal entry {journal_id} is not pending")
@@ -163,7 +149,7 @@ def abandon(store: Store, journal_id: int, reason: str, *, operator_id: int | No
         cur = conn.execute(
             "UPDATE card_write_journal SET state = 'abandoned', resolved_at = ?, resolution = ?"
             " WHERE id = ? AND state = 'pending'",
-            (_now(), reason, journal_id),
+            (clock.now_iso(), reason, journal_id),
         )
         if cur.rowcount == 1:
             row = conn.execute(
@@ -171,7 +157,7 @@ def abandon(store: Store, journal_id: int, reason: str, *, operator_id: int | No
             ).fetchone()
             audit.append(
                 conn,
-                at=_now(),
+                at=clock.now_iso(),
                 operator_id=operator_id,
                 action="card_write.abandon",
                 target=str(row[0]),
@@ -251,12 +237,25 @@ def classify(entry: JournalEntry, card: ChipCard) -> Written:
 # --------------------------------------------------------------------------- resolution
 
 
+def finishers() -> dict[str, Callable[..., Any]]:
+    """Service name in the intent → its finisher, called inside a write() with
+    (ctx, conn, entry: JournalEntry, card: ChipCard) -> BusinessResult.
+
+    Imported here, not at the top: those service modules import this one.
+    """
+    from offline.services import temp_cards, transfer
+
+    return {
+        "temp_card.issue": temp_cards.finish_issue_from_journal,
+        "temp_card.recycle": temp_cards.finish_recycle_from_journal,
+        "transfer.home_region": transfer.finish_transfer_from_journal,
+    }
+
+
 def _finisher(entry: JournalEntry) -> Callable[..., Any]:
-    path = FINISHERS.get(entry.service)
-    if path is None:
+    fn = finishers().get(entry.service)
+    if fn is None:
         raise LookupError(f"no finisher for journal service {entry.service!r}")
-    module, _, name = path.partition(":")
-    fn: Callable[..., Any] = getattr(importlib.import_module(module), name)
     return fn
 
 

@@ -33,13 +33,12 @@ the payload says. R-ISS-1 wants cards signed in by someone who has them in hand,
 R-ISS-2 contact deadline must run from that real arrival; `stock.shipped_cards()` pre-fills
 the sign-in (`stock.receive_cards(..., source='shipment')`).
 
-Other areas add kinds by registering a handler in `HANDLERS` (kind → "module:function",
-function(conn, update, at) -> Chinese outcome line, raising `DownlinkRejected` to refuse).
+Other areas add kinds by registering a handler in `HANDLERS` (kind → function(conn, update, at)
+-> Chinese outcome line, raising `DownlinkRejected` to refuse).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import sqlite3
@@ -48,9 +47,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from offline import audit
+from offline import audit, clock, roster
 from offline.errors import CardstationError, DomainError
-from offline.lifecycle import CARD_MACHINE
+from offline.lifecycle import move_card
+from offline.services import card_in_hand, walkins
 from offline.store import Store
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,6 @@ class DownlinkRejected(CardstationError):
 Handler = Callable[[sqlite3.Connection, DownlinkUpdate, str], str]
 
 
-def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
 def cursor(store: Store) -> str:
     """The cursor after the last applied update ('' before the first pull)."""
     return store.setting(CURSOR_KEY, "") or ""
@@ -85,7 +81,7 @@ def cursor(store: Store) -> str:
 
 def apply_update(store: Store, update: DownlinkUpdate, *, cursor: str) -> str:
     """Apply one update with its inbox row and the cursor, in one transaction; Chinese outcome line."""
-    at = _now()
+    at = clock.now_iso()
     with store.write() as conn:
         if conn.execute("SELECT 1 FROM inbox WHERE update_id = ?", (update.update_id,)).fetchone():
             return DUPLICATE
@@ -133,12 +129,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _handler(kind: str) -> Handler | None:
-    path = HANDLERS.get(kind)
-    if path is None:
-        return None
-    module, _, name = path.partition(":")
-    fn: Handler = getattr(importlib.import_module(module), name)
-    return fn
+    return HANDLERS.get(kind)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -160,17 +151,6 @@ def _card(conn: sqlite3.Connection, card_number: str) -> sqlite3.Row:
     if row is None:
         raise DownlinkRejected(f"本站没有卡号 {card_number} 的卡")
     return row
-
-
-def _move(conn: sqlite3.Connection, card: sqlite3.Row, target: str, at: str, **updates: Any) -> None:
-    """Card move by the card management system (no local business: the business happened there)."""
-    CARD_MACHINE.check(str(card["status"]), target)
-    sets = ", ".join(["status = ?", "updated_at = ?", *(f"{c} = ?" for c in updates)])
-    conn.execute(f"UPDATE cards SET {sets} WHERE id = ?", (target, at, *updates.values(), card["id"]))
-    conn.execute(
-        "INSERT INTO card_moves(card_id, from_status, to_status, at) VALUES (?, ?, ?, ?)",
-        (card["id"], card["status"], target, at),
-    )
 
 
 def _iso_day(text: str) -> str:
@@ -304,7 +284,7 @@ def on_card_shipped(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -
         elif card["status"] != "produced":
             skipped.append(n)
         else:
-            _move(conn, card, "shipped", at)
+            move_card(conn, card, "shipped", at=at)
             if card["application_id"] is not None:
                 conn.execute(
                     "UPDATE applications SET status = 'shipped', updated_at = ? WHERE id = ? AND status ="
@@ -331,7 +311,9 @@ def on_bank_loss(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> s
     target = "temp_lost" if kind == "temp" else "lost"
     if card["status"] == target:
         return f"卡号 {card['card_number']} 已是挂失状态"
-    _move(conn, card, target, at, loss_reported_at=at, loss_expires_at="", loss_verbal=0, loss_source="bank")
+    move_card(
+        conn, card, target, at=at, loss_reported_at=at, loss_expires_at="", loss_verbal=0, loss_source="bank"
+    )
     return f"卡号 {card['card_number']} 已在银行{'临时' if kind == 'temp' else '正式'}挂失（卡管系统下发）"
 
 
@@ -340,7 +322,7 @@ def on_bank_loss_lifted(conn: sqlite3.Connection, update: DownlinkUpdate, at: st
     card = _card(conn, str(update.payload["card_number"]).upper())
     if card["status"] == "issued":
         return f"卡号 {card['card_number']} 已是正常状态"
-    _move(conn, card, "issued", at, loss_expires_at="", loss_verbal=0, loss_source="")
+    move_card(conn, card, "issued", at=at, loss_expires_at="", loss_verbal=0, loss_source="")
     return f"卡号 {card['card_number']} 已在银行解除挂失（卡管系统下发）"
 
 
@@ -382,18 +364,18 @@ def on_calendar_update(conn: sqlite3.Connection, update: DownlinkUpdate, at: str
     return f"工作日历已更新 {count} 天"
 
 
-HANDLERS: dict[str, str] = {
-    "application_result": "offline.downlink:on_application_result",
-    "ack_status": "offline.downlink:on_ack_status",
-    "card_produced": "offline.downlink:on_card_produced",
-    "card_shipped": "offline.downlink:on_card_shipped",
-    "bank_loss": "offline.downlink:on_bank_loss",
-    "bank_loss_lifted": "offline.downlink:on_bank_loss_lifted",
-    "operator_revoked": "offline.downlink:on_operator_revoked",
-    "profile_update": "offline.downlink:on_profile_update",
-    "calendar_update": "offline.downlink:on_calendar_update",
-    "card_holder_verdict": "offline.services.card_in_hand:on_card_holder_verdict",  # R-HLD-3
-    "roster_holder": "offline.roster:on_roster_holder",
-    "roster_refresh": "offline.roster:on_roster_refresh",
-    "walkin_result": "offline.services.walkins:on_walkin_result",
+HANDLERS: dict[str, Handler] = {
+    "application_result": on_application_result,
+    "ack_status": on_ack_status,
+    "card_produced": on_card_produced,
+    "card_shipped": on_card_shipped,
+    "bank_loss": on_bank_loss,
+    "bank_loss_lifted": on_bank_loss_lifted,
+    "operator_revoked": on_operator_revoked,
+    "profile_update": on_profile_update,
+    "calendar_update": on_calendar_update,
+    "card_holder_verdict": card_in_hand.on_card_holder_verdict,  # R-HLD-3
+    "roster_holder": roster.on_roster_holder,
+    "roster_refresh": roster.on_roster_refresh,
+    "walkin_result": walkins.on_walkin_result,
 }

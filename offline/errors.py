@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from offline.protocols import CardstationError as CardstationError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -21,10 +23,6 @@ class Problem:
     def __str__(self) -> str:
         name = self.label or self.field
         return f"【{name}】{self.message}（{self.rule}）{self.fix}"
-
-
-class CardstationError(Exception):
-    """Base of everything the project raises on purpose."""
 
 
 class DomainError(CardstationError):
@@ -59,15 +57,11 @@ class AuthError(CardstationError):
     """Login refused (wrong password, locked account, expired session)."""
 
     def __init__(self, code: str, message_zh: str) -> None:
-        super().__init__(message_zh)
-        self.code = code
-        self.message_zh = message_zh
+        super().__init__(message_zh, code=code)
 
 
 class StoreError(CardstationError):
     """The store cannot be used as asked (newer schema, busy beyond patience, disk full)."""
 
     def __init__(self, code: str, message_zh: str) -> None:
-        super().__init__(message_zh)
-        self.code = code
-        self.message_zh = message_zh
+        super().__init__(message_zh, code=code)

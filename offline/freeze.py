@@ -23,7 +23,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from offline.profiles import Profile
 
 from offline import audit
 from offline.errors import Problem, ValidationError
@@ -60,7 +63,7 @@ def _oldest_unacked(store: Store) -> str | None:
 
 
 def freeze_state(
-    store: Store, profile: Any, *, now: datetime, disk_path: Path | str | None = None
+    store: Store, profile: Profile, *, now: datetime, disk_path: Path | str | None = None
 ) -> FreezeState:
     """Compute ok / warning / frozen (R-FRZ-1, R-FRZ-2). Reads only; cheap enough for every commit."""
     reasons: list[str] = []
@@ -79,7 +82,7 @@ def freeze_state(
         if started.tzinfo is None and now.tzinfo is not None:
             started = started.replace(tzinfo=now.tzinfo)
         days = max(0.0, (now - started).total_seconds() / 86400)
-        limit, warn = int(profile.freeze_unsynced_days), int(profile.freeze_warn_days)
+        limit, warn = profile.freeze_unsynced_days, profile.freeze_warn_days
         if days > limit:
             raise_to(FROZEN)
             reasons.append(MSG_UNSYNCED.format(days=int(days), limit=limit))
@@ -91,13 +94,13 @@ def freeze_state(
 
     path = Path(disk_path) if disk_path is not None else store.path.parent
     free_mb = int(shutil.disk_usage(path).free // (1024 * 1024))
-    if free_mb < int(profile.disk_floor_mb):
+    if free_mb < profile.disk_floor_mb:
         raise_to(FROZEN)
-        reasons.append(MSG_DISK.format(free=free_mb, limit=int(profile.disk_floor_mb)))
+        reasons.append(MSG_DISK.format(free=free_mb, limit=profile.disk_floor_mb))
         rules.append("R-FRZ-2")
-    elif free_mb < int(profile.disk_warn_mb):
+    elif free_mb < profile.disk_warn_mb:
         raise_to(WARNING)
-        reasons.append(MSG_DISK_WARN.format(free=free_mb, limit=int(profile.disk_warn_mb)))
+        reasons.append(MSG_DISK_WARN.format(free=free_mb, limit=profile.disk_warn_mb))
         rules.append("R-FRZ-2")
     return FreezeState(level, tuple(reasons), tuple(rules), oldest, days, free_mb)
 

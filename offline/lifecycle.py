@@ -6,7 +6,9 @@ can never put a card into an impossible state.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from offline.errors import IllegalTransition, Problem
 
@@ -107,3 +109,42 @@ TEMP_MACHINE = StateMachine(
         "destroyed": frozenset(),
     },
 )
+
+
+class CardState(Protocol):
+    """A card as a service holds it (`persons.CardRecord`): its row id and current status."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+def move_card(
+    conn: sqlite3.Connection,
+    card: sqlite3.Row | CardState,
+    to_status: str,
+    *,
+    at: str,
+    business_id: int | None = None,
+    **updates: Any,
+) -> int:
+    """Move a formal card along CARD_MACHINE, set the given columns, record the move.
+
+    The one way a card changes status (services, downlink effects). Returns the card_moves id;
+    a service whose business row is written after the move (by commit_business) links it with
+    `card_common.link_moves`, or passes `business_id` when it already has one.
+    """
+    if isinstance(card, sqlite3.Row):
+        card_id, from_status = int(card["id"]), str(card["status"])
+    else:
+        card_id, from_status = card.id, card.status
+    CARD_MACHINE.check(from_status, to_status)
+    sets = ", ".join(["status = ?", "updated_at = ?", *(f"{column} = ?" for column in updates)])
+    conn.execute(f"UPDATE cards SET {sets} WHERE id = ?", (to_status, at, *updates.values(), card_id))
+    cur = conn.execute(
+        "INSERT INTO card_moves(card_id, from_status, to_status, business_id, at) VALUES (?, ?, ?, ?, ?)",
+        (card_id, from_status, to_status, business_id, at),
+    )
+    return int(cur.lastrowid or 0)

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from offline import clock
 from offline.protocols import EnvelopeHeader, Sealer
 from offline.store import Store
 
@@ -58,10 +59,6 @@ class OutboxStatus:
 #: time or lease end further ahead than this can only come from a clock that was set back after it
 #: was written; such an envelope counts as due, so an upload never waits a day for the clock.
 CLOCK_HORIZON_S = 3600
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 def _iso(dt: datetime) -> str:
@@ -125,7 +122,7 @@ def claim_batch(
 
     At least one envelope is returned when any is due, even when it alone exceeds max_bytes.
     """
-    now = _now()
+    now = clock.now()
     now_s, lease_s = _iso(now), _iso(now + timedelta(seconds=lease_seconds))
     horizon_s = _iso(now + timedelta(seconds=max(lease_seconds, CLOCK_HORIZON_S)))
     with store.write() as conn:
@@ -155,13 +152,13 @@ def mark_acked(store: Store, envelope_id: str, ack: str) -> None:
         conn.execute(
             "UPDATE outbox SET state = 'acked', ack = ?, acked_at = ?, payload = NULL, lease_until = '',"
             " last_error = '' WHERE envelope_id = ?",
-            (ack, _iso(_now()), envelope_id),
+            (ack, _iso(clock.now()), envelope_id),
         )
 
 
 def mark_retry(store: Store, envelope_id: str, error: str, *, delay_seconds: float) -> None:
     """A transient failure: back to pending, due again after the delay (the caller adds jitter)."""
-    due = _iso(_now() + timedelta(seconds=delay_seconds))
+    due = _iso(clock.now() + timedelta(seconds=delay_seconds))
     with store.write() as conn:
         conn.execute(
             "UPDATE outbox SET state = 'pending', lease_until = '', next_attempt_at = ?, last_error = ?"

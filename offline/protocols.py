@@ -8,7 +8,7 @@ no behaviour beyond validation-free construction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 # --------------------------------------------------------------------------- chip data
@@ -51,7 +51,23 @@ class PinState:
     blocked: bool
 
 
-class CardError(Exception):
+class CardstationError(Exception):
+    """Base of every error the project raises on purpose, in every layer.
+
+    `message_zh` is what a person reads (what happened and what to do), `code` a stable English
+    identifier where the error has one (stores, `--json`, tests). A screen or the CLI catches
+    this one class and shows `message_zh`, never a traceback. It lives with the plain types so
+    that `devices/` and `sync/` can subclass it without importing more of `offline/`
+    (`offline.errors` re-exports it). `str(error)` is `text` when given, else `message_zh`.
+    """
+
+    def __init__(self, message_zh: str, *, code: str = "", text: str | None = None) -> None:
+        super().__init__(message_zh if text is None else text)
+        self.message_zh = message_zh
+        self.code = code
+
+
+class CardError(CardstationError):
     """Base of every error a card session raises.
 
     `code` is a stable English identifier (e.g. 'wrong_pin', 'pin_blocked',
@@ -59,9 +75,7 @@ class CardError(Exception):
     """
 
     def __init__(self, code: str, message_zh: str, *, tries_left: int | None = None) -> None:
-        super().__init__(f"{code}: {message_zh}")
-        self.code = code
-        self.message_zh = message_zh
+        super().__init__(message_zh, code=code, text=f"{code}: {message_zh}")
         self.tries_left = tries_left
 
 
@@ -139,16 +153,42 @@ class Sealer(Protocol):
     def seal(self, header: EnvelopeHeader, payload: bytes, *, compress: bool = True) -> bytes: ...
 
 
-@dataclass(frozen=True)
-class Clock:
-    """Injectable 'now' so that deadlines and expiry can be tested (and clock skew seen)."""
+# --------------------------------------------------------------------------- card numbers
 
-    fixed: str | None = field(default=None)
+#: Weights of the card-number check character (card-spec.md, "Numbers").
+CARD_WEIGHTS: tuple[int, ...] = (3, 7, 9, 10, 5, 8, 4, 2)
 
-    def now_iso(self) -> str:
-        """Local wall-clock time, ISO 8601 with seconds."""
-        if self.fixed is not None:
-            return self.fixed
-        from datetime import datetime
 
-        return datetime.now().astimezone().isoformat(timespec="seconds")
+def card_number_check_char(first8: str) -> str:
+    """The check character of a card number's first 8 characters (card-spec.md, "Numbers").
+
+    C9 = 11 - (sum of Ci * Wi mod 11), digits at face value and letters A = 10, B = 11, ...;
+    10 is written 'X' and 11 '0'. Worked example of the specification: D2143569 -> X.
+    Here, with the other plain vocabulary shared by the layers, because the card (`devices/`),
+    the station's validation (`offline/`) and the reference gateway's production (`sync/`) all
+    need the one same rule and none of them may import the other two.
+    """
+    body = first8.upper()
+    if len(body) != 8:
+        raise ValueError("card number body must be 8 characters")
+    total = 0
+    for ch, w in zip(body, CARD_WEIGHTS, strict=True):
+        if "0" <= ch <= "9":
+            value = ord(ch) - ord("0")
+        elif "A" <= ch <= "Z":
+            value = ord(ch) - ord("A") + 10
+        else:
+            raise ValueError(f"invalid card number character: {ch!r}")
+        total += value * w
+    c9 = 11 - total % 11
+    return {10: "X", 11: "0"}.get(c9, str(c9))
+
+
+def card_number_is_valid(card_number: str) -> bool:
+    """True when a 9-character card number carries the right check character."""
+    if len(card_number) != 9:
+        return False
+    try:
+        return card_number_check_char(card_number[:8]) == card_number[8].upper()
+    except ValueError:
+        return False

@@ -21,7 +21,7 @@ from functools import cache
 
 from offline import codes
 from offline.profiles import Profile, load_profile
-from offline.validation.card_numbers import card_number_check_char
+from offline.protocols import card_number_check_char
 from offline.validation.dates import age_on
 from offline.validation.ids import ssn_check_digit
 from offline.validation.person import PersonInput, RepresentativeInput

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from offline.profiles import Profile
 
 from offline import audit
 from offline.auth import password_problems
@@ -192,7 +195,7 @@ def init_station(
     return info
 
 
-def load_station_profile(info: StationInfo) -> Any:
+def load_station_profile(info: StationInfo) -> Profile:
     """The province profile (imported lazily: parsing TOML and the calendar is start-up cost)."""
     from offline.profiles import load_profile
 

@@ -28,6 +28,8 @@ from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
+from offline.errors import CardstationError
+
 if TYPE_CHECKING:
     from offline.store import Store
 
@@ -52,7 +54,7 @@ class CalendarGap:
         return self.message
 
 
-class CalendarUpdateError(ValueError):
+class CalendarUpdateError(CardstationError, ValueError):
     """A calendar update text that cannot be applied; names the line, in Chinese."""
 
     def __init__(self, line_no: int, message_zh: str) -> None:

@@ -24,8 +24,11 @@ from typing import Any
 import httpx
 
 from offline.outbox import OutboxEntry
+from offline.protocols import CardstationError
+from sync import messages
 from sync.keys import KeySetError, StationIdentity, sign_request, verify_signed
 from sync.suite import b64
+from sync.wire import AUTH_HEADER, Endpoint, Reason, UploadStatus
 
 SLOWEST_BYTES_PER_S = 20_000 / 8
 SERVER_GRACE_S = 15.0
@@ -35,7 +38,7 @@ FRAME = struct.Struct(">I")
 SERVICE = "cardstation-gateway"
 
 
-class LinkError(Exception):
+class LinkError(CardstationError):
     """A failure of the link or of the gateway as a whole (stop the batch, back off).
 
     code: 'network' | 'timeout' | 'portal' | 'server_error' | 'unknown_station' |
@@ -43,15 +46,14 @@ class LinkError(Exception):
     """
 
     def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
+        super().__init__(messages.reason(code), code=code, text=f"{code}: {detail}" if detail else code)
         self.detail = detail
 
 
 @dataclass(frozen=True)
 class UploadResult:
     envelope_id: str
-    status: str  # 'acked' | 'duplicate' | 'conflict' | 'rejected'
+    status: str  # an UploadStatus
     ack: str = ""
     code: str = ""
 
@@ -122,7 +124,7 @@ class GatewayClient:
         def chunks() -> Iterator[bytes]:
             for i in range(0, len(body), CHUNK):
                 if time.monotonic() > deadline:
-                    raise LinkError("timeout", "attempt deadline passed while sending")
+                    raise LinkError(Reason.TIMEOUT, "attempt deadline passed while sending")
                 piece = body[i : i + CHUNK]
                 self.bytes_up += len(piece)
                 yield piece
@@ -142,34 +144,33 @@ class GatewayClient:
                     data.extend(piece)
                     self.bytes_down += len(piece)
                     if time.monotonic() > deadline:
-                        raise LinkError("timeout", "attempt deadline passed while receiving")
+                        raise LinkError(Reason.TIMEOUT, "attempt deadline passed while receiving")
                     if len(data) > 4 * 1024 * 1024:
-                        raise LinkError("portal", "response too large")
+                        raise LinkError(Reason.PORTAL, "response too large")
                 return Reply(resp.status_code, resp.headers, bytes(data))
         except httpx.TimeoutException as exc:
-            raise LinkError("timeout", type(exc).__name__) from exc
+            raise LinkError(Reason.TIMEOUT, type(exc).__name__) from exc
         except httpx.HTTPError as exc:
-            raise LinkError("network", type(exc).__name__) from exc
+            raise LinkError(Reason.NETWORK, type(exc).__name__) from exc
 
     def _json(self, resp: Reply) -> Any:
         if resp.status_code >= 500:
-            raise LinkError("server_error", f"HTTP {resp.status_code}")
+            raise LinkError(Reason.SERVER_ERROR, f"HTTP {resp.status_code}")
         try:
             doc = json.loads(resp.content)
         except ValueError as exc:
-            raise LinkError("portal", f"HTTP {resp.status_code}, not JSON") from exc
+            raise LinkError(Reason.PORTAL, f"HTTP {resp.status_code}, not JSON") from exc
         if resp.status_code in (401, 403) and isinstance(doc, dict):
-            code = str(doc.get("error", "auth"))
-            raise LinkError(
-                code if code in ("unknown_station", "revoked_station") else "auth", str(doc.get("detail"))
-            )
+            code = str(doc.get("error", Reason.AUTH))
+            station_codes = (Reason.UNKNOWN_STATION, Reason.REVOKED_STATION)
+            raise LinkError(code if code in station_codes else Reason.AUTH, str(doc.get("detail")))
         return doc
 
     def _auth(self, method: str, target: str, body: bytes = b"") -> dict[str, str]:
         if self.identity is None:
             return {}
         digest = hashlib.sha256(body).hexdigest() if body else "-"
-        return {"X-Station-Auth": sign_request(self.identity, method, target, digest, int(time.time()))}
+        return {AUTH_HEADER: sign_request(self.identity, method, target, digest, int(time.time()))}
 
     def _check_ack(self, envelope_id: str, ack: str) -> None:
         """The acknowledgement must be signed by the pinned downlink key and name this envelope."""
@@ -178,21 +179,21 @@ class GatewayClient:
             if self.downlink_public_key is not None:
                 doc = verify_signed(doc, self.downlink_public_key)
         except (ValueError, KeySetError, AttributeError) as exc:
-            raise LinkError("bad_ack", envelope_id) from exc
+            raise LinkError(Reason.BAD_ACK, envelope_id) from exc
         if not isinstance(doc, dict) or doc.get("envelope_id") != envelope_id:
-            raise LinkError("bad_ack", envelope_id)
+            raise LinkError(Reason.BAD_ACK, envelope_id)
 
     def _result(self, item: Any, expected: str) -> UploadResult:
         if not isinstance(item, dict):
-            raise LinkError("portal", "result is not an object")
+            raise LinkError(Reason.PORTAL, "result is not an object")
         status = str(item.get("status", ""))
         ack = str(item.get("ack", "") or "")
-        if status in ("acked", "duplicate"):
+        if status in (UploadStatus.ACKED, UploadStatus.DUPLICATE):
             if item.get("envelope_id") != expected:
-                raise LinkError("bad_ack", "acknowledgement names another envelope")
+                raise LinkError(Reason.BAD_ACK, "acknowledgement names another envelope")
             self._check_ack(expected, ack)
-        elif status not in ("conflict", "rejected"):
-            raise LinkError("portal", f"unknown status {status!r}")
+        elif status not in (UploadStatus.CONFLICT, UploadStatus.REJECTED):
+            raise LinkError(Reason.PORTAL, f"unknown status {status!r}")
         return UploadResult(expected, status, ack, str(item.get("code", "") or ""))
 
     # ------------------------------------------------------------------ API
@@ -200,17 +201,17 @@ class GatewayClient:
     def probe(self) -> None:
         """The real endpoint answers with our nonce, or LinkError (portal/network/...)."""
         nonce = secrets.token_hex(8)
-        resp = self._request("GET", f"/v1/ping?nonce={nonce}", expect_down=512)
+        resp = self._request("GET", f"{Endpoint.PING}?nonce={nonce}", expect_down=512)
         doc = self._json(resp)
         if not isinstance(doc, dict) or doc.get("service") != SERVICE or doc.get("nonce") != nonce:
-            raise LinkError("portal", f"HTTP {resp.status_code}, not the gateway")
+            raise LinkError(Reason.PORTAL, f"HTTP {resp.status_code}, not the gateway")
 
     def upload_batch(self, entries: list[OutboxEntry]) -> list[UploadResult]:
         """Several small envelopes in one request; results in order, each checked."""
         body = b"".join(FRAME.pack(len(e.envelope)) + e.envelope for e in entries)
         resp = self._request(
             "POST",
-            "/v1/envelopes",
+            Endpoint.ENVELOPES,
             body=body,
             headers={"Content-Type": "application/octet-stream"},
             expect_down=600 * len(entries),
@@ -219,7 +220,7 @@ class GatewayClient:
         results = doc.get("results") if isinstance(doc, dict) else None
         if resp.status_code != 200 or not isinstance(results, list):
             raise LinkError(
-                "portal" if resp.status_code == 200 else "server_error", f"HTTP {resp.status_code}"
+                Reason.PORTAL if resp.status_code == 200 else Reason.SERVER_ERROR, f"HTTP {resp.status_code}"
             )
         out = []
         for entry, item in zip(entries, results, strict=False):
@@ -230,11 +231,11 @@ class GatewayClient:
         """tus-style: HEAD for the offset when resuming, then PATCH the rest."""
         total = len(entry.envelope)
         offset = 0
-        path = f"/v1/blobs/{entry.envelope_id}"
+        path = f"{Endpoint.BLOBS}/{entry.envelope_id}"
         if resume:
             head = self._request("HEAD", path, expect_down=256)
             if head.status_code >= 500:
-                raise LinkError("server_error", f"HTTP {head.status_code}")
+                raise LinkError(Reason.SERVER_ERROR, f"HTTP {head.status_code}")
             if head.status_code == 200:
                 offset = int(head.headers.get("upload-offset", "0"))
             if offset > total or head.headers.get("envelope-state") == "stored":
@@ -255,19 +256,19 @@ class GatewayClient:
                 offset = int(resp.headers.get("upload-offset", "0"))
                 continue
             if resp.status_code == 204:
-                raise LinkError("network", "upload incomplete")
+                raise LinkError(Reason.NETWORK, "upload incomplete")
             doc = self._json(resp)
             if resp.status_code != 200:
-                raise LinkError("server_error", f"HTTP {resp.status_code}")
+                raise LinkError(Reason.SERVER_ERROR, f"HTTP {resp.status_code}")
             return self._result(doc, entry.envelope_id)
-        raise LinkError("server_error", "offset negotiation failed")
+        raise LinkError(Reason.SERVER_ERROR, "offset negotiation failed")
 
     def fetch_updates(self, cursor: str, limit: int = 50) -> dict[str, Any]:
-        target = "/v1/updates?" + str(httpx.QueryParams({"after": cursor, "limit": str(limit)}))
+        target = f"{Endpoint.UPDATES}?" + str(httpx.QueryParams({"after": cursor, "limit": str(limit)}))
         resp = self._request("GET", target, headers=self._auth("GET", target), expect_down=2000 * limit)
         doc = self._json(resp)
         if resp.status_code != 200 or not isinstance(doc, dict) or not isinstance(doc.get("updates"), list):
-            raise LinkError("portal", f"HTTP {resp.status_code}")
+            raise LinkError(Reason.PORTAL, f"HTTP {resp.status_code}")
         return doc
 
     def roster_meta(self, resume: str = "") -> dict[str, Any]:
@@ -292,22 +293,24 @@ class GatewayClient:
         return resp.content
 
     def key_set(self) -> dict[str, Any]:
-        doc = self._json(self._request("GET", "/v1/keys", expect_down=2048))
+        doc = self._json(self._request("GET", Endpoint.KEYS, expect_down=2048))
         if not isinstance(doc, dict):
-            raise LinkError("portal", "key set is not an object")
+            raise LinkError(Reason.PORTAL, "key set is not an object")
         return doc
 
     def enrol(self, token: str, station_id: str, public_key: bytes) -> dict[str, Any]:
         body = json.dumps({"token": token, "station_id": station_id, "public_key": b64(public_key)}).encode()
-        resp = self._request("POST", "/v1/enrol", body=body, headers={"Content-Type": "application/json"})
+        resp = self._request("POST", Endpoint.ENROL, body=body, headers={"Content-Type": "application/json"})
         doc = self._json(resp)
         if resp.status_code != 200 or not isinstance(doc, dict):
-            raise LinkError("refused", str(doc.get("detail") if isinstance(doc, dict) else resp.status_code))
+            raise LinkError(
+                Reason.REFUSED, str(doc.get("detail") if isinstance(doc, dict) else resp.status_code)
+            )
         return doc
 
     def rotate(self, new_public_key: bytes) -> dict[str, Any]:
         body = json.dumps({"public_key": b64(new_public_key)}).encode()
-        target = "/v1/stations/rotate"
+        target = Endpoint.ROTATE
         resp = self._request(
             "POST",
             target,
@@ -316,5 +319,5 @@ class GatewayClient:
         )
         doc = self._json(resp)
         if resp.status_code != 200 or not isinstance(doc, dict):
-            raise LinkError("refused", str(resp.status_code))
+            raise LinkError(Reason.REFUSED, str(resp.status_code))
         return doc

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from offline.protocols import CardstationError
 from offline.store import Store
+from sync import messages
 from sync.client import GatewayClient, LinkError
 from sync.keys import KeySetError, verify_signed
 
@@ -26,8 +28,11 @@ class DownlinkReport:
     rejected: int = 0
 
 
-class DownlinkRejected(Exception):
-    """An update failed verification (code 'downlink_signature')."""
+class DownlinkRejected(CardstationError):
+    """An update failed verification (code 'downlink_signature'); `str()` is the update id."""
+
+    def __init__(self, update_id: str) -> None:
+        super().__init__(messages.reason("downlink_signature"), code="downlink_signature", text=update_id)
 
 
 def pull(

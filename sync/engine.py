@@ -35,12 +35,13 @@ from sync.keys import (
     sealer_for,
     update_server_keys,
 )
+from sync.wire import Reason, UploadStatus
 
 #: Envelopes larger than this travel alone through the resumable blob path.
 BLOB_PATH_MIN = 8 * 1024
 PERMANENT = {"tampered", "malformed", "cleartext", "replayed"}
 KEY_CODES = {"wrong_key_id", "expired_key"}
-STATION_CODES = {"unknown_station", "revoked_station"}
+STATION_CODES = {Reason.UNKNOWN_STATION, Reason.REVOKED_STATION}
 
 Progress = Callable[[str, int, int], None]
 
@@ -134,13 +135,13 @@ class SyncEngine:
         report = SyncReport()
         started = time.monotonic()
         if not self._lock.acquire(blocking=False):
-            report.skipped = "busy"
+            report.skipped = Reason.BUSY
             return report
         try:
             if not state.acquire_runner(
                 self.store, hold_seconds=self.config.max_run_seconds + 120, token=self._token
             ):
-                report.skipped = "busy"
+                report.skipped = Reason.BUSY
                 return report
             try:
                 self._run(report, probe)
@@ -169,7 +170,7 @@ class SyncEngine:
                 if probe:
                     client.probe()
             except LinkError as exc:
-                link = "portal" if exc.code == "portal" else "down"
+                link = "portal" if exc.code == Reason.PORTAL else "down"
                 report.link_state = link
                 report.error(exc.code, exc.detail)
                 state.record_failure(self.store, exc.code, exc.detail, self.config.backoff, link_state=link)
@@ -185,9 +186,9 @@ class SyncEngine:
                     "refused"
                     if failure.code in STATION_CODES
                     else "portal"
-                    if failure.code == "portal"
+                    if failure.code == Reason.PORTAL
                     else "down"
-                    if failure.code in ("network", "timeout")
+                    if failure.code in (Reason.NETWORK, Reason.TIMEOUT)
                     else "up"
                 )
                 report.link_state = link
@@ -229,7 +230,7 @@ class SyncEngine:
                     self._send(client, batch, report, lock)
                     retries = 0
                 except _Stop as exc:
-                    if exc.code in ("network", "timeout") and retries < self.config.network_retries:
+                    if exc.code in (Reason.NETWORK, Reason.TIMEOUT) and retries < self.config.network_retries:
                         retries += 1
                         outbox.release(self.store, [e.envelope_id for e in batch])
                         stop.wait(self.config.retry_pause_s)
@@ -285,12 +286,12 @@ class SyncEngine:
 
     def _record(self, result: UploadResult, report: SyncReport, lock: threading.Lock) -> None:
         eid = result.envelope_id
-        if result.status in ("acked", "duplicate"):
+        if result.status in (UploadStatus.ACKED, UploadStatus.DUPLICATE):
             outbox.mark_acked(self.store, eid, result.ack)
             with lock:
                 report.acked += 1
-                report.duplicates += result.status == "duplicate"
-        elif result.status == "conflict":
+                report.duplicates += result.status == UploadStatus.DUPLICATE
+        elif result.status == UploadStatus.CONFLICT:
             outbox.quarantine(self.store, eid, "conflict", messages.reason("conflict"), conflict=True)
             with lock:
                 report.conflicts += 1

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from offline.protocols import CardstationError
 from offline.store import Store
 from sync import keys, messages
 from sync.client import GatewayClient, LinkError
 from sync.envelope import PinnedServerKey
 
 
-class EnrolError(Exception):
+class EnrolError(CardstationError):
     """Enrolment failed; `str()` is Chinese."""
 
 

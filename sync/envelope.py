@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from offline.protocols import EnvelopeHeader
+from offline.protocols import CardstationError, EnvelopeHeader
+from sync import messages
 from sync.suite import SUITE_NONE, Suite, SuiteError, get_suite
 from sync.zdict import DICTIONARIES
 
@@ -37,25 +38,12 @@ SMALL_RECORD = 8 * 1024
 MIN_BUCKET = 64
 
 
-class EnvelopeError(Exception):
-    """An envelope the server must refuse. `code` is one of REJECTION_CODES."""
+class EnvelopeError(CardstationError):
+    """An envelope the server must refuse. `code` is one of `sync.wire.REJECTION_CODES`."""
 
     def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
+        super().__init__(messages.reason(code), code=code, text=f"{code}: {detail}" if detail else code)
         self.detail = detail
-
-
-#: Stable reason codes (docs/sync.md, "Rejection codes").
-REJECTION_CODES = (
-    "tampered",
-    "unknown_station",
-    "revoked_station",
-    "wrong_key_id",
-    "expired_key",
-    "cleartext",
-    "malformed",
-)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from offline.protocols import CardstationError
 from offline.store import Store
 from sync import messages
 from sync.envelope import PinnedServerKey, StationSealer, canonical_json
@@ -36,15 +37,14 @@ S_SERVER_KEYS = "sync_server_keys"
 S_DOWNLINK_KEY = "sync_downlink_key"
 
 
-class NotEnrolled(Exception):
+class NotEnrolled(CardstationError):
     """The station cannot seal: no key file or no pinned server key. `str()` is Chinese."""
 
     def __init__(self, message: str = messages.NOT_ENROLLED) -> None:
         super().__init__(message)
-        self.message_zh = message
 
 
-class KeySetError(Exception):
+class KeySetError(CardstationError):
     """A server key set or bundle whose signature or fingerprint does not check out."""
 
 

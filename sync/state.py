@@ -13,9 +13,8 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
-from offline import outbox
+from offline import clock, outbox, settings
 from offline.store import Store
 from sync import messages
 
@@ -28,19 +27,7 @@ RUNNER = "sync_runner"
 REQUESTED = "sync_requested_at"
 
 
-def now_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def put_if_changed(store: Store, values: dict[str, str]) -> bool:
-    """Write the settings that differ from what is stored; True when anything was written."""
-    changed = {k: v for k, v in values.items() if store.setting(k) != v}
-    if not changed:
-        return False
-    with store.write() as conn:
-        for k, v in changed.items():
-            store.set_setting(conn, k, v)
-    return True
+put_if_changed = settings.put_if_changed
 
 
 # --------------------------------------------------------------------------- backoff
@@ -66,7 +53,7 @@ def record_failure(store: Store, code: str, detail: str, backoff: Backoff, *, li
     failures = int(store.setting(FAILURES, "0") or 0) + 1
     delay = backoff.delay(failures)
     err = json.dumps(
-        {"code": code, "message": messages.reason(code), "detail": detail[:200], "at": now_iso()},
+        {"code": code, "message": messages.reason(code), "detail": detail[:200], "at": clock.now_iso()},
         ensure_ascii=False,
     )
     put_if_changed(
@@ -82,7 +69,9 @@ def record_failure(store: Store, code: str, detail: str, backoff: Backoff, *, li
 
 
 def record_success(store: Store, *, link_state: str = "up") -> None:
-    put_if_changed(store, {FAILURES: "0", NEXT_TRY: "0", LINK_STATE: link_state, LAST_SUCCESS: now_iso()})
+    put_if_changed(
+        store, {FAILURES: "0", NEXT_TRY: "0", LINK_STATE: link_state, LAST_SUCCESS: clock.now_iso()}
+    )
 
 
 def seconds_until_next_try(store: Store) -> float:
@@ -120,21 +109,24 @@ def acquire_runner(store: Store, *, hold_seconds: float, token: str) -> bool:
     over after it releases them at once instead of waiting for the leases to run out.
     """
     me = f"{os.getpid()}:{token}"
-    with store.write() as conn:
-        row = conn.execute("SELECT value FROM settings WHERE key = ?", (RUNNER,)).fetchone()
-        if row is not None and row[0]:
-            pid_s, _, rest = str(row[0]).partition(":")
+    stale = False
+
+    def claim(current: str | None) -> str | None:
+        nonlocal stale
+        if current:
+            pid_s, _, rest = current.partition(":")
             holder_token, _, until_s = rest.partition(":")
             try:
                 pid, until = int(pid_s), float(until_s)
             except ValueError:
                 pid, until = 0, 0.0
             if f"{pid}:{holder_token}" != me and until > time.time() and _alive(pid):
-                return False
+                return None
             stale = not _alive(pid) or until <= time.time()
-        else:
-            stale = False
-        store.set_setting(conn, RUNNER, f"{me}:{time.time() + hold_seconds:.0f}")
+        return f"{me}:{time.time() + hold_seconds:.0f}"
+
+    if settings.update(store, RUNNER, claim) is None:
+        return False
     if stale:
         leased = [e.envelope_id for e in outbox.entries(store, states=(outbox.SENDING,), limit=100_000)]
         if leased:
@@ -156,7 +148,4 @@ def runner_active(store: Store) -> bool:
 
 def release_runner(store: Store, *, token: str) -> None:
     me = f"{os.getpid()}:{token}:"
-    with store.write() as conn:
-        row = conn.execute("SELECT value FROM settings WHERE key = ?", (RUNNER,)).fetchone()
-        if row is not None and str(row[0]).startswith(me):
-            store.set_setting(conn, RUNNER, "")
+    settings.update(store, RUNNER, lambda current: "" if (current or "").startswith(me) else None)

@@ -19,13 +19,19 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
+from offline.protocols import CardstationError
+from sync import messages
+
 #: Suite 0 is reserved for "no encryption" and is always refused (ODK Central #782).
 SUITE_NONE = 0
 SUITE_X25519_AES256GCM_ED25519 = 1
 
 
-class SuiteError(Exception):
+class SuiteError(CardstationError):
     """Decryption or verification failed (the caller maps it to a reason code)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(messages.reason("tampered"), code=what, text=what)
 
 
 class Suite(Protocol):

@@ -77,13 +77,10 @@ def discard_drafts(services: AppServices, operator_id: int, forms: list[str]) ->
 
 
 def idle_lock_seconds(services: AppServices, override_minutes: float | None) -> float:
-    """Config override, else the profile's `idle_lock_minutes`, else 10 minutes; 0 disables."""
+    """Config override, else the profile's `idle_lock_minutes`; 0 disables."""
     if override_minutes is not None:
         return max(0.0, float(override_minutes) * 60)
-    value = getattr(services.profile, "idle_lock_minutes", None)
-    if value is None and isinstance(services.profile, dict):
-        value = services.profile.get("idle_lock_minutes")
-    return float(value if value is not None else 10) * 60
+    return float(services.profile.idle_lock_minutes) * 60
 
 
 @dataclass(frozen=True)
@@ -96,43 +93,11 @@ class AlertLine:
     severity: str = "info"  # info | warn | error
 
 
-def read_alerts(services: AppServices) -> list[AlertLine] | None:
-    """The alerts of business-rules R-ISS-2, R-ISS-6, temp stock, sync queue, quarantine, PIN locks.
+def read_alerts(services: AppServices) -> list[AlertLine]:
+    """The alerts of business-rules R-ISS-2, R-ISS-6, temp stock, sync queue, quarantine, PIN locks."""
+    from offline.services.alerts import alerts
 
-    Uses `offline.services.alerts.alerts(store, profile, today=)`; returns None when that service
-    is not installed. Accepts alert objects with `text`/`message`/`message_zh`/`title` and
-    `count`/`severity`/`level`/`key`/`kind` attributes (or dicts with those keys).
-    """
-    import importlib
-
-    try:
-        alerts_mod = importlib.import_module("offline.services.alerts")
-    except ModuleNotFoundError as exc:
-        if exc.name == "offline.services.alerts":
-            return None
-        raise
-    raw = alerts_mod.alerts(services.store, services.profile, today=services.now().date())
-    return [_alert_line(a, i) for i, a in enumerate(raw)]
-
-
-def _get(obj: Any, *names: str) -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def _alert_line(obj: Any, index: int) -> AlertLine:
-    if isinstance(obj, str):
-        return AlertLine(key=f"a{index}", text=obj)
-    text = _get(obj, "text", "message_zh", "message", "title", "summary")
-    count = _get(obj, "count", "n")
-    severity = _get(obj, "severity", "level")
-    key = _get(obj, "key", "kind", "code", "rule")
-    return AlertLine(
-        key=str(key or f"a{index}"),
-        text=str(text if text is not None else obj),
-        count=int(count) if isinstance(count, int) else 0,
-        severity=str(severity or "info"),
-    )
+    return [
+        AlertLine(key=a.kind, text=a.message_zh, count=a.count, severity=a.severity)
+        for a in alerts(services.store, services.profile, today=services.now().date())
+    ]

@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, work
 from textual.app import App
 from textual.binding import BindingType
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import get_current_worker
 
+from offline.errors import CardstationError
 from tui import keymap
 from tui import messages as M
 from tui.autosync import AutoSync
@@ -311,14 +313,14 @@ class StationApp(App[None]):
         return True
 
     def action_open_item(self, code: str) -> None:
-        """Open a service item's screen (tui/screens/items.py: ITEM_SCREENS) by lazy import."""
-        try:
-            from tui.screens import items as item_screens  # type: ignore[attr-defined,unused-ignore]
+        """Open a service item's screen (tui/screens/items.py: ITEM_SCREENS), imported on first use."""
+        from tui.screens.items import ITEM_SCREENS
 
-            path: str | None = item_screens.ITEM_SCREENS.get(code)
-        except ImportError:
-            path = None
-        self._open_screen_path(path)
+        cls = ITEM_SCREENS.get(code)
+        if cls is None:
+            self.notify(M.HOME_NOT_WIRED, severity="warning")
+            return
+        self.push_unique(cls())
 
     def action_demo_insert_card(self) -> None:
         from tui.screens.insert_card import InsertCardScreen
@@ -332,7 +334,9 @@ class StationApp(App[None]):
         open_walkin(self)
 
     def action_open_search(self) -> None:
-        self._open_screen_path(self._items_attr("SEARCH_SCREEN"))
+        from tui.screens.search import SearchScreen
+
+        self.push_unique(SearchScreen())
 
     def action_open_sync(self) -> None:
         from tui.screens.sync import SyncScreen
@@ -341,11 +345,15 @@ class StationApp(App[None]):
 
     def action_open_delivery(self) -> None:
         """F12: door-to-door delivery runs (mobile service teams, R-ISS-7)."""
-        self._open_screen_path(self._items_attr("DELIVERY_SCREEN"))
+        from tui.screens.delivery import DeliveryScreen
+
+        self.push_unique(DeliveryScreen())
 
     def action_open_report(self) -> None:
         """Ctrl+R: the daily report (日报) of businesses and fees."""
-        self._open_screen_path(self._items_attr("REPORT_SCREEN"))
+        from tui.screens.report import ReportScreen
+
+        self.push_unique(ReportScreen())
 
     def action_open_alerts(self) -> None:
         from tui.screens.alerts import AlertsScreen
@@ -375,30 +383,7 @@ class StationApp(App[None]):
             return
         self.pop_screen()
 
-    @staticmethod
-    def _items_attr(name: str) -> str | None:
-        try:
-            from tui.screens import items as item_screens  # type: ignore[attr-defined,unused-ignore]
-        except ImportError:
-            return None
-        value = getattr(item_screens, name, None)
-        return value if isinstance(value, str) else None
-
-    def _open_screen_path(self, path: str | None) -> None:
-        if not path:
-            self.notify(M.HOME_NOT_WIRED, severity="warning")
-            return
-        import importlib
-
-        module_name, _, class_name = path.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError):
-            self.notify(M.HOME_NOT_WIRED, severity="warning")
-            return
-        self.push_unique(cls())
-
-    def push_unique(self, screen: Any) -> None:
+    def push_unique(self, screen: Screen[Any]) -> None:
         """Push a screen unless one of its class is already open: then go back to that one.
 
         Screens carry fixed ids (a form per item, the stock screen ...); F9 F8 F9 must return to
@@ -509,7 +494,7 @@ class StationApp(App[None]):
         try:
             self._stop_monitor = monitor(self._reader_inserted_from_thread, self._reader_removed_from_thread)
         except Exception as exc:
-            message = getattr(exc, "message_zh", None) or str(exc)
+            message = exc.message_zh if isinstance(exc, CardstationError) else str(exc)
             self._post_reader(ReaderState("error", message=message, label=self.services.reader_label))
 
     def _reader_inserted_from_thread(self, card: Any) -> None:

@@ -10,17 +10,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from offline import clock
+from offline.profiles import Profile
 from offline.protocols import CardSession, Sealer
 from offline.station import StationInfo
 from offline.store import Store
 
-__all__ = ["AppServices", "DemoAccount", "StationInfo", "session_origin"]
+__all__ = ["AppServices", "DemoAccount", "StationInfo", "SyncOutcome", "SyncRunner", "session_origin"]
+
+#: Progress of a sync run: (stage, done, total), called from the runner's thread.
+SyncProgress = Callable[[str, int, int], None]
 
 
-def _system_now() -> datetime:
-    return datetime.now().astimezone()
+class SyncOutcome(Protocol):
+    """What one sync run reports to the screen (`sync.engine.SyncReport`)."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    def text_zh(self) -> str: ...
+
+
+class SyncRunner(Protocol):
+    """What the sync screen drives (`sync.engine.SyncEngine`, or the CLI's lazy wrapper of it).
+
+    A Protocol so that `tui/` needs no import of `sync.engine` (and of its HTTP client) to type it.
+    """
+
+    on_progress: SyncProgress | None
+
+    def run_once(self) -> SyncOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -50,14 +71,14 @@ class AppServices:
 
     store: Store
     station: StationInfo
-    profile: Any
+    profile: Profile
     sealer: Sealer
     card_provider: Callable[[], CardSession | None] | None = None
-    sync_engine: Any | None = None
+    sync_engine: SyncRunner | None = None
     reader_label: str = ""
     demo: bool = False
     demo_accounts: tuple[DemoAccount, ...] = ()
-    now: Callable[[], datetime] = field(default=_system_now)
+    now: Callable[[], datetime] = field(default=clock.now)
     reader_monitor: Callable[[Callable[[Any], None], Callable[[], None]], Callable[[], None]] | None = None
     origin: str = ""  # where this session comes from (tty or SSH client), for the sessions list
     #: starts background sync (`auto_sync(on_report, on_progress)` → handle with request()/stop());

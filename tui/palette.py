@@ -13,7 +13,7 @@ then name matches, then contained initials, each in menu order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from offline.items import SERVICE_ITEMS
 from tui import messages as M
+from tui.host import host
 from tui.widgets.compact import CompactInput, CompactModal
 
 
@@ -149,6 +150,6 @@ class PaletteScreen(CompactModal[None]):
         self.dismiss()
 
     def _run(self, entry: PaletteEntry) -> None:
-        app: Any = self.app
+        app = host(self.app)
         self.dismiss()
         app.call_later(app.run_action, entry.action)

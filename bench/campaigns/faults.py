@@ -528,6 +528,7 @@ class Clock:
 
 def clock_back(root: Path, *, rounds: int = 3, per_round: int = 5) -> FaultResult:
     """Businesses, a crashed upload (leases held), then the clock a day back; repeat."""
+    from offline import clock as station_clock
     from offline import outbox
     from offline.services.losses import LiftLossInput, TempLossInput, lift_loss, report_temp_loss
 
@@ -536,8 +537,8 @@ def clock_back(root: Path, *, rounds: int = 3, per_round: int = 5) -> FaultResul
     ctx = local_station(root, now=clock)
     store = ctx.store
     cards = [add_issued_card(ctx, 7_950_000 + i, holder_seed=200 + i)[:2] for i in range(2)]
-    real_now = outbox._now
-    outbox._now = clock  # the outbox reads the same (moved) wall clock as the services
+    real_now = station_clock.now
+    station_clock.now = clock  # the outbox reads the same (moved) wall clock as the services
     try:
         for r in range(rounds):
             for i in range(per_round):
@@ -561,7 +562,7 @@ def clock_back(root: Path, *, rounds: int = 3, per_round: int = 5) -> FaultResul
                 result.fail(f"round {r}: receipt numbers repeat")
             store_consistent(store, result, f"round {r}")
     finally:
-        outbox._now = real_now
+        station_clock.now = real_now
         store.close()
     return result
 

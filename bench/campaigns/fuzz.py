@@ -325,8 +325,9 @@ def fuzz_devices(examples: int) -> list[FuzzResult]:
 def fuzz_envelopes(examples: int) -> list[FuzzResult]:
     """open_envelope on random and mutated bytes: Opened (only for the untouched one) or EnvelopeError."""
     from offline.protocols import EnvelopeHeader
-    from sync.envelope import REJECTION_CODES, EnvelopeError
+    from sync.envelope import EnvelopeError
     from sync.testing import fresh_keys
+    from sync.wire import REJECTION_CODES
 
     keys = fresh_keys(STATION_ID)
     sealer = keys.sealer()

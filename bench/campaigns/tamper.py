@@ -438,7 +438,7 @@ def auditor_writes_nothing(root: Path) -> TamperResult:
     from offline.errors import PermissionDenied
     from offline.items import SERVICE_ITEMS
     from offline.operators import insert_operator
-    from offline.services.registry import SERVICES, resolve
+    from offline.services.registry import SERVICES
 
     result = TamperResult("auditor_read_only")
     ctx = local_station(root)
@@ -461,11 +461,12 @@ def auditor_writes_nothing(root: Path) -> TamperResult:
 
     writes = {i.code: i.writes for i in SERVICE_ITEMS}
     outcomes: dict[str, str] = {}
-    for code, paths in SERVICES.items():
-        for path in paths:
+    for code, fns in SERVICES.items():
+        for fn in fns:
+            path = f"{fn.__module__}:{fn.__name__}"
             before = snapshot()
             try:
-                resolve(path)(auditor, _AnyInput())
+                fn(auditor, _AnyInput())
                 outcome = "ran"
             except PermissionDenied:
                 outcome = "PermissionDenied"

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from offline.protocols import CardSession, EnvelopeHeader
     from offline.store import Store
+    from sync.engine import SyncEngine, SyncReport
     from tui.config import Config
-    from tui.context import AppServices
+    from tui.context import AppServices, SyncProgress, SyncRunner
 
 HELP = "启动服务站终端界面（默认命令）"
 MSG_READY_HOOK = "CARDSTATION_READY_FILE"
@@ -130,10 +131,10 @@ class LazySyncEngine:
     def __init__(self, store: Store, url: str | None) -> None:
         self.store = store
         self.url = url
-        self.on_progress: Any = None
-        self._engine: Any = None
+        self.on_progress: SyncProgress | None = None
+        self._engine: SyncEngine | None = None
 
-    def engine(self) -> Any:
+    def engine(self) -> SyncEngine:
         """The real engine (built once; the auto-sync runner and the sync screen share it)."""
         if self._engine is None:
             from sync.engine import SyncEngine
@@ -141,7 +142,7 @@ class LazySyncEngine:
             self._engine = SyncEngine(self.store, url=self.url)
         return self._engine
 
-    def run_once(self) -> Any:
+    def run_once(self) -> SyncReport:
         engine = self.engine()
         engine.on_progress = self.on_progress
         return engine.run_once()
@@ -195,12 +196,8 @@ def auto_sync_for(
     return start
 
 
-def sync_engine_for(store: Store, config: Config) -> Any:
-    """The sync engine when the sync package is installed, else None (the screen says so)."""
-    import importlib.util
-
-    if importlib.util.find_spec("sync.engine") is None:
-        return None
+def sync_engine_for(store: Store, config: Config) -> SyncRunner:
+    """The station's sync engine, built on its first run."""
     return LazySyncEngine(store, config.sync_url or None)
 
 

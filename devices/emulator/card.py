@@ -26,15 +26,18 @@ from devices.emulator.faults import Faults
 from devices.emulator.state import CardState, Records
 from devices.layout import DF01_AID, DF01_EF05, EF05, EF06, SSSE_NAME, KeyId
 from devices.sam import CardIdentity, derive_card_key, software_master_key
-from offline.protocols import CardError
+from offline.protocols import CardError, CardstationError
 
 log = logging.getLogger(__name__)
 
 MF, SSSE, DF01 = "MF", "SSSE", "DF01"
 
 
-class CardGone(Exception):
+class CardGone(CardstationError):
     """Raised by `process` when a removal fault fires: the card no longer answers."""
+
+    def __init__(self) -> None:
+        super().__init__("卡片已被拔出（模拟读卡器）", code="card_removed")
 
 
 def _sw(sw: int, data: bytes = b"") -> Response:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from devices.checkchar import card_number_check_char
 from devices.emulator.state import CardState, Records
 from devices.layout import BY_KEY, RID, Algorithm, items_of, version_text
 from devices.records import encode_item, holder_values
-from offline.protocols import ChipHolder
+from offline.protocols import ChipHolder, card_number_check_char
 
 CardKind = Literal["temp-blank", "formal", "formal-v1", "formal-v3", "locked"]
 CARD_KINDS: tuple[CardKind, ...] = ("temp-blank", "formal", "formal-v1", "formal-v3", "locked")

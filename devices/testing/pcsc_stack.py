@@ -70,10 +70,6 @@ def unavailable_reason() -> str | None:
         return "pcscd is not installed (Debian package pcscd)"
     if _vpcd_driver() is None:
         return "the vpcd driver is not installed (Debian package vsmartcard-vpcd)"
-    try:
-        import smartcard.scard  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - pyscard is a dependency
-        return f"pyscard is not importable: {exc}"
     return None
 
 

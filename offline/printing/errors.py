@@ -9,6 +9,4 @@ class PrintError(CardstationError):
     """Receipt could not be rendered or printed; `message_zh` says why and what to do."""
 
     def __init__(self, code: str, message_zh: str) -> None:
-        super().__init__(message_zh)
-        self.code = code
-        self.message_zh = message_zh
+        super().__init__(message_zh, code=code)

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from offline import outbox
+from offline.profiles import Profile
 from offline.services.card_common import add_months
 from offline.store import Store
 
@@ -33,7 +34,7 @@ def _count(store: Store, sql: str, params: tuple[Any, ...] = ()) -> int:
     return int(row[0]) if row is not None and row[0] is not None else 0
 
 
-def alerts(store: Store, profile: Any, *, today: date) -> list[Alert]:
+def alerts(store: Store, profile: Profile, *, today: date) -> list[Alert]:
     """Alerts in display order (most urgent kinds first); kinds with nothing to say are left out."""
     out: list[Alert] = []
     day = today.isoformat()
@@ -47,7 +48,7 @@ def alerts(store: Store, profile: Any, *, today: date) -> list[Alert]:
     if n:
         out.append(Alert("contact_overdue", n, f"{n} 张已入库的卡超过联系时限仍未联系领卡（R-ISS-2）", WARN))
 
-    stock_cut = add_months(today, -int(getattr(profile, "stock_age_months", 6))).isoformat()
+    stock_cut = add_months(today, -profile.stock_age_months).isoformat()
     n = _count(
         store,
         "SELECT COUNT(*) FROM cards WHERE status = 'arrived' AND arrived_at != ''"
@@ -55,12 +56,12 @@ def alerts(store: Store, profile: Any, *, today: date) -> list[Alert]:
         (stock_cut,),
     )
     if n:
-        months = getattr(profile, "stock_age_months", 6)
+        months = profile.stock_age_months
         out.append(
             Alert("stock_old", n, f"{n} 张库存卡存放已超过 {months} 个月，应注销或封存（R-ISS-6）", WARN)
         )
 
-    sleep_cut = add_months(today, -int(getattr(profile, "sleeping_months", 6))).isoformat()
+    sleep_cut = add_months(today, -profile.sleeping_months).isoformat()
     n = _count(
         store,
         "SELECT COUNT(*) FROM cards WHERE status = 'unit_collected'"
@@ -77,8 +78,8 @@ def alerts(store: Store, profile: Any, *, today: date) -> list[Alert]:
             )
         )
 
-    if getattr(profile, "temp_cards", False):
-        low = int(getattr(profile, "temp_stock_low", 0))
+    if profile.temp_cards:
+        low = profile.temp_stock_low
         n = _count(store, "SELECT COUNT(*) FROM temp_cards WHERE state = 'in_stock'")
         if n < low:
             out.append(
@@ -152,7 +153,7 @@ def _card_in_hand_alerts(store: Store) -> list[Alert]:
     return out
 
 
-def _freeze_alerts(store: Store, profile: Any, today: date) -> list[Alert]:
+def _freeze_alerts(store: Store, profile: Profile, today: date) -> list[Alert]:
     """R-FRZ: say *before* the freeze that new applications are about to stop, and why."""
     if profile is None:
         return []
@@ -173,12 +174,12 @@ def _freeze_alerts(store: Store, profile: Any, today: date) -> list[Alert]:
     ]
 
 
-def _sync_alerts(store: Store, profile: Any, today: date) -> list[Alert]:
+def _sync_alerts(store: Store, profile: Profile, today: date) -> list[Alert]:
     st = outbox.status(store)
     out: list[Alert] = []
     if st.oldest_unsent_at:
         age = (today - date.fromisoformat(st.oldest_unsent_at[:10])).days
-        warn_days = int(getattr(profile, "freeze_warn_days", 7))
+        warn_days = profile.freeze_warn_days
         severity = WARN if age >= warn_days else INFO
         out.append(
             Alert(

@@ -29,6 +29,7 @@ from offline.services.persons import (
 )
 
 if TYPE_CHECKING:
+    from offline.profiles import Profile
     from offline.validation import PersonInput
 
 CHANNELS = {
@@ -72,7 +73,7 @@ class ApplicationInput:
     batch_ref: str = ""  # a batch row's identity, so a rerun of the list skips it (R-APP-9)
 
 
-def production_days(profile: Any, mode: str) -> int:
+def production_days(profile: Profile, mode: str) -> int:
     """Working days allowed for production (R-APP-5): instant 0, fast, batch from the profile.
 
     A profile without a fast limit (HN) falls back to its scattered-production limit (HN 29).
@@ -80,9 +81,9 @@ def production_days(profile: Any, mode: str) -> int:
     if mode == "instant":
         return 0
     if mode == "fast":
-        days = getattr(profile, "fast_days", None) or getattr(profile, "scattered_days", None)
+        days = profile.fast_days or profile.scattered_days
         return int(days or 0)
-    return int(profile.batch_days)
+    return profile.batch_days
 
 
 def production_deadline(ctx: ServiceContext, mode: str) -> str:

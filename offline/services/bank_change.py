@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.services.persons import find_card, find_person
+from offline.validation.documents import holder_document_problems
 
 STATUS_LABELS = {
     "pending": "待服务中心复函",
@@ -57,17 +58,7 @@ def change_bank(ctx: ServiceContext, inp: BankChangeInput) -> BusinessResult:
         person = find_person(ctx.store, card.person_id)
         assert person is not None
         problems: list[Problem] = []
-        shown = inp.doc_number.strip().upper()
-        if not shown or shown not in (person.doc_number.upper(), person.ssn.upper()):
-            problems.append(
-                Problem(
-                    "doc_number",
-                    "R-ID-1",
-                    "所持证件号码与持卡人登记的证件不符",
-                    "请查验持卡人本人有效身份证件原件，并录入证件上的号码。",
-                    "证件号码",
-                )
-            )
+        problems += holder_document_problems(inp.doc_number, person.doc_number, person.ssn)
         if card.status != "issued":
             problems.append(
                 Problem(
@@ -130,7 +121,7 @@ def change_bank(ctx: ServiceContext, inp: BankChangeInput) -> BusinessResult:
             )
         if problems:
             raise ValidationError(problems)
-        days = int(getattr(ctx.profile, "bank_change_workdays", 5))
+        days = ctx.profile.bank_change_workdays
         deadline = WorkCalendar.from_store(ctx.store).add_workdays(ctx.now().date(), days).isoformat()
         details = {
             "ssn": person.ssn,

@@ -6,7 +6,7 @@ the columns are declared once. The column names are the provincial form's own wo
 
 from __future__ import annotations
 
-from offline.errors import Problem
+from offline.errors import CardstationError, Problem
 
 CSV_HEADER: tuple[str, ...] = (
     "姓名",
@@ -39,14 +39,13 @@ GUARDIAN_COLUMNS = ("监护人姓名", "监护人证件类型", "监护人证件
 OPTIONAL_COLUMNS = ("邮寄地址", "邮政编码")
 
 
-class BatchFileError(Exception):
+class BatchFileError(CardstationError):
     """The file itself cannot be used (encoding, header): nothing was imported."""
 
     def __init__(
         self, message_zh: str, *, missing: tuple[str, ...] = (), unknown: tuple[str, ...] = ()
     ) -> None:
         super().__init__(message_zh)
-        self.message_zh = message_zh
         self.missing = missing
         self.unknown = unknown
 

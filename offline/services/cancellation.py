@@ -17,8 +17,9 @@ from typing import Any
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
-from offline.lifecycle import OPEN_APPLICATION_STATES
-from offline.services.persons import find_person_by_ssn, move_card, person_cards
+from offline.lifecycle import OPEN_APPLICATION_STATES, move_card
+from offline.services.persons import find_person_by_ssn, person_cards
+from offline.validation.documents import holder_document_problems
 
 REASONS = {"death": "持卡人死亡", "abroad": "出国（境）定居", "other": "其他原因终止社保关系"}
 PERSON_STATUS = {"death": "deceased", "abroad": "abroad", "other": "closed"}
@@ -128,16 +129,8 @@ def cancel_problems(inp: CancelInput, person_doc: str, person_ssn: str) -> list[
                         "继承人证件号码",
                     )
                 )
-    elif inp.doc_number.strip().upper() not in (person_doc.upper(), person_ssn.upper()):
-        problems.append(
-            Problem(
-                "doc_number",
-                "R-ID-1",
-                "所持证件号码与持卡人登记的证件不符",
-                "请查验持卡人本人有效身份证件原件，并录入证件上的号码。",
-                "证件号码",
-            )
-        )
+    else:
+        problems += holder_document_problems(inp.doc_number, person_doc, person_ssn)
     return problems
 
 

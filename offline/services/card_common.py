@@ -15,8 +15,9 @@ from typing import Any, NoReturn
 
 from offline.business import ServiceContext
 from offline.errors import DomainError, Problem
-from offline.lifecycle import CARD_MACHINE, TEMP_MACHINE
+from offline.lifecycle import TEMP_MACHINE
 from offline.protocols import CardError, CardSession, ChipCard, ChipHolder
+from offline.validation.documents import holder_document_problems
 
 
 def refuse(field: str, rule: str, message: str, fix: str, label: str = "") -> NoReturn:
@@ -48,26 +49,6 @@ def person_by_id(conn: sqlite3.Connection, person_id: int) -> sqlite3.Row:
             "person_id", "R-ID-1", f"找不到人员记录（编号 {person_id}）", "请先查询或登记人员信息。", "持卡人"
         )
     return row
-
-
-def move_card(conn: sqlite3.Connection, card: sqlite3.Row, to_status: str, *, at: str, **updates: Any) -> int:
-    """Move a formal card along CARD_MACHINE, update columns, record the move; returns the move id.
-
-    The move's business id is linked afterwards with `link_moves` (the business row is
-    written last, by commit_business, in the same transaction).
-    """
-    CARD_MACHINE.check(str(card["status"]), to_status)
-    sets = ["status = ?", "updated_at = ?"]
-    values: list[Any] = [to_status, at]
-    for column, value in updates.items():
-        sets.append(f"{column} = ?")
-        values.append(value)
-    conn.execute(f"UPDATE cards SET {', '.join(sets)} WHERE id = ?", (*values, card["id"]))
-    cur = conn.execute(
-        "INSERT INTO card_moves(card_id, from_status, to_status, at) VALUES (?, ?, ?, ?)",
-        (card["id"], card["status"], to_status, at),
-    )
-    return int(cur.lastrowid or 0)
 
 
 def move_temp_card(
@@ -112,25 +93,10 @@ def doc_problems(
     field: str = "doc_number",
     label: str = "证件号码",
 ) -> list[Problem]:
-    """The document shown at the window must be the holder's (document number or SSN)."""
-    shown = presented.strip().upper()
-    if not shown:
-        return [
-            Problem(
-                field,
-                rule,
-                "未录入所出示的有效身份证件号码",
-                "请核验持卡人有效身份证件原件后录入证件号码。",
-                label,
-            )
-        ]
-    if shown not in {str(person["doc_number"]).upper(), str(person["ssn"]).upper()}:
-        return [
-            Problem(
-                field, rule, "所出示证件号码与持卡人记录不符", "请核对证件是否为持卡人本人的有效证件。", label
-            )
-        ]
-    return []
+    """R-ID-1 for a persons row (`validation.documents.holder_document_problems`)."""
+    return holder_document_problems(
+        presented, str(person["doc_number"]), str(person["ssn"]), rule=rule, field=field, label=label
+    )
 
 
 # --------------------------------------------------------------------------- chip

@@ -22,16 +22,18 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offline import codes
 from offline.business import ServiceContext, commit_business
-from offline.downlink import DownlinkRejected, DownlinkUpdate
 from offline.lifecycle import CARD_LABELS, CARD_MACHINE
 from offline.permissions import require
 from offline.protocols import CardError, ChipCard
 from offline.services.card_common import chip_call_failed, read_chip, refuse, session
 from offline.services.persons import name_initials
+
+if TYPE_CHECKING:
+    from offline.downlink import DownlinkUpdate
 
 ITEM = "card_in_hand"
 PENDING, CONFIRMED, CORRECTED, REFUSED = "pending", "confirmed", "corrected", "refused"
@@ -237,6 +239,8 @@ def on_card_holder_verdict(conn: sqlite3.Connection, update: DownlinkUpdate, at:
     Registered in `offline.downlink.HANDLERS`; returns the Chinese outcome line, refuses a card
     this station never adopted (recorded in the inbox, the stream goes on).
     """
+    from offline.downlink import DownlinkRejected  # imported here: offline.downlink imports this module
+
     payload = update.payload
     number = str(payload.get("card_number", "")).strip().upper()
     row = conn.execute(

@@ -32,6 +32,7 @@ from offline.services.persons import (
     store_photo,
 )
 from offline.services.replacement import ExchangeInput, exchange_in_transaction
+from offline.validation.documents import holder_document_problems
 
 #: Non-key fields (R-INFO-2) with their Chinese labels.
 NON_KEY_LABELS = {
@@ -89,21 +90,6 @@ def _person(ctx: ServiceContext, ssn: str) -> PersonRecord:
             "ssn", "R-INFO-3", f"本站没有社会保障号码为 {ssn} 的人员", "请核对社会保障号码。", "社会保障号码"
         )
     return person
-
-
-def _doc_ok(shown: str, *numbers: str) -> bool:
-    s = shown.strip().upper()
-    return bool(s) and s in {n.upper() for n in numbers if n}
-
-
-def _doc_problem() -> Problem:
-    return Problem(
-        "doc_number",
-        "R-ID-1",
-        "所持证件号码与持卡人登记的证件不符",
-        "请查验本人有效身份证件原件，并录入证件上的号码。",
-        "证件号码",
-    )
 
 
 def non_key_problems(person: PersonRecord, changes: dict[str, str], today: date) -> list[Problem]:
@@ -221,7 +207,7 @@ def change_info(ctx: ServiceContext, inp: InfoChangeInput) -> BusinessResult:
                 value = standard_value(f.name, value)  # 2020.1.1, 长期, 138-…, 汉 -> standard
                 if value != getattr(person, f.name):
                     changes[f.name] = value
-        problems = [] if _doc_ok(inp.doc_number, person.doc_number, person.ssn) else [_doc_problem()]
+        problems = holder_document_problems(inp.doc_number, person.doc_number, person.ssn)
         if not changes:
             problems.append(
                 Problem(
@@ -273,8 +259,7 @@ def key_problems(
                 "变更项目",
             )
         )
-    if not _doc_ok(inp.doc_number, person.doc_number, person.ssn, new_ssn):
-        problems.append(_doc_problem())
+    problems += holder_document_problems(inp.doc_number, person.doc_number, person.ssn, new_ssn)
     if (new_name or new_ssn) and not inp.police_proof.strip():
         problems.append(
             Problem(

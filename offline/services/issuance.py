@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.codes import REL_CHILD, REL_PARENT, REL_SPOUSE, RELATIONS
 from offline.errors import DomainError, Problem, ValidationError
-from offline.lifecycle import CARD_LABELS
+from offline.lifecycle import CARD_LABELS, move_card
 from offline.permissions import require
 from offline.protocols import CardError, ChipCard
 from offline.services import temp_cards
-from offline.services.card_common import card_by_id, doc_problems, link_moves, move_card
+from offline.services.card_common import card_by_id, doc_problems, link_moves
 
 MODES = {"window": "窗口发放", "door": "上门发放"}
 RECIPIENTS = {"holder": "本人", "agent": "代领人", "guardian": "监护人", "relative": "亲属"}

@@ -17,9 +17,9 @@ from datetime import timedelta
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import Problem, ValidationError
-from offline.lifecycle import CARD_LABELS
+from offline.lifecycle import CARD_LABELS, move_card
 from offline.permissions import require
-from offline.services.card_common import card_by_id, doc_problems, link_moves, move_card, person_by_id, refuse
+from offline.services.card_common import card_by_id, doc_problems, link_moves, person_by_id, refuse
 
 REPORTERS = {"holder": "本人", "agent": "代办人"}
 
@@ -80,7 +80,7 @@ def report_temp_loss(ctx: ServiceContext, inp: TempLossInput) -> BusinessResult:
             )
         if problems:
             raise ValidationError(problems)
-        days = getattr(ctx.profile, "temp_loss_expiry_days", None)
+        days = ctx.profile.temp_loss_expiry_days
         expires = (ctx.now() + timedelta(days=int(days))).isoformat(timespec="seconds") if days else ""
         move = move_card(
             conn,
@@ -196,7 +196,7 @@ def lift_loss(ctx: ServiceContext, inp: LiftLossInput) -> BusinessResult:
     with ctx.store.write() as conn:
         card = card_by_id(conn, inp.card_id)
         if card["status"] == "lost":
-            if getattr(ctx.profile, "formal_loss_liftable", False):
+            if ctx.profile.formal_loss_liftable:
                 refuse(
                     "card_id",
                     "R-LOSS-1",

@@ -329,16 +329,6 @@ def store_photo(conn: sqlite3.Connection, person_id: int, jpeg: bytes, *, at: st
     return digest
 
 
-def move_card(conn: sqlite3.Connection, card: CardRecord, target: str, *, business_id: int, at: str) -> None:
-    """Change a card's status through the lifecycle and record the move (card_moves)."""
-    CARD_MACHINE.check(card.status, target)
-    conn.execute("UPDATE cards SET status = ?, updated_at = ? WHERE id = ?", (target, at, card.id))
-    conn.execute(
-        "INSERT INTO card_moves(card_id, from_status, to_status, business_id, at) VALUES (?, ?, ?, ?, ?)",
-        (card.id, card.status, target, business_id, at),
-    )
-
-
 def insert_application(
     conn: sqlite3.Connection,
     *,

@@ -81,7 +81,7 @@ def _new_pin(
     ctx: ServiceContext, person: sqlite3.Row, new: str, again: str
 ) -> tuple[list[Problem], list[str]]:
     """R-PIN-3 (six digits, typed twice, not the province's initial PIN) and R-PIN-5 warnings."""
-    initial = str(getattr(ctx.profile, "initial_pin", "") or "") or None
+    initial = ctx.profile.initial_pin or None
     problems, warnings = check_new_pin(
         new,
         again,

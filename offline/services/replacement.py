@@ -26,6 +26,7 @@ from typing import Any
 
 from offline.business import Blob, BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
+from offline.lifecycle import move_card
 from offline.services.applications import MODES, production_deadline
 from offline.services.persons import (
     CardRecord,
@@ -34,10 +35,10 @@ from offline.services.persons import (
     find_card,
     find_person,
     insert_application,
-    move_card,
     one_card_problems,
     store_photo,
 )
+from offline.validation.documents import holder_document_problems
 
 EXCHANGE_REASONS = {
     "expiry": "有效期届满",
@@ -105,18 +106,7 @@ def card_and_person(ctx: ServiceContext, card_number: str) -> tuple[CardRecord, 
 
 def document_problems(person: PersonRecord, doc_number: str) -> list[Problem]:
     """R-ID-1: the holder shows an original valid document of their own."""
-    shown = doc_number.strip().upper()
-    if shown and shown in (person.doc_number.upper(), person.ssn.upper()):
-        return []
-    return [
-        Problem(
-            "doc_number",
-            "R-ID-1",
-            "所持证件号码与持卡人登记的证件不符",
-            "请查验持卡人本人有效身份证件原件，并录入证件上的号码。",
-            "证件号码",
-        )
-    ]
+    return holder_document_problems(doc_number, person.doc_number, person.ssn)
 
 
 def common_problems(

@@ -19,8 +19,10 @@ from datetime import date
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
+from offline.lifecycle import move_card
 from offline.permissions import require
-from offline.services.card_common import add_months, card_by_id, link_moves, move_card, parse_day
+from offline.profiles import Profile
+from offline.services.card_common import add_months, card_by_id, link_moves, parse_day
 from offline.store import Store
 from offline.validation import validate_card_number
 from offline.workdays import WorkCalendar
@@ -103,9 +105,9 @@ def _today(ctx: ServiceContext) -> date:
     return ctx.now().date()
 
 
-def contact_deadline(store: Store, profile: object, arrived: date) -> date:
+def contact_deadline(store: Store, profile: Profile, arrived: date) -> date:
     """R-ISS-2: `profile.contact_workdays` working days after arrival (holiday calendar aware)."""
-    days = int(getattr(profile, "contact_workdays", 3))
+    days = profile.contact_workdays
     return WorkCalendar.from_store(store).add_workdays(arrived, days)
 
 
@@ -457,8 +459,8 @@ def age_stock(ctx: ServiceContext, inp: AgeStockInput) -> BusinessResult:
                 )
                 continue
             target = {"cancel": "cancelled", "seal": "sealed", "return_sleeping": "returned"}[inp.action]
-            extra = {"return_reason": inp.reason or AGE_ACTIONS[inp.action]}
-            moves.append(move_card(conn, card, target, at=now, **extra))
+            reason = inp.reason or AGE_ACTIONS[inp.action]
+            moves.append(move_card(conn, card, target, at=now, return_reason=reason))
         if not inp.card_ids:
             problems.append(Problem("card_ids", "R-ISS-6", "没有选择要处理的卡", "请选择卡。", "社保卡"))
         if problems:

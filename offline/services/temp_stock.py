@@ -21,8 +21,8 @@ from offline.validation import validate_card_number
 
 def require_temp_cards(ctx: ServiceContext) -> None:
     require(ctx.operator, "temp_card")
-    if not bool(getattr(ctx.profile, "temp_cards", False)):
-        name = getattr(ctx.profile, "name_zh", "本省")
+    if not ctx.profile.temp_cards:
+        name = ctx.profile.name_zh
         refuse(
             "temp_card",
             "R-TMP-1",

@@ -23,6 +23,7 @@ from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.protocols import CardError, ChipCard
 from offline.services.persons import CardRecord, PersonRecord, find_card, find_person, find_person_by_ssn
+from offline.validation.documents import holder_document_problems
 
 REGION_RE = re.compile(r"^\d{6}$")
 JOURNAL_SERVICE = "transfer.home_region"
@@ -40,7 +41,7 @@ def region_problems(ctx: ServiceContext, inp: TransferInput, current: str) -> li
     """R-TRF-1: a 6-digit code of this province, different from the card's current region."""
     problems: list[Problem] = []
     region = inp.new_region.strip()
-    province = str(getattr(ctx.profile, "region_code", "") or ctx.service_point[:2] + "0000")[:2]
+    province = ctx.profile.region_code[:2]
     if not REGION_RE.match(region) or region.endswith("0000"):
         problems.append(
             Problem(
@@ -123,16 +124,7 @@ def _check(ctx: ServiceContext, inp: TransferInput, chip: ChipCard) -> tuple[Per
                 "卡状态",
             )
         )
-    if inp.doc_number.strip().upper() not in (person.doc_number.upper(), person.ssn.upper()):
-        problems.append(
-            Problem(
-                "doc_number",
-                "R-ID-1",
-                "所持证件号码与持卡人登记的证件不符",
-                "请查验持卡人本人有效身份证件原件，并录入证件上的号码。",
-                "证件号码",
-            )
-        )
+    problems += holder_document_problems(inp.doc_number, person.doc_number, person.ssn)
     problems += region_problems(ctx, inp, chip.home_region)
     if problems:
         raise ValidationError(problems)

@@ -17,7 +17,8 @@ service can raise `ValidationError(problems)` when the list is not empty. Split 
 - `messages`     every Chinese string of the above
 """
 
-from offline.validation.card_numbers import card_number_check_char, validate_card_number
+from offline.protocols import card_number_check_char
+from offline.validation.card_numbers import validate_card_number
 from offline.validation.contact import is_valid_phone, normalize_phone
 from offline.validation.dates import age_on, parse_date
 from offline.validation.ids import is_valid_ssn, ssn_birth_and_sex, ssn_check_digit, validate_ssn

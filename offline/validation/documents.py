@@ -170,3 +170,25 @@ def residence_permit_problems(doc_type: str, also_holds_residence_permit: bool) 
             m.FIX_USE_RESIDENCE_PERMIT.format(**names),
         )
     ]
+
+
+def holder_document_problems(
+    shown: str,
+    *registered: str,
+    rule: str = "R-ID-1",
+    field: str = "doc_number",
+    label: str = "证件号码",
+) -> list[Problem]:
+    """R-ID-1 at the window: the holder shows an original valid document of their own.
+
+    The number typed from the document shown must be one the station holds for the holder
+    (document number or SSN; after a key change also the new SSN). The one copy of this check:
+    every card business calls it, with its own rule id where its article restates R-ID-1
+    (R-PIN-4, R-ISS-3, R-TMP-2 ...).
+    """
+    number = shown.strip().upper()
+    if not number:
+        return [Problem(field, rule, m.HOLDER_DOC_MISSING, m.FIX_HOLDER_DOC, label)]
+    if number not in {n.strip().upper() for n in registered if n}:
+        return [Problem(field, rule, m.HOLDER_DOC_MISMATCH, m.FIX_HOLDER_DOC, label)]
+    return []

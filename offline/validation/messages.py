@@ -65,6 +65,9 @@ CONTROL_CHARS = "含有不可见字符"
 FIX_RETYPE = "请删除后重新输入。"
 
 # ----------------------------------------------------------------- R-ID-1 documents
+HOLDER_DOC_MISSING = "未录入持卡人所出示的有效身份证件号码"
+HOLDER_DOC_MISMATCH = "所持证件号码与持卡人登记的证件不符"
+FIX_HOLDER_DOC = "请查验持卡人本人有效身份证件原件，并录入证件上的号码。"
 DOC_MILITARY = "{doc}不是社会保障卡业务认可的有效身份证件，军人、武装警察按国家相关规定办理（HB 5）"
 FIX_MILITARY = "请持居民身份证办理，或按军人社会保障卡的国家规定到指定机构办理。"
 DOC_HOUSEHOLD_AGE = "户口簿仅限不满 {age} 周岁人员使用，本人已满 {years} 周岁"

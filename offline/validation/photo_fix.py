@@ -166,7 +166,7 @@ def crop_box(rgb: PILImage) -> tuple[int, int, int, int]:
     samples = [
         small.getpixel((x, y)) for y in range(corner) for x in (*range(corner), *range(sw - corner, sw))
     ]
-    r, g, b = (sorted(int(px[i]) for px in samples)[len(samples) // 2] for i in range(3))  # type: ignore[index]
+    r, g, b = (sorted(int(px[i]) for px in samples)[len(samples) // 2] for i in range(3))
     diff = ImageChops.difference(small, Image.new("RGB", small.size, (r, g, b))).convert("L")
     mask = diff.point(lambda v: 255 if v * 3 > SUBJECT_DIFF else 0)
     upper = mask.crop((0, 0, sw, max(1, sh * 6 // 10)))

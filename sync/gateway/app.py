@@ -29,6 +29,7 @@ from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring, RegistryError
 from sync.gateway.openapi import OPENAPI
 from sync.suite import DEFAULT_SUITE, SuiteError, unb64
+from sync.wire import AUTH_HEADER, Endpoint, Reason, UploadStatus
 
 SERVICE = "cardstation-gateway"
 FRAME = struct.Struct(">I")
@@ -59,15 +60,15 @@ class Gateway:
         catalogue.ensure_schema(self.db)
         self.intake_config = intake.IntakeConfig(config.production_days, config.max_envelope)
         routes = [
-            Route("/v1/ping", self.ping, methods=["GET"]),
-            Route("/v1/enrol", self.enrol, methods=["POST"]),
-            Route("/v1/keys", self.keys, methods=["GET"]),
-            Route("/v1/envelopes", self.envelopes, methods=["POST"]),
-            Route("/v1/blobs/{envelope_id}", self.blob_head, methods=["HEAD"]),
-            Route("/v1/blobs/{envelope_id}", self.blob_patch, methods=["PATCH"]),
-            Route("/v1/updates", self.updates, methods=["GET"]),
-            Route("/v1/stations/rotate", self.rotate, methods=["POST"]),
-            Route("/v1/stats", self.stats, methods=["GET"]),
+            Route(Endpoint.PING, self.ping, methods=["GET"]),
+            Route(Endpoint.ENROL, self.enrol, methods=["POST"]),
+            Route(Endpoint.KEYS, self.keys, methods=["GET"]),
+            Route(Endpoint.ENVELOPES, self.envelopes, methods=["POST"]),
+            Route(Endpoint.BLOBS + "/{envelope_id}", self.blob_head, methods=["HEAD"]),
+            Route(Endpoint.BLOBS + "/{envelope_id}", self.blob_patch, methods=["PATCH"]),
+            Route(Endpoint.UPDATES, self.updates, methods=["GET"]),
+            Route(Endpoint.ROTATE, self.rotate, methods=["POST"]),
+            Route(Endpoint.STATS, self.stats, methods=["GET"]),
             Route("/openapi.json", self.openapi, methods=["GET"]),
             Route("/v1/roster/snapshot", self.roster_meta, methods=["GET"]),
             Route("/v1/roster/snapshot/{snapshot_id}", self.roster_chunk, methods=["GET"]),
@@ -141,7 +142,7 @@ class Gateway:
                 while len(buf) >= FRAME.size:
                     (n,) = FRAME.unpack_from(buf, 0)
                     if n > self.config.max_envelope or len(results) >= MAX_BATCH_FRAMES:
-                        return _error(413, "malformed", "envelope or batch too large")
+                        return _error(413, Reason.MALFORMED, "envelope or batch too large")
                     if len(buf) < FRAME.size + n:
                         break
                     data = bytes(buf[FRAME.size : FRAME.size + n])
@@ -154,7 +155,7 @@ class Gateway:
         except ClientDisconnect:
             return Response(status_code=400)
         if buf:
-            results.append({"envelope_id": "", "status": intake.REJECTED, "code": "malformed"})
+            results.append({"envelope_id": "", "status": UploadStatus.REJECTED, "code": Reason.MALFORMED})
         return JSONResponse({"results": results})
 
     async def blob_head(self, request: Request) -> Response:
@@ -188,21 +189,21 @@ class Gateway:
         offset = int(request.headers["upload-offset"])
         total = int(request.headers["upload-length"])
         if not 0 < total <= self.config.max_envelope or not 0 <= offset <= total:
-            return _error(400, "malformed", "bad Upload-Offset/Upload-Length")
+            return _error(400, Reason.MALFORMED, "bad Upload-Offset/Upload-Length")
         body = bytearray()
         disconnected = False
         try:
             async for chunk in request.stream():
                 body.extend(chunk)
                 if offset + len(body) > total:
-                    return _error(400, "malformed", "more bytes than Upload-Length")
+                    return _error(400, Reason.MALFORMED, "more bytes than Upload-Length")
         except ClientDisconnect:
             disconnected = True
         stored = await run_in_threadpool(
             self.db.one, "SELECT ack FROM envelopes WHERE envelope_id = ?", (eid,)
         )
         if stored is not None:
-            return JSONResponse({"envelope_id": eid, "status": intake.DUPLICATE, "ack": stored["ack"]})
+            return JSONResponse({"envelope_id": eid, "status": UploadStatus.DUPLICATE, "ack": stored["ack"]})
         prior = await run_in_threadpool(self._partial, eid)
         have = b"" if prior is None or prior[0] != total else prior[1]
         if offset != len(have):
@@ -211,7 +212,7 @@ class Gateway:
         if len(buf) < total:
             head = peek_header(buf) if len(buf) >= 128 else None
             if len(buf) >= 128 and (head is None or head.envelope_id != eid):
-                return _error(400, "malformed", "not the envelope named in the path")
+                return _error(400, Reason.MALFORMED, "not the envelope named in the path")
             if body:
                 await run_in_threadpool(self._save_partial, eid, total, buf)
             if disconnected:
@@ -220,7 +221,7 @@ class Gateway:
         result = await run_in_threadpool(
             intake.process, self.db, self.keyring, buf, self.now(), self.intake_config
         )
-        if result["status"] == intake.REJECTED or result["envelope_id"] != eid:
+        if result["status"] == UploadStatus.REJECTED or result["envelope_id"] != eid:
             await run_in_threadpool(self._save_partial, eid, total, b"")
         return JSONResponse(result)
 
@@ -244,20 +245,20 @@ class Gateway:
 
     def _authenticate(self, request: Request, body: bytes) -> tuple[str, str] | Response:
         """Check X-Station-Auth; (station id, key id) or an error response."""
-        raw = request.headers.get("x-station-auth", "")
+        raw = request.headers.get(AUTH_HEADER, "")
         parts = raw.split(";")
         if len(parts) != 4 or not parts[2].isdigit():
-            return _error(401, "auth", "missing or malformed X-Station-Auth")
+            return _error(401, Reason.AUTH, "missing or malformed X-Station-Auth")
         station_id, kid, ts, sig = parts
         if abs(time.time() - int(ts)) > AUTH_SKEW_SECONDS:  # wall clock, not the simulated one
-            return _error(401, "clock_skew", "request time too far from the gateway's clock")
+            return _error(401, Reason.CLOCK_SKEW, "request time too far from the gateway's clock")
         keys = self.keyring.station_keys(station_id)
         if keys is None:
-            return _error(403, "unknown_station", station_id)
+            return _error(403, Reason.UNKNOWN_STATION, station_id)
         key = next((k for k in keys if k.key_id == kid), None)
         if key is None or key.status == "revoked":
             return _error(
-                403, "revoked_station" if key is not None or keys else "unknown_station", station_id
+                403, Reason.REVOKED_STATION if key is not None or keys else Reason.UNKNOWN_STATION, station_id
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         digest = hashlib.sha256(body).hexdigest() if body else "-"
@@ -265,7 +266,7 @@ class Gateway:
         try:
             DEFAULT_SUITE.verify(key.public_key, unb64(sig), msg)
         except (SuiteError, ValueError):
-            return _error(401, "auth", "bad request signature")
+            return _error(401, Reason.AUTH, "bad request signature")
         return station_id, kid
 
     async def updates(self, request: Request) -> Response:
@@ -319,7 +320,7 @@ def _error(status: int, code: str, detail: str) -> JSONResponse:
 
 
 async def _malformed(request: Request, exc: Exception) -> Response:
-    return _error(400, "malformed", type(exc).__name__)
+    return _error(400, Reason.MALFORMED, type(exc).__name__)
 
 
 def create_app(

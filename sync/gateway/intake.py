@@ -21,8 +21,14 @@ from sync.gateway import catalogue, messages, walkins
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring
 from sync.gateway.production import add_update, card_numbers
+from sync.wire import Reason, UploadStatus
 
-ACCEPTED, DUPLICATE, CONFLICT, REJECTED = "acked", "duplicate", "conflict", "rejected"
+ACCEPTED, DUPLICATE, CONFLICT, REJECTED = (
+    UploadStatus.ACKED,
+    UploadStatus.DUPLICATE,
+    UploadStatus.CONFLICT,
+    UploadStatus.REJECTED,
+)
 
 
 @dataclass
@@ -73,13 +79,13 @@ def process(
                 db.count_event(conn, "duplicate", at, station_id=station, envelope_id=eid)
                 return {"envelope_id": eid, "status": DUPLICATE, "ack": existing["ack"]}
             db.count_event(conn, "conflict", at, station_id=station, envelope_id=eid)
-            return {"envelope_id": eid, "status": CONFLICT, "code": "conflict"}
+            return {"envelope_id": eid, "status": CONFLICT, "code": Reason.CONFLICT}
         other = conn.execute(
             "SELECT envelope_id FROM envelopes WHERE station_id = ? AND seq = ?", (h.station_id, h.seq)
         ).fetchone()
         if other is not None:
             db.count_event(conn, "replayed", at, station_id=station, envelope_id=eid, detail=f"seq {h.seq}")
-            return {"envelope_id": eid, "status": REJECTED, "code": "replayed"}
+            return {"envelope_id": eid, "status": REJECTED, "code": Reason.REPLAYED}
         ack = json.dumps(
             keyring.downlink().sign(
                 {

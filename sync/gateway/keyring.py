@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from offline.protocols import CardstationError
 from sync.envelope import ServerKey, StationKey, canonical_json
 from sync.gateway.db import GatewayDB
 from sync.suite import DEFAULT_SUITE, b64, key_id_for
@@ -25,12 +26,11 @@ HPKE_VALID_DAYS = 730
 TOKEN_VALID_DAYS = 7
 
 
-class RegistryError(Exception):
+class RegistryError(CardstationError):
     """An enrolment or rotation request the gateway refuses; `code` is stable, `str()` Chinese."""
 
     def __init__(self, code: str, message_zh: str) -> None:
-        super().__init__(message_zh)
-        self.code = code
+        super().__init__(message_zh, code=code)
 
 
 def _iso(dt: datetime) -> str:

@@ -17,10 +17,10 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
+from offline.protocols import card_number_check_char
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import DownlinkSigner
 
-CARD_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 CURSOR_PREFIX = "c1."
 
 
@@ -39,23 +39,13 @@ def add_update(
     )
 
 
-def check_char(first8: str) -> str:
-    """Card-number check character (card-spec.md): 11 − Σ Ci·Wi mod 11; 10 → X, 11 → 0."""
-    total = 0
-    for ch, w in zip(first8, CARD_WEIGHTS, strict=True):
-        value = int(ch) if ch.isdigit() else ord(ch.upper()) - ord("A") + 10
-        total += value * w
-    c = 11 - total % 11
-    return "X" if c == 10 else "0" if c == 11 else str(c)
-
-
 def card_numbers(conn: sqlite3.Connection, station_id: str) -> tuple[str, str]:
     """(card number, card identification code) for the next produced card."""
     n = int(conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0]) + 1
     first8 = "S" + f"{n:07d}"
     city = (station_id[:4] + "00")[2:5] if station_id[:4].isdigit() else "000"
     card_id_code = f"{city}D156000005{n % 10000:04d}{(n * 7919) % 10000:04d}"
-    return first8 + check_char(first8), card_id_code
+    return first8 + card_number_check_char(first8), card_id_code
 
 
 def tick(db: GatewayDB, now: datetime) -> int:

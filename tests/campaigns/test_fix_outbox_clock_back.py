@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from offline import clock as station_clock
 from offline import outbox
 from offline.business import ServiceContext, commit_business
 
@@ -27,7 +28,7 @@ class MovedClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[MovedClock]:
     c = MovedClock()
-    monkeypatch.setattr(outbox, "_now", c)
+    monkeypatch.setattr(station_clock, "now", c)
     yield c
 
 

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices.checkchar import card_number_check_char, card_number_is_valid
 from devices.codec import (
     decode_an,
     decode_cn,
@@ -22,9 +21,10 @@ from devices.codec import (
 )
 from devices.errors import CardError, InvalidPinError, NameNotGbkError, NameTooLongError
 from devices.layout import ITEMS
+from offline.protocols import card_number_check_char, card_number_is_valid
 
 gbk_text = st.text(
-    alphabet=st.characters(codec="gbk", exclude_characters="\x00", exclude_categories=("Cs",)),
+    alphabet=st.characters(codec="gbk", exclude_characters="\x00", exclude_categories=["Cs"]),
     max_size=15,
 )
 

@@ -16,6 +16,7 @@ import pytest
 
 from devices import classify_written
 from devices.emulator import SAMPLE_HOLDER, EmulatedCard, Faults, make_card, make_kind
+from devices.emulator.factory import CardKind
 from devices.errors import CardRemovedError, MuteCardError, NoCardError, NoReaderError, WrongPinError
 from devices.reader import ReaderEvent, ReaderMonitor
 from devices.testing.pcsc_stack import PcscStack
@@ -27,7 +28,7 @@ HOLDER = ChipHolder("420102199001011234", "李四", "2", "03", "420102", "199001
 
 
 @pytest.mark.parametrize("kind", ["formal", "formal-v3"])
-def test_read_through_pcscd_R_ISS_3(pcsc: PcscStack, kind: str) -> None:
+def test_read_through_pcscd_R_ISS_3(pcsc: PcscStack, kind: CardKind) -> None:
     pcsc.insert(EmulatedCard(make_kind(kind)))  # formal = T=0 with 61xx/6Cxx, formal-v3 = T=1 SM4
     session = pcsc.session()
     card = session.read_card()

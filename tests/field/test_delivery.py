@@ -11,6 +11,7 @@ from offline import delivery as D
 from offline.errors import DomainError, PermissionDenied, ValidationError
 from offline.services.issuance import CardReturned
 from tests.field.conftest import NOW, VILLAGE, Field, Seeded, chip_for, session_on
+from tests.helpers import one
 
 
 def _door(seeded: Seeded, outcome: str = "delivered", **kw: object) -> D.DeliverInput:
@@ -144,7 +145,7 @@ def test_R_ISS_3_wrong_document_refused_and_nothing_written(field: Field) -> Non
 def test_R_ISS_7_who_may_take_whose_card(field: Field, category: str, relation: str, ok: bool) -> None:
     run, (s,) = _run(field, 1)  # the category is set at the door here (the run's cached one is '')
     item = _item(field, run.id, s)
-    kw: dict[str, object] = {"category": category, "relation": relation}
+    kw: dict[str, str] = {"category": category, "relation": relation}
     if relation != "holder":
         kw |= {"recipient_name": "李家人", "recipient_doc_number": "430121196501011230"}
     door = _door(s, **kw)
@@ -204,8 +205,8 @@ def test_R_ISS_7_close_counts_outcomes_and_queues_one_closing_envelope(field: Fi
     assert summary.delivered == 1 and set(summary.undelivered) == {b.card_number, c.card_number}
     assert field.counts()["outbox"] == outbox_before + 1
     payload = json.loads(
-        field.store.one("SELECT details FROM businesses WHERE id = ?", (summary.result.business_id,))[0]
-    )  # type: ignore[index]
+        one(field.store, "SELECT details FROM businesses WHERE id = ?", (summary.result.business_id,))[0]
+    )
     assert payload["action"] == "delivery_run_close" and payload["counts"]["delivered"] == 1
     info = D.run_info(field.store, run.id)
     assert info is not None and info.state == "closed" and info.state_zh == "已结束"

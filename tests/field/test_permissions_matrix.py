@@ -18,12 +18,12 @@ import pytest
 from offline import delivery, permissions
 from offline.errors import PermissionDenied
 from offline.reports import daily_report
-from offline.services.registry import SERVICES, resolve
+from offline.services.registry import SERVICES
 from tests.field.conftest import Field, make_field
 
 ROLES = ("operator", "supervisor", "auditor", "admin")
 #: Functions guarded by a station action rather than their item code.
-ACTION_OF: dict[str, str] = {"offline.services.stock:age_stock": "stock.age"}
+ACTION_OF: dict[str, str] = {"age_stock": "stock.age"}
 
 
 class Touched(Exception):
@@ -45,15 +45,14 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Field]:
     f.store.close()
 
 
-def _cases() -> list[tuple[str, str]]:
-    return [(code, path) for code, paths in SERVICES.items() for path in paths]
+def _cases() -> list[tuple[str, Callable[..., Any]]]:
+    return [(code, fn) for code, fns in SERVICES.items() for fn in fns]
 
 
-def _call(path: str, ctx: Any) -> None:
-    fn = resolve(path)
-    if path.endswith(":card_progress"):
+def _call(fn: Callable[..., Any], ctx: Any) -> None:
+    if fn.__name__ == "card_progress":
         fn(ctx, ssn=Poison())
-    elif path.endswith(":issue_card"):
+    elif fn.__name__ == "issue_card":
         from offline.services.issuance import IssueInput
 
         fn(
@@ -87,13 +86,14 @@ def _outcome(call: Callable[[], object]) -> str:
     return "passed"
 
 
-@pytest.mark.parametrize(("code", "path"), _cases(), ids=[p.split(":")[1] for _c, p in _cases()])
-def test_R_SEC_2_service_items_under_every_role(shared: Field, code: str, path: str) -> None:
+@pytest.mark.parametrize(("code", "fn"), _cases(), ids=[fn.__name__ for _c, fn in _cases()])
+def test_R_SEC_2_service_items_under_every_role(shared: Field, code: str, fn: Callable[..., Any]) -> None:
     field = shared
+    path = fn.__name__
     action = ACTION_OF.get(path, code)
     for role in ROLES:
         before = _rows(field)
-        got = _outcome(lambda role=role: _call(path, field.ctx(role)))  # type: ignore[misc]
+        got = _outcome(lambda role=role: _call(fn, field.ctx(role)))  # type: ignore[misc]
         expected = "passed" if permissions.allowed(role, action) else "denied"
         assert got == expected, f"{path} as {role}: {got}, expected {expected}"
         if role == "auditor" or got == "denied":

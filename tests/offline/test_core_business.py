@@ -101,6 +101,7 @@ def test_store_refuses_newer_schema(store: Store) -> None:
 
 
 def test_context_clock_is_injectable(store: Store, sealer) -> None:  # type: ignore[no-untyped-def]
+    from offline.profiles import load_profile
     from tests.conftest import SERVICE_POINT, STATION_ID, add_operator
 
     fixed = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)
@@ -110,6 +111,7 @@ def test_context_clock_is_injectable(store: Store, sealer) -> None:  # type: ign
         sealer=sealer,
         station_id=STATION_ID,
         service_point=SERVICE_POINT,
+        profile=load_profile("hunan"),
         now=lambda: fixed,
     )
     with store.write() as conn:

@@ -1,9 +1,13 @@
 """Layer rules of architecture.md, proved rather than hoped for.
 
+The four import rules are import-linter contracts in pyproject.toml (`lint-imports`, run by
+`./dev.sh test`). This module adds what a static import graph cannot see:
+
 - offline/ never imports textual, httpx, smartcard (pyscard), tui, sync or devices — checked
   at runtime (import every module in a fresh interpreter, look at sys.modules) and statically
   (ast of every file, so a lazy import inside a function is caught too).
-- tui/ holds no SQL execution, no APDU transmission and no HTTP: it calls services.
+- tui/ holds no SQL execution, no APDU transmission and no HTTP: it calls services (calls such
+  as `.execute(` on an object it was handed are not imports).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def test_R_APP_4_every_bank_alias_names_a_bank_of_a_profile() -> None:
 
 def test_R_APP_1_an_ambiguous_alias_would_be_caught(tmp_path: object) -> None:
     """The check itself can fail: two codes for one folded key are reported."""
-    keys = {}
+    keys: dict[str, str] = {}
     conflicts = []
     for code, alias in [("1", "男"), ("2", "Ｍ"), ("1", "m")]:
         k = key_of(alias)

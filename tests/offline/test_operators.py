@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 from argon2 import PasswordHasher
@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from offline import audit, auth, operators, sessions
 from offline.business import Operator
 from offline.errors import AuthError, DomainError, PermissionDenied, ValidationError
+from offline.profiles import load_profile
 from offline.station import init_station
 from offline.store import Store
 
@@ -108,14 +109,13 @@ def test_r_sec_2_unknown_names_lock_exactly_like_real_ones(store: Store, wang: O
 
 
 def test_r_sec_2_lockout_settings_come_from_the_profile(store: Store, wang: Operator) -> None:
-    profile = SimpleNamespace(lockout_attempts=2, lockout_minutes=1)
+    profile = dataclasses.replace(load_profile("hunan"), lockout_attempts=2, lockout_minutes=1)
     with pytest.raises(AuthError):
         auth.authenticate(store, "wangxh", "wrong-pass", now=NOW, profile=profile)
     with pytest.raises(AuthError) as err:
         auth.authenticate(store, "wangxh", "wrong-pass", now=NOW, profile=profile)
     assert err.value.code == "locked" and "1 分钟" in err.value.message_zh
     assert auth.authenticate(store, "wangxh", OP_PW, now=NOW + timedelta(minutes=1, seconds=1)).id == wang.id
-    from offline.profiles import load_profile
 
     hubei = auth.lockout_policy(load_profile("hubei"))
     assert (hubei.attempts, hubei.minutes) == (

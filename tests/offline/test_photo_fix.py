@@ -11,6 +11,7 @@ import io
 import random
 import struct
 import zlib
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
@@ -33,21 +34,21 @@ def portrait(
 ) -> Image.Image:
     """A head-and-shoulders drawing on a plain background, noisy enough to weigh 14-40 KB."""
     rng = random.Random(seed)
-    img = Image.new(mode, (w, h), bg)
+    img = Image.new(mode, (w, h), bg)  # type: ignore[arg-type]
     d = ImageDraw.Draw(img)
     cx = cx if cx is not None else w // 2
     hw = min(w, h) // 6
     top = h // 5
-    d.ellipse((cx - hw, top, cx + hw, top + int(hw * 2.6)), fill=(200, 160, 130, 255)[: len(bg)])
-    d.rectangle((cx - hw * 2, h * 6 // 10, cx + hw * 2, h), fill=(40, 40, 90, 255)[: len(bg)])
+    d.ellipse((cx - hw, top, cx + hw, top + int(hw * 2.6)), fill=(200, 160, 130, 255)[: len(bg)])  # type: ignore[arg-type]
+    d.rectangle((cx - hw * 2, h * 6 // 10, cx + hw * 2, h), fill=(40, 40, 90, 255)[: len(bg)])  # type: ignore[arg-type]
     for _ in range(noise):
         x, y = rng.randrange(max(0, cx - hw * 2), min(w, cx + hw * 2)), rng.randrange(top, h)
         c = rng.randrange(40, 200)
-        d.rectangle((x, y, x + 3, y + 3), fill=(c, c // 2 + 20, c // 3, 255)[: len(bg)])
+        d.rectangle((x, y, x + 3, y + 3), fill=(c, c // 2 + 20, c // 3, 255)[: len(bg)])  # type: ignore[arg-type]
     return img
 
 
-def encoded(img: Image.Image, fmt: str = "JPEG", **kw: object) -> bytes:
+def encoded(img: Image.Image, fmt: str = "JPEG", **kw: Any) -> bytes:
     buf = io.BytesIO()
     img.save(buf, fmt, **kw)
     return buf.getvalue()
@@ -178,7 +179,7 @@ def test_R_APP_2_camera_sized_photo_fixed_in_bounded_memory(tmp_path: object, fm
 
     path = Path(str(tmp_path)) / f"big.{fmt.lower()}"
     size = (4000, 6000) if fmt == "JPEG" else (3000, 5000)
-    portrait(*size, noise=40000).save(path, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    portrait(*size, noise=40000).save(path, fmt, **(dict[str, Any](quality=92) if fmt == "JPEG" else {}))
     # VmHWM is the peak of this process's own memory (ru_maxrss would carry the parent's over exec).
     code = (
         "import sys\n"

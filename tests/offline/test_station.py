@@ -29,7 +29,7 @@ def _init(store: Store, **kw: str) -> station.StationInfo:
         "admin_password": "admin-pass-1",
     }
     args.update(kw)
-    return station.init_station(store, now=NOW, **args)  # type: ignore[arg-type]
+    return station.init_station(store, now=NOW, **args)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ import pytest
 
 from offline.business import ServiceContext
 from offline.errors import DomainError
+from offline.profiles import load_profile
 from offline.services.alerts import alerts
 from offline.services.queries import card_progress
 from offline.services.walkins import WalkinInput, accept_walkin
@@ -149,9 +150,9 @@ def test_R_REP_1_formal_loss_then_replacement_for_a_walkin(world: Any) -> None:
     early = walkin(store, r, "replace", bank="中国银行")  # no formal loss yet: refused
     SyncEngine(store).run_once()
     assert state(store, early)[0] == "refused" and "须先正式挂失" in state(store, early)[1]
-    outcome = store.one("SELECT outcome FROM inbox WHERE kind = 'walkin_result'")[0]  # type: ignore[index]
+    outcome = store.one("SELECT outcome FROM inbox WHERE kind = 'walkin_result'")[0]
     assert "业务已撤销" in outcome and "工本费" in outcome and "应退还" in outcome  # R-REP-5 fee refunded
-    outcome = store.one("SELECT outcome FROM inbox WHERE kind = 'walkin_result'")[0]  # type: ignore[index]
+    outcome = store.one("SELECT outcome FROM inbox WHERE kind = 'walkin_result'")[0]
     assert "业务已撤销" in outcome and "工本费" in outcome and "应退还" in outcome  # R-REP-5 fee refunded
     loss = walkin(store, r, "formal_loss")
     SyncEngine(store).run_once()
@@ -187,7 +188,7 @@ def test_R_CAN_1_walkin_cancel_refused_shows_an_alert(world: Any) -> None:
     SyncEngine(store).run_once()
     verify, reason, _ = state(store, receipt)
     assert verify == "refused" and reason == "姓名与卡管系统登记的不一致"
-    said = [a.message_zh for a in alerts(store, None, today=datetime.now().date())]
+    said = [a.message_zh for a in alerts(store, load_profile("hunan"), today=datetime.now().date())]
     assert any("被卡管系统退回" in m and reason in m for m in said)
     gw_card = gw.gateway.db.one(
         "SELECT status FROM holder_cards WHERE card_number = ?", (r["社会保障卡卡号"],)
@@ -232,7 +233,9 @@ def test_a_new_holder_applied_for_elsewhere_reaches_the_other_station_of_the_are
     from offline.validation.ids import ssn_check_digit
 
     ssn = ssn[:17] + ssn_check_digit(ssn[:17])
-    c = ServiceContext(other, operator(other), sealer_for(other), other_id, other_id[:17])
+    c = ServiceContext(
+        other, operator(other), sealer_for(other), other_id, other_id[:17], profile=load_profile("hunan")
+    )
     person = {"name": "新申领", "sex": "1", "ethnicity": "01", "birth_date": "", "doc_type": "resident_id",
               "doc_number": ssn, "phone": "13800000000", "residence_address": "长沙县"}  # fmt: skip
     with other.write() as conn:

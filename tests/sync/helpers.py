@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 
 from offline.business import Blob, BusinessResult, Operator, ServiceContext, commit_business
+from offline.profiles import load_profile
 from offline.store import Store
 from sync import keys
 from sync.gateway.app import Gateway, GatewayConfig
@@ -134,6 +135,7 @@ def commit_apply(store: Store, ssn: str, *, photo: int = 0, item: str = "apply")
         sealer=sealer_for(store),
         station_id=sid,
         service_point=sid[:17],
+        profile=load_profile("hubei"),
     )
     blobs = (Blob("photo", os.urandom(photo)),) if photo else ()
     with store.write() as conn:

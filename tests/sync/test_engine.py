@@ -26,6 +26,7 @@ from sync.engine import EngineConfig, SyncEngine, resend_quarantined
 from sync.keys import sealer_for
 from sync.linksim import LinkSim
 from sync.status import sync_status
+from tests.helpers import one
 from tests.sync.helpers import (
     RunningGateway,
     ServerThread,
@@ -61,8 +62,10 @@ def test_quarantined_envelope_does_not_block_the_others_then_fix_and_resend(
     good = [commit_apply(store, ssn_for(211 + i)) for i in range(3)]
     with store.write() as conn:  # corrupt the sealed bytes on disk (plaintext copy kept for resend)
         env = bytearray(
-            store.one("SELECT envelope FROM outbox WHERE envelope_id = ?", (bad.envelope_ids[0],))["envelope"]
-        )  # type: ignore[index]
+            one(store, "SELECT envelope FROM outbox WHERE envelope_id = ?", (bad.envelope_ids[0],))[
+                "envelope"
+            ]
+        )
         env[70] ^= 0xFF
         conn.execute(
             "UPDATE outbox SET envelope = ? WHERE envelope_id = ?", (bytes(env), bad.envelope_ids[0])

@@ -22,6 +22,7 @@ from sync.enrol import EnrolError, enrol
 from sync.gateway.openapi import OPENAPI
 from sync.keys import sealer_for
 from sync.testing import fresh_keys
+from tests.helpers import one
 from tests.sync.helpers import RunningGateway, commit_apply, enrol_station, ssn_for, station_id_for
 
 FRAME = struct.Struct(">I")
@@ -161,11 +162,11 @@ def test_one_person_one_card_across_stations_R_APP_3(gateway: RunningGateway, tm
     assert payload["receipt_no"] == rb.receipt_no and payload["accepted"] is False
     assert "一人一卡" in payload["reason"]
     assert (
-        gateway.gateway.db.one("SELECT state FROM applications WHERE receipt_no = ?", (rb.receipt_no,))[
+        one(gateway.gateway.db, "SELECT state FROM applications WHERE receipt_no = ?", (rb.receipt_no,))[
             "state"
         ]
         == "rejected"
-    )  # type: ignore[index]
+    )
 
 
 def test_production_after_configured_days(fresh_gateway: RunningGateway, tmp_path: Path) -> None:

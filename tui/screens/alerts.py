@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from tui import messages as M
 from tui.adapters import AlertLine
+from tui.host import host
 from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
@@ -57,7 +58,7 @@ class AlertsScreen(CompactScreen[None]):
         from tui import adapters
 
         try:
-            lines = adapters.read_alerts(self.app.services)  # type: ignore[attr-defined]
+            lines = adapters.read_alerts(host(self.app).services)
         except Exception as exc:
             lines = [AlertLine("error", M.WORKER_ERROR.format(error=exc), severity="error")]
         self.app.call_from_thread(self._show, lines)

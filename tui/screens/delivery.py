@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from tui.screens.forms.host import host
+from tui.host import host
 from tui.widgets.compact import CompactCheckbox, CompactInput, CompactSelect, FieldRow, ProblemList
 from tui.widgets.footer import BottomBar
 

@@ -25,6 +25,7 @@ from offline.items import SERVICE_ITEMS, ServiceItem
 from tui import keymap
 from tui import messages as M
 from tui.adapters import AlertLine
+from tui.host import host
 from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
@@ -103,7 +104,7 @@ class ItemMenu(Widget, can_focus=True):
             self._refresh_index(new)
 
     def action_open(self) -> None:
-        app: Any = self.app
+        app = host(self.app)
         app.action_open_item(self.items[self.cursor].code)
 
     def on_focus(self) -> None:
@@ -174,7 +175,7 @@ class HomeScreen(CompactScreen[None]):
         from tui import adapters
 
         try:
-            lines = adapters.read_alerts(self.app.services)  # type: ignore[attr-defined]
+            lines = adapters.read_alerts(host(self.app).services)
         except Exception as exc:
             lines = [AlertLine("error", M.WORKER_ERROR.format(error=exc), severity="error")]
         self.app.call_from_thread(self._show_alerts, lines)

@@ -8,7 +8,7 @@ password, checked with the same lockout as login); anyone else quits or the oper
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from tui import messages as M
+from tui.host import host
 from tui.widgets.compact import CompactInput, CompactModal, FieldRow, ProblemList
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class LockScreen(CompactModal[None]):
         from offline.errors import AuthError
         from tui import adapters
 
-        app: Any = self.app
+        app = host(self.app)
         try:
             adapters.authenticate(app.services, self.operator.username, password)
         except AuthError as exc:
@@ -90,7 +91,7 @@ class LockScreen(CompactModal[None]):
             self.query_one(ProblemList).show([M.LOCK_WRONG.format(reason=message.error)])
             field.focus()
             return
-        app: Any = self.app
+        app = host(self.app)
         self.dismiss()
         app.unlocked()
 
@@ -125,6 +126,6 @@ class DraftPrompt(CompactModal[bool]):
             yield Static(M.DRAFT_HINT, classes="hint", markup=False)
 
     def action_answer(self, restore: bool) -> None:
-        app: Any = self.app
+        app = host(self.app)
         self.dismiss(restore)
         app.drafts_decided(restore)

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from tui import messages as M
+from tui.host import host
 from tui.widgets.compact import CompactInput, CompactScreen, FieldRow, ProblemList
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
@@ -77,7 +78,7 @@ class LoginScreen(CompactScreen[None]):
 
     @property
     def app_services(self) -> Any:
-        return getattr(self.app, "services")  # noqa: B009 - typed as StationApp elsewhere
+        return host(self.app).services
 
     def action_enter(self) -> None:
         """Username: move on at once. Password: let the Input see Enter after its queued keys."""
@@ -96,9 +97,7 @@ class LoginScreen(CompactScreen[None]):
             return
         problems.clear()
         self.query_one("#login-state", Static).update(M.LOGIN_CHECKING, layout=False)
-        hold = getattr(self.app, "hold_keys", None)
-        if hold is not None:
-            hold()  # keys typed during the check go to the home screen, not here
+        host(self.app).hold_keys()  # keys typed during the check go to the home screen, not here
         self._login(username, password)
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)
@@ -134,9 +133,7 @@ class LoginScreen(CompactScreen[None]):
         self.post_message(self.Result(operator, drafts, "", preload))
 
     def on_login_screen_result(self, message: Result) -> None:
-        release = getattr(self.app, "release_keys", None)
-        if release is not None:
-            self.call_after_refresh(release)
+        self.call_after_refresh(host(self.app).release_keys)
         self.query_one("#login-state", Static).update("", layout=False)
         password = self.query_one("#login-password", Input)
         if message.operator is None:
@@ -145,5 +142,5 @@ class LoginScreen(CompactScreen[None]):
             password.focus()
             return
         password.value = ""
-        app: Any = self.app
+        app = host(self.app)
         app.logged_in(message.operator, message.drafts, message.preload)

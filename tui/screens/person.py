@@ -17,8 +17,8 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from tui.host import host
 from tui.screens.forms import messages as M
-from tui.screens.forms.host import host
 from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import StationFooter
 
@@ -136,9 +136,6 @@ class PersonScreen(CompactScreen[None]):
         except DomainError as exc:
             self.post_message(self.Loaded(None, str(exc.problems[0].message)))
             return
-        except ImportError:
-            self.post_message(self.Loaded(None, M.SEARCH_UNAVAILABLE))
-            return
         self.post_message(self.Loaded(page))
 
     @on(Loaded)
@@ -210,13 +207,10 @@ class PersonScreen(CompactScreen[None]):
     def action_open_item(self, code: str) -> None:
         from tui.screens.items import open_item_screen
 
-        open_item_screen(self.app, code, prefill=self.prefill())
+        open_item_screen(host(self.app), code, prefill=self.prefill())
 
 
 def _status_label(status: str) -> str:
-    try:
-        from offline.services.persons import PERSON_STATUS_LABELS
+    from offline.services.persons import PERSON_STATUS_LABELS
 
-        return str(PERSON_STATUS_LABELS.get(status, status))
-    except ImportError:
-        return status
+    return str(PERSON_STATUS_LABELS.get(status, status))

@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from offline.business import BusinessResult
+from tui.host import host
 from tui.screens.forms import messages as M
-from tui.screens.forms.host import host
 from tui.widgets.compact import CompactButton, CompactScreen
 from tui.widgets.footer import StationFooter
 
@@ -97,9 +97,7 @@ class ReceiptScreen(CompactScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#btn-done").focus()
         self._render_preview()
-        refresh = getattr(self.app, "refresh_status", None)
-        if callable(refresh):
-            refresh()
+        host(self.app).refresh_status()
 
     # ----------------------------------------------------------------- workers
 
@@ -141,7 +139,7 @@ class ReceiptScreen(CompactScreen[None]):
                 return
             from offline.printing.printer import print_pdf
 
-            printer = str(getattr(getattr(self.app, "config", None), "printer", "") or "")
+            printer = host(self.app).config.printer
             print_pdf(path, printer)
             self.post_message(self.Output(M.RECEIPT_PRINTED.format(printer=printer), True))
         except PrintError as exc:

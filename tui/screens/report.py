@@ -18,7 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from tui.screens.forms.host import host
+from offline.errors import CardstationError
+from tui.host import host
 from tui.widgets.footer import BottomBar
 
 TITLE = "业务日报表"
@@ -133,7 +134,7 @@ class ReportScreen(Screen[None]):
     def _output(self, report: Any, send: bool) -> None:
         from offline.reports import render_pdf
 
-        app: Any = self.app
+        app = host(self.app)
         path = report_path(app.services.store.path, report.day)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,9 +143,9 @@ class ReportScreen(Screen[None]):
             if send:
                 from offline.printing.printer import print_pdf
 
-                printer = str(getattr(getattr(app, "config", None), "printer", "") or "")
+                printer = app.config.printer
                 print_pdf(path, printer)
                 text = PRINTED.format(printer=printer, path=path)
         except Exception as exc:
-            text = ERROR.format(error=getattr(exc, "message_zh", None) or exc)
+            text = ERROR.format(error=exc.message_zh if isinstance(exc, CardstationError) else str(exc))
         self.app.call_from_thread(self.note, text)

@@ -16,8 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
+from tui.host import host
 from tui.screens.forms import messages as M
-from tui.screens.forms.host import host
 from tui.widgets.compact import CompactInput, CompactScreen, FieldRow
 from tui.widgets.footer import StationFooter
 
@@ -93,11 +93,8 @@ class SearchScreen(CompactScreen[None]):
         if not text:
             self.post_message(self.Results(text, []))
             return
-        try:
-            from offline.services.queries import search_persons
-        except ImportError:
-            self.post_message(self.Results(text, [], M.SEARCH_UNAVAILABLE))
-            return
+        from offline.services.queries import search_persons
+
         self.post_message(self.Results(text, list(search_persons(host(self.app).services.store, text))))
 
     @on(Results)

@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from tui import messages as M
+from tui.host import host
 from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import BottomBar
 from tui.widgets.statusbar import StatusBar
@@ -76,7 +77,7 @@ class SessionsScreen(CompactScreen[None]):
     def _load(self) -> None:
         from tui import adapters
 
-        app: Any = self.app
+        app = host(self.app)
         services = app.services
         this = app.operator.session_id if app.operator is not None else None
         idle = max(1, int(app.idle_lock_seconds() // 60))

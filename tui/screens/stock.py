@@ -16,8 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from tui.host import host
 from tui.screens.forms import messages as M
-from tui.screens.forms.host import host
 from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import StationFooter
 
@@ -92,7 +92,7 @@ class StockScreen(CompactScreen[None]):
 
         services = host(self.app).services
         today = services.now().date()
-        months = int(getattr(services.profile, "stock_age_months", 6) or 6)
+        months = services.profile.stock_age_months
         cards = list_stock(services.store, today=today)
         old = {c.card_id for c in list_stock(services.store, older_than_months=months, today=today)}
         self.post_message(self.Loaded(cards, old, months, today))

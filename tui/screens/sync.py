@@ -18,7 +18,10 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
+from offline.errors import CardstationError
 from tui import messages as M
+from tui.context import AppServices, SyncOutcome, SyncProgress, SyncRunner
+from tui.host import host
 from tui.screens import sync_usb as USB
 from tui.widgets.compact import CompactInput, CompactScreen
 from tui.widgets.footer import BottomBar
@@ -40,7 +43,7 @@ def _short(ts: str) -> str:
     return ts[5:16].replace("T", " ") if len(ts) >= 16 else ts
 
 
-def read_queue(services: Any) -> QueueView:
+def read_queue(services: AppServices) -> QueueView:
     """Outbox status and entries (runs in a worker thread)."""
     from offline import outbox
 
@@ -72,22 +75,15 @@ def read_queue(services: Any) -> QueueView:
     return QueueView(summary, last, queue, quarantine, [e.envelope_id for e in bad])
 
 
-def run_engine(engine: Any, progress: Any) -> Any:
-    """One sync pass: `engine.on_progress = progress; engine.run_once()` (sync.engine.SyncEngine)."""
-    if hasattr(engine, "on_progress"):
-        engine.on_progress = progress
+def run_engine(engine: SyncRunner, progress: SyncProgress) -> SyncOutcome:
+    """One sync pass, reporting progress as it goes."""
+    engine.on_progress = progress
     return engine.run_once()
 
 
-def result_text(result: Any) -> str:
-    """The engine's own Chinese report (SyncReport.text_zh), else counts from its attributes."""
-    text_zh = getattr(result, "text_zh", None)
-    if callable(text_zh):
-        return M.SYNC_DONE_SIMPLE.format(detail=text_zh())
-    sent = getattr(result, "sent", 0)
-    acked = getattr(result, "acked", 0)
-    down = getattr(result, "downlink_applied", 0)
-    return M.SYNC_DONE.format(sent=sent, acked=acked, downlinks=down)
+def result_text(result: SyncOutcome) -> str:
+    """The engine's own Chinese report (SyncReport.text_zh)."""
+    return M.SYNC_DONE_SIMPLE.format(detail=result.text_zh())
 
 
 class SyncScreen(CompactScreen[None]):
@@ -137,7 +133,7 @@ class SyncScreen(CompactScreen[None]):
         self._quarantine_ids: list[str] = []
         self.query_one("#sync-queue", DataTable).add_columns(*M.SYNC_COLUMNS)
         self.query_one("#sync-quarantine", DataTable).add_columns(*M.SYNC_QUARANTINE_COLUMNS)
-        if getattr(self.app, "services").sync_engine is None:  # noqa: B009
+        if host(self.app).services.sync_engine is None:
             self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE, layout=False)
         auto = getattr(self.app, "autosync", None)
         if auto is not None and auto.active:
@@ -156,7 +152,7 @@ class SyncScreen(CompactScreen[None]):
 
     @work(thread=True, exclusive=True, group="sync-queue", exit_on_error=False)
     def reload(self) -> None:
-        services = getattr(self.app, "services")  # noqa: B009
+        services = host(self.app).services
         view = read_queue(services)
         self.app.call_from_thread(self._show, view, USB.remembered_folder(services))
 
@@ -176,7 +172,7 @@ class SyncScreen(CompactScreen[None]):
         self._quarantine_ids = view.quarantine_ids
 
     def action_run_sync(self) -> None:
-        services = getattr(self.app, "services")  # noqa: B009
+        services = host(self.app).services
         if services.sync_engine is None:
             self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE, layout=False)
             return
@@ -188,7 +184,7 @@ class SyncScreen(CompactScreen[None]):
         self._sync(services.sync_engine)
 
     @work(thread=True, exclusive=True, group="sync-run", exit_on_error=False)
-    def _sync(self, engine: Any) -> None:
+    def _sync(self, engine: SyncRunner) -> None:
         def progress(stage: str, done: int, total: int) -> None:
             self.post_message(
                 self.Progress(
@@ -199,11 +195,10 @@ class SyncScreen(CompactScreen[None]):
         try:
             result = run_engine(engine, progress)
         except Exception as exc:
-            message = getattr(exc, "message_zh", None) or str(exc)
+            message = exc.message_zh if isinstance(exc, CardstationError) else str(exc)
             self.post_message(self.Finished(M.SYNC_FAILED.format(error=message), False))
             return
-        ok = bool(getattr(result, "ok", True))
-        self.post_message(self.Finished(result_text(result), ok))
+        self.post_message(self.Finished(result_text(result), result.ok))
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
@@ -213,7 +208,7 @@ class SyncScreen(CompactScreen[None]):
     def _finished(self, message: Finished) -> None:
         self.query_one("#sync-progress", Static).update(message.text, layout=False)
         self.reload()
-        getattr(self.app, "refresh_status")()  # noqa: B009
+        host(self.app).refresh_status()
 
     def action_resend(self) -> None:
         table = self.query_one("#sync-quarantine", DataTable)
@@ -227,7 +222,7 @@ class SyncScreen(CompactScreen[None]):
     def _resend(self, envelope_id: str) -> None:
         from offline import outbox
 
-        services = getattr(self.app, "services")  # noqa: B009
+        services = host(self.app).services
         outbox.resend(services.store, envelope_id, services.sealer, station_id=services.station.station_id)
         self.post_message(self.Finished(M.SYNC_RESENT.format(envelope=envelope_id[:8]), True))
 
@@ -247,5 +242,5 @@ class SyncScreen(CompactScreen[None]):
 
     @work(thread=True, exclusive=True, group="sync-usb", exit_on_error=False)
     def _usb(self, job: Any, folder: str) -> None:
-        text = job(getattr(self.app, "services"), folder)  # noqa: B009
+        text = job(host(self.app).services, folder)
         self.post_message(self.Finished(text, True))

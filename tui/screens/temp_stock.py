@@ -8,7 +8,7 @@ card-services module offers it; until then the list stays empty. `m` opens the s
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,8 +16,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from offline.services.temp_stock import TempMove
+from tui.host import host
 from tui.screens.forms import messages as M
-from tui.screens.forms.host import host
 from tui.widgets.compact import CompactScreen
 from tui.widgets.footer import StationFooter
 
@@ -41,7 +42,7 @@ class TempStockScreen(CompactScreen[None]):
     """
 
     class Loaded(Message):
-        def __init__(self, counts: dict[str, int], moves: list[Any], enabled: bool, low: int) -> None:
+        def __init__(self, counts: dict[str, int], moves: list[TempMove], enabled: bool, low: int) -> None:
             super().__init__()
             self.counts = counts
             self.moves = moves
@@ -73,21 +74,13 @@ class TempStockScreen(CompactScreen[None]):
 
     @work(thread=True, exclusive=True, group="temp-stock")
     def _load(self) -> None:
-        import importlib
-
-        from offline.services import temp_cards
+        from offline.services import temp_stock
 
         services = host(self.app).services
-        counts = temp_cards.temp_stock_counts(services.store)
-        recent = None
-        for name in ("offline.services.temp_stock", "offline.services.temp_cards"):
-            try:
-                recent = recent or getattr(importlib.import_module(name), "recent_moves", None)
-            except ImportError:
-                continue
-        moves = list(recent(services.store, limit=MOVES_SHOWN)) if callable(recent) else []
-        enabled = bool(getattr(services.profile, "temp_cards", False))
-        low = int(getattr(services.profile, "temp_stock_low", 0) or 0)
+        counts = temp_stock.temp_stock_counts(services.store)
+        moves = temp_stock.recent_moves(services.store, limit=MOVES_SHOWN)
+        enabled = services.profile.temp_cards
+        low = services.profile.temp_stock_low
         self.post_message(self.Loaded(counts, moves, enabled, low))
 
     @on(Loaded)
@@ -104,11 +97,11 @@ class TempStockScreen(CompactScreen[None]):
         table.clear()
         for m in message.moves:
             table.add_row(
-                str(getattr(m, "at", ""))[5:16].replace("T", " "),
-                str(getattr(m, "card_number", "")),
-                TEMP_MACHINE.label(str(getattr(m, "from_state", ""))),
-                TEMP_MACHINE.label(str(getattr(m, "to_state", ""))),
-                str(getattr(m, "operator", "")),
+                m.at[5:16].replace("T", " "),
+                m.card_number,
+                TEMP_MACHINE.label(m.from_state),
+                TEMP_MACHINE.label(m.to_state),
+                m.operator,
             )
 
     def action_move(self) -> None:

@@ -36,6 +36,8 @@ from textual.validation import Validator
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from offline.errors import CardstationError, DomainError
+
 
 class CompactInput(Input):
     """One-line input: no border, no blink, focus shown by a one-line style."""
@@ -178,7 +180,7 @@ class CompactButton(Button):
             id=id,
             variant=cast(Any, variant),
             classes=classes,
-            disabled=disabled,  # type: ignore[arg-type]
+            disabled=disabled,
             compact=True,
         )
         self.active_effect_duration = 0
@@ -272,11 +274,10 @@ class ProblemList(Static):
 
     def show_error(self, error: BaseException) -> None:
         """A DomainError shows its problems; any other error its Chinese message."""
-        problems = getattr(error, "problems", None)
-        if problems:
-            self.show(list(problems))
+        if isinstance(error, DomainError):
+            self.show(list(error.problems))
         else:
-            self.show([getattr(error, "message_zh", None) or str(error)])
+            self.show([error.message_zh if isinstance(error, CardstationError) else str(error)])
 
     def clear(self) -> None:
         self.show([])

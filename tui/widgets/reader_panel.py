@@ -13,6 +13,7 @@ from typing import Any
 from textual.widgets import Static
 
 from tui import messages as M
+from tui.host import host
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,9 @@ class ReaderPanel(Static):
         self._text = ""
 
     def on_mount(self) -> None:
-        app: Any = self.app
-        state = getattr(app, "reader_state", None)
-        self.show(state if isinstance(state, ReaderState) else ReaderState())
-        signal = getattr(app, "reader_signal", None)
-        if signal is not None:
-            signal.subscribe(self, self.show)
+        app = host(self.app)
+        self.show(app.reader_state)
+        app.reader_signal.subscribe(self, self.show)
 
     def show(self, state: ReaderState) -> None:
         text = reader_text(state)

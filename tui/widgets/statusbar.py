@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
 from tui import messages as M
+from tui.host import host
 
 if TYPE_CHECKING:
     from tui.context import AppServices
@@ -53,39 +54,13 @@ def age_text(then_iso: str | None, now: datetime) -> str:
 
 
 def link_state(services: AppServices) -> str:
-    """Link state from the sync engine's monitor, else from sync.status, else 'unknown'.
+    """Link state as the sync runner (TUI worker, daemon or `sync --once`) last recorded it.
 
-    Adapter: the sync package is written by a colleague; accept the attribute names its
-    objects are likely to carry and fall back quietly.
+    Read from the store (`sync.status`), so a daemon in another process is seen too.
     """
-    engine = services.sync_engine
-    for name in ("link_state", "link", "state"):
-        value = getattr(engine, name, None) if engine is not None else None
-        if callable(value):
-            try:
-                value = value()
-            except Exception:
-                value = None
-        if isinstance(value, str) and value:
-            return _norm_link(value)
-    try:
-        from sync.status import sync_status  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return "unknown"
-    try:
-        st: Any = sync_status(services.store)
-    except Exception:
-        return "unknown"
-    for name in ("link", "link_state", "state"):
-        value = st.get(name) if isinstance(st, dict) else getattr(st, name, None)
-        if isinstance(value, str) and value:
-            return _norm_link(value)
-        if isinstance(value, bool):
-            return "up" if value else "down"
-    online = st.get("online") if isinstance(st, dict) else getattr(st, "online", None)
-    if isinstance(online, bool):
-        return "up" if online else "down"
-    return "unknown"
+    from sync.status import sync_status
+
+    return _norm_link(sync_status(services.store).link_state)
 
 
 def _norm_link(value: str) -> str:
@@ -107,10 +82,8 @@ def _link_with_queue(services: AppServices, link: str, oldest_iso: str | None) -
     """'up' only while the queue is empty or moving: syncing when a runner holds the store,
     'stalled' when envelopes have waited over a minute with nobody sending them (the bar once
     said 已联网 while the queue grew to a freeze warning)."""
-    try:
-        from sync.state import runner_active
-    except ImportError:
-        return link
+    from sync.state import runner_active
+
     if runner_active(services.store):
         return "syncing"
     if oldest_iso:
@@ -188,13 +161,9 @@ class StatusBar(Static):
         self._text = ""
 
     def on_mount(self) -> None:
-        app: Any = self.app
-        snapshot = getattr(app, "status_snapshot", None)
-        if isinstance(snapshot, StatusSnapshot):
-            self.show(snapshot)
-        signal = getattr(app, "status_signal", None)
-        if signal is not None:
-            signal.subscribe(self, self.show)
+        app = host(self.app)
+        self.show(app.status_snapshot)
+        app.status_signal.subscribe(self, self.show)
 
     def show(self, snapshot: StatusSnapshot) -> None:
         text = status_text(snapshot)

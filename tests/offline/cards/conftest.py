@@ -19,6 +19,7 @@ from offline.business import ServiceContext
 from offline.protocols import CardError, ChipCard, ChipHolder, PinState
 from offline.store import Store
 from offline.validation import card_number_check_char
+from tests.helpers import one as one  # re-exported for the card tests
 
 CST = timezone(timedelta(hours=8))
 #: A Monday inside the holiday library's years (working-day arithmetic is deterministic).
@@ -278,7 +279,7 @@ def at() -> Callable[[ServiceContext, datetime], ServiceContext]:
 
 @pytest.fixture
 def supervisor(hn: ServiceContext) -> ServiceContext:
-    from tests.conftest import add_operator  # type: ignore[import-not-found]
+    from tests.conftest import add_operator
 
     op = add_operator(hn.store, "boss", "supervisor", "赵主管")
     return dataclasses.replace(hn, operator=op)
@@ -305,11 +306,6 @@ def emulated_session(
 
 def today() -> date:
     return NOW.date()
-
-
-def one(store: Store, sql: str, params: tuple[Any, ...] = ()) -> Any:
-    """store.one for tests: the row (or None), typed loosely so assertions can index it."""
-    return store.one(sql, params)
 
 
 def chip(c: ServiceContext) -> Any:

@@ -58,7 +58,7 @@ def test_R_ISS_3_read_card_test_passes_and_card_is_issued(hn: ServiceContext, se
     assert row["status"] == "issued" and row["issued_at"] == hn.now_iso()
     assert card(hn.store, old)["status"] == "cancelled"
     assert result.details["previous_cards_cancelled"] == [card_number(7)]
-    assert chip(hn).calls[:2] == ["read_card", "check_genuine"]  # type: ignore[union-attr]
+    assert chip(hn).calls[:2] == ["read_card", "check_genuine"]
     moves = hn.store.query(
         "SELECT card_id, to_status FROM card_moves WHERE business_id = ?", (result.business_id,)
     )

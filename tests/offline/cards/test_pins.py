@@ -97,7 +97,7 @@ def test_R_PIN_4_foreign_card_refused(hn: ServiceContext) -> None:
     with pytest.raises(DomainError) as err:
         change_pin(hn, PinChangeInput(cid, "666666", NEW, NEW))
     assert "不是本业务的卡" in str(err.value)
-    assert chip(hn).calls == ["read_card"]  # type: ignore[attr-defined]
+    assert chip(hn).calls == ["read_card"]
 
 
 def test_R_PIN_4_change_needs_the_physical_card(hn: ServiceContext) -> None:

@@ -90,8 +90,8 @@ def test_R_TMP_2_issue_personalises_and_records(hn: ServiceContext, sealer) -> N
     add_temp(hn.store, T1, "in_stock")
     hn.card = FakeCard(T1)
     result = tc.issue_temp_card(hn, issue_input(hn.store, pid, online_check="pending"))
-    assert chip(hn).chip.holder == holder_of(hn.store, pid)  # type: ignore[union-attr]
-    assert chip(hn).chip.expiry_date == "20250502"  # type: ignore[union-attr]  # 60 days after 2025-03-03
+    assert chip(hn).chip.holder == holder_of(hn.store, pid)
+    assert chip(hn).chip.expiry_date == "20250502"  # 60 days after 2025-03-03
     row = temp(hn.store, T1)
     assert row["state"] == "issued" and row["person_id"] == pid and row["valid_until"] == "2025-05-02"
     states = [r[0] for r in hn.store.query("SELECT to_state FROM temp_card_moves ORDER BY id")]
@@ -113,7 +113,7 @@ def test_R_TMP_1_refuses_person_with_collected_formal_card(hn: ServiceContext) -
     with pytest.raises(ValidationError) as err:
         tc.issue_temp_card(hn, issue_input(hn.store, pid))
     assert "R-TMP-1" in err.value.rules
-    assert counts(hn.store) == before and chip(hn).calls == []  # type: ignore[union-attr]
+    assert counts(hn.store) == before and chip(hn).calls == []
 
 
 def test_R_TMP_1_card_not_yet_collected_is_eligible(hn: ServiceContext) -> None:
@@ -144,7 +144,7 @@ def test_R_TMP_2_card_in_reader_must_be_the_stock_card(hn: ServiceContext) -> No
     with pytest.raises(DomainError) as err:
         tc.issue_temp_card(hn, issue_input(hn.store, pid))
     assert "不是本业务的卡" in str(err.value)
-    assert "personalise" not in chip(hn).calls  # type: ignore[union-attr]
+    assert "personalise" not in chip(hn).calls
 
 
 def test_R_TMP_2_refuses_card_that_is_not_blank(hn: ServiceContext) -> None:
@@ -169,8 +169,8 @@ def _issued(hn: ServiceContext) -> int:
 def test_R_TMP_3_recycle_erases_and_returns_to_stock(hn: ServiceContext) -> None:
     pid = _issued(hn)
     result = tc.recycle_temp_card(hn, TempRecycleInput(T1, body_ok=True))
-    assert chip(hn).chip.holder is None and chip(hn).chip.issue_date == ""  # type: ignore[union-attr]
-    assert "check_genuine" in chip(hn).calls  # type: ignore[union-attr]
+    assert chip(hn).chip.holder is None and chip(hn).chip.issue_date == ""
+    assert "check_genuine" in chip(hn).calls
     row = temp(hn.store, T1)
     assert row["state"] == "in_stock" and row["person_id"] is None
     assert result.details["social_security_application_cancelled"] is True
@@ -186,12 +186,12 @@ def test_R_TMP_3_recycle_refuses_damaged_body_or_chip(hn: ServiceContext) -> Non
     with pytest.raises(ValidationError) as err:
         tc.recycle_temp_card(hn, TempRecycleInput(T1, body_ok=False))
     assert "损坏销卡" in str(err.value)
-    chip(hn).genuine = False  # type: ignore[union-attr]
+    chip(hn).genuine = False
     with pytest.raises(DomainError) as err2:
         tc.recycle_temp_card(hn, TempRecycleInput(T1, body_ok=True))
     assert "芯片校验未通过" in str(err2.value)
     assert counts(hn.store) == before and temp(hn.store, T1)["state"] == "issued"
-    assert chip(hn).chip.holder is not None  # type: ignore[union-attr]
+    assert chip(hn).chip.holder is not None
 
 
 def test_R_TMP_4_lost_card_fee_and_cancellation(hn: ServiceContext) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -14,15 +13,7 @@ from offline.business import ServiceContext
 from offline.errors import PermissionDenied, ValidationError
 from offline.services.applications import ApplicationInput, apply_card
 from offline.services.persons import name_initials
-from offline.store import Store
-
-
-def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
-    """A row that must exist (keeps the assertions short and typed)."""
-    row = store.one(sql, params)
-    assert row is not None, sql
-    return row
-
+from tests.helpers import one
 
 BANK = "中国农业银行"
 

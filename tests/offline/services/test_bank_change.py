@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -12,14 +11,7 @@ from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.services.bank_change import BankChangeInput, change_bank, record_decision
 from offline.services.replacement import ExchangeInput, exchange_card
-from offline.store import Store
-
-
-def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
-    """A row that must exist (keeps the assertions short and typed)."""
-    row = store.one(sql, params)
-    assert row is not None, sql
-    return row
+from tests.helpers import one
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ import io
 import json
 import os
 import random
-import sqlite3
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,15 +22,7 @@ from offline.services.batch import (
     write_template,
 )
 from offline.store import Store
-
-
-def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
-    """A row that must exist (keeps the assertions short and typed)."""
-    row = store.one(sql, params)
-    assert row is not None, sql
-    found: sqlite3.Row = row
-    return found
-
+from tests.helpers import one
 
 ROOT = Path(__file__).resolve().parents[3]
 CARDSTATION = ROOT / ".venv" / "bin" / "cardstation"
@@ -233,7 +223,6 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
 def _pin_test_keys(db: Path) -> None:
     """Enrol the station offline with fresh test keys (the gateway enrolment is sync's own test)."""
     from offline.station import station_info
-    from offline.store import Store
     from sync import keys
     from sync.suite import b64
     from sync.testing import fresh_keys

@@ -65,7 +65,7 @@ def portrait_bytes(w: int, h: int, fmt: str, *, noise: int = 3000, quality: int 
         c = rng.randrange(40, 200)
         d.rectangle((x, y, x + 3, y + 3), fill=(c, c // 2 + 20, c // 3))
     buf = io.BytesIO()
-    img.save(buf, fmt, **({"quality": quality} if fmt == "JPEG" else {}))
+    img.save(buf, fmt, **(dict[str, Any](quality=quality) if fmt == "JPEG" else {}))
     return buf.getvalue()
 
 
@@ -88,7 +88,7 @@ def village_row(seed: int, **over: str) -> dict[str, str]:
     )
     r["证件号码"] = r["证件号码"][:6] + " " + r["证件号码"][6:14] + " " + r["证件号码"][14:].lower()
     r.update(over)
-    return r
+    return dict(r)
 
 
 def test_R_APP_9_xlsx_from_a_spreadsheet_program(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -11,14 +10,7 @@ import pytest
 from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.services.cancellation import BANK_REMINDER, CancelInput, HeirInput, cancel_card
-from offline.store import Store
-
-
-def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
-    """A row that must exist (keeps the assertions short and typed)."""
-    row = store.one(sql, params)
-    assert row is not None, sql
-    return row
+from tests.helpers import one
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -16,13 +15,7 @@ from offline.errors import PermissionDenied, ValidationError
 from offline.freeze import FROZEN, OK, WARNING, freeze_state
 from offline.services.applications import ApplicationInput, apply_card
 from offline.store import Store
-
-
-def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
-    """A row that must exist (keeps the assertions short and typed)."""
-    row = store.one(sql, params)
-    assert row is not None, sql
-    return row
+from tests.helpers import one
 
 
 def app(person: Any, **kw: Any) -> ApplicationInput:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -13,14 +12,7 @@ import pytest
 from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.services.info_changes import InfoChangeInput, KeyInfoChangeInput, change_info, change_key_info
-from offline.store import Store
-
-
-def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
-    """A row that must exist (keeps the assertions short and typed)."""
-    row = store.one(sql, params)
-    assert row is not None, sql
-    return row
+from tests.helpers import one
 
 
 @pytest.fixture

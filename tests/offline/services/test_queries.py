@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,13 +20,7 @@ from offline.services.queries import (
     search_sql,
 )
 from offline.store import Store
-
-
-def one(store: Store, sql: str, params: Any = ()) -> sqlite3.Row:
-    """A row that must exist (keeps the assertions short and typed)."""
-    row = store.one(sql, params)
-    assert row is not None, sql
-    return row
+from tests.helpers import one
 
 
 def test_name_initials_pinyin_and_polyphonic_surnames() -> None:

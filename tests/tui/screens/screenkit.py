@@ -16,6 +16,7 @@ from typing import Any
 
 from offline.business import BusinessResult, Operator, ServiceContext
 from offline.store import Store
+from tests.helpers import one as one  # re-exported: the screen tests import it from here
 
 SERVICE_POINT = "430121001" + "00100" + "001"
 FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=8)))  # a Monday, a workday
@@ -24,13 +25,6 @@ PASSWORD = "station-pass-1"
 
 AppFactory = Callable[..., Any]
 """The `app_factory` fixture: builds a logged-in StationApp (keyword overrides for AppServices)."""
-
-
-def one(store: Store, sql: str, params: Any = ()) -> Any:
-    """A row that must exist (tests read back what a screen wrote)."""
-    row = store.one(sql, params)
-    assert row is not None, sql
-    return row
 
 
 class Reader:

@@ -13,15 +13,14 @@ from textual.widgets import DataTable, Input
 from offline.items import SERVICE_ITEMS
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.losses import TempLossScreen
-from tui.screens.items import ITEM_SCREENS, screen_class
+from tui.screens.items import ITEM_SCREENS
 from tui.screens.person import PersonScreen
 from tui.screens.search import SearchScreen
 
 
 def test_every_service_item_has_a_screen() -> None:
     assert set(ITEM_SCREENS) == {i.code for i in SERVICE_ITEMS}
-    for code, path in ITEM_SCREENS.items():
-        cls = screen_class(path)
+    for code, cls in ITEM_SCREENS.items():
         if issubclass(cls, FormScreen):
             assert code == cls.ITEM
             ids = [b.id for b in cls.BINDINGS]  # type: ignore[union-attr]
@@ -102,7 +101,7 @@ async def test_person_page_shows_remote_rejection(station: Station, app_factory:
 
 
 async def test_home_keys_open_business_screens(station: Station, app_factory: AppFactory) -> None:
-    """The shell's F-keys and home screen open the screens of ITEM_SCREENS (lazy import)."""
+    """The shell's F-keys and home screen open the screens of ITEM_SCREENS."""
     from tui.screens.forms.apply import ApplyScreen
     from tui.screens.forms.temp_card import TempCardScreen
     from tui.screens.stock import StockScreen

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from screenkit import Station, make_test_app, one
 
-from tui.screens.items import ITEM_SCREENS, screen_class
+from tui.screens.forms.stock import AgeScreen, ContactScreen, ReceiveScreen
+from tui.screens.forms.temp_card import TempMoveScreen
+from tui.screens.items import ITEM_SCREENS
 
 SIZE = (80, 24)
 
@@ -34,18 +36,17 @@ def pushing(screen_factory: Any, *, after: Any = None) -> Any:
 @pytest.mark.parametrize("code", sorted(ITEM_SCREENS))
 def test_item_screen(snap_compare: Any, station: Station, code: str) -> None:
     app = make_test_app(station)
-    assert snap_compare(app, terminal_size=SIZE, run_before=pushing(screen_class(ITEM_SCREENS[code])))
+    assert snap_compare(app, terminal_size=SIZE, run_before=pushing(ITEM_SCREENS[code]))
 
 
 @pytest.mark.parametrize(
-    "name", ["stock.ReceiveScreen", "stock.ContactScreen", "stock.AgeScreen", "temp_card.TempMoveScreen"]
+    "screen",
+    [ReceiveScreen, ContactScreen, AgeScreen, TempMoveScreen],
+    ids=["stock.ReceiveScreen", "stock.ContactScreen", "stock.AgeScreen", "temp_card.TempMoveScreen"],
 )
-def test_stock_form(snap_compare: Any, station: Station, name: str) -> None:
-    module, cls = name.split(".")
+def test_stock_form(snap_compare: Any, station: Station, screen: type[Any]) -> None:
     app = make_test_app(station)
-    assert snap_compare(
-        app, terminal_size=SIZE, run_before=pushing(screen_class(f"tui.screens.forms.{module}:{cls}"))
-    )
+    assert snap_compare(app, terminal_size=SIZE, run_before=pushing(screen))
 
 
 def test_apply_refused_shows_problems_under_fields(snap_compare: Any, station: Station) -> None:

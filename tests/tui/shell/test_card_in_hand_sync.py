@@ -14,10 +14,9 @@ from typing import Any
 from cardstation import demo_setup as ds
 from cardstation.commands.run import build_services
 from devices import open_emulated_session
-from devices.checkchar import card_number_check_char
 from devices.emulator.card import EmulatedCard
 from devices.emulator.factory import make_card
-from offline.protocols import ChipHolder
+from offline.protocols import ChipHolder, card_number_check_char
 from offline.store import Store
 from sync.engine import SyncEngine
 from tests.sync.helpers import commit_apply

@@ -56,7 +56,7 @@ async def test_lockout_after_repeated_failures(services: AppServices) -> None:
                 break
             before = problems.text
             await pilot.press(*f"bad-password-{i}", "enter")
-            await wait_for(pilot, lambda before=before: problems.text != before)
+            await wait_for(pilot, lambda before=before: problems.text != before)  # type: ignore[misc]
         await wait_for(pilot, lambda: "锁定" in problems.text and "再试" in problems.text)
         # Even the right password is refused while locked.
         await pilot.press(*PASSWORD, "enter")

@@ -38,9 +38,9 @@ async def test_palette_opens_apply_by_pinyin_initials_and_by_chinese(services: A
                 await pilot.press("s", "l")
             else:
                 palette.query_one("#palette-input").value = query
-            await wait_for(pilot, lambda palette=palette: palette.shown and palette.shown[0].key == "apply")
+            await wait_for(pilot, lambda palette=palette: palette.shown and palette.shown[0].key == "apply")  # type: ignore[misc]
             await pilot.press("enter")
-            await wait_for(pilot, lambda query=query: len(opened) == (1 if query == "sl" else 2))
+            await wait_for(pilot, lambda query=query: len(opened) == (1 if query == "sl" else 2))  # type: ignore[misc]
             assert screen_name(pilot) == "HomeScreen"
     assert opened == ["apply", "apply"]
 

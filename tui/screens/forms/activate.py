@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from offline.services import pins
 from tui.screens.forms.common import CARD_NUMBER_OR_CHIP, DOC_NUMBER
 from tui.screens.forms.fields import Field
 from tui.screens.forms.pins import NEW_PIN, NEW_PIN_AGAIN, PinFormScreen
@@ -20,8 +21,8 @@ class ActivateScreen(PinFormScreen):
     ITEM: ClassVar[str] = "activate"
     TITLE: ClassVar[str] = "社会保障功能激活"
     HINT: ClassVar[str] = "持卡人本人授权并把初始密码改为新密码；金融功能须到银行柜面激活"
-    SERVICE: ClassVar[str] = "offline.services.pins:activate"
-    INPUT: ClassVar[str] = "offline.services.pins:ActivateInput"
+    SERVICE = staticmethod(pins.activate)
+    INPUT = pins.ActivateInput
     FIELDS: ClassVar[tuple[Field, ...]] = (
         CARD_NUMBER_OR_CHIP,
         DOC_NUMBER,

@@ -18,9 +18,10 @@ from textual.widgets import Input
 
 from offline.business import BusinessResult, ServiceContext
 from offline.errors import Problem
+from offline.services import applications
+from tui.host import host
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import host, service
 from tui.screens.forms.person_fields import (
     AGENT_FIELDS,
     GUARDIAN_FIELDS,
@@ -38,12 +39,12 @@ APPLY_FIELDS: tuple[Field, ...] = (
         "channel",
         "申领渠道",
         "select",
-        "offline.services.applications:CHANNELS",
+        applications.CHANNELS,
         required=True,
         default="local",
         section="申领方式",
     ),
-    Field("mode", "制卡方式", "select", "offline.services.applications:MODES", required=True, default="fast"),
+    Field("mode", "制卡方式", "select", applications.MODES, required=True, default="fast"),
     Field("bank", "发卡银行", "select", "banks", required=True),
     Field("unit_name", "代办单位", required=True, show_if=lambda d: d.get("channel") == "proxy_unit"),
     Field("mailing", "邮寄领卡", "flag"),
@@ -80,14 +81,11 @@ class ApplyScreen(FormScreen):
             self.fill({"sex": sex})
 
     def today(self) -> date:
-        now = getattr(host(self.app).services, "now", None)
-        return now().date() if callable(now) else date.today()
+        return host(self.app).services.now().date()
 
     def extra_problems(self, data: Data) -> list[Problem]:
-        try:
-            from offline.validation import validate_person
-        except ImportError:
-            return photo_problem(data)
+        from offline.validation import validate_person
+
         try:
             person = person_input(data, photo=None, bank=data.get("bank", ""))
             found = validate_person(person, today=self.today(), profile=host(self.app).services.profile)
@@ -113,5 +111,5 @@ class ApplyScreen(FormScreen):
             unit_name=data.get("unit_name", "").strip(),
             mailing=flag(data, "mailing"),
         )
-        result: BusinessResult = service("offline.services.applications:apply_card")(ctx, inp)
+        result: BusinessResult = applications.apply_card(ctx, inp)
         return result

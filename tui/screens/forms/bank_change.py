@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from offline.business import BusinessResult, ServiceContext
+from offline.services import bank_change
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import CARD_NUMBER, DOC_NUMBER
 from tui.screens.forms.fields import Data, Field
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 
 DOCUMENTS = {
     "nearby": "就近选择发卡银行申请书（附居住地或单位所在地证明）",
@@ -47,5 +48,5 @@ class BankChangeScreen(FormScreen):
                 documents=(DOCUMENTS.get(data.get("document", ""), data.get("document", "")),),
             ),
         )
-        result: BusinessResult = service("offline.services.bank_change:change_bank")(ctx, inp)
+        result: BusinessResult = bank_change.change_bank(ctx, inp)
         return result

@@ -26,13 +26,13 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Select, Static
 
 from offline.business import BusinessResult, ServiceContext
-from offline.errors import DomainError, Problem
+from offline.errors import CardstationError, DomainError, Problem
 from offline.protocols import CardError
+from tui.host import host
 from tui.screens.forms import messages as M
 from tui.screens.forms.confirm import ConfirmLeave
 from tui.screens.forms.fields import Data, basic_problems, draft_data
 from tui.screens.forms.form_layout import FieldsScreen
-from tui.screens.forms.host import host
 from tui.widgets.compact import (
     CompactButton,
 )
@@ -234,10 +234,8 @@ class FormScreen(FieldsScreen):
 
     @work(thread=True, exclusive=True, group="form-draft")
     def _draft_worker(self, operator_id: int, data: Data) -> None:
-        try:
-            from offline.drafts import save_draft
-        except ImportError:
-            return
+        from offline.drafts import save_draft
+
         save_draft(host(self.app).services.store, operator_id, self.FORM_ID, data)
 
     @work(thread=True, exclusive=True, group="form-draft-load")
@@ -245,11 +243,8 @@ class FormScreen(FieldsScreen):
         op = host(self.app).operator
         if op is None:
             return
-        try:
-            from offline.drafts import load_draft
-        except ImportError:
-            self.post_message(self.DraftLoaded(None, M.DRAFT_UNAVAILABLE))
-            return
+        from offline.drafts import load_draft
+
         self.post_message(self.DraftLoaded(load_draft(host(self.app).services.store, op.id, self.FORM_ID)))
 
     @on(DraftLoaded)
@@ -295,21 +290,15 @@ class FormScreen(FieldsScreen):
         except CardError as exc:
             self.post_message(self.Refused([], M.CARD_FAILED.format(message=exc.message_zh)))
             return
-        except ImportError as exc:
-            self.post_message(self.Refused([], M.SERVICE_MISSING.format(path=exc.name or str(exc))))
-            return
         except Exception as exc:  # shown, never swallowed: the operator must know nothing was done
-            message = getattr(exc, "message_zh", None) or M.UNEXPECTED.format(error=exc)
+            message = exc.message_zh if isinstance(exc, CardstationError) else M.UNEXPECTED.format(error=exc)
             self.post_message(self.Refused([], str(message)))
             return
-        try:
-            from offline.drafts import discard_draft
+        from offline.drafts import discard_draft
 
-            op = host(self.app).operator
-            if op is not None:
-                discard_draft(host(self.app).services.store, op.id, self.FORM_ID)
-        except ImportError:
-            pass
+        op = host(self.app).operator
+        if op is not None:
+            discard_draft(host(self.app).services.store, op.id, self.FORM_ID)
         self.post_message(self.Done(result))
 
     def needs_card(self, data: Data) -> bool:

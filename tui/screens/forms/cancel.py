@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from offline import codes
 from offline.business import BusinessResult, ServiceContext
+from offline.services import cancellation
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import SSN
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 
 
 def _death(d: Data) -> bool:
@@ -30,7 +32,7 @@ class CancelScreen(FormScreen):
     HINT: ClassVar[str] = "先注销社保功能，银行账户随后到银行注销；须确认参保业务已终结（R-CAN-2）"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         SSN,
-        Field("reason", "注销原因", "select", "offline.services.cancellation:REASONS", required=True),
+        Field("reason", "注销原因", "select", cancellation.REASONS, required=True),
         Field("reason_note", "原因说明", required=True, show_if=lambda d: d.get("reason") == "other"),
         Field("doc_number", "证件号码", required=True, show_if=lambda d: not _death(d)),
         Field("insurance_closed", "参保业务已终结", "flag"),
@@ -40,13 +42,13 @@ class CancelScreen(FormScreen):
             "heir_doc_type",
             "继承人证件",
             "select",
-            "DOC_TYPES",
+            codes.DOC_TYPES,
             required=True,
             show_if=_death,
             default="resident_id",
         ),
         Field("heir_doc_number", "继承人证号", required=True, show_if=_death),
-        Field("heir_relation", "亲属关系", "select", "RELATIONS", required=True, show_if=_death),
+        Field("heir_relation", "亲属关系", "select", codes.RELATIONS, required=True, show_if=_death),
         Field(
             "inheritance_proof",
             "继承证明",
@@ -57,7 +59,6 @@ class CancelScreen(FormScreen):
     )
 
     def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
-        from offline.services import cancellation
 
         heir = None
         if _death(data):
@@ -83,5 +84,5 @@ class CancelScreen(FormScreen):
                 open_insurance_business=data.get("open_insurance_business", "").strip(),
             ),
         )
-        result: BusinessResult = service("offline.services.cancellation:cancel_card")(ctx, inp)
+        result: BusinessResult = cancellation.cancel_card(ctx, inp)
         return result

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Literal
 
 from offline.errors import Problem
+from offline.profiles import Profile
 from tui.screens.forms import messages as M
 
 Kind = Literal["text", "date", "select", "flag", "pin", "number"]
@@ -24,9 +25,9 @@ Data = dict[str, str]
 class Field:
     """One input of a form.
 
-    - `codes`: for selects, the name of a table in `offline.codes` ('SEX', 'DOC_TYPES' ...),
-      'module:ATTR' for a service's own table (e.g. 'offline.services.cancellation:REASONS'),
-      'banks' for the profile's cooperating banks, or a literal mapping code → Chinese name.
+    - `codes`: for selects, the table code → Chinese name (`offline.codes.SEX`, a service's own
+      table such as `cancellation.REASONS`, or a literal mapping), or 'banks' for the profile's
+      cooperating banks.
     - `show_if`: the field (and its section header) is shown only when this returns True for
       the current values, e.g. the guardian block only for a minor (R-ID-5).
     - PIN fields (`kind='pin'`) are masked and never put in a draft (R-PIN-6).
@@ -35,7 +36,7 @@ class Field:
     key: str
     label: str
     kind: Kind = "text"
-    codes: str | Mapping[str, str] | None = None
+    codes: Mapping[str, str] | Literal["banks"] | None = None
     required: bool = False
     placeholder: str = ""
     section: str = ""
@@ -53,34 +54,13 @@ class Field:
         return self.show_if is None or bool(self.show_if(data))
 
 
-def options_for(field: Field, profile: Any = None) -> list[tuple[str, str]]:
+def options_for(field: Field, profile: Profile | None = None) -> list[tuple[str, str]]:
     """(Chinese label, code) pairs for a select field, in the table's order."""
-    table: Mapping[str, str] | Sequence[str]
-    if isinstance(field.codes, Mapping):
-        table = field.codes
-    elif field.codes == "banks":
-        banks = tuple(getattr(profile, "banks", ()) or ())
-        return [(b, b) for b in banks]
-    elif isinstance(field.codes, str) and ":" in field.codes:
-        import importlib
-
-        module, _, attr = field.codes.partition(":")
-        try:
-            table = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
-            return []
-    elif isinstance(field.codes, str):
-        try:
-            from offline import codes
-
-            table = getattr(codes, field.codes)
-        except (ImportError, AttributeError):
-            return []
-    else:
+    if field.codes == "banks":
+        return [(b, b) for b in (profile.banks if profile is not None else ())]
+    if field.codes is None:
         return []
-    if isinstance(table, Mapping):
-        return [(str(name), str(code)) for code, name in table.items()]
-    return [(str(v), str(v)) for v in table]
+    return [(str(name), str(code)) for code, name in field.codes.items()]
 
 
 #: What the keyboard may type into a field with a normaliser: the forms people write

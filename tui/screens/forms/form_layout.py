@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static
 
 from offline.errors import Problem
+from tui.host import host
 from tui.screens.forms import messages as M
 from tui.screens.forms.fields import (
     NORMALISED_INPUT,
@@ -87,7 +88,7 @@ class FieldsScreen(CompactScreen[None]):
     def _widget_for(self, f: Field) -> Widget:
         wid = f"f-{f.key}"
         if f.kind == "select":
-            profile = getattr(getattr(self.app, "services", None), "profile", None)
+            profile = host(self.app).services.profile
             options = options_for(f, profile)
             value = f.default if f.default in {code for _, code in options} else Select.NULL
             return CompactSelect(options, prompt=M.SELECT_PROMPT, id=wid, value=value)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from offline import codes
 from offline.business import BusinessResult, ServiceContext
 from offline.errors import Problem
+from offline.services import info_changes
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import DOC_NUMBER, SSN
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 
 CHANGEABLE = (
     "doc_valid_from",
@@ -42,9 +44,9 @@ class InfoChangeScreen(FormScreen):
         Field("doc_valid_from", "有效期起", "date", section="变更为"),
         Field("doc_valid_to", "有效期止", "date"),
         Field("doc_valid_long", "证件改为长期", "flag"),
-        Field("ethnicity", "民族", "select", "ETHNICITY"),
-        Field("nationality", "国籍/地区", "select", "NATIONALITY"),
-        Field("sex", "性别", "select", "SEX"),
+        Field("ethnicity", "民族", "select", codes.ETHNICITY),
+        Field("nationality", "国籍/地区", "select", codes.NATIONALITY),
+        Field("sex", "性别", "select", codes.SEX),
         Field("household_address", "户口所在地"),
         Field("residence_address", "常住地址"),
         Field("mailing_address", "邮寄地址"),
@@ -78,7 +80,5 @@ class InfoChangeScreen(FormScreen):
 
             if find_person_by_ssn(ctx.store, str(values["ssn"])) is None:
                 adopt_card_in_reader(ctx, ssn=str(values["ssn"]))  # a card in hand (R-HLD-1/2)
-        result: BusinessResult = service("offline.services.info_changes:change_info")(
-            ctx, make_input(InfoChangeInput, values)
-        )
+        result: BusinessResult = info_changes.change_info(ctx, make_input(InfoChangeInput, values))
         return result

@@ -15,13 +15,16 @@ from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
 
+from offline import codes
 from offline.business import BusinessResult, ServiceContext
-from offline.errors import DomainError
+from offline.errors import CardstationError, DomainError
 from offline.protocols import CardError
+from offline.services import issuance
+from tui.host import host
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import CARD_NUMBER_OR_CHIP, card_id_for, card_number_of
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import host, make_input, service
+from tui.screens.forms.host import make_input
 
 MODES = {"window": "窗口发放", "door": "上门发放"}
 RECIPIENTS = {
@@ -79,7 +82,7 @@ class IssueScreen(FormScreen):
         Field("recipient", "领卡人", "select", RECIPIENTS, required=True, default="holder", section="领卡人"),
         Field("recipient_name", "领卡人姓名", required=True, show_if=_not_holder),
         Field("recipient_doc_number", "领卡人证号", required=True, show_if=_not_holder),
-        Field("recipient_relation", "亲属关系", "select", "RELATIONS", show_if=_not_holder),
+        Field("recipient_relation", "亲属关系", "select", codes.RELATIONS, show_if=_not_holder),
         Field("receipt_shown", "已出示领卡回执", "flag", show_if=lambda d: d.get("recipient") == "agent"),
         Field("category", "持卡人类别", "select", CATEGORIES, default="general"),
         Field("temp_card_action", "临时卡处理", "select", TEMP_ACTIONS, default="none"),
@@ -108,7 +111,11 @@ class IssueScreen(FormScreen):
             self.post_message(self.ReadCard(f"读卡失败：{exc.message_zh}", False))
             return
         except Exception as exc:
-            self.post_message(self.ReadCard(f"读卡失败：{getattr(exc, 'message_zh', exc)}", False))
+            self.post_message(
+                self.ReadCard(
+                    f"读卡失败：{exc.message_zh if isinstance(exc, CardstationError) else exc}", False
+                )
+            )
             return
         self.post_message(self.ReadCard(read_card_text(chip, genuine), genuine, chip.card_number))
 
@@ -147,5 +154,5 @@ class IssueScreen(FormScreen):
                 face_note=data.get("face_note", "").strip(),
             ),
         )
-        result: BusinessResult = service("offline.services.issuance:issue_card")(ctx, inp)
+        result: BusinessResult = issuance.issue_card(ctx, inp)
         return result

@@ -11,10 +11,11 @@ from typing import ClassVar
 
 from offline.business import BusinessResult, ServiceContext
 from offline.errors import Problem
+from offline.services import applications, info_changes
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import SSN
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 from tui.screens.forms.person_fields import photo_problem, read_photo
 
 
@@ -37,9 +38,7 @@ class KeyInfoChangeScreen(FormScreen):
         Field("photo_path", "新照片文件", placeholder="JPEG 路径"),
         Field("police_proof", "公安证明", required=True, show_if=_needs_proof, placeholder="证明编号或名称"),
         Field("financial_account_closed", "金融账户已挂失/注销", "flag"),
-        Field(
-            "mode", "制卡方式", "select", "offline.services.applications:MODES", required=True, default="fast"
-        ),
+        Field("mode", "制卡方式", "select", applications.MODES, required=True, default="fast"),
         Field("mailing", "邮寄领卡", "flag"),
     )
 
@@ -73,5 +72,5 @@ class KeyInfoChangeScreen(FormScreen):
                 mailing=flag(data, "mailing"),
             ),
         )
-        result: BusinessResult = service("offline.services.info_changes:change_key_info")(ctx, inp)
+        result: BusinessResult = info_changes.change_key_info(ctx, inp)
         return result

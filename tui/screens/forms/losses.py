@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from offline.business import BusinessResult, ServiceContext
+from offline.services import losses
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import CARD_NUMBER, card_id_for
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 
 REPORTERS = {"holder": "本人", "agent": "代办人"}
 
@@ -49,7 +50,7 @@ class TempLossScreen(FormScreen):
                 note=data.get("note", "").strip(),
             ),
         )
-        result: BusinessResult = service("offline.services.losses:report_temp_loss")(ctx, inp)
+        result: BusinessResult = losses.report_temp_loss(ctx, inp)
         return result
 
 
@@ -86,7 +87,7 @@ class FormalLossScreen(FormScreen):
                 reporter_doc_number=data.get("reporter_doc_number", "").strip().upper(),
             ),
         )
-        result: BusinessResult = service("offline.services.losses:report_formal_loss")(ctx, inp)
+        result: BusinessResult = losses.report_formal_loss(ctx, inp)
         return result
 
 
@@ -109,5 +110,5 @@ class LiftLossScreen(FormScreen):
                 doc_number=data["doc_number"].strip().upper(),
             ),
         )
-        result: BusinessResult = service("offline.services.losses:lift_loss")(ctx, inp)
+        result: BusinessResult = losses.lift_loss(ctx, inp)
         return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from offline import codes
 from offline.errors import Problem
 from tui.screens.forms.fields import Data, Field, flag
 
@@ -55,7 +56,7 @@ def needs_agent(data: Data) -> bool:
 
 PERSON_FIELDS: tuple[Field, ...] = (
     Field("name", "姓名", required=True, section="申请人（持卡人）信息", max_length=30),
-    Field("doc_type", "证件类型", "select", "DOC_TYPES", required=True, default="resident_id"),
+    Field("doc_type", "证件类型", "select", codes.DOC_TYPES, required=True, default="resident_id"),
     Field("doc_number", "证件号码", required=True, max_length=30),
     Field(
         "also_holds_residence_permit",
@@ -63,11 +64,11 @@ PERSON_FIELDS: tuple[Field, ...] = (
         "flag",
         show_if=lambda d: d.get("doc_type", "") in PERMIT_DOCS,
     ),
-    Field("sex", "性别", "select", "SEX", placeholder="空=按证件号码"),
+    Field("sex", "性别", "select", codes.SEX, placeholder="空=按证件号码"),
     Field("birth_date", "出生日期", "date", placeholder="空=按证件号码"),
-    Field("ethnicity", "民族", "select", "ETHNICITY", required=True, default="01"),
-    Field("nationality", "国籍/地区", "select", "NATIONALITY", required=True, default="CHN"),
-    Field("occupation", "职业", "select", "OCCUPATIONS", required=True),
+    Field("ethnicity", "民族", "select", codes.ETHNICITY, required=True, default="01"),
+    Field("nationality", "国籍/地区", "select", codes.NATIONALITY, required=True, default="CHN"),
+    Field("occupation", "职业", "select", codes.OCCUPATIONS, required=True),
     Field("doc_valid_from", "有效期起", "date", required=True),
     Field("doc_valid_to", "有效期止", "date", placeholder="空=长期"),
     Field("household_address", "户口所在地", required=True),
@@ -83,13 +84,13 @@ GUARDIAN_FIELDS: tuple[Field, ...] = (
         "guardian_doc_type",
         "监护人证件",
         "select",
-        "DOC_TYPES",
+        codes.DOC_TYPES,
         required=True,
         show_if=needs_guardian,
         default="resident_id",
     ),
     Field("guardian_doc_number", "监护人证号", required=True, show_if=needs_guardian),
-    Field("guardian_relation", "监护关系", "select", "RELATIONS", required=True, show_if=needs_guardian),
+    Field("guardian_relation", "监护关系", "select", codes.RELATIONS, required=True, show_if=needs_guardian),
 )
 
 AGENT_FIELDS: tuple[Field, ...] = (
@@ -98,13 +99,13 @@ AGENT_FIELDS: tuple[Field, ...] = (
         "agent_doc_type",
         "代办人证件",
         "select",
-        "DOC_TYPES",
+        codes.DOC_TYPES,
         required=True,
         show_if=needs_agent,
         default="resident_id",
     ),
     Field("agent_doc_number", "代办人证号", required=True, show_if=needs_agent),
-    Field("agent_relation", "代办关系", "select", "RELATIONS", show_if=needs_agent),
+    Field("agent_relation", "代办关系", "select", codes.RELATIONS, show_if=needs_agent),
 )
 
 
@@ -146,11 +147,11 @@ def representative(data: Data, prefix: str, *, unit_name: str = "") -> Any:
 
 def derived_sex(data: Data) -> str:
     """Sex encoded in an 18-digit mainland number (R-ID-3), '' when it cannot be read."""
-    try:
-        from offline.validation import ssn_birth_and_sex
+    from offline.validation import ssn_birth_and_sex
 
+    try:
         return ssn_birth_and_sex(data.get("doc_number", "").strip())[1]
-    except (ImportError, ValueError):
+    except ValueError:
         return ""
 
 

@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 
 from offline.business import ServiceContext
 from offline.errors import Problem
+from offline.services import queries
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.fields import Data, Field
-from tui.screens.forms.host import service
 
 
 class QueryScreen(FormScreen):
@@ -42,7 +42,7 @@ class QueryScreen(FormScreen):
         ]
 
     def submit(self, ctx: ServiceContext, data: Data) -> Any:
-        return service("offline.services.queries:card_progress")(
+        return queries.card_progress(
             ctx,
             ssn=data.get("ssn", "").strip().upper() or None,
             card_number=data.get("card_number", "").strip().upper() or None,

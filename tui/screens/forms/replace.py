@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from offline.business import BusinessResult, ServiceContext
+from offline.services import applications, replacement
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import CARD_NUMBER
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 from tui.screens.forms.person_fields import read_photo
 
 KINDS = {"replace": "补领（卡已正式挂失）", "exchange": "换领"}
@@ -39,22 +40,19 @@ class ReplaceScreen(FormScreen):
             "reason",
             "换卡原因",
             "select",
-            "offline.services.replacement:EXCHANGE_REASONS",
+            replacement.EXCHANGE_REASONS,
             required=True,
             show_if=_exchange,
         ),
         Field("bank", "新发卡银行", "select", "banks", show_if=_exchange, placeholder="不换银行可不选"),
         Field("rural_pension_contract", "新农保合约未到期", "flag", show_if=_exchange),
         Field("financial_account_closed", "金融账户已挂失/注销", "flag"),
-        Field(
-            "mode", "制卡方式", "select", "offline.services.applications:MODES", required=True, default="fast"
-        ),
+        Field("mode", "制卡方式", "select", applications.MODES, required=True, default="fast"),
         Field("mailing", "邮寄领卡", "flag"),
         Field("photo_path", "新照片文件", placeholder="JPEG 路径（不换照片可空）"),
     )
 
     def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
-        from offline.services import replacement
 
         values: dict[str, object] = dict(
             card_number=data["card_number"].strip().upper(),
@@ -71,8 +69,8 @@ class ReplaceScreen(FormScreen):
                 rural_pension_contract=flag(data, "rural_pension_contract"),
             )
             inp = make_input(replacement.ExchangeInput, values)
-            result: BusinessResult = service("offline.services.replacement:exchange_card")(ctx, inp)
+            result: BusinessResult = replacement.exchange_card(ctx, inp)
             return result
         inp = make_input(replacement.ReplaceInput, values)
-        result = service("offline.services.replacement:replace_card")(ctx, inp)
+        result = replacement.replace_card(ctx, inp)
         return result

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from offline.business import BusinessResult, ServiceContext
+from offline.services import stock
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import CARD_NUMBER, card_id_for
 from tui.screens.forms.fields import Data, Field
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 
 
 def split_numbers(text: str) -> list[str]:
@@ -41,7 +42,7 @@ class ReceiveScreen(FormScreen):
         inp = ReceiveInput.from_numbers(
             split_numbers(data["card_numbers"]), stock_slot=data.get("stock_slot", "").strip()
         )
-        result: BusinessResult = service("offline.services.stock:receive_cards")(ctx, inp)
+        result: BusinessResult = stock.receive_cards(ctx, inp)
         return result
 
 
@@ -54,12 +55,12 @@ class ContactScreen(FormScreen):
     HINT: ClassVar[str] = "记录已通知持卡人（或单位）领卡"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         CARD_NUMBER,
-        Field("how", "联系方式", "select", "offline.services.stock:CONTACT_WAYS", required=True),
+        Field("how", "联系方式", "select", stock.CONTACT_WAYS, required=True),
         Field("note", "备注"),
     )
 
     def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
-        result: BusinessResult = service("offline.services.stock:record_contact")(
+        result: BusinessResult = stock.record_contact(
             ctx,
             card_id_for(ctx, data["card_number"].strip().upper()),
             data["how"],
@@ -77,7 +78,7 @@ class AgeScreen(FormScreen):
     HINT: ClassVar[str] = "存放超过规定月数的卡注销或封存；单位代领未发的睡眠卡退回清理（须主管权限）"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("card_numbers", "卡号", required=True, placeholder="空格分隔"),
-        Field("action", "处理方式", "select", "offline.services.stock:AGE_ACTIONS", required=True),
+        Field("action", "处理方式", "select", stock.AGE_ACTIONS, required=True),
         Field("reason", "说明"),
     )
 
@@ -88,5 +89,5 @@ class AgeScreen(FormScreen):
         inp = make_input(
             AgeStockInput, dict(card_ids=ids, action=data["action"], reason=data.get("reason", ""))
         )
-        result: BusinessResult = service("offline.services.stock:age_stock")(ctx, inp)
+        result: BusinessResult = stock.age_stock(ctx, inp)
         return result

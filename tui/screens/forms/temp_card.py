@@ -10,7 +10,7 @@ own (`TempMoveScreen`), opened from the temporary-card stock screen.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.binding import Binding
 
@@ -19,7 +19,7 @@ from offline.errors import DomainError, Problem
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import card_number_of, person_id_for
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 
 ACTIONS = {"issue": "申领发卡", "recycle": "回收", "lost": "丢失注销（收费）", "damaged": "损坏销卡（收费）"}
 CHECKS = {"passed": "联网核查通过", "pending": "离线，待联网核查", "failed": "核查未通过"}
@@ -110,13 +110,13 @@ class TempCardScreen(FormScreen):
                     agent_doc_number=data.get("agent_doc_number", "").strip().upper(),
                 ),
             )
-            path = "offline.services.temp_cards:issue_temp_card"
+            service: Callable[[ServiceContext, Any], BusinessResult] = temp_cards.issue_temp_card
         elif action == "recycle":
             inp = make_input(
                 temp_cards.TempRecycleInput,
                 dict(card_number=number, body_ok=flag(data, "body_ok"), signed=flag(data, "signed")),
             )
-            path = "offline.services.temp_cards:recycle_temp_card"
+            service = temp_cards.recycle_temp_card
         else:
             inp = make_input(
                 temp_cards.TempCloseInput,
@@ -126,12 +126,10 @@ class TempCardScreen(FormScreen):
                     fee_paid=flag(data, "fee_paid"),
                 ),
             )
-            path = (
-                "offline.services.temp_cards:cancel_lost_temp_card"
-                if action == "lost"
-                else "offline.services.temp_cards:destroy_damaged_temp_card"
+            service = (
+                temp_cards.cancel_lost_temp_card if action == "lost" else temp_cards.destroy_damaged_temp_card
             )
-        result: BusinessResult = service(path)(ctx, inp)
+        result: BusinessResult = service(ctx, inp)
         return result
 
 
@@ -150,6 +148,13 @@ class TempMoveScreen(FormScreen):
     def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
         numbers = [n.upper() for n in data["card_numbers"].replace(",", " ").replace("，", " ").split() if n]
         move = data.get("move", "sign_in")
-        fn = {"sign_in": "sign_in_temp_cards"}.get(move, move)
-        result: BusinessResult = service(f"offline.services.temp_cards:{fn}")(ctx, numbers)
+        from offline.services import temp_stock
+
+        moves = {
+            "sign_in": temp_stock.sign_in_temp_cards,
+            "distribute": temp_stock.distribute,
+            "put_in_stock": temp_stock.put_in_stock,
+            "take_out": temp_stock.take_out,
+        }
+        result: BusinessResult = moves[move](ctx, numbers)
         return result

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from offline.business import BusinessResult, ServiceContext
+from offline.services import transfer
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import SSN
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import make_input, service
+from tui.screens.forms.host import make_input
 
 
 class TransferScreen(FormScreen):
@@ -54,5 +55,5 @@ class TransferScreen(FormScreen):
                 doc_number=data.get("doc_number", "").strip().upper(),
             ),
         )
-        result: BusinessResult = service("offline.services.transfer:transfer_region")(ctx, inp)
+        result: BusinessResult = transfer.transfer_region(ctx, inp)
         return result

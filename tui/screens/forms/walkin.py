@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from offline.business import BusinessResult, ServiceContext
+from offline.services import walkins
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import SSN
 from tui.screens.forms.fields import Data, Field, flag
-from tui.screens.forms.host import make_input, service
-
-_W = "offline.services.walkins"
+from tui.screens.forms.host import make_input
 
 
 def _verbal(d: Data) -> bool:
@@ -32,7 +31,7 @@ class WalkinScreen(FormScreen):
     TITLE: ClassVar[str] = "未登记持卡人办理（待卡管核实）"
     HINT: ClassVar[str] = "本站无此人记录时使用：按社会保障号码、姓名和证件受理，卡管系统核实后下发结果"
     FIELDS: ClassVar[tuple[Field, ...]] = (
-        Field("item", "业务", "select", f"{_W}:WALKIN_ITEMS", required=True, default="temp_loss"),
+        Field("item", "业务", "select", walkins.WALKIN_ITEMS, required=True, default="temp_loss"),
         SSN,
         Field("name", "姓名", required=True, max_length=30),
         Field("verbal", "口头挂失", "flag", show_if=lambda d: d.get("item") == "temp_loss"),
@@ -40,7 +39,7 @@ class WalkinScreen(FormScreen):
             "doc_type",
             "证件类型",
             "select",
-            f"{_W}:WALKIN_DOC_TYPES",
+            walkins.WALKIN_DOC_TYPES,
             required=True,
             default="resident_id",
             show_if=lambda d: not _verbal(d),
@@ -62,7 +61,7 @@ class WalkinScreen(FormScreen):
 
     def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
         inp = make_input(
-            service(f"{_W}:WalkinInput"),
+            walkins.WalkinInput,
             dict(
                 item=data.get("item", ""),
                 ssn=data.get("ssn", ""),
@@ -76,18 +75,16 @@ class WalkinScreen(FormScreen):
                 note=data.get("note", "").strip(),
             ),
         )
-        result: BusinessResult = service(f"{_W}:accept_walkin")(ctx, inp)
+        result: BusinessResult = walkins.accept_walkin(ctx, inp)
         return result
 
 
 def open_walkin(app: Any) -> None:
     """Push the walk-in form, carrying over the item and what was typed in the current form."""
-    from offline.services.walkins import WALKIN_ITEMS
-
     prefill: Data = {}
     current = app.screen
     if isinstance(current, FormScreen):
-        if current.ITEM in WALKIN_ITEMS:
+        if current.ITEM in walkins.WALKIN_ITEMS:
             prefill["item"] = current.ITEM
         typed = current.values()
         for key in ("ssn", "doc_number", "card_number", "receipt_no"):
