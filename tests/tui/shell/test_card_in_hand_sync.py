@@ -143,11 +143,6 @@ def test_card_in_hand_checked_against_the_roster(tmp_path: Path) -> None:
     """With a province roster in the gateway: a station registered without an area (so no snapshot)
     adopts two roster holders' cards; the verdicts carry the roster's bank, and the card the roster
     has as formally lost comes back corrected to lost (R-HLD-3)."""
-    import pytest
-
-    roster_import = pytest.importorskip(
-        "sync.gateway.roster", reason="the gateway roster lands with the roster branch"
-    ).import_roster
     from cardstation.demo_roster import write_demo_roster
     from cardstation.sealing import station_sealer
     from cardstation.wiring import make_context, open_station
@@ -155,6 +150,7 @@ def test_card_in_hand_checked_against_the_roster(tmp_path: Path) -> None:
     from offline.operators import get_operator
     from offline.services.card_in_hand import adopt_card_in_hand
     from sync.gateway.db import GatewayDB
+    from sync.gateway.roster import import_roster as roster_import
 
     roster = write_demo_roster(tmp_path / "roster.csv", count=50)
     roster_import(GatewayDB(tmp_path / "gateway.db"), roster.path)

@@ -1,8 +1,6 @@
-"""The demo in tmux, following the operator manual's 演示 section (docs/操作手册.md §9): each of the
+"""The demo in tmux, following the operator manual's 演示 section (docs/操作手册.md §10): each of the
 18 items once, on the real `cardstation demo` binary, with the holder the manual names and its keys,
 inserting cards with 模拟插卡 (Ctrl+O). At the end the queue empties with no keypress.
-
-Needs the holder roster in the demo gateway (sync/gateway/roster.py): skipped until it is there.
 """
 
 from __future__ import annotations
@@ -43,7 +41,6 @@ def holders(demo: Path) -> dict[str, dict[str, str]]:
 
 
 def test_every_item_once_in_the_demo_following_the_manual(tmp_path: Path) -> None:
-    pytest.importorskip("sync.gateway.roster", reason="the demo roster lands with the gateway roster")
     demo = tmp_path / "demo-data"
     subprocess.run(
         [CARDSTATION, "demo", "--dir", str(demo), "--persons", "8", "--no-tui"],

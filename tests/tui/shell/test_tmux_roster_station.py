@@ -4,7 +4,6 @@ screen with no keypress, and see the gateway's acknowledgement on the holder's p
 
 Everything goes through the real CLI: `gateway serve`, `gateway roster import`, `init`,
 `operator add`, `gateway register-station --area`, `keys enrol`, then `cardstation` itself.
-Needs the holder roster (sync/gateway/roster.py): skipped until it is there.
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> str:
 
 
 def test_fresh_station_serves_a_roster_holder_and_syncs_by_itself(tmp_path: Path) -> None:
-    pytest.importorskip("sync.gateway.roster", reason="the gateway roster lands with the roster branch")
     from cardstation.demo_roster import DEMO_AREA, write_demo_roster
 
     gw_db, st_db = tmp_path / "gateway.db", tmp_path / "station.db"
