@@ -104,9 +104,11 @@ class Gateway:
                 time.sleep(0.1)
         raise RuntimeError("卡管网关启动超时")
 
-    def register(self, station_id: str) -> str:
+    def register(self, station_id: str, area: str = "") -> str:
+        """A one-time enrolment token; with `area`, the station serves those region prefixes."""
+        extra = ["--area", area] if area else []
         out = subprocess.run(
-            cli_argv("gateway", "register-station", "--db", str(self.db), "--station-id", station_id),
+            cli_argv("gateway", "register-station", "--db", str(self.db), "--station-id", station_id, *extra),
             capture_output=True,
             check=True,
             text=True,
@@ -228,10 +230,17 @@ def seed(
 
         _step(report, "同步", sync_once)
 
+    featured = featured_holders(store)
+    if featured:
+        _step(
+            report, "名册演示持卡人", lambda: prepare_featured(store, info, featured, supervisor, sealer, now)
+        )
+
     def receive() -> str:
         from offline.services.stock import ReceiveInput, receive_cards, shipped_cards
 
-        numbers = shipped_cards(store)
+        keep = {featured["stock"]["card_number"]} if "stock" in featured else set()
+        numbers = [n for n in shipped_cards(store) if n not in keep]  # 冯志明's: the demo signs it in
         if not numbers:
             return "暂无已寄送的卡（未同步或网关未制卡），跳过入库"
         old, recent = numbers[: len(numbers) // 3], numbers[len(numbers) // 3 : (2 * len(numbers)) // 3]
@@ -261,17 +270,160 @@ def seed(
         return f"临时卡：签收 {len(numbers)} 张，在库空白卡 8 张"
 
     _step(report, "临时卡库存", temp_stock)
+    if "temp_out" in featured:
+        _step(
+            report,
+            "临时卡发放",
+            lambda: temp_card_out(store, info, featured["temp_out"], operator, sealer, now),
+        )
     # A few applications of today stay unsent, so the status bar shows a queue and its age.
     _step(report, "今日申领", lambda: apply_batch(5, lambda i: now - timedelta(minutes=90 - i * 10)))
     return report
 
 
-def enrol_station(store: Store, gateway: Gateway, station_id: str) -> str:
+ROSTER_FILE = "roster.csv"
+DEMO_PHOTO = "demo-photo.jpg"
+
+
+def load_demo_roster(gateway: Gateway, *, count: int | None = None) -> str:
+    """Import the demo area's roster into the demo gateway; returns the area to register.
+
+    ROSTER (issue 10) — the one place the demo loads a holder roster into the card management
+    system: the file is what a county office would export (cardstation/demo_roster.py), imported
+    with the gateway's own importer (`sync.gateway.roster.import_roster`). The station downloads
+    its area's snapshot at enrolment, like a real station (sync.enrol).
+    """
+    from cardstation.demo_roster import DEFAULT_COUNT, DEMO_AREA, write_demo_roster
+    from sync.gateway.db import GatewayDB
+    from sync.gateway.roster import import_roster
+
+    path = gateway.db.parent / ROSTER_FILE
+    write_demo_roster(path, count=DEFAULT_COUNT if count is None else count)
+    report = import_roster(GatewayDB(gateway.db), path)
+    if report.bad:
+        raise RuntimeError(f"名册有 {report.bad} 行未导入：{report.problems[:3]}")
+    return DEMO_AREA
+
+
+def featured_holders(store: Store) -> dict[str, dict[str, Any]]:
+    """The roster's named demo holders now in the station store (key → person/card ids), from the
+    roster file next to the store; {} when the roster was not loaded (no such persons here)."""
+    import csv
+
+    from cardstation.demo_roster import FEATURED
+
+    path = store.path.parent / ROSTER_FILE
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [r for _, r in zip(FEATURED, csv.DictReader(fh), strict=False)]
+    out: dict[str, dict[str, Any]] = {}
+    for f, r in zip(FEATURED, rows, strict=False):
+        person = store.one("SELECT id FROM persons WHERE ssn = ?", (r["社会保障号码"],))
+        if person is None:
+            continue
+        card = store.one("SELECT id FROM cards WHERE card_number = ?", (r["社会保障卡卡号"],))
+        out[f.key] = {
+            "person_id": int(person["id"]),
+            "ssn": r["社会保障号码"],
+            "name": r["姓名"],
+            "card_number": r["社会保障卡卡号"],
+            "card_id": int(card["id"]) if card is not None else None,
+        }
+    return out
+
+
+def prepare_featured(
+    store: Store, info: Any, featured: dict[str, dict[str, Any]], supervisor: Any, sealer: Any, now: datetime
+) -> str:
+    """Cards the manual's demo holders need: 宋国庆's and 吴小燕's 待领取 cards signed into stock
+    (发放), 吴小燕's handed out with its read-card test so her social function can be activated."""
+    from cardstation.demo_reader import reader_for
+    from offline.services.issuance import IssueInput, issue_card
+    from offline.services.stock import ReceiveInput, receive_cards
+
+    numbers = [featured[k]["card_number"] for k in ("issue", "activate") if k in featured]
+    if numbers:
+        receive_cards(
+            _ctx(store, info, supervisor, sealer, now - timedelta(days=1)),
+            ReceiveInput.from_numbers(numbers, source="shipment", stock_slot="A-03"),
+        )
+    if "activate" in featured:
+        f = featured["activate"]
+        reader = reader_for(store.path.parent)
+        reader.insert(f["card_number"])
+        ctx = _ctx(store, info, supervisor, sealer, now - timedelta(hours=20))
+        ctx.card = reader.provider()
+        issue_card(
+            ctx,
+            IssueInput(
+                card_id=int(f["card_id"]),
+                mode="window",
+                holder_doc_number=f["ssn"],
+                face_photo_ok=True,
+                face_text_ok=True,
+                signed=True,
+            ),
+        )
+        reader.remove()
+    from offline.samples import sample_photo
+
+    # 申领 needs a photo file (HB 12): the manual's 演示 section names this one
+    (store.path.parent / DEMO_PHOTO).write_bytes(sample_photo(1))
+    return f"名册演示持卡人：{len(featured)} 位已就绪（入库 {len(numbers)} 张待发放的卡）"
+
+
+def temp_card_out(
+    store: Store, info: Any, holder: dict[str, Any], operator: Any, sealer: Any, now: datetime
+) -> str:
+    """董丽's formal card is in production: she got a temporary card from the stock (R-TMP-1/2)."""
+    from cardstation.demo_reader import reader_for
+    from offline.services.temp_cards import TempIssueInput, issue_temp_card
+
+    row = store.one(
+        "SELECT card_number FROM temp_cards WHERE state = 'in_stock' ORDER BY card_number LIMIT 1"
+    )
+    if row is None:
+        return "没有在库的空白临时卡，跳过临时卡发放"
+    number = str(row["card_number"])
+    reader = reader_for(store.path.parent)
+    reader.insert(number)
+    ctx = _ctx(store, info, operator, sealer, now - timedelta(hours=30))
+    ctx.card = reader.provider()
+    issue_temp_card(
+        ctx,
+        TempIssueInput(
+            card_number=number,
+            person_id=int(holder["person_id"]),
+            doc_number=holder["ssn"],
+            online_check="passed",
+            signed=True,
+        ),
+    )
+    reader.remove()
+    return f"临时卡 {number} 已发给 {holder['name']}（正式卡制作中）"
+
+
+def enrol_station(store: Store, gateway: Gateway, station_id: str, *, roster: bool = True) -> str:
+    """Register the station (for the demo area when the roster loaded) and enrol it.
+
+    A roster that cannot be loaded is said on stderr; the demo then goes on without it.
+    """
     from sync.enrol import enrol
 
-    token = gateway.register(station_id)
+    area, note = "", ""
+    if roster:
+        try:
+            area = load_demo_roster(gateway)
+        except Exception as exc:  # the demo goes on with its own persons; said, never silent
+            note = f"；持卡人名册未导入（{getattr(exc, 'message_zh', None) or exc}）"
+            print(f"演示数据：{note[1:]}", file=sys.stderr, flush=True)
+    token = gateway.register(station_id, area)
     key = enrol(store, gateway.url, token)
-    return f"已向本地卡管网关注册本站（服务器密钥 {key.key_id}）"
+    if area:
+        n = store.one("SELECT COUNT(*) AS n FROM persons")
+        note = f"；已下载本片区（{area}）持卡人名册 {int(n['n']) if n else 0} 人"
+    return f"已向本地卡管网关注册本站（服务器密钥 {key.key_id}）{note}"
 
 
 def pcscd_running() -> bool:
@@ -286,9 +438,17 @@ def pcscd_running() -> bool:
 
 
 def start_vpcd_emulator(state: Path) -> subprocess.Popen[bytes] | None:
-    """`cardstation card emulate --state FILE` behind vpcd; None when it does not come up."""
+    """`cardstation card emulate --slot FILE` behind vpcd; None when it does not come up.
+
+    The reader starts empty; the TUI's 模拟插卡 (cardstation/demo_reader.py) writes the slot file
+    and this process puts that card in the virtual reader.
+    """
+    from cardstation.demo_reader import reader_for
+
+    slot = state.parent / "reader-slot.json"
+    reader_for(state.parent, slot=slot)  # writes an empty slot before the emulator reads it
     proc = subprocess.Popen(
-        cli_argv("card", "emulate", "--kind", "temp-blank", "--state", str(state)),
+        cli_argv("card", "emulate", "--kind", "temp-blank", "--state", str(state), "--slot", str(slot)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -310,16 +470,10 @@ def start_vpcd_emulator(state: Path) -> subprocess.Popen[bytes] | None:
 
 
 def in_process_card_provider(state: Path) -> Callable[[], Any]:
-    """A provider that always finds the demo's emulated (blank temporary) card in the 'reader'."""
-    from devices import open_emulated_session
-    from devices.emulator import EmulatedCard, make_kind
+    """The in-process emulated reader: empty until 模拟插卡 puts a card in (cardstation/demo_reader.py)."""
+    from cardstation.demo_reader import reader_for
 
-    card = EmulatedCard.open(state, make_kind("temp-blank"))
-
-    def provide() -> Any:
-        return open_emulated_session(card)
-
-    return provide
+    return reader_for(state.parent).provider
 
 
 def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
@@ -341,10 +495,18 @@ def remove_demo_dir(path: Path) -> None:
         "gateway.db-wal",
         "gateway.db-shm",
         "card.json",
+        "reader-slot.json",
+        "roster.csv",
+        "demo-photo.jpg",
     ):
         p = path / name
         if p.exists():
             p.unlink()
+    cards = path / "cards"  # the emulated cards of 模拟插卡
+    if cards.is_dir():
+        for f in cards.glob("*.json"):
+            f.unlink()
+        cards.rmdir()
     keys = path / "keys"
     if keys.is_dir():
         for f in keys.iterdir():

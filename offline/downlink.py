@@ -22,6 +22,8 @@ Kinds (payload fields):
   operator_revoked   {username, reason}                R-SEC-2
   profile_update     {toml}                            → settings 'profile_override' (validated)
   calendar_update    {days: [[YYYY-MM-DD, is_workday, name], ...]} → calendar_days
+  card_holder_verdict {card_number, verdict: confirmed|corrected|refused, reason, person?, card?}
+                     R-HLD-3, a card in hand checked against the catalogue (services/card_in_hand.py)
   roster_holder      {rows: [catalogue row, ...]}      holder roster delta (offline/roster.py)
   roster_refresh     {version}                         many changes: download a new area snapshot
   walkin_result      {receipt_no, accepted, reason, rows, card_number}  walk-in check (services/walkins.py)
@@ -48,7 +50,7 @@ from typing import Any
 from offline import audit, clock, roster
 from offline.errors import CardstationError, DomainError
 from offline.lifecycle import move_card
-from offline.services import walkins
+from offline.services import card_in_hand, walkins
 from offline.store import Store
 
 log = logging.getLogger(__name__)
@@ -372,6 +374,7 @@ HANDLERS: dict[str, Handler] = {
     "operator_revoked": on_operator_revoked,
     "profile_update": on_profile_update,
     "calendar_update": on_calendar_update,
+    "card_holder_verdict": card_in_hand.on_card_holder_verdict,  # R-HLD-3
     "roster_holder": roster.on_roster_holder,
     "roster_refresh": roster.on_roster_refresh,
     "walkin_result": walkins.on_walkin_result,

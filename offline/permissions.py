@@ -48,6 +48,7 @@ STATION_ACTIONS: dict[str, str] = {
     "delivery.work": "上门发放",
     "sessions.list": "查看在线会话",
     "walkin": "未登记持卡人办理（待卡管核实）",
+    "holder.adopt": "持卡登记（卡在手，待卡管核实）",
 }
 
 #: Every action → its Chinese name (service items first, in menu order).
@@ -61,7 +62,16 @@ READ_ONLY_ACTIONS: frozenset[str] = frozenset(
 
 _OPERATOR: frozenset[str] = frozenset(
     {i.code for i in SERVICE_ITEMS}
-    | {"search", "view_person", "report.daily", "sync.run", "delivery.prepare", "delivery.work", "walkin"}
+    | {
+        "search",
+        "view_person",
+        "report.daily",
+        "sync.run",
+        "delivery.prepare",
+        "delivery.work",
+        "holder.adopt",
+        "walkin",
+    }
 )
 _SUPERVISOR: frozenset[str] = _OPERATOR | {
     "stock.age",

@@ -5,6 +5,9 @@
 - timer: a run every `interval_s` while up;
 - on demand: SIGUSR1, or the setting `sync_requested_at` changed (the TUI in another process
   writes it; `request_sync(store)`);
+- after a commit: the outbox's highest sequence number grew (a business was committed, in this
+  process or any other on the same store) — a run `commit_delay_s` later, so a burst of
+  businesses travels in one run and the operator's envelope leaves within seconds;
 - failures back off (exponential with jitter, `sync.state`); an on-demand request overrides
   the backoff, a timer does not. State goes to the store's settings only when it changes;
 - SIGTERM/SIGINT stop it within about a second even mid-upload (at 64 kbit/s a queue used to
@@ -34,6 +37,14 @@ class DaemonConfig:
     interval_s: float = 300.0
     probe_interval_s: float = 15.0
     tick_s: float = 0.5
+    #: a run this long after the outbox grew (0 disables: the daemon then waits for its timer)
+    commit_delay_s: float = 2.0
+
+
+def outbox_head(store: Store) -> int:
+    """The highest outbox sequence number: it grows with every committed business."""
+    row = store.one("SELECT COALESCE(MAX(seq), 0) AS head FROM outbox")
+    return int(row["head"]) if row is not None else 0
 
 
 def request_sync(store: Store) -> None:
@@ -55,10 +66,13 @@ class SyncDaemon:
         config: DaemonConfig | None = None,
         engine_config: EngineConfig | None = None,
         on_report: Callable[[SyncReport], None] | None = None,
+        engine: SyncEngine | None = None,
     ) -> None:
         self.store = store
         self.config = config or DaemonConfig()
-        self.engine = SyncEngine(store, url=url, config=engine_config)
+        # The TUI passes the engine its sync screen uses, so the two never run at once in-process;
+        # across processes the store's runner lease (`state.acquire_runner`) does the same.
+        self.engine = engine or SyncEngine(store, url=url, config=engine_config)
         self.url = url or store.setting("sync_url") or ""
         self.monitor = LinkMonitor(self.url)
         self.on_report = on_report
@@ -83,18 +97,37 @@ class SyncDaemon:
         self.wake.set()
         self.engine.cancel()
 
-    def _run(self, *, probed: bool = False) -> None:
+    def run_in_thread(self) -> Callable[[], None]:
+        """Serve in a daemon thread (the TUI's auto-sync); returns stop(), which waits for the loop."""
+        thread = threading.Thread(target=self.serve, name="auto-sync", daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            self.stop()
+            thread.join(5)
+
+        return stop
+
+    def request(self) -> None:
+        """A run now, from this process (the sync screen's S)."""
+        self.wake.set()
+
+    def _run(self, *, probed: bool = False) -> SyncReport:
         report = self.engine.run_once(probe=not probed)
         self.runs += 1
-        self.monitor.state = report.link_state
+        if not report.skipped:  # another runner had the store: it says nothing about the link
+            self.monitor.state = report.link_state
         if self.on_report is not None:
             self.on_report(report)
+        return report
 
     def serve(self) -> None:
         """Loop until stopped; a run in progress is cancelled (`SyncEngine.cancel`)."""
         next_run = 0.0
         next_probe = 0.0
         requested = self.store.setting(state.REQUESTED, "")
+        head = outbox_head(self.store)
+        commit_due: float | None = None
         while not self.stop_event.is_set():
             now = time.monotonic()
             demanded = self.wake.is_set()
@@ -102,8 +135,22 @@ class SyncDaemon:
             current = self.store.setting(state.REQUESTED, "")
             if current != requested:
                 requested, demanded = current, True
+            if self.config.commit_delay_s > 0:
+                grown = outbox_head(self.store)
+                if grown != head:
+                    head = grown
+                    commit_due = commit_due or now + self.config.commit_delay_s
+            if (
+                commit_due is not None
+                and now >= commit_due
+                and self.monitor.state == UP
+                and state.seconds_until_next_try(self.store) <= 0
+            ):
+                demanded, commit_due = True, None
             if demanded:
-                self._run()
+                commit_due = None
+                if self._run().skipped:  # another runner had the store: try again shortly, not in 5 min
+                    commit_due = time.monotonic() + max(1.0, self.config.commit_delay_s)
                 next_run = time.monotonic() + self.config.interval_s
                 continue
             if self.monitor.state != UP:
@@ -113,10 +160,12 @@ class SyncDaemon:
                     if not came_up:
                         state.put_if_changed(self.store, {state.LINK_STATE: probe.state})
                     else:  # link-up overrides the backoff: the reason to wait is gone
+                        commit_due = None
                         self._run(probed=True)
                         next_run = time.monotonic() + self.config.interval_s
                         continue
             elif now >= next_run and state.seconds_until_next_try(self.store) <= 0:
+                commit_due = None
                 self._run()
                 next_run = time.monotonic() + self.config.interval_s
                 continue

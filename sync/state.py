@@ -134,6 +134,18 @@ def acquire_runner(store: Store, *, hold_seconds: float, token: str) -> bool:
     return True
 
 
+def runner_active(store: Store) -> bool:
+    """Someone (this process or another) holds the runner lease right now: a sync is under way."""
+    value = store.setting(RUNNER, "") or ""
+    pid_s, _, rest = value.partition(":")
+    _, _, until_s = rest.partition(":")
+    try:
+        pid, until = int(pid_s), float(until_s)
+    except ValueError:
+        return False
+    return until > time.time() and _alive(pid)
+
+
 def release_runner(store: Store, *, token: str) -> None:
     me = f"{os.getpid()}:{token}:"
     settings.update(store, RUNNER, lambda current: "" if (current or "").startswith(me) else None)

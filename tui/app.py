@@ -32,6 +32,7 @@ from tui.app_navigation import Navigation
 from tui.app_output import TerminalOutput
 from tui.app_session import OperatorSession
 from tui.app_status import StatusAndReader
+from tui.autosync import AutoSync
 from tui.config import Config
 from tui.context import AppServices
 from tui.typeahead import KeySequencer
@@ -57,6 +58,10 @@ class StationApp(TerminalOutput, Navigation, OperatorSession, StatusAndReader):
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.to_bindings(keymap.APP_KEYS),
         *keymap.to_bindings((keymap.KeySpec("app.back", "escape", "go_back", "返回", show=False),)),
+        # demo with an emulated reader only (check_action): tui/screens/insert_card.py
+        *keymap.to_bindings(
+            (keymap.KeySpec("app.demo_insert_card", "ctrl+o", "demo_insert_card", "模拟插卡", priority=True),)
+        ),
     ]
 
     def _fatal_error(self) -> None:
@@ -93,6 +98,7 @@ class StationApp(TerminalOutput, Navigation, OperatorSession, StatusAndReader):
         self._drafts_offered: list[PendingDraft] = []
         self._stop_monitor: Any = None
         self._keys = KeySequencer(self, super().on_event)  # type: ignore[arg-type]
+        self.autosync = AutoSync(self)  # uploads and pulls without a keypress (tui/autosync.py)
         self.setup_output()
         if self.config.keys:
             self.set_keymap(keymap.parse_keymap(self.config.keys))
@@ -105,6 +111,7 @@ class StationApp(TerminalOutput, Navigation, OperatorSession, StatusAndReader):
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self.refresh_status()
         self._start_reader_monitor()
+        self.autosync.start()
         self._watch_hangup()
         self.watch_terminal()
 
@@ -131,6 +138,7 @@ class StationApp(TerminalOutput, Navigation, OperatorSession, StatusAndReader):
         self.exit(return_code=129)
 
     def on_unmount(self) -> None:
+        self.autosync.stop()
         if self._stop_monitor is not None:
             with contextlib.suppress(Exception):
                 self._stop_monitor()

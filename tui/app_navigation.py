@@ -15,6 +15,7 @@ from tui import messages as M
 
 if TYPE_CHECKING:
     from offline.business import Operator
+    from tui.context import AppServices
 
 #: Screens whose Esc does not pop (they are the bottom of a stack or must not be left by Esc).
 _ROOT_SCREENS = ("LoginScreen", "HomeScreen", "LockScreen")
@@ -23,6 +24,7 @@ _ROOT_SCREENS = ("LoginScreen", "HomeScreen", "LockScreen")
 class Navigation(App[None]):
     """The navigation side of `StationApp` (a mixin)."""
 
+    services: AppServices
     operator: Operator | None
     _locked: bool
 
@@ -50,6 +52,8 @@ class Navigation(App[None]):
             "logout",
         ):
             return self.operator is not None and not self._locked
+        if action == "demo_insert_card":
+            return self.services.demo_reader is not None and self.operator is not None and not self._locked
         return True
 
     def action_open_item(self, code: str) -> None:
@@ -61,6 +65,11 @@ class Navigation(App[None]):
             self.notify(M.HOME_NOT_WIRED, severity="warning")
             return
         self.push_unique(cls())
+
+    def action_demo_insert_card(self) -> None:
+        from tui.screens.insert_card import InsertCardScreen
+
+        self.push_unique(InsertCardScreen())
 
     def action_open_walkin(self) -> None:
         """Ctrl+W: a holder the station does not know, no card in hand (未登记持卡人, 待卡管核实)."""

@@ -84,6 +84,11 @@ class AppServices:
     #: The composition root's top-level handler: an unexpected error → Chinese message (logged
     #: without personal data). The app shows that instead of Textual's traceback with locals.
     on_error: Callable[[BaseException], str] | None = None
+    #: starts background sync (`auto_sync(on_report, on_progress)` → handle with request()/stop());
+    #: None when no link is configured. Built by the composition root (cardstation/commands/run.py).
+    auto_sync: Callable[[Callable[[Any], None], Callable[[str, int, int], None]], Any] | None = None
+    #: demo and emulated reader only: the 模拟插卡 picker's reader (cardstation/demo_reader.py)
+    demo_reader: Any | None = None
 
     @property
     def emulated(self) -> bool:

@@ -55,6 +55,7 @@ STATUS_LINK: Final[dict[str, str]] = {
     "up": "已联网",
     "down": "离线",
     "syncing": "同步中",
+    "stalled": "联网但未上传",
     "unknown": "链路未知",
 }
 STATUS_QUEUE: Final = "待传 {count}"
@@ -116,6 +117,10 @@ SYNC_STAGES: Final[dict[str, str]] = {
     "downlink": "下行",
 }
 SYNC_PROGRESS: Final = "正在同步（{stage}）：{sent}/{total}"
+SYNC_AUTO_DONE: Final = "自动同步：{detail}"
+SYNC_AUTO_BUSY: Final = "另一个同步进程正在上传（如 sync --daemon），本机稍后再试。"
+SYNC_AUTO_REQUESTED: Final = "已请求立即同步……"
+SYNC_AUTO_HINT: Final = "联网时自动上传和接收（业务提交后数秒内、链路恢复时、每 2 分钟）。"
 SYNC_DONE_SIMPLE: Final = "本次同步：{detail}"
 SYNC_FAILED: Final = "同步失败：{error}。数据仍保存在本机，稍后会自动重试。"
 SYNC_RESENT: Final = "已将 {envelope} 重新放入待上传队列。"

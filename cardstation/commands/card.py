@@ -34,6 +34,7 @@ MSG_EMULATING = (
 MSG_STOPPED = "模拟卡已拔出，退出。"
 MSG_BAD_VPCD = "--vpcd 须为 主机:端口，例如 127.0.0.1:35963"
 MSG_BAD_HOLDER = "持卡人文件 {path} 无法读取：{error}"
+MSG_BAD_SLOT = "插卡槽文件 {path} 无法读取：{error}（上一张卡保持不变）"
 MSG_NO_READERS = "未检测到读卡器。"
 FLAG_EMULATED = "【模拟读卡器】"
 FLAG_TEST_KEYS = "【测试密钥】"
@@ -48,6 +49,11 @@ def add_parser(subparsers: Any) -> None:
     emu.add_argument("--vpcd", metavar="HOST:PORT", help="vpcd 地址（默认取 /etc/reader.conf.d/vpcd）")
     emu.add_argument("--holder", metavar="FILE.json", help="持卡人信息 JSON（ssn, name, sex, ...）")
     emu.add_argument("--state", metavar="FILE.json", help="卡片状态文件：重启模拟器后卡内数据仍在")
+    emu.add_argument(
+        "--slot",
+        metavar="FILE.json",
+        help='插卡槽文件（演示“模拟插卡”写入）：{"state": 卡片状态文件} 换卡，{"state": ""} 拔卡',
+    )
     emu.set_defaults(func=run_emulate)
 
     read = sub.add_parser("read", help="通过读卡器读取卡内信息")
@@ -112,12 +118,39 @@ def run_emulate(args: argparse.Namespace) -> int:
     number = decode_item(BY_KEY["card_number"], card.state.ef05.get(0x07, b""))
     print(MSG_EMULATING.format(kind=KIND_ZH[args.kind], number=number, host=address[0], port=address[1]))
     sys.stdout.flush()
+    slot = Path(args.slot) if getattr(args, "slot", None) else None
+    seen: float | None = None
+    if slot is not None:  # the slot decides what is in the reader from the start (maybe nothing)
+        link.remove()
+        seen = _follow_slot(slot, None, link)
     link.start()
-    while not stop.wait(0.5):
-        pass
+    while not stop.wait(0.3):
+        if slot is not None:
+            seen = _follow_slot(slot, seen, link)
     link.stop()
     print(MSG_STOPPED)
     return 0
+
+
+def _follow_slot(slot: Path, seen: float | None, link: Any) -> float | None:
+    """The demo's 模拟插卡 wrote the slot file: put that card in the virtual reader, or take it out."""
+    from devices.emulator import EmulatedCard
+
+    try:
+        mtime = slot.stat().st_mtime
+    except OSError:
+        return seen
+    if mtime == seen:
+        return seen
+    try:
+        state = str(json.loads(slot.read_text(encoding="utf-8")).get("state", ""))
+        if state:
+            link.insert(EmulatedCard.open(Path(state)))
+        else:
+            link.remove()
+    except (OSError, ValueError, AttributeError) as exc:
+        print(MSG_BAD_SLOT.format(path=slot, error=exc), file=sys.stderr, flush=True)
+    return mtime
 
 
 def _card_lines(card: Any) -> list[str]:

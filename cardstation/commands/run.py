@@ -134,13 +134,66 @@ class LazySyncEngine:
         self.on_progress: SyncProgress | None = None
         self._engine: SyncEngine | None = None
 
-    def run_once(self) -> SyncReport:
+    def engine(self) -> SyncEngine:
+        """The real engine (built once; the auto-sync runner and the sync screen share it)."""
         if self._engine is None:
             from sync.engine import SyncEngine
 
             self._engine = SyncEngine(self.store, url=self.url)
-        self._engine.on_progress = self.on_progress
-        return self._engine.run_once()
+        return self._engine
+
+    def run_once(self) -> SyncReport:
+        engine = self.engine()
+        engine.on_progress = self.on_progress
+        return engine.run_once()
+
+
+class AutoSyncHandle:
+    """What the TUI's auto-sync holds: `request()` a run now, `stop()` at exit."""
+
+    def __init__(self, daemon: Any, stop: Callable[[], None]) -> None:
+        self._daemon = daemon
+        self.stop = stop
+
+    def request(self) -> None:
+        self._daemon.request()
+
+
+#: The TUI's background sync: a run at most this often on the timer (the daemon's default is 300 s)
+AUTO_SYNC_INTERVAL_S = 120.0
+AUTO_SYNC_PROBE_S = 15.0
+
+
+def auto_sync_for(
+    lazy: LazySyncEngine, *, interval_s: float = AUTO_SYNC_INTERVAL_S, probe_s: float = AUTO_SYNC_PROBE_S
+) -> Callable[[Callable[[Any], None], Callable[[str, int, int], None]], AutoSyncHandle | None]:
+    """A starter for AppServices.auto_sync: the sync daemon's loop in a thread of the TUI process.
+
+    It shares the sync screen's engine (one run at a time in-process) and the store's runner lease
+    with `cardstation sync --daemon` in another process, so an envelope is never uploaded by both.
+    Called from a worker thread: importing httpx and cryptography stays off the first paint.
+    """
+
+    def start(
+        on_report: Callable[[Any], None], on_progress: Callable[[str, int, int], None]
+    ) -> AutoSyncHandle | None:
+        from sync.daemon import DaemonConfig, SyncDaemon
+
+        if not (lazy.url or lazy.store.setting("sync_url")):
+            return None  # not enrolled: nothing to sync with (the sync screen says so)
+        engine = lazy.engine()
+        engine.on_progress = on_progress
+        lazy.on_progress = on_progress
+        daemon = SyncDaemon(
+            lazy.store,
+            url=lazy.url,
+            engine=engine,
+            config=DaemonConfig(interval_s=interval_s, probe_interval_s=probe_s),
+            on_report=on_report,
+        )
+        return AutoSyncHandle(daemon, daemon.run_in_thread())
+
+    return start
 
 
 def sync_engine_for(store: Store, config: Config) -> SyncRunner:
@@ -165,6 +218,7 @@ def build_services(
     from tui.context import AppServices, session_origin
 
     store, station = open_station(db_path)
+    engine = sync_engine_for(store, config)
     services_ref: list[Any] = []
     if card_provider is None and use_pcsc:
         card_provider = pcsc_card_provider()
@@ -175,7 +229,8 @@ def build_services(
         profile=station_profile(station),
         sealer=LazySealer(store),
         card_provider=card_provider,
-        sync_engine=sync_engine_for(store, config),
+        sync_engine=engine,
+        auto_sync=auto_sync_for(engine) if isinstance(engine, LazySyncEngine) else None,
         reader_label=reader_label if reader_label is not None else "",
         demo=demo,
         demo_accounts=demo_accounts,
@@ -183,6 +238,10 @@ def build_services(
         origin=session_origin(),
         on_error=lambda exc: report(exc, db_path, "tui")[0],
     )
+    if demo:  # 模拟插卡: the demo's emulated reader, when the demo set one up for this directory
+        from cardstation.demo_reader import registered
+
+        services.demo_reader = registered(db_path.parent)
     services_ref.append(services)
     return services
 

@@ -50,8 +50,13 @@ def make_card(
     home_region: str = "",
     category: str = "3",
     key_variant: str = "",
+    card_number: str = "",
 ) -> CardState:
-    """A card state. `holder=None` gives a blank (stock) temporary card."""
+    """A card state. `holder=None` gives a blank (stock) temporary card.
+
+    `card_number` (9 characters with its check character) overrides the serial's number: the
+    demo puts a roster holder's own card in the emulated reader.
+    """
     if algorithm is None:
         algorithm = Algorithm.SM4 if version >= 3 else Algorithm.TDES
     if protocol is None:
@@ -65,7 +70,7 @@ def make_card(
         "issuer_org": f"{city}{0:018d}",
         "issue_date": issue_date,
         "expiry_date": expiry_date,
-        "card_number": card_number_for(serial),
+        "card_number": card_number or card_number_for(serial),
     }
     ef05: Records = {}
     for item in items_of("EF05", version):

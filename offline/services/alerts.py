@@ -118,11 +118,38 @@ def alerts(store: Store, profile: Profile, *, today: date) -> list[Alert]:
     if n:
         out.append(Alert("card_write_pending", n, f"{n} 张卡有未完成的写卡记录，请插入该卡核对处理", ERROR))
 
+    out.extend(_card_in_hand_alerts(store))
     from offline.services.walkins import walkin_alerts
 
     out.extend(Alert(*a) for a in walkin_alerts(store))
     out.extend(_freeze_alerts(store, profile, today))
     out.extend(_sync_alerts(store, profile, today))
+    return out
+
+
+def _card_in_hand_alerts(store: Store) -> list[Alert]:
+    """Cards in hand the card management system refused or corrected (R-HLD-3)."""
+    out: list[Alert] = []
+    n = _count(store, "SELECT COUNT(*) FROM card_in_hand WHERE state = 'refused'")
+    if n:
+        out.append(
+            Alert(
+                "card_in_hand_refused",
+                n,
+                f"{n} 张持卡登记的卡未被卡管系统认可，请在人员页面查看原因并联系持卡人（R-HLD-3）",
+                ERROR,
+            )
+        )
+    n = _count(
+        store,
+        "SELECT COUNT(*) FROM card_in_hand WHERE state = 'corrected' AND resolved_at >= datetime('now', '-7 days')",
+    )
+    if n:
+        out.append(
+            Alert(
+                "card_in_hand_corrected", n, f"{n} 张持卡登记的卡已按卡管系统更正信息或状态（R-HLD-3）", INFO
+            )
+        )
     return out
 
 

@@ -193,14 +193,22 @@ class PersonPage:
 
 
 def _card_lines(store: Store, person_id: int) -> list[CardLine]:
-    rows = store.query("SELECT * FROM cards WHERE person_id = ? ORDER BY id DESC", (person_id,))
+    from offline.services.card_in_hand import STATE_LABELS
+
+    rows = store.query(
+        "SELECT c.*, h.state AS check_state FROM cards c LEFT JOIN card_in_hand h ON h.card_id = c.id"
+        " WHERE c.person_id = ? ORDER BY c.id DESC",
+        (person_id,),
+    )
     return [
         CardLine(
             r["id"],
             r["card_number"],
             r["bank"],
             r["status"],
-            CARD_MACHINE.label(r["status"]),
+            # a card in hand says whether the card management system has checked it (R-HLD-2)
+            CARD_MACHINE.label(r["status"])
+            + (f"·{STATE_LABELS[r['check_state']]}" if r["check_state"] else ""),
             r["issue_date"],
             r["expiry_date"],
             r["issued_at"],

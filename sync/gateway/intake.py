@@ -152,6 +152,10 @@ def _act_on_business(
     catalogue.on_business(conn, station_id, record, _iso(now))
     if item in ("apply", "replace"):
         _application(conn, station_id, receipt_no, ssn, str(item), str(details.get("bank", "")), now, config)
+    elif item == "card_in_hand":  # R-HLD-3: a card in hand, checked against the catalogue
+        from sync.gateway import card_in_hand
+
+        card_in_hand.act(conn, station_id, record, now)
     elif item == "cancel" and ssn:
         conn.execute(
             "UPDATE applications SET state = 'cancelled' WHERE ssn = ? AND state IN"

@@ -31,6 +31,20 @@ PERSON_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("k", "temp_card", "临时卡"),
     ("q", "query", "进度"),
 )
+#: The other items, opened the same way (not in the footer, which has no room at 80 columns; the
+#: manual lists them): every business on a holder starts from the holder's page.
+PERSON_MORE_ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("z", "formal_loss", "正式挂失"),
+    ("j", "lift_loss", "解挂"),
+    ("n", "cancel", "注销"),
+    ("h", "activate", "激活"),
+    ("m", "pin_change", "改密"),
+    ("c", "pin_reset", "重置密码"),
+    ("u", "pin_unlock", "解锁"),
+    ("y", "transfer", "转移"),
+    ("e", "bank_change", "换银行"),
+    ("d", "key_info_change", "关键信息"),
+)
 
 _ITEM_LABELS: dict[str, str] = {}
 
@@ -50,6 +64,10 @@ class PersonScreen(CompactScreen[None]):
         *(
             Binding(key, f"open_item('{code}')", label, id=f"person.{code}")
             for key, code, label in PERSON_ACTIONS
+        ),
+        *(
+            Binding(key, f"open_item('{code}')", label, show=False, id=f"person.{code}")
+            for key, code, label in PERSON_MORE_ACTIONS
         ),
         Binding("r", "reload", M.KEY_REFRESH, show=False, id="person.reload"),
     ]
@@ -83,6 +101,14 @@ class PersonScreen(CompactScreen[None]):
 
     def on_mount(self) -> None:
         self.action_reload()
+        auto = getattr(self.app, "autosync", None)
+        if auto is not None:  # the card management system's answers appear without R
+            auto.changed_signal.subscribe(self, lambda _text: self.action_reload())
+
+    def on_screen_resume(self) -> None:
+        """Back from a business opened here: show what it changed."""
+        if self.page is not None:
+            self.action_reload()
 
     def action_reload(self) -> None:
         if self.person_id is None:

@@ -127,6 +127,19 @@ class SyncScreen(CompactScreen[None]):
         self.query_one("#sync-quarantine", DataTable).add_columns(*M.SYNC_QUARANTINE_COLUMNS)
         if host(self.app).services.sync_engine is None:
             self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE, layout=False)
+        auto = getattr(self.app, "autosync", None)
+        if auto is not None and auto.active:
+            # runs started by themselves (tui/autosync.py) show here like the ones S starts
+            self.query_one("#sync-progress", Static).update(auto.last_text or M.SYNC_AUTO_HINT, layout=False)
+            auto.progress_signal.subscribe(self, self._auto_progress)
+            auto.report_signal.subscribe(self, self._auto_report)
+        self.reload()
+
+    def _auto_progress(self, text: str) -> None:
+        self.query_one("#sync-progress", Static).update(text, layout=False)
+
+    def _auto_report(self, text: str) -> None:
+        self.query_one("#sync-progress", Static).update(text, layout=False)
         self.reload()
 
     @work(thread=True, exclusive=True, group="sync-queue", exit_on_error=False)
@@ -154,6 +167,10 @@ class SyncScreen(CompactScreen[None]):
         services = host(self.app).services
         if services.sync_engine is None:
             self.query_one("#sync-progress", Static).update(M.SYNC_NO_ENGINE, layout=False)
+            return
+        auto = getattr(self.app, "autosync", None)
+        if auto is not None and auto.request():  # one runner: ask it rather than start a second
+            self.query_one("#sync-progress", Static).update(M.SYNC_AUTO_REQUESTED, layout=False)
             return
         self.query_one("#sync-progress", Static).update(M.SYNC_RUNNING, layout=False)
         self._sync(services.sync_engine)

@@ -75,6 +75,31 @@ def _norm_link(value: str) -> str:
     return "unknown"
 
 
+#: A queue older than this with the link up and nobody sending is not "已联网" but stalled.
+STALL_AFTER_S = 60
+
+
+def _link_with_queue(services: AppServices, link: str, oldest_iso: str | None) -> str:
+    """'up' only while the queue is empty or moving: syncing when a runner holds the store,
+    'stalled' when envelopes have waited over a minute with nobody sending them (the bar once
+    said 已联网 while the queue grew to a freeze warning)."""
+    from sync.state import runner_active
+
+    if runner_active(services.store):
+        return "syncing"
+    if oldest_iso:
+        try:
+            then = datetime.fromisoformat(oldest_iso)
+        except ValueError:
+            return link
+        now = services.now()
+        if then.tzinfo is None:
+            then = then.replace(tzinfo=now.tzinfo)
+        if (now - then).total_seconds() > STALL_AFTER_S:
+            return "stalled"
+    return link
+
+
 def read_status(services: AppServices, operator_name: str) -> StatusSnapshot:
     """Read the snapshot (runs in a thread worker: it touches SQLite)."""
     from offline import outbox
@@ -87,9 +112,12 @@ def read_status(services: AppServices, operator_name: str) -> StatusSnapshot:
             flags.append(flag)
     if services.demo:
         flags.append(M.STATUS_DEMO)
+    link = link_state(services)
+    if link == "up" and st.pending:
+        link = _link_with_queue(services, link, st.oldest_unsent_at)
     return StatusSnapshot(
         operator=operator_name,
-        link=link_state(services),
+        link=link,
         pending=st.pending,
         oldest_age=age_text(st.oldest_unsent_at, services.now()) if st.pending else "",
         quarantined=st.quarantined + st.conflicts,

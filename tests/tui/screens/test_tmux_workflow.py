@@ -1,5 +1,6 @@
 """End to end in tmux with the real `cardstation` binary, a real gateway process and the demo's
-emulated reader: log in, apply for a person (F2), issue a temporary card (F4), sync (F8), and
+emulated reader: log in, apply for a person (F2), put the blank stock card in the reader (Ctrl+O
+模拟插卡), issue a temporary card (F4), sync (F8), and
 see the gateway's acknowledgement on screen, then on the person's page (F5).
 
 The demo store is built first with `cardstation demo --no-tui`; the test then signs the
@@ -137,6 +138,14 @@ def test_apply_issue_temp_card_sync_and_see_ack(tmp_path: Path) -> None:
         k.keys("Enter")  # 完成
         tm.wait_for("业务菜单")
 
+        # ---- Ctrl+O 模拟插卡: the blank stock card goes in the emulated reader --------------
+        k.keys("C-o")
+        tm.wait_for("模拟插卡")
+        k.type("L00000011")
+        tm.wait_for("找到 1 张卡", timeout=15)
+        k.keys("Enter")
+        tm.wait_for("业务菜单")
+
         # ---- F4 临时卡: the blank card in the (emulated) reader is personalised -------------
         k.keys("F4")
         tm.wait_for("临时社会保障卡")
@@ -154,7 +163,7 @@ def test_apply_issue_temp_card_sync_and_see_ack(tmp_path: Path) -> None:
         k.keys("F8")
         tm.wait_for("数据同步")
         k.keys("s")
-        synced = wait_any(tm, ("本次同步", "同步完成"), timeout=60)
+        synced = wait_any(tm, ("本次同步", "同步完成", "自动同步"), timeout=60)
         assert re.search(r"(已确认|确认) ?[1-9]", synced), synced  # the gateway acknowledged envelopes
 
         # ---- F5 查询 → person page: each business shows the gateway's acknowledgement ------

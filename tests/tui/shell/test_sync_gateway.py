@@ -9,6 +9,7 @@ from typing import Any
 
 from cardstation import demo_setup as ds
 from cardstation.commands.run import build_services
+from offline import outbox
 from offline.store import Store
 from tests.tui.shell.helpers import log_in, screen_name, wait_for
 from tui.app import make_app
@@ -23,10 +24,9 @@ async def test_sync_screen_uploads_to_gateway_and_shows_ack(tmp_path: Path) -> N
         db = tmp_path / "station.db"
         store = Store.open(db)
         info = ds.create_station(store, datetime.now().astimezone())
-        ds.enrol_station(store, gateway, info.station_id)
+        ds.enrol_station(store, gateway, info.station_id, roster=False)
         report = ds.seed(store, info, sync_url=None, persons=2)
         assert any("受理申领" in line for line in report.lines), report.problems
-        store.close()
         config = Config(sync_url=gateway.url)
         services = build_services(db, config, use_pcsc=False)
         app = make_app(services, config=config)
@@ -36,11 +36,13 @@ async def test_sync_screen_uploads_to_gateway_and_shows_ack(tmp_path: Path) -> N
             await pilot.press("f8")
             await wait_for(pilot, lambda: screen_name(pilot) == "SyncScreen")
             screen: Any = app.screen
-            await pilot.press("s")
+            await pilot.press("s")  # with auto-sync running, S asks that runner for a run now
             progress = screen.query_one("#sync-progress")
-            await wait_for(pilot, lambda: "已确认" in str(progress.render()), timeout=30)
+            await wait_for(pilot, lambda: "自动同步" in str(progress.render()), timeout=30)
             text = str(progress.render())
-            assert "本次同步" in text and "已确认 0" not in text, text
+            assert "已确认" in text, text
+            st = outbox.status(store)
+            assert st.acked > 0 and st.pending == 0, st
             bar = screen.query_one(StatusBar)
             await wait_for(pilot, lambda: "待传 0" in bar.text and "已联网" in bar.text, timeout=10)
     finally:

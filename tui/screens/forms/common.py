@@ -32,6 +32,9 @@ def card_id_for(ctx: ServiceContext, number: str) -> int:
 
     card = find_card(ctx.store, number) if number else None
     if card is None:
+        adopted = adopt_card_in_reader(ctx, card_number=number)
+        if adopted is not None:
+            return adopted
         raise DomainError.one(
             "card_number",
             "R-INFO-3",
@@ -40,6 +43,18 @@ def card_id_for(ctx: ServiceContext, number: str) -> int:
             "社会保障卡号",
         )
     return int(card.id)
+
+
+def adopt_card_in_reader(ctx: ServiceContext, *, card_number: str = "", ssn: str = "") -> int | None:
+    """A formal card the station does not know, in the reader: it becomes a holder record marked
+    待卡管核实 and the business goes ahead (R-HLD-1/2); the card's row id, or None when the card
+    in the reader is not the one typed (then the usual "本站没有…" message stands)."""
+    if ctx.card is None:
+        return None
+    from offline.services.card_in_hand import adopt_if_unknown
+
+    adopted = adopt_if_unknown(ctx, card_number=card_number, ssn=ssn)
+    return adopted.card_id if adopted is not None else None
 
 
 def person_id_for(ctx: ServiceContext, ssn: str) -> int:

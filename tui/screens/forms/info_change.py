@@ -51,7 +51,12 @@ class InfoChangeScreen(FormScreen):
         Field("residence_address", "常住地址"),
         Field("mailing_address", "邮寄地址"),
         Field("phone", "联系电话", max_length=20, restrict=r"[0-9-]*"),
+        Field("card_in_reader", "本站无记录，持卡人的卡已插入读卡器", "flag", section="卡在手"),
     )
+
+    def needs_card(self, data: Data) -> bool:
+        """A holder the station does not know brings the card: read it (R-HLD-1)."""
+        return flag(data, "card_in_reader")
 
     def extra_problems(self, data: Data) -> list[Problem]:
         if any(data.get(k, "").strip() for k in CHANGEABLE) or flag(data, "doc_valid_long"):
@@ -69,5 +74,11 @@ class InfoChangeScreen(FormScreen):
         if flag(data, "doc_valid_long"):
             values["doc_valid_to"] = ""
         values.update(ssn=data["ssn"].strip().upper(), doc_number=data["doc_number"].strip().upper())
+        if ctx.card is not None:
+            from offline.services.persons import find_person_by_ssn
+            from tui.screens.forms.common import adopt_card_in_reader
+
+            if find_person_by_ssn(ctx.store, str(values["ssn"])) is None:
+                adopt_card_in_reader(ctx, ssn=str(values["ssn"]))  # a card in hand (R-HLD-1/2)
         result: BusinessResult = info_changes.change_info(ctx, make_input(InfoChangeInput, values))
         return result

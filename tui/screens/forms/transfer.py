@@ -39,7 +39,12 @@ class TransferScreen(FormScreen):
     )
 
     def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
+        from offline.services.persons import find_person_by_ssn
         from offline.services.transfer import TransferInput
+        from tui.screens.forms.common import adopt_card_in_reader
+
+        if find_person_by_ssn(ctx.store, data["ssn"].strip().upper()) is None:
+            adopt_card_in_reader(ctx, ssn=data["ssn"])  # a card in hand (R-HLD-1/2)
 
         inp = make_input(
             TransferInput,
