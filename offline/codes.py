@@ -243,6 +243,16 @@ GUARDIAN_RELATIONS: frozenset[str] = frozenset(
     {REL_PARENT, REL_SPOUSE, REL_CHILD, REL_GRANDPARENT, REL_SIBLING, REL_OTHER_GUARDIAN, REL_APPOINTED}
 )
 
+#: The proof of guardianship seen at the window (R-ID-5; HB 7 "体现监护关系的证明材料", HN 3).
+GUARDIAN_PROOFS: Mapping[str, str] = MappingProxyType(
+    {
+        "household_register": "户口簿",
+        "birth_certificate": "出生医学证明",
+        "court_appointment": "人民法院或有关部门指定监护的文书",
+        "other_proof": "其他监护关系证明",
+    }
+)
+
 # ----------------------------------------------------------------- nationality (ISO 3166-1 alpha-3)
 
 
