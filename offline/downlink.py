@@ -22,6 +22,10 @@ Kinds (payload fields):
   operator_revoked   {username, reason}                R-SEC-2
   profile_update     {toml}                            → settings 'profile_override' (validated)
   calendar_update    {days: [[YYYY-MM-DD, is_workday, name], ...]} → calendar_days
+  bank_change_decision {receipt_no, approved, reason}  HN 24(3)-(4) (offline/services/bank_change.py)
+
+Every kind here is produced by the reference gateway in some flow (sync/gateway/flows.py);
+tests/sync/test_gateway_flows.py enumerates them.
 
 Decision on 'card_shipped': a shipped card always becomes 'shipped', never 'arrived', whatever
 the payload says. R-ISS-1 wants cards signed in by someone who has them in hand, and the
@@ -387,4 +391,5 @@ HANDLERS: dict[str, str] = {
     "operator_revoked": "offline.downlink:on_operator_revoked",
     "profile_update": "offline.downlink:on_profile_update",
     "calendar_update": "offline.downlink:on_calendar_update",
+    "bank_change_decision": "offline.services.bank_change:on_decision",
 }

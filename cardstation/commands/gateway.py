@@ -46,6 +46,9 @@ def add_parser(subparsers: Any) -> None:
     t = sub.add_parser("stats", help="收件统计（按结果与拒收原因）")
     t.add_argument("--db", dest="gw_db", required=True)
     t.set_defaults(func=_stats)
+    from cardstation.commands.gateway_flows import add_parsers
+
+    add_parsers(sub)
 
 
 def _gateway(args: argparse.Namespace, **kw: Any) -> Any:

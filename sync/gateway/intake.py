@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync.envelope import EnvelopeError, open_envelope, parse
-from sync.gateway import messages
+from sync.gateway import flows, messages
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring
 from sync.gateway.production import add_update, card_numbers
@@ -131,14 +131,26 @@ def _act_on_business(
     assert isinstance(details, dict)
     receipt_no = str(record.get("receipt_no", ""))
     ssn = str(details.get("ssn", "")).upper()
-    if item in ("apply", "replace"):
-        _application(conn, station_id, receipt_no, ssn, str(item), str(details.get("bank", "")), now, config)
-    elif item == "cancel" and ssn:
+    if item in ("apply", "replace") or flows.is_key_info_exchange(item, details):
+        old_ssn = flows.old_ssn_of(details)
+        if old_ssn:  # HB 25 / HN 16: the card under the old number is exchanged for one under the new
+            conn.execute(
+                "UPDATE applications SET state = 'replaced' WHERE ssn = ? AND state IN"
+                " ('accepted', 'produced', 'shipped')",
+                (old_ssn,),
+            )
+        kind = "apply" if item == "apply" else "replace"
+        _application(conn, station_id, receipt_no, ssn, kind, str(details.get("bank", "")), now, config)
+        return
+    if item == "cancel" and ssn:
         conn.execute(
             "UPDATE applications SET state = 'cancelled' WHERE ssn = ? AND state IN"
             " ('accepted', 'produced', 'shipped')",
             (ssn,),
         )
+    flows.act_on_business(
+        conn, station_id, str(item), receipt_no, details, now, demo=config.production_days == 0
+    )
 
 
 def _application(
