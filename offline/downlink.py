@@ -286,7 +286,7 @@ def on_card_produced(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) 
     if app is not None:
         conn.execute(
             "UPDATE applications SET status = 'produced', updated_at = ? WHERE id = ? AND status IN"
-            " ('accepted', 'approved')",
+            " ('accepted', 'approved', 'remaking')",
             (at, app["id"]),
         )
     return f"卡号 {number} 已制卡，等待寄送到网点"

@@ -34,6 +34,7 @@ class Representative:
     doc_type: str = ""
     doc_number: str = ""
     relation: str = ""
+    proof: str = ""  # 监护关系证明 / 单位介绍信 / 委托书 seen
 
 
 @dataclass(frozen=True)
@@ -121,15 +122,44 @@ def _sub_kind(details: dict[str, Any]) -> str:
     return ""
 
 
+#: Keys under which services store what the holder must be told (R-APP-8: on the receipt too).
+#: `tests/offline/printing/test_reminders.py` checks every service uses only these.
+NOTE_KEYS = ("warnings", "reminders", "reminder")
+REPRESENTATIVE_KEYS = ("guardian", "agent", "heir", "recipient", "reporter")
+
+
+def notes_of(details: dict[str, Any]) -> tuple[str, ...]:
+    """Every warning and reminder a business stored, in a stable order, without repeats."""
+    out: list[str] = []
+    for key in NOTE_KEYS:
+        value = details.get(key)
+        items = value if isinstance(value, list | tuple) else ([value] if value else [])
+        out.extend(str(n) for n in items if str(n) and str(n) not in out)
+    return tuple(out)
+
+
 def _representative(details: dict[str, Any]) -> Representative | None:
-    for key in ("guardian", "agent", "heir", "recipient"):
-        rep = details.get(key)
-        if isinstance(rep, dict) and rep.get("name"):
+    """The guardian or agent: as a block (applications keep it under 'person'), or flat fields."""
+    person = details.get("person")
+    for source in (details, person if isinstance(person, dict) else {}):
+        for key in REPRESENTATIVE_KEYS:
+            rep = source.get(key)
+            if isinstance(rep, dict) and rep.get("name"):
+                return Representative(
+                    name=str(rep.get("name", "")),
+                    doc_type=code_name("DOC_TYPES", str(rep.get("doc_type", ""))),
+                    doc_number=str(rep.get("doc_number", "")),
+                    relation=code_name("RELATIONS", str(rep.get("relation", ""))),
+                    proof=str(rep.get("proof", "") or rep.get("inheritance_proof", "")),
+                )
+    for key in REPRESENTATIVE_KEYS:  # flat: recipient_name, agent_doc_number, heir_relation ...
+        name = details.get(f"{key}_name")
+        if isinstance(name, str) and name.strip():
             return Representative(
-                name=str(rep.get("name", "")),
-                doc_type=code_name("DOC_TYPES", str(rep.get("doc_type", ""))),
-                doc_number=str(rep.get("doc_number", "")),
-                relation=code_name("RELATIONS", str(rep.get("relation", ""))),
+                name=name,
+                doc_type=code_name("DOC_TYPES", str(details.get(f"{key}_doc_type", ""))),
+                doc_number=str(details.get(f"{key}_doc_number", "")),
+                relation=code_name("RELATIONS", str(details.get(f"{key}_relation", ""))),
             )
     return None
 
@@ -164,7 +194,7 @@ def facts_from_result(
     valid_to = str(person.get("doc_valid_to", ""))
     valid_from = str(person.get("doc_valid_from", ""))
     doc_valid = f"{valid_from}—{valid_to or M.LONG_TERM}" if (valid_from or valid_to) else ""
-    notes = details.get("reminders") or details.get("warnings") or ()
+    notes = notes_of(details)
     return ReceiptFacts(
         province=getattr(station, "province", ""),
         service_point=getattr(station, "service_point", ""),
@@ -193,5 +223,5 @@ def facts_from_result(
         temp_card=result.item == "temp_card",
         exchange_reason=str(details.get("reason_label") or details.get("reason_zh") or ""),
         representative=_representative(details),
-        notes=tuple(str(n) for n in notes) if isinstance(notes, list | tuple) else (str(notes),),
+        notes=notes,
     )

@@ -50,9 +50,13 @@ APPLICATION_LABELS = {
     "produced": "已制卡",
     "shipped": "已寄送网点",
     "arrived": "已到网点，待领取",
+    "remaking": "读卡检测不合格，重新制卡中",
     "issued": "已领卡",
     "cancelled": "已撤销",
 }
+#: Channels whose card is mailed, never collected at this window: online (HB 27, HN 18) and
+#: 省内异地 (HB 40: the card is mailed to the applicant).
+MAILED_CHANNELS = frozenset({"online", "remote"})
 KIND_LABELS = {"first": "首次申领", "replace": "补领", "exchange": "换领"}
 
 
@@ -177,7 +181,7 @@ def application_problems(
                 )
             )
     rare = needs_provincial_route(person.name)
-    if not rare and (inp.mailing or inp.channel == "online") and not person.mailing_address.strip():
+    if not rare and (inp.mailing or inp.channel in MAILED_CHANNELS) and not person.mailing_address.strip():
         # R-APP-6's own case (rare characters) is reported by validate_person.
         problems.append(
             Problem(
@@ -215,7 +219,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
         route = "provincial"
         if mode == "instant":
             mode = "fast"
-    mailing = inp.mailing or rare or inp.channel == "online"
+    mailing = inp.mailing or rare or inp.channel in MAILED_CHANNELS
     deadline = production_deadline(ctx, mode)
     age = age_years(birth_and_sex(person)[0], today)
     cartoon = person.photo is None and age < int(ctx.profile.cartoon_age)

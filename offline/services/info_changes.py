@@ -246,11 +246,18 @@ def key_problems(
 ) -> list[Problem]:
     """R-INFO-1 document, police proof, new number, photo; R-APP-3 on the new number."""
     from offline.validation import check_photo, validate_ssn
+    from offline.validation.names import name_problems
 
     problems: list[Problem] = []
-    new_name, new_ssn = inp.new_name.strip(), inp.new_ssn.strip().upper()
-    if new_name == person.name:
+    new_name, new_ssn = inp.new_name, inp.new_ssn.strip().upper()
+    if new_name.strip() == person.name:
         new_name = ""
+    if new_name.strip():
+        # The new name goes on a new card: the same checks as a new application (R-APP-1),
+        # on what was typed (so "张  三" is refused, not silently squeezed).
+        mainland = person.nationality in ("CHN", "HKG", "MAC", "TWN", "")
+        problems.extend(name_problems(new_name, mainland=mainland, field="new_name"))
+    new_name = new_name.strip()
     if new_ssn == person.ssn:
         new_ssn = ""
     if not (new_name or new_ssn or inp.new_photo is not None):

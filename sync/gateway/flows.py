@@ -6,7 +6,8 @@ could never arrive). So each kind of `offline.downlink.HANDLERS` has its produce
 
 - `application_result`, `card_produced`, `card_shipped`: intake + production (an application,
   a replacement, an exchange — and the exchange a key-information change forces, HB 25 / HN 16,
-  which files an application here like any exchange).
+  which files an application here like any exchange; a card the station returned after a
+  failed read-card test, R-ISS-3 / HB 16, is made again under a new number).
 - `ack_status`: the central record of a business that files no application (cancellation,
   formal loss, region transfer, information change): `act_on_business`.
 - `bank_change_decision`: the card centre's reply (复函) to a bank-change request, HN 24(3)-(4):
@@ -89,6 +90,9 @@ def act_on_business(
         if demo:  # the demo card centre answers at once (a real one within 5 working days, HN 24(3))
             _decide(conn, receipt_no, approved=True, reason="演示：服务中心同意变更", at=at)
         return
+    if item == "issue" and details.get("action") == "return_for_reproduction":
+        _reproduce(conn, str(details.get("card_number", "")).upper(), now, demo=demo)
+        return
     status = RECORDED_ITEMS.get(item)
     if status is not None and receipt_no:
         add_update(
@@ -99,6 +103,33 @@ def act_on_business(
             {"receipt_no": receipt_no, "status": status},
             at,
         )
+
+
+def _reproduce(conn: sqlite3.Connection, card_number: str, now: datetime, *, demo: bool) -> None:
+    """R-ISS-3 (HB 16): a card that failed the station's read-card test is made again, new number."""
+    from datetime import timedelta
+
+    from sync.gateway.production import check_char
+
+    row = conn.execute(
+        "SELECT receipt_no, station_id FROM applications WHERE card_number = ?", (card_number,)
+    ).fetchone()
+    if row is None:
+        return  # not made here (another system's card): nothing to re-make
+    last = conn.execute(
+        "SELECT MAX(CAST(substr(card_number, 2, 7) AS INTEGER)) FROM applications WHERE card_number LIKE 'R%'"
+    ).fetchone()[0]
+    first8 = "R" + f"{int(last or 0) + 1:07d}"  # re-made cards get their own series: never a clash
+    k = int(last or 0) + 1
+    station = str(row["station_id"])
+    city = (station[:4] + "00")[2:5] if station[:4].isdigit() else "000"
+    number, id_code = first8 + check_char(first8), f"{city}D156000009{k % 10000:04d}{(k * 7919) % 10000:04d}"
+    produce = now + timedelta(days=0 if demo else 5)
+    conn.execute(
+        "UPDATE applications SET state = 'accepted', produce_at = ?, ship_at = ?, card_number = ?,"
+        " card_id_code = ? WHERE receipt_no = ?",
+        (_iso(produce), _iso(produce + timedelta(days=0 if demo else 1)), number, id_code, row["receipt_no"]),
+    )
 
 
 def is_key_info_exchange(item: object, details: dict[str, Any]) -> bool:

@@ -146,7 +146,7 @@ class _Station:
     def sync(self) -> None:
         SyncEngine(self.store).run_once()
 
-    def issued_person(self, seed: int) -> tuple[Any, str]:
+    def issued_person(self, seed: int, *, face_ok: bool = True) -> tuple[Any, str]:
         """A person with an issued card, through apply → gateway → receive → issue (emulated chip)."""
         from devices import open_emulated_session
         from devices.emulator.card import EmulatedCard
@@ -189,8 +189,8 @@ class _Station:
                 mode="window",
                 holder_doc_number=person.doc_number,
                 face_photo_ok=True,
-                face_text_ok=True,
-                signed=True,
+                face_text_ok=face_ok,
+                signed=face_ok,
             ),
         )
         return person, card.card_number
@@ -256,3 +256,25 @@ def test_key_info_change_gets_a_new_card_from_the_gateway_HB_25(
         (result.receipt_no,),
     )
     assert app is not None and app["status"] in ("produced", "shipped")
+
+
+def test_card_returned_after_a_failed_face_check_is_made_again_HB_16(
+    fresh_gateway: RunningGateway, tmp_path: Path
+) -> None:
+    """R-ISS-3 (HB 16, 27): the return reaches the gateway, which makes the card again."""
+    from offline.services.issuance import CardReturned
+    from offline.services.queries import card_progress
+
+    st = _Station(tmp_path, fresh_gateway)
+    with pytest.raises(CardReturned) as err:
+        st.issued_person(7, face_ok=False)
+    assert "重新制作" in " ".join(err.value.result.details["reminders"])
+    ssn = st.store.one("SELECT ssn FROM persons")["ssn"]  # type: ignore[index]
+    assert "重新制作" in "\n".join(card_progress(st.ctx(), ssn=ssn).lines)
+    st.sync()
+    st.sync()
+    cards = st.store.query("SELECT card_number, status FROM cards ORDER BY id")
+    assert [c["status"] for c in cards] == ["returned", "shipped"]
+    assert cards[0]["card_number"] != cards[1]["card_number"]
+    app = st.store.one("SELECT status FROM applications")
+    assert app is not None and app["status"] == "shipped"

@@ -195,7 +195,8 @@ def test_R_APP_6_rare_name_goes_provincial_and_needs_mailing_address(
 def test_R_APP_7_remote_application_accepted_same_day(
     ctx: ServiceContext, make_person: Callable[..., Any]
 ) -> None:
-    result = apply_card(ctx, app(make_person(), channel="remote"))
+    person = dataclasses.replace(make_person(), mailing_address="湖南省长沙市芙蓉区五一大道100号")
+    result = apply_card(ctx, app(person, channel="remote"))
     row = one(
         ctx.store,
         "SELECT status, channel, created_at FROM applications WHERE business_id = ?",

@@ -279,3 +279,24 @@ def test_R_INFO_1_without_card_in_use_no_exchange(ctx: ServiceContext, holder: C
         one(ctx.store, "SELECT COUNT(*) FROM applications WHERE business_id = ?", (result.business_id,))[0]
         == 0
     )
+
+
+@pytest.mark.parametrize("bad", ["张3", "Zhang San", "张  三", "张" * 40])
+def test_R_INFO_1_R_APP_1_new_name_validated_like_a_new_application(
+    ctx: ServiceContext, holder: Callable[..., Any], counts: Callable[[], dict[str, int]], bad: str
+) -> None:
+    person, _, _ = holder()
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        change_key_info(
+            ctx,
+            KeyInfoChangeInput(
+                ssn=person.doc_number,
+                doc_number=person.doc_number,
+                financial_account_closed=True,
+                new_name=bad,
+                police_proof="更名证明 2026-018",
+            ),
+        )
+    assert "new_name" in {p.field for p in exc.value.problems} and "R-APP-1" in exc.value.rules
+    assert counts() == before

@@ -47,7 +47,13 @@ APPLY_FIELDS: tuple[Field, ...] = (
     Field("bank", "发卡银行", "select", "banks", required=True),
     Field("unit_name", "代办单位", required=True, show_if=lambda d: d.get("channel") == "proxy_unit"),
     Field("mailing", "邮寄领卡", "flag"),
-    Field("mailing_address", "邮寄地址", required=True, show_if=lambda d: flag(d, "mailing")),
+    Field(
+        "mailing_address",
+        "邮寄地址",
+        required=True,
+        # HB 27, HN 18, HB 40: online and 省内异地 cards are mailed too
+        show_if=lambda d: flag(d, "mailing") or d.get("channel", "") in ("online", "remote"),
+    ),
 )
 
 

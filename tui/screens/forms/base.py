@@ -250,8 +250,13 @@ class FormScreen(FieldsScreen):
             ctx = host(self.app).make_ctx(with_card=self.needs_card(data))
             result = self.submit(ctx, data)
         except DomainError as exc:
-            self.post_message(self.Refused(list(exc.problems), ""))
-            return
+            committed = getattr(exc, "result", None)
+            if not isinstance(committed, BusinessResult):
+                self.post_message(self.Refused(list(exc.problems), ""))
+                return
+            # Something WAS done (e.g. the card went back for re-production, R-ISS-3): never
+            # say "未办理"; show that business and its slip like any other.
+            result = committed
         except CardError as exc:
             self.post_message(self.Refused([], M.CARD_FAILED.format(message=exc.message_zh)))
             return

@@ -19,6 +19,8 @@ SUBMITTING: Final = "正在办理，请稍候……"
 NOT_DONE: Final = "未办理：{reason}（未写入任何数据）"
 NOT_DONE_PROBLEMS: Final = "未办理（未写入任何数据）：{count} 处需修改，首处【{label}】{message}（{rule}）"
 DONE: Final = "已办理，受理编号 {receipt_no}"
+#: A committed business that is not what was asked: the card failed its check and went back (R-ISS-3).
+RETURNED: Final = "卡未发放：读卡检测不合格，已退回重制，退回单受理编号 {receipt_no}（请打印退回单交持卡人）"
 DRAFT_RESTORED: Final = "已恢复上次未提交的草稿（{when}）。"
 DRAFT_SAVED: Final = "草稿已自动保存"
 DRAFT_UNAVAILABLE: Final = "草稿服务尚未安装，本表单不会自动保存。"
