@@ -118,6 +118,9 @@ def cancel_problems(inp: CancelInput, person_doc: str, person_ssn: str) -> list[
                         "继承关系证明",
                     )
                 )
+            from offline.validation import id_number_problems
+
+            problems += id_number_problems(h.doc_number, field="heir.doc_number", doc_type=h.doc_type)
             if h.doc_number.strip().upper() in (person_doc.upper(), person_ssn.upper()):
                 problems.append(
                     Problem(

@@ -106,6 +106,9 @@ def _recipient_problems(inp: IssueInput) -> list[Problem]:
                     "领卡人证件",
                 )
             )
+        from offline.validation import id_number_problems
+
+        out += id_number_problems(inp.recipient_doc_number, field="recipient_doc_number")
         if inp.recipient == "agent" and not inp.receipt_shown:
             out.append(
                 Problem(

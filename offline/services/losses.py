@@ -138,6 +138,10 @@ def report_formal_loss(ctx: ServiceContext, inp: FormalLossInput) -> BusinessRes
                     "代办人证件",
                 )
             )
+        if inp.reporter != "holder":
+            from offline.validation import id_number_problems
+
+            problems += id_number_problems(inp.reporter_doc_number, field="reporter_doc_number")
         if problems:
             raise ValidationError(problems)
         move = move_card(

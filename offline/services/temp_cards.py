@@ -170,6 +170,10 @@ def issue_temp_card(ctx: ServiceContext, inp: TempIssueInput) -> BusinessResult:
     conn = store.connection()
     person = person_by_id(conn, inp.person_id)
     problems += doc_problems(person, inp.doc_number, rule="R-TMP-2")
+    if inp.agent_doc_number.strip():
+        from offline.validation import id_number_problems
+
+        problems += id_number_problems(inp.agent_doc_number, field="agent_doc_number")
     problems += _eligibility(conn, inp.person_id)
     temp = temp_row(conn, inp.card_number)
     if temp["state"] not in ("in_stock", "out_of_stock"):

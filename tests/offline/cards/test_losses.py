@@ -126,3 +126,24 @@ def test_R_LOSS_1_loss_of_card_not_issued_refused(hn: ServiceContext) -> None:
     with pytest.raises(DomainError) as err:
         report_temp_loss(hn, TempLossInput(cid, verbal=True))
     assert "网点在库" in str(err.value)
+
+
+def test_R_ID_3_formal_loss_agent_number_must_pass_gb11643(hn: ServiceContext) -> None:
+    """A wrong check digit on the agent's number never reaches the receipt."""
+    cid, doc, _pid = _issued(hn)
+    before = counts(hn.store)
+    with pytest.raises(ValidationError) as err:
+        report_formal_loss(
+            hn,
+            FormalLossInput(
+                cid, doc, reporter="agent", reporter_name="李四", reporter_doc_number="430121199001011235"
+            ),
+        )
+    assert "R-ID-3" in err.value.rules and counts(hn.store) == before
+    report_formal_loss(
+        hn,
+        FormalLossInput(
+            cid, doc, reporter="agent", reporter_name="李四", reporter_doc_number="430121199001011237"
+        ),
+    )
+    assert card(hn.store, cid)["status"] == "lost"

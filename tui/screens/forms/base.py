@@ -18,6 +18,7 @@ The widget layout lives in `form_layout.FieldsScreen`, the leave question in `co
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -140,6 +141,10 @@ class FormScreen(FieldsScreen):
         control = getattr(event, "control", None)
         key = (getattr(control, "id", None) or "")[2:]
         self._service_problems.pop(key, None)  # the operator is fixing it: the service's word is stale
+        if self._problem_texts.get(key) and not isinstance(control, Input):
+            # A select or box chosen after a refused submit: its stale "此项必填" goes at once
+            # (typed fields are re-checked when left, so typing is not interrupted).
+            self._show_field_problems(key, [p for p in self.validate(self.values()) if p.field == key])
         self._update_visibility()
         self._schedule_draft()
 
@@ -297,6 +302,13 @@ class FormScreen(FieldsScreen):
     @on(Refused)
     def _refused(self, message: Refused) -> None:
         self.busy = False
+        keys = {f.key for f in self.FIELDS}
+        message.problems = [  # a service's 'heir.doc_number' is this form's 'heir_doc_number'
+            dataclasses.replace(p, field=p.field.replace(".", "_"))
+            if p.field not in keys and p.field.replace(".", "_") in keys
+            else p
+            for p in message.problems
+        ]
         if message.problems:
             self._service_problems = {}
             for p in message.problems:
