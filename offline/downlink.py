@@ -23,6 +23,7 @@ Kinds (payload fields):
   profile_update     {toml}                            → settings 'profile_override' (validated)
   calendar_update    {days: [[YYYY-MM-DD, is_workday, name], ...]} → calendar_days
   bank_change_decision {receipt_no, approved, reason}  HN 24(3)-(4) (offline/services/bank_change.py)
+  online_check_result {receipt_no, passed, reason}     R-TMP-2 待联网核查 resolved (offline/online_check.py)
 
 Every kind here is produced by the reference gateway in some flow (sync/gateway/flows.py);
 tests/sync/test_gateway_flows.py enumerates them.
@@ -392,4 +393,5 @@ HANDLERS: dict[str, str] = {
     "profile_update": "offline.downlink:on_profile_update",
     "calendar_update": "offline.downlink:on_calendar_update",
     "bank_change_decision": "offline.services.bank_change:on_decision",
+    "online_check_result": "offline.online_check:on_result",
 }

@@ -60,6 +60,8 @@ class AppServices:
     now: Callable[[], datetime] = field(default=_system_now)
     reader_monitor: Callable[[Callable[[Any], None], Callable[[], None]], Callable[[], None]] | None = None
     origin: str = ""  # where this session comes from (tty or SSH client), for the sessions list
+    #: 联网核查 (R-TMP-2): ssn → (passed | failed | pending, Chinese reason); None = always pending.
+    online_check: Callable[[str], tuple[str, str]] | None = None
 
     @property
     def emulated(self) -> bool:

@@ -150,6 +150,17 @@ def sync_engine_for(store: Store, config: Config) -> Any:
     return LazySyncEngine(store, config.sync_url or None)
 
 
+def online_check_for(store: Store, config: Config) -> Any:
+    """联网核查 through the gateway when the sync package is installed (R-TMP-2), else None."""
+    import importlib.util
+
+    if importlib.util.find_spec("sync.verify") is None:
+        return None
+    from sync.verify import online_checker
+
+    return online_checker(store, config.sync_url or None)
+
+
 def build_services(
     db_path: Path,
     config: Config,
@@ -182,6 +193,7 @@ def build_services(
         demo_accounts=demo_accounts,
         reader_monitor=reader_monitor,
         origin=session_origin(),
+        online_check=online_check_for(store, config),
     )
     services_ref.append(services)
     return services

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync.envelope import peek_header
-from sync.gateway import intake, production
+from sync.gateway import intake, production, verify
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring, RegistryError
 from sync.gateway.openapi import OPENAPI
@@ -68,6 +68,7 @@ class Gateway:
             Route("/v1/stations/rotate", self.rotate, methods=["POST"]),
             Route("/v1/stats", self.stats, methods=["GET"]),
             Route("/openapi.json", self.openapi, methods=["GET"]),
+            *verify.routes(self),
         ]
         handlers: dict[Any, Any] = {
             ValueError: _malformed,

@@ -15,6 +15,7 @@ could never arrive). So each kind of `offline.downlink.HANDLERS` has its produce
 - `bank_loss` / `bank_loss_lifted`: a loss reported or lifted at the bank (HN 20(3), 22(3)).
 - `operator_revoked`: an operator account stopped centrally (R-SEC-2).
 - `profile_update`: the province's parameters; `calendar_update`: a year's holiday arrangement.
+- `online_check_result`: the 联网核查 of a temporary card issued offline (sync/gateway/verify.py).
 
 The county runs these through `cardstation gateway ...` (cardstation/commands/gateway_flows.py).
 """
@@ -89,6 +90,11 @@ def act_on_business(
         )
         if demo:  # the demo card centre answers at once (a real one within 5 working days, HN 24(3))
             _decide(conn, receipt_no, approved=True, reason="演示：服务中心同意变更", at=at)
+        return
+    if item == "temp_card":
+        from sync.gateway.verify import check_pending
+
+        check_pending(conn, station_id, receipt_no, details, now)
         return
     if item == "issue" and details.get("action") == "return_for_reproduction":
         _reproduce(conn, str(details.get("card_number", "")).upper(), now, demo=demo)

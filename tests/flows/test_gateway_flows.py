@@ -63,6 +63,7 @@ def test_every_downlink_kind_is_produced_by_a_gateway_flow_HN_24(tmp_path: Path)
     flows.revoke_operator(db, STATION, "wangxh", reason="离岗", now=NOW)
     flows.publish_profile(db, PROFILE, now=NOW)
     flows.publish_calendar(db, [("2027-01-01", False, "元旦")], now=NOW)
+    _business(db, "temp_card", "R4", {"ssn": ssn, "online_check_pending": True}, demo=True)
     produced = {r["kind"] for r in db.query("SELECT DISTINCT kind FROM updates")}
     missing = sorted(set(downlink.HANDLERS) - produced)
     assert not missing, f"downlink kinds the station handles but no gateway flow produces: {missing}"
@@ -278,3 +279,33 @@ def test_card_returned_after_a_failed_face_check_is_made_again_HB_16(
     assert cards[0]["card_number"] != cards[1]["card_number"]
     app = st.store.one("SELECT status FROM applications")
     assert app is not None and app["status"] == "shipped"
+
+
+def test_online_check_asks_the_gateway_and_offline_pending_is_resolved_R_TMP_2(
+    fresh_gateway: RunningGateway, tmp_path: Path
+) -> None:
+    """联网核查 is a real answer when online, 'pending' without a link, resolved on the downlink."""
+    from offline.business import commit_business
+    from sync.verify import online_checker
+
+    st = _Station(tmp_path, fresh_gateway)
+    person, _number = st.issued_person(8)
+    check = online_checker(st.store)
+    assert check(person.doc_number)[0] == "passed"
+    assert check("110101199003070016") == ("failed", "卡管系统无此人的社会保障卡申领记录")
+    assert online_checker(st.store, url="http://127.0.0.1:9")(person.doc_number)[0] == "pending"
+    ctx = st.ctx()
+    with st.store.write() as conn:  # a temporary card issued while the link was down
+        pending = commit_business(
+            ctx,
+            conn,
+            item="temp_card",
+            summary="临时卡发放（待联网核查）",
+            details={"action": "issue", "ssn": person.doc_number, "online_check_pending": True},
+        )
+    st.sync()
+    st.sync()
+    row = st.store.one(
+        "SELECT remote_status, remote_reason FROM businesses WHERE receipt_no = ?", (pending.receipt_no,)
+    )
+    assert row is not None and row["remote_status"] == "联网核查通过"

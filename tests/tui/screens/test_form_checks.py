@@ -90,3 +90,16 @@ async def test_R_APP_1_stale_required_cleared_when_a_value_is_chosen(
         form.fill({"occupation": "8000000"})
         await pilot.pause()
         assert _problem(form, "occupation") == ""
+
+
+def test_R_TMP_2_no_confirmation_box_is_ticked_by_default() -> None:
+    """A box that says someone signed or something was checked is ticked by the operator only."""
+    from test_form_reach import _form_classes
+
+    ticked = [
+        f"{cls.__name__}.{f.key}"
+        for cls in _form_classes()
+        for f in cls.FIELDS
+        if f.kind == "flag" and f.default
+    ]
+    assert not ticked, ticked

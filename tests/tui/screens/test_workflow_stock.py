@@ -47,17 +47,19 @@ async def test_R_TMP_2_issue_then_R_TMP_3_recycle_temp_card(
                 "action": "issue",
                 "ssn": person.doc_number,
                 "doc_number": person.doc_number,
-                "online_check": "pending",
+                "signed": "1",  # never ticked by default: the operator confirms the signature
             },
         )
         assert isinstance(after, ReceiptScreen), status_text(form)
+        # no link in this test: 联网核查 is recorded as pending, not chosen by the operator (R-TMP-2)
+        assert after.result.details["online_check_pending"] is True
         from devices import open_emulated_session
 
         holder = open_emulated_session(chip).read_card().holder
         assert holder is not None and holder.name == "欧阳娜娜"
         await pilot.press("enter")
         form = await open_form(pilot, TempCardScreen())
-        after = await submit(pilot, form, {"action": "recycle", "body_ok": "1"})
+        after = await submit(pilot, form, {"action": "recycle", "body_ok": "1", "signed": "1"})
         assert isinstance(after, ReceiptScreen), status_text(form)
     assert open_emulated_session(chip).read_card().holder is None
     state = one(station.store, "SELECT state FROM temp_cards WHERE card_number = ?", (number,))[0]

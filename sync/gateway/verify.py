@@ -1,0 +1,84 @@
+"""联网核查: the card management system answers whether a person may get a temporary card (R-TMP-2).
+
+HN 12 / HB 14: a temporary card is issued after the station checks the holder online with the
+card management system. Here the reference answer: a person passes when the system has an
+application for that number that was not refused or cancelled. Two paths reach it:
+
+- online, at the window: `POST /v1/verify` {ssn} → {result: passed|failed, reason} (station-signed
+  like every station call); the temporary-card form asks it instead of letting the operator pick;
+- offline: the card was issued as 待联网核查; when that business arrives, `check_pending` queues
+  the downlink 'online_check_result' {receipt_no, passed, reason} that resolves it at the station.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sync.gateway.production import add_update
+
+if TYPE_CHECKING:
+    from sync.gateway.app import Gateway
+
+REFUSED_STATES = ("rejected", "cancelled")
+
+
+def check(conn: sqlite3.Connection, ssn: str) -> tuple[bool, str]:
+    """(passed, Chinese reason) for a social security number."""
+    row = conn.execute(
+        "SELECT state FROM applications WHERE ssn = ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
+        (ssn.strip().upper(),),
+    ).fetchone()
+    if row is None:
+        return False, "卡管系统无此人的社会保障卡申领记录"
+    if row["state"] in REFUSED_STATES:
+        return False, "卡管系统中此人的申领已被退回或注销"
+    return True, "卡管系统核查通过"
+
+
+def check_pending(
+    conn: sqlite3.Connection, station_id: str, receipt_no: str, details: dict[str, Any], now: datetime
+) -> None:
+    """A temporary card issued offline as 待联网核查: the answer goes back on the downlink."""
+    if not details.get("online_check_pending") or not receipt_no:
+        return
+    passed, reason = check(conn, str(details.get("ssn", "")))
+    add_update(
+        conn,
+        station_id,
+        f"online-check-{receipt_no}",
+        "online_check_result",
+        {"receipt_no": receipt_no, "passed": passed, "reason": reason},
+        now.isoformat(timespec="seconds"),
+    )
+
+
+def routes(gw: Gateway) -> list[Route]:
+    """The route to register in the gateway app."""
+
+    async def verify(request: Request) -> Response:
+        body = await request.body()
+        who = await run_in_threadpool(gw._authenticate, request, body)
+        if isinstance(who, Response):
+            return who
+        try:
+            ssn = str(json.loads(body)["ssn"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse(
+                {"error": "malformed", "detail": 'body must be {"ssn": ...}'}, status_code=400
+            )
+
+        def answer() -> tuple[bool, str]:
+            return check(gw.db.connection(), ssn)
+
+        passed, reason = await run_in_threadpool(answer)
+        return JSONResponse({"result": "passed" if passed else "failed", "reason": reason})
+
+    return [Route("/v1/verify", verify, methods=["POST"])]
