@@ -214,6 +214,8 @@ def _form(sheet: _Sheet, facts: ReceiptFacts) -> None:
     sheet.row(
         (M.DOC_TYPE, rep.doc_type if rep else "", 0.5), (M.DOC_NUMBER, rep.doc_number if rep else "", 0.5)
     )
+    if rep is not None and rep.proof:  # R-ID-4 / R-ID-5: the proof seen (监护证明, 单位介绍信, 委托书)
+        sheet.row((M.PROOF, rep.proof, 1.0))
     sheet.section(M.SECTION_CARD)
     _card_boxes(sheet, facts)
     sheet.row((M.BANK, facts.bank, 0.5), (M.CARD_NUMBER, facts.card_number, 0.5))

@@ -118,6 +118,8 @@ def form_lines(facts: ReceiptFacts) -> list[str]:
     if rep is not None:
         lines.append(_pairs((M.NAME, rep.name), (M.RELATION, rep.relation)))
         lines.append(_pairs((M.DOC_TYPE, rep.doc_type), (M.DOC_NUMBER, rep.doc_number)))
+        if rep.proof:  # R-ID-4 / R-ID-5: the proof seen (监护证明, 单位介绍信, 委托书)
+            lines.append(f"{M.PROOF}：{rep.proof}")
     else:
         lines.append(f"{M.NAME}：—")
     lines.append(f"【{M.SECTION_CARD}】")
