@@ -47,6 +47,8 @@ class FormScreen(FieldsScreen):
     FORM_ID: ClassVar[str] = "form"
     ITEM: ClassVar[str] = ""
     NEEDS_CARD: ClassVar[bool] = False
+    #: Read-only forms (queries) keep no draft: there is nothing to lose, only prompts to answer.
+    KEEPS_DRAFT: ClassVar[bool] = True
 
     class Done(Message):
         def __init__(self, result: Any) -> None:
@@ -92,7 +94,7 @@ class FormScreen(FieldsScreen):
         first = self._first_field()
         if first is not None:
             first.focus()
-        if self.restore_draft and not self.prefill:
+        if self.restore_draft and not self.prefill and self.KEEPS_DRAFT:
             self._load_draft()
 
     # ----------------------------------------------------------------- validation
@@ -191,20 +193,35 @@ class FormScreen(FieldsScreen):
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY_S, self._save_draft_now)
 
+    def typed_data(self, data: Data) -> Data:
+        """What the operator typed: values that are neither a field's default nor the prefill."""
+        defaults = {f.key: f.default for f in self.FIELDS}
+        return {
+            k: v
+            for k, v in draft_data(self.FIELDS, data).items()
+            if v.strip() and v != defaults.get(k, "") and v != self.prefill.get(k)
+        }
+
     def _save_draft_now(self) -> None:
         self._draft_timer = None
         op = host(self.app).operator
-        if op is None or self.last_result is not None:
-            return
-        self._draft_worker(op.id, draft_data(self.FIELDS, self.values()))
+        if op is None or self.last_result is not None or self.busy:
+            return  # while a submit runs, its commit decides: the draft goes with it or stays
+        typed = self.typed_data(self.values()) if self.KEEPS_DRAFT else {}
+        self._draft_worker(op.id, typed)
 
     @work(thread=True, exclusive=True, group="form-draft")
     def _draft_worker(self, operator_id: int, data: Data) -> None:
+        """Save what was typed; a form with nothing typed keeps no draft (no empty restore prompts)."""
         try:
-            from offline.drafts import save_draft
+            from offline.drafts import discard_draft, save_draft
         except ImportError:
             return
-        save_draft(host(self.app).services.store, operator_id, self.FORM_ID, data)
+        store = host(self.app).services.store
+        if data:
+            save_draft(store, operator_id, self.FORM_ID, data)
+        else:
+            discard_draft(store, operator_id, self.FORM_ID)
 
     @work(thread=True, exclusive=True, group="form-draft-load")
     def _load_draft(self) -> None:
@@ -246,6 +263,9 @@ class FormScreen(FieldsScreen):
             self._announce_problems(problems)
             return
         self.busy = True
+        if self._draft_timer is not None:  # a save racing the commit would bring the draft back
+            self._draft_timer.stop()
+            self._draft_timer = None
         self.set_status(M.SUBMITTING)
         self._submit_worker(data)
 
@@ -302,6 +322,7 @@ class FormScreen(FieldsScreen):
     @on(Refused)
     def _refused(self, message: Refused) -> None:
         self.busy = False
+        self._schedule_draft()  # nothing was written: what was typed is kept
         keys = {f.key for f in self.FIELDS}
         message.problems = [  # a service's 'heir.doc_number' is this form's 'heir_doc_number'
             dataclasses.replace(p, field=p.field.replace(".", "_"))
