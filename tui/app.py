@@ -299,8 +299,24 @@ class StationApp(App[None]):
             return self.operator is not None and not self._locked
         return True
 
+    def may(self, action: str) -> bool:
+        """R-SEC-2 before a form is filled: a refused action opens nothing and says why."""
+        from offline.permissions import ACTION_NAMES, ROLE_NAMES, allowed
+
+        op = self.operator
+        if op is None or action not in ACTION_NAMES or allowed(op.role, action):
+            return True
+        role = ROLE_NAMES.get(op.role, op.role)
+        self.notify(
+            f"{role}（{op.real_name}）无权办理“{ACTION_NAMES[action]}”（R-SEC-2）。请由有此权限的人员办理。",
+            severity="error",
+        )
+        return False
+
     def action_open_item(self, code: str) -> None:
         """Open a service item's screen (tui/screens/items.py: ITEM_SCREENS) by lazy import."""
+        if not self.may(code):
+            return
         try:
             from tui.screens import items as item_screens  # type: ignore[attr-defined,unused-ignore]
 
@@ -310,7 +326,8 @@ class StationApp(App[None]):
         self._open_screen_path(path)
 
     def action_open_search(self) -> None:
-        self._open_screen_path(self._items_attr("SEARCH_SCREEN"))
+        if self.may("search"):
+            self._open_screen_path(self._items_attr("SEARCH_SCREEN"))
 
     def action_open_sync(self) -> None:
         from tui.screens.sync import SyncScreen
@@ -319,11 +336,13 @@ class StationApp(App[None]):
 
     def action_open_delivery(self) -> None:
         """F12: door-to-door delivery runs (mobile service teams, R-ISS-7)."""
-        self._open_screen_path(self._items_attr("DELIVERY_SCREEN"))
+        if self.may("delivery.work"):
+            self._open_screen_path(self._items_attr("DELIVERY_SCREEN"))
 
     def action_open_report(self) -> None:
         """Ctrl+R: the daily report (日报) of businesses and fees."""
-        self._open_screen_path(self._items_attr("REPORT_SCREEN"))
+        if self.may("report.daily"):
+            self._open_screen_path(self._items_attr("REPORT_SCREEN"))
 
     def action_open_alerts(self) -> None:
         from tui.screens.alerts import AlertsScreen

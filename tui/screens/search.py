@@ -93,12 +93,19 @@ class SearchScreen(CompactScreen[None]):
         if not text:
             self.post_message(self.Results(text, []))
             return
+        from offline.errors import DomainError
+
         try:
-            from offline.services.queries import search_persons
+            from offline.services.reads import find_persons
         except ImportError:
             self.post_message(self.Results(text, [], M.SEARCH_UNAVAILABLE))
             return
-        self.post_message(self.Results(text, list(search_persons(host(self.app).services.store, text))))
+        try:  # R-SEC-2: the service decides who may read personal data
+            hits = find_persons(host(self.app).make_ctx(), text)
+        except DomainError as exc:
+            self.post_message(self.Results(text, [], str(exc.problems[0].message)))
+            return
+        self.post_message(self.Results(text, hits))
 
     @on(Results)
     def _results(self, message: Results) -> None:
