@@ -17,7 +17,7 @@ Kinds (payload fields):
   ack_status         {receipt_no, status, reason?}     generic remote status of a business
   card_produced      {receipt_no | ssn, card_number, card_id_code, issue_date, expiry_date, bank}
   card_shipped       {card_numbers, station_id}        → 'shipped' (see below)
-  bank_loss          {card_number, kind: temp|formal}  R-LOSS-4 (HN 20(3))
+  bank_loss          {card_number, kind: temp|formal, verbal?}  R-LOSS-4 (HN 20(3)); verbal lapses (HN 21)
   bank_loss_lifted   {card_number}                     R-LOSS-4 (HN 22(3))
   operator_revoked   {username, reason}                R-SEC-2
   profile_update     {toml}                            → settings 'profile_override' (validated)
@@ -322,8 +322,22 @@ def on_card_shipped(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -
     return line
 
 
+def _station_profile(conn: sqlite3.Connection) -> Any:
+    """This station's province profile (handlers get a connection, not a context); None before init."""
+    from offline.profiles import load_profile
+
+    row = conn.execute("SELECT value FROM settings WHERE key = 'province'").fetchone()
+    return None if row is None else load_profile(str(row[0]))
+
+
 def on_bank_loss(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> str:
-    """R-LOSS-4: a loss reported at the bank or online (HN 20(3)); the station shows it at once."""
+    """R-LOSS-4: a loss reported at the bank or online (HN 20(3)); the station shows it at once.
+
+    A verbal (口头) temporary loss lapses like one made at the window (HN 21, 5-7 days at the
+    bank): payload 'verbal': true gives it the profile's expiry.
+    """
+    from datetime import timedelta
+
     card = _card(conn, str(update.payload["card_number"]).upper())
     kind = str(update.payload["kind"])
     if kind not in ("temp", "formal"):
@@ -331,7 +345,21 @@ def on_bank_loss(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> s
     target = "temp_lost" if kind == "temp" else "lost"
     if card["status"] == target:
         return f"卡号 {card['card_number']} 已是挂失状态"
-    _move(conn, card, target, at, loss_reported_at=at, loss_expires_at="", loss_verbal=0, loss_source="bank")
+    verbal = kind == "temp" and bool(update.payload.get("verbal", False))
+    days = getattr(_station_profile(conn), "temp_loss_expiry_days", None) if verbal else None
+    expires = (
+        (datetime.fromisoformat(at) + timedelta(days=int(days))).isoformat(timespec="seconds") if days else ""
+    )
+    _move(
+        conn,
+        card,
+        target,
+        at,
+        loss_reported_at=at,
+        loss_expires_at=expires,
+        loss_verbal=int(verbal),
+        loss_source="bank",
+    )
     return f"卡号 {card['card_number']} 已在银行{'临时' if kind == 'temp' else '正式'}挂失（卡管系统下发）"
 
 
@@ -340,6 +368,10 @@ def on_bank_loss_lifted(conn: sqlite3.Connection, update: DownlinkUpdate, at: st
     card = _card(conn, str(update.payload["card_number"]).upper())
     if card["status"] == "issued":
         return f"卡号 {card['card_number']} 已是正常状态"
+    if card["status"] == "lost" and not getattr(_station_profile(conn), "formal_loss_liftable", True):
+        raise DownlinkRejected(
+            f"卡号 {card['card_number']} 已正式挂失，按规定不能解除挂失（HB 29），请办理补领"
+        )
     _move(conn, card, "issued", at, loss_expires_at="", loss_verbal=0, loss_source="")
     return f"卡号 {card['card_number']} 已在银行解除挂失（卡管系统下发）"
 

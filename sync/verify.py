@@ -40,7 +40,11 @@ def online_checker(store: Store, url: str | None = None) -> Callable[[str], tupl
             return PENDING, "卡管系统暂时连不上，记为待联网核查，联网后自动补查"
         finally:
             client.close()
-        if resp.status_code != 200 or not isinstance(doc, dict) or doc.get("result") not in (PASSED, FAILED):
+        if (
+            resp.status_code != 200
+            or not isinstance(doc, dict)
+            or doc.get("result") not in (PASSED, FAILED, PENDING)
+        ):
             return PENDING, "卡管系统答复无法识别，记为待联网核查"
         return str(doc["result"]), str(doc.get("reason", ""))
 

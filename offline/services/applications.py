@@ -72,6 +72,7 @@ class ApplicationInput:
     mailing: bool = False
     doc_scans: tuple[bytes, ...] = ()
     override_by: Operator | None = None  # supervisor overriding a freeze (R-FRZ-3)
+    old_account_closed: bool = False  # HB 33: a cancelled card's bank account was closed (receipt seen)
 
 
 def production_days(profile: Any, mode: str) -> int:
@@ -139,6 +140,16 @@ def application_problems(
             )
         )
     # R-APP-4 (bank in the profile's list) is checked by validate_person on person.bank.
+    if getattr(ctx.profile, "province", "") == "hubei" and inp.channel == "local" and inp.mode == "batch":
+        problems.append(
+            Problem(
+                "mode",
+                "R-APP-5",
+                "本人现场申领只能选择即时制卡或快速制卡（HB 6）",
+                "请改选“即时制卡”或“快速制卡”；批量制卡用于单位批量申领。",
+                "制卡方式",
+            )
+        )
     if inp.channel == "online" and inp.mode != "fast":
         problems.append(
             Problem(
@@ -230,6 +241,20 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
         existing = find_person_by_ssn(ctx.store, ssn)
         if existing is not None:
             problems = one_card_problems(ctx.store, existing.id)
+            if (
+                getattr(ctx.profile, "province", "") == "hubei"
+                and not inp.old_account_closed
+                and any(c.status == "cancelled" for c in person_cards(ctx.store, existing.id))
+            ):
+                problems.append(
+                    Problem(
+                        "old_account_closed",
+                        "R-CAN-2",
+                        "此人的原社会保障卡已注销，未确认其金融账户已销户，不能申办新卡（HB 33）",
+                        "请持卡人先到合作银行办理原卡金融账户销户，凭销户回执再来申领，并勾选“原卡金融账户已销户”。",
+                        "原卡金融账户已销户",
+                    )
+                )
             if existing.status == "deceased":
                 problems.append(
                     Problem(

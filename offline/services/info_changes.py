@@ -80,6 +80,7 @@ class KeyInfoChangeInput:
     channel: str = "local"
     mailing: bool = False
     doc_scans: tuple[bytes, ...] = ()
+    fee_receipt_no: str = ""  # HN 9: the forced exchange pays the cost fee too (R-APP-10)
 
 
 def _person(ctx: ServiceContext, ssn: str) -> PersonRecord:
@@ -362,7 +363,7 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
                     "卡状态",
                 )
             )
-        if issued and not inp.financial_account_closed:
+        if issued and not inp.financial_account_closed and getattr(ctx.profile, "province", "") == "hubei":
             problems.append(
                 Problem(
                     "financial_account_closed",
@@ -397,6 +398,7 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
             mailing=inp.mailing,
             photo=inp.new_photo,
             doc_scans=inp.doc_scans,
+            fee_receipt_no=inp.fee_receipt_no,
         )
         return exchange_in_transaction(
             ctx,

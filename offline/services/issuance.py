@@ -57,6 +57,7 @@ class IssueInput:
     category: str = ""  # R-ISS-7: '' | 'retired' | 'incapacitated' | 'migrant'
     temp_card_action: str = ""  # R-ISS-5: '' | 'lost' | 'damaged' (settled in the same transaction)
     face_note: str = ""  # what was wrong with the card face, when something was
+    power_of_attorney: str = ""  # HN 11(4), 23(6): the 委托书 an agent brings (reference text)
     delivery_run_id: int | None = None
 
 
@@ -109,6 +110,16 @@ def _recipient_problems(inp: IssueInput) -> list[Problem]:
         from offline.validation import id_number_problems
 
         out += id_number_problems(inp.recipient_doc_number, field="recipient_doc_number")
+        if inp.recipient == "agent" and not inp.power_of_attorney.strip():
+            out.append(
+                Problem(
+                    "power_of_attorney",
+                    "R-ISS-4",
+                    "代领人须提交持卡人的委托书（HN 11(4)、23(6)）",
+                    "请收取持卡人签名的委托书，并登记委托书编号或名称。",
+                    "委托书",
+                )
+            )
         if inp.recipient == "agent" and not inp.receipt_shown:
             out.append(
                 Problem(
@@ -417,6 +428,7 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             "recipient_doc_number": inp.recipient_doc_number,
             "recipient_relation": inp.recipient_relation,
             "receipt_shown": inp.receipt_shown,
+            "power_of_attorney": inp.power_of_attorney.strip(),
             "category": inp.category,
             "signed": inp.signed,
             "read_card_test": "passed",

@@ -81,7 +81,13 @@ def report_temp_loss(ctx: ServiceContext, inp: TempLossInput) -> BusinessResult:
         if problems:
             raise ValidationError(problems)
         days = getattr(ctx.profile, "temp_loss_expiry_days", None)
-        expires = (ctx.now() + timedelta(days=int(days))).isoformat(timespec="seconds") if days else ""
+        # HN 21: only a verbal (口头) loss lapses after 7 days; one reported with the holder's
+        # document stands until lifted or made formal.
+        expires = (
+            (ctx.now() + timedelta(days=int(days))).isoformat(timespec="seconds")
+            if days and inp.verbal
+            else ""
+        )
         move = move_card(
             conn,
             card,

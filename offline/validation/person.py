@@ -209,7 +209,11 @@ def validate_person(
     """
     problems: list[Problem] = []
     chinese = _is_chinese_national(p)
-    problems += name_problems(p.name, mainland=chinese)
+    # HB 37: a Hong Kong, Macau or Taiwan resident whose permit shows only a Latin name applies
+    # under that name; a mainland citizen's name is always in Chinese characters.
+    latin_only = not any(0x3400 <= ord(c) <= 0x9FFF or ord(c) >= 0x20000 for c in p.name)
+    mainland_name = chinese and not (p.nationality in ("HKG", "MAC", "TWN") and latin_only)
+    problems += name_problems(p.name, mainland=mainland_name)
     problems += _code_problem("sex", p.sex, codes.SEX, required=True)
     problems += _code_problem("ethnicity", p.ethnicity, codes.ETHNICITY, required=chinese and for_application)
     problems += _code_problem("nationality", p.nationality, codes.NATIONALITY, required=True)

@@ -30,17 +30,24 @@ if TYPE_CHECKING:
 REFUSED_STATES = ("rejected", "cancelled")
 
 
-def check(conn: sqlite3.Connection, ssn: str) -> tuple[bool, str]:
-    """(passed, Chinese reason) for a social security number."""
+PASSED, FAILED, UNKNOWN = "passed", "failed", "unknown"
+
+
+def check(conn: sqlite3.Connection, ssn: str) -> tuple[str, str]:
+    """(passed | failed | unknown, Chinese reason) for a social security number.
+
+    'unknown' (no record yet) is not a refusal: the station's own application may not have
+    been uploaded; the station then records 待联网核查 and the check is made again on arrival.
+    """
     row = conn.execute(
         "SELECT state FROM applications WHERE ssn = ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
         (ssn.strip().upper(),),
     ).fetchone()
     if row is None:
-        return False, "卡管系统无此人的社会保障卡申领记录"
+        return UNKNOWN, "卡管系统尚无此人的社会保障卡申领记录"
     if row["state"] in REFUSED_STATES:
-        return False, "卡管系统中此人的申领已被退回或注销"
-    return True, "卡管系统核查通过"
+        return FAILED, "卡管系统中此人的申领已被退回或注销"
+    return PASSED, "卡管系统核查通过"
 
 
 def check_pending(
@@ -49,7 +56,8 @@ def check_pending(
     """A temporary card issued offline as 待联网核查: the answer goes back on the downlink."""
     if not details.get("online_check_pending") or not receipt_no:
         return
-    passed, reason = check(conn, str(details.get("ssn", "")))
+    result, reason = check(conn, str(details.get("ssn", "")))
+    passed = result == PASSED  # by now the station's application has arrived: no record is a refusal
     add_update(
         conn,
         station_id,
@@ -75,10 +83,10 @@ def routes(gw: Gateway) -> list[Route]:
                 {"error": "malformed", "detail": 'body must be {"ssn": ...}'}, status_code=400
             )
 
-        def answer() -> tuple[bool, str]:
+        def answer() -> tuple[str, str]:
             return check(gw.db.connection(), ssn)
 
-        passed, reason = await run_in_threadpool(answer)
-        return JSONResponse({"result": "passed" if passed else "failed", "reason": reason})
+        result, reason = await run_in_threadpool(answer)
+        return JSONResponse({"result": "pending" if result == UNKNOWN else result, "reason": reason})
 
     return [Route("/v1/verify", verify, methods=["POST"])]

@@ -220,7 +220,10 @@ def test_bank_change_reply_arrives_and_the_new_card_follows_HN_24(
     outcome = st.store.one("SELECT outcome FROM inbox WHERE kind = 'bank_change_decision'")
     assert outcome is not None and "同意变更发卡银行" in outcome["outcome"]
     exchanged = exchange_card(
-        st.ctx(), ExchangeInput(number, "bank_change", person.doc_number, financial_account_closed=True)
+        st.ctx(),
+        ExchangeInput(
+            number, "bank_change", person.doc_number, financial_account_closed=True, fee_receipt_no="湘财票 9"
+        ),
     )
     st.sync()
     gw_row = fresh_gateway.gateway.db.one(
@@ -242,6 +245,7 @@ def test_key_info_change_gets_a_new_card_from_the_gateway_HB_25(
             ssn=person.doc_number,
             doc_number=person.doc_number,
             financial_account_closed=True,
+            fee_receipt_no="湘财票 10",
             new_name="王新名",
             police_proof="更名证明 2026-118",
         ),
@@ -292,7 +296,8 @@ def test_online_check_asks_the_gateway_and_offline_pending_is_resolved_R_TMP_2(
     person, _number = st.issued_person(8)
     check = online_checker(st.store)
     assert check(person.doc_number)[0] == "passed"
-    assert check("110101199003070016") == ("failed", "卡管系统无此人的社会保障卡申领记录")
+    # no record yet (e.g. not uploaded): pending, checked again when the business arrives
+    assert check("110101199003070016") == ("pending", "卡管系统尚无此人的社会保障卡申领记录")
     assert online_checker(st.store, url="http://127.0.0.1:9")(person.doc_number)[0] == "pending"
     ctx = st.ctx()
     with st.store.write() as conn:  # a temporary card issued while the link was down

@@ -144,10 +144,11 @@ def test_R_ISS_4_recipient_signs_agent_needs_receipt(hn: ServiceContext) -> None
     agent = {"recipient": "agent", "recipient_name": "李大", "recipient_doc_number": "430102197001010017"}
     with pytest.raises(ValidationError) as err2:
         issue_card(hn, _inp(cid, doc, **agent))
-    assert "受理回执" in str(err2.value)
+    assert "受理回执" in str(err2.value) and "委托书" in str(err2.value)  # HN 11(4), 23(6)
     assert counts(hn.store)["businesses"] == 0
-    result = issue_card(hn, _inp(cid, doc, receipt_shown=True, **agent))
+    result = issue_card(hn, _inp(cid, doc, receipt_shown=True, power_of_attorney="委托书 2026-07", **agent))
     assert result.details["recipient"] == "agent" and "代领人（李大）签收" in result.summary
+    assert result.details["power_of_attorney"] == "委托书 2026-07"
 
 
 @pytest.mark.parametrize(

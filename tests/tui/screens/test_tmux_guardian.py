@@ -95,7 +95,7 @@ def test_R_ID_5_child_with_guardian_on_household_register_printed_form(tmp_path:
         k.type(guardian.phone)
         k.keys("Tab", "Tab", "Tab", "Tab", "Tab")  # 照片 (under 7: none), 无完全行为能力, 渠道, 方式 → 银行
         k.pick(1)
-        k.keys("Tab", "Tab")  # 邮寄领卡 → 监护人姓名
+        k.keys("Tab", "Tab", "Tab")  # 邮寄领卡, 原卡金融账户已销户 → 监护人姓名
         screen = tm.wait_for("监护人姓名")
         k.type(guardian.name)
         k.keys("Tab", "Tab")  # 监护人证件 (居民身份证) → 证号

@@ -54,6 +54,9 @@ APPLY_FIELDS: tuple[Field, ...] = (
         # HB 27, HN 18, HB 40: online and 省内异地 cards are mailed too
         show_if=lambda d: flag(d, "mailing") or d.get("channel", "") in ("online", "remote"),
     ),
+    Field(
+        "old_account_closed", "原卡金融账户已销户", "flag", placeholder="曾注销过社保卡的须先销户（HB 33）"
+    ),
 )
 
 
@@ -118,6 +121,7 @@ class ApplyScreen(FormScreen):
             bank=data["bank"],
             unit_name=data.get("unit_name", "").strip(),
             mailing=flag(data, "mailing"),
+            old_account_closed=flag(data, "old_account_closed"),
         )
         result: BusinessResult = service("offline.services.applications:apply_card")(ctx, inp)
         return result
