@@ -280,7 +280,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
         person_id = upsert_person(conn, dataclasses.replace(person, bank=inp.bank), at=at, rare=rare)
         if existing is not None and existing.status != "active":
             conn.execute("UPDATE persons SET status = 'active' WHERE id = ?", (person_id,))
-        details = {
+        details: dict[str, Any] = {
             "kind": "first",
             "ssn": ssn,
             "name": person.name,
@@ -298,7 +298,16 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             "person": person_payload(person),
             "freeze_override_by": inp.override_by.username if frozen.frozen and inp.override_by else "",
         }
-        summary = f"{CHANNELS[inp.channel]}：{person.name}，{MODES[mode]}，{inp.bank}，{deadline}前制卡"
+        from offline.workdays import ESTIMATED_NOTE, estimated
+
+        guess = estimated(ctx.store, today, date.fromisoformat(deadline))
+        if guess:  # counted without that year's holiday arrangement: 预计 on screen and paper
+            details["deadline_estimated"] = True
+            details["warnings"] = [*details.get("warnings", []), f"制卡期限 {deadline}：{ESTIMATED_NOTE}"]
+        summary = (
+            f"{CHANNELS[inp.channel]}：{person.name}，{MODES[mode]}，{inp.bank}，"
+            f"{deadline}{'（预计）' if guess else ''}前制卡"
+        )
         result = commit_business(
             ctx,
             conn,

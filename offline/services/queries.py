@@ -302,7 +302,12 @@ def _where_to_collect(ctx: ServiceContext, app: ApplicationLine, today: date) ->
         return f"卡已到{station}，请持本人有效身份证件和领卡回执到{station}领取。"
     if app.status in ("accepted", "approved", "produced", "shipped", "arrived"):
         late = app.deadline and app.deadline < today.isoformat()
-        when = f"应于 {app.deadline} 前制成" + ("（已超期，请联系县级经办机构催办）" if late else "")
+        guess = ""
+        if app.deadline and not late:
+            from offline.workdays import estimated
+
+            guess = "（预计）" if estimated(ctx.store, today, date.fromisoformat(app.deadline)) else ""
+        when = f"应于 {app.deadline}{guess} 前制成" + ("（已超期，请联系县级经办机构催办）" if late else "")
         if app.status == "arrived":
             when = "卡已制成"
         where = "卡将邮寄到登记的邮寄地址，无须到网点" if app.mailed else f"到卡后网点将通知您到{station}领取"
