@@ -69,6 +69,13 @@ class ReceiptFacts:
     exchange_reason: str = ""
     representative: Representative | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    station_name: str = ""  # printed with the number: a stamp alone does not say which station
+    postal_code: str = ""  # 邮政编码 (HN 附件), when known
+    phone2: str = ""  # the second 联系电话 (HN 附件), when known
+    bank_card_number: str = ""  # 银行卡卡号: the bank's number, not the social-security card number
+    collect_place: str = ""  # 领卡地点: this station, or 邮寄送达 for a mailed card
+    photo_no: str = ""  # 定点照相编号, or 已采集电子照片
+    photo: bytes | None = None  # the stored photo, for 贴照片处 on the PDF
 
     @property
     def province_zh(self) -> str:
@@ -195,6 +202,19 @@ def facts_from_result(
     valid_from = str(person.get("doc_valid_from", ""))
     doc_valid = f"{valid_from}—{valid_to or M.LONG_TERM}" if (valid_from or valid_to) else ""
     notes = notes_of(details)
+    station_name = ""
+    photo: bytes | None = None
+    if store is not None:
+        station_name = store.setting("station_name") or ""
+        if person.get("id") is not None:
+            ph = store.one("SELECT jpeg FROM photos WHERE person_id = ?", (person["id"],))
+            photo = bytes(ph[0]) if ph is not None and ph[0] else None
+    mailed = bool(details.get("mailing")) or details.get("route") == "provincial"
+    place = (
+        M.COLLECT_MAILED
+        if mailed
+        else (station_name or f"{M.SERVICE_POINT} {getattr(station, 'service_point', '')}")
+    )
     return ReceiptFacts(
         province=getattr(station, "province", ""),
         service_point=getattr(station, "service_point", ""),
@@ -224,4 +244,11 @@ def facts_from_result(
         exchange_reason=str(details.get("reason_label") or details.get("reason_zh") or ""),
         representative=_representative(details),
         notes=notes,
+        station_name=station_name,
+        postal_code=str(details.get("postal_code") or person.get("postal_code", "") or ""),
+        phone2=str(details.get("phone2") or person.get("phone2", "") or ""),
+        bank_card_number=str(details.get("bank_card_number") or card.get("bank_card_number", "") or ""),
+        collect_place=place if result.item in ("apply", "replace", "key_info_change", "temp_card") else "",
+        photo_no=str(details.get("photo_no", "") or (M.PHOTO_TAKEN if photo else "")),
+        photo=photo,
     )
