@@ -73,6 +73,7 @@ class ApplicationInput:
     doc_scans: tuple[bytes, ...] = ()
     override_by: Operator | None = None  # supervisor overriding a freeze (R-FRZ-3)
     old_account_closed: bool = False  # HB 33: a cancelled card's bank account was closed (receipt seen)
+    signed: bool = False  # HB 13, 39: the applicant signed the printed form (签字确认)
 
 
 def production_days(profile: Any, mode: str) -> int:
@@ -140,6 +141,28 @@ def application_problems(
             )
         )
     # R-APP-4 (bank in the profile's list) is checked by validate_person on person.bank.
+    if getattr(ctx.profile, "province", "") == "hubei" and inp.channel not in ("batch", "online"):
+        # HB 11: photos of both sides of the document; HB 13, 39: the applicant signs to confirm.
+        if len([s for s in inp.doc_scans if s]) < 2:
+            problems.append(
+                Problem(
+                    "doc_front_path",
+                    "R-APP-1",
+                    "须采集有效身份证件正、反面照片（HB 11）",
+                    "请拍摄或扫描证件正面和反面，填写两个图片文件。",
+                    "证件正面照片",
+                )
+            )
+        if not inp.signed:
+            problems.append(
+                Problem(
+                    "signed",
+                    "R-APP-8",
+                    "申请人尚未签字确认（HB 13、39）",
+                    "请打印申请表，由申请人（或代办人）签字后勾选“申请人已签字确认”。",
+                    "签字确认",
+                )
+            )
     if getattr(ctx.profile, "province", "") == "hubei" and inp.channel == "local" and inp.mode == "batch":
         problems.append(
             Problem(
@@ -297,6 +320,8 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             "remote_accepted_on": today.isoformat() if inp.channel == "remote" else "",
             "person": person_payload(person),
             "freeze_override_by": inp.override_by.username if frozen.frozen and inp.override_by else "",
+            "signed": inp.signed,
+            "doc_images": len([s for s in inp.doc_scans if s]),
         }
         from offline.workdays import ESTIMATED_NOTE, estimated
 

@@ -151,7 +151,7 @@ def test_R_APP_5_deadlines_follow_the_profile(
 ) -> None:
     # 2026-03-02 is a Monday: HB fast 5 working days → Monday 9 March; HN has no fast limit, so
     # its scattered limit (HN 29: 15 working days) applies → Monday 23 March.
-    hb = apply_card(hubei_ctx, app(make_person(), mode="fast"))
+    hb = apply_card(hubei_ctx, app(make_person(), mode="fast", doc_scans=(b"f", b"b"), signed=True))
     hn = apply_card(ctx, app(make_person(), mode="fast"))
     instant = apply_card(ctx, app(make_person(), mode="instant"))
     hb_batch = apply_card(hubei_ctx, app(make_person(), mode="batch", channel="batch"))

@@ -14,6 +14,8 @@ from offline.services.applications import ApplicationInput, apply_card
 
 
 def _apply(ctx: ServiceContext, person: Any, **kw: Any) -> Any:
+    kw.setdefault("doc_scans", (b"front", b"back"))  # HB 11
+    kw.setdefault("signed", True)  # HB 13, 39
     return apply_card(
         ctx,
         ApplicationInput(person, kw.pop("channel", "local"), kw.pop("mode", "fast"), "中国农业银行", **kw),
@@ -97,3 +99,32 @@ def test_R_CAN_1_HN_26_missing_is_a_cancellation_reason_with_the_heir(
         ctx, CancelInput(ssn=person.doc_number, reason="missing", insurance_closed=True, heir=heir)
     )
     assert result.details["reason_zh"] == "持卡人失踪"
+
+
+def test_R_ID_1_HN_3_overseas_chinese_applies_with_the_chinese_passport(
+    ctx: ServiceContext, hubei_ctx: ServiceContext, make_person: Callable[..., Any]
+) -> None:
+    huaqiao = make_person(
+        doc_type="cn_passport",
+        doc_number="E12345678",
+        birth_date="1980-05-01",
+        sex="1",
+        doc_valid_from="2020-01-01",
+        doc_valid_to="2030-01-01",
+        household_address="",
+    )
+    _apply(ctx, huaqiao)  # Hunan: HN 3
+    with pytest.raises(ValidationError) as exc:
+        _apply(hubei_ctx, dataclasses.replace(huaqiao, doc_number="E12345679"))
+    assert "R-ID-1" in exc.value.rules and "HN 3" in str(exc.value)
+
+
+def test_R_APP_1_R_APP_8_HB_11_13_document_images_and_signature_in_hubei(
+    ctx: ServiceContext, hubei_ctx: ServiceContext, make_person: Callable[..., Any]
+) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _apply(hubei_ctx, make_person(), doc_scans=(), signed=False)
+    assert {"doc_front_path", "signed"} <= {p.field for p in exc.value.problems}
+    result = _apply(hubei_ctx, make_person())
+    assert result.details["signed"] is True and result.details["doc_images"] == 2
+    _apply(ctx, make_person(), doc_scans=(), signed=False)  # Hunan: the paper form is signed (HN 附件)

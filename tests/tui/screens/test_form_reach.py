@@ -39,7 +39,6 @@ NOT_FROM_A_FORM: dict[str, str] = {
 
 #: (class, field) filled by something other than a typed field, and by what.
 FILLED_ELSEWHERE: dict[tuple[str, str], str] = {
-    ("ApplicationInput", "doc_scans"): "the document scanner (devices), not a typed field",
     ("ApplicationInput", "override_by"): "the supervisor's freeze override dialog (R-FRZ-3)",
     ("BankChangeInput", "doc_scans"): "the document scanner",
     ("ExchangeInput", "doc_scans"): "the document scanner",
@@ -171,6 +170,7 @@ def _submit_all(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, set[str]], s
         "person_id_for": lambda ctx, ssn: 11,
         "card_number_of": lambda ctx, data: data.get("card_number", "") or "A00000017",
         "read_photo": lambda data: b"\xff\xd8jpeg" if data.get("photo_path") else None,
+        "read_doc_images": lambda data: (b"front", b"back") if data.get("doc_front_path") else (),
     }
     for info in pkgutil.iter_modules(tui.screens.forms.__path__):
         module = importlib.import_module(f"tui.screens.forms.{info.name}")
@@ -187,7 +187,9 @@ def _submit_all(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, set[str]], s
             try:
                 screen.submit(None, data)  # type: ignore[arg-type]
             except Exception as exc:  # a form that cannot even build its input is a gap too
-                raise AssertionError(f"{cls.__name__} with {data} failed to build its input: {exc!r}") from exc
+                raise AssertionError(
+                    f"{cls.__name__} with {data} failed to build its input: {exc!r}"
+                ) from exc
             forms_built: set[str] = set()
             _walk(captured, reached, forms_built)
             built |= forms_built

@@ -30,6 +30,7 @@ from tui.screens.forms.person_fields import (
     needs_agent,
     person_input,
     photo_problem,
+    read_doc_images,
     read_photo,
 )
 
@@ -59,6 +60,13 @@ APPLY_FIELDS: tuple[Field, ...] = (
     ),
 )
 
+#: HB 11: photos of both sides of the document; HB 13, 39: the applicant signs the printed form.
+SIGN_FIELDS: tuple[Field, ...] = (
+    Field("doc_front_path", "证件正面照片", section="证件照片与签字", placeholder="图片文件路径（HB 11）"),
+    Field("doc_back_path", "证件反面照片", placeholder="图片文件路径（HB 11）"),
+    Field("signed", "申请人已签字确认", "flag"),
+)
+
 
 def validator_problems(problems: list[Problem], keys: set[str]) -> list[Problem]:
     """Validator problems with their field renamed to the form's key when the form has it."""
@@ -76,7 +84,13 @@ class ApplyScreen(FormScreen):
     ITEM: ClassVar[str] = "apply"
     TITLE: ClassVar[str] = "申领社会保障卡"
     HINT: ClassVar[str] = "填写申请人信息；Enter 下一项，Ctrl+S 提交，Esc 返回（草稿自动保存）"
-    FIELDS: ClassVar[tuple[Field, ...]] = (*PERSON_FIELDS, *APPLY_FIELDS, *GUARDIAN_FIELDS, *AGENT_FIELDS)
+    FIELDS: ClassVar[tuple[Field, ...]] = (
+        *PERSON_FIELDS,
+        *APPLY_FIELDS,
+        *GUARDIAN_FIELDS,
+        *AGENT_FIELDS,
+        *SIGN_FIELDS,
+    )
 
     @on(Input.Blurred, "#f-doc_number")
     def _derive_sex(self, event: Input.Blurred) -> None:
@@ -122,6 +136,8 @@ class ApplyScreen(FormScreen):
             unit_name=data.get("unit_name", "").strip(),
             mailing=flag(data, "mailing"),
             old_account_closed=flag(data, "old_account_closed"),
+            doc_scans=read_doc_images(data),
+            signed=flag(data, "signed"),
         )
         result: BusinessResult = service("offline.services.applications:apply_card")(ctx, inp)
         return result

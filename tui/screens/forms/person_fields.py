@@ -143,6 +143,16 @@ def read_photo(data: Data) -> bytes | None:
     return Path(path).expanduser().read_bytes() if path else None
 
 
+def read_doc_images(data: Data) -> tuple[bytes, ...]:
+    """The two sides of the ID document (HB 11), read in the submit worker; missing ones skipped."""
+    out = []
+    for key in ("doc_front_path", "doc_back_path"):
+        path = data.get(key, "").strip()
+        if path:
+            out.append(Path(path).expanduser().read_bytes())
+    return tuple(out)
+
+
 def photo_problem(data: Data) -> list[Problem]:
     path = data.get("photo_path", "").strip()
     if path and not Path(path).expanduser().is_file():
