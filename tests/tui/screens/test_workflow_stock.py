@@ -75,7 +75,9 @@ async def test_R_TMP_4_lost_temp_card_needs_number_and_pays_fee(
         form.fill({"action": "lost"})
         await pilot.pause()
         assert form.query_one("#row-fee_paid").display and not form.query_one("#row-ssn").display
-        after = await submit(pilot, form, {"doc_number": "430121199001010012", "fee_paid": "1"})
+        after = await submit(
+            pilot, form, {"doc_number": "430121199001010012", "fee_paid": "1", "fee_receipt_no": "湘财票 9"}
+        )
         assert after is form
         assert "R-TMP-4" in " ".join(str(w.render()) for w in form.query(".field-problem"))
 

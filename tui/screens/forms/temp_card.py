@@ -67,6 +67,12 @@ class TempCardScreen(FormScreen):
         Field("doc_number", "证件号码", required=True, show_if=_is("issue", "lost", "damaged")),
         Field("body_ok", "卡体完好", "flag", show_if=_is("recycle")),
         Field("fee_paid", "已缴工本费", "flag", show_if=_is("lost", "damaged")),
+        Field(
+            "fee_receipt_no",
+            "收费票据号",
+            show_if=_is("lost", "damaged"),
+            placeholder="行政事业性收费票据号码",
+        ),
         Field("agent_name", "代办人姓名", show_if=_is("issue")),
         Field("agent_doc_number", "代办人证号", show_if=_is("issue")),
         Field("signed", "办理人已签字", "flag"),  # ticked by the operator, never by default
@@ -134,6 +140,7 @@ class TempCardScreen(FormScreen):
                     card_number=number,
                     doc_number=data.get("doc_number", "").strip().upper(),
                     fee_paid=flag(data, "fee_paid"),
+                    fee_receipt_no=data.get("fee_receipt_no", "").strip(),
                 ),
             )
             path = (
