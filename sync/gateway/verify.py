@@ -68,6 +68,31 @@ def check_pending(
     )
 
 
+#: This route's part of the OpenAPI document (merged by sync/gateway/openapi.py).
+OPENAPI_PATHS: dict[str, Any] = {
+    "/v1/verify": {
+        "post": {
+            "summary": "联网核查 of a person for a temporary card (R-TMP-2): passed, failed or pending.",
+            "security": [{"stationAuth": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": {"ssn": {"type": "string"}}}
+                    }
+                },
+            },
+            "responses": {
+                "200": {"description": "{result: passed|failed|pending, reason}"},
+                "400": {"description": "malformed body"},
+                "401": {"description": "refused"},
+                "403": {"description": "refused"},
+            },
+        }
+    }
+}
+
+
 def routes(gw: Gateway) -> list[Route]:
     """The route to register in the gateway app."""
 
