@@ -103,3 +103,20 @@ def test_R_TMP_2_no_confirmation_box_is_ticked_by_default() -> None:
         if f.kind == "flag" and f.default
     ]
     assert not ticked, ticked
+
+
+async def test_R_APP_1_all_problems_at_once_right_count_cursor_on_the_first(
+    station: Station, app_factory: AppFactory
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        form.fill({"name": "张3", "doc_number": WRONG, "phone": "123", "doc_valid_from": "2023-02-30"})
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        status = str(form.query_one("#form-status").render())
+        shown = [w.id for w in form.query(".field-problem") if str(w.render()).strip()]
+        assert f"{len(shown)} 处需修改" in status and "首处【姓名】" in status, (status, shown)
+        assert {"p-name", "p-doc_number", "p-doc_valid_from", "p-phone"} <= set(shown)
+        assert app.focused is not None and app.focused.id == "f-name"
