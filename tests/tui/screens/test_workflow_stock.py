@@ -145,3 +145,34 @@ async def test_temp_stock_reachable_from_temp_card_form_and_stock(
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(pilot.app.screen, TempStockScreen)
+
+
+async def test_R_TMP_2_online_check_is_asked_not_chosen(station: Station, app_factory: AppFactory) -> None:
+    """The form asks the card management system (AppServices.online_check); a refusal writes nothing."""
+    person = station.person(42, name="欧阳娜娜")
+    station.apply(person)
+    chip, number = blank_temp_card(9002)
+    station.temp_stock([number])
+    from offline.services.temp_cards import take_out
+
+    take_out(station.ctx(), [number])
+    station.reader.insert(chip)
+    asked: list[str] = []
+
+    def check(ssn: str) -> tuple[str, str]:
+        asked.append(ssn)
+        return "failed", "卡管系统中此人的申领已被退回或注销"
+
+    before = one(station.store, "SELECT COUNT(*) FROM businesses")[0]
+    app = app_factory(online_check=check)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, TempCardScreen())
+        assert not form.query("#row-online_check")  # no dropdown for the operator to fill in
+        after = await submit(
+            pilot,
+            form,
+            {"action": "issue", "ssn": person.doc_number, "doc_number": person.doc_number, "signed": "1"},
+        )
+        assert after is form and "联网核查未通过" in status_text(form)
+    assert asked == [person.doc_number]
+    assert one(station.store, "SELECT COUNT(*) FROM businesses")[0] == before
