@@ -113,7 +113,15 @@ class TempCardScreen(FormScreen):
                 "临时卡卡号",
             )
         if action == "issue":
-            checked, _reason = online_check(self, data["ssn"])
+            checked, reason = online_check(self, data["ssn"])
+            if checked == "failed":  # the system's own words, before anything reaches the chip
+                raise DomainError.one(
+                    "ssn",
+                    "R-TMP-2",
+                    f"卡管系统联网核查未通过：{reason}",
+                    "请核实持卡人信息后再办理。",
+                    "联网核查",
+                )
             inp = make_input(
                 temp_cards.TempIssueInput,
                 dict(
