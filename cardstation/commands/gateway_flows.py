@@ -27,6 +27,7 @@ def add_parsers(sub: Any) -> None:
     b.add_argument("--card-number", required=True)
     b.add_argument("--kind", choices=("temp", "formal"), required=True, help="temp=临时挂失，formal=正式挂失")
     b.add_argument("--station-id", default="", help="空=按制卡记录找网点")
+    b.add_argument("--verbal", action="store_true", help="电话口头挂失（临时挂失，7 天后自动解除，HN 21）")
     b.set_defaults(func=_bank_loss)
     lift = sub.add_parser("bank-loss-lift", help="登记在银行办理的解挂（HN 22(3)）")
     lift.add_argument("--db", dest="gw_db", required=True)
@@ -93,7 +94,12 @@ def _bank_loss(args: argparse.Namespace) -> int:
     gw = _gateway(args)
     return _run(
         lambda: report_bank_loss(
-            gw.db, args.card_number, kind=args.kind, now=_now(), station_id=args.station_id
+            gw.db,
+            args.card_number,
+            kind=args.kind,
+            now=_now(),
+            station_id=args.station_id,
+            verbal=args.verbal,
         )
     )
 

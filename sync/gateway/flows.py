@@ -191,9 +191,12 @@ def _station_of_card(conn: sqlite3.Connection, card_number: str) -> str:
 
 
 def report_bank_loss(
-    db: GatewayDB, card_number: str, *, kind: str, now: datetime, station_id: str = ""
+    db: GatewayDB, card_number: str, *, kind: str, now: datetime, station_id: str = "", verbal: bool = False
 ) -> str:
-    """A loss reported at the bank or online (HN 20(3)): the holder's station shows it at once."""
+    """A loss reported at the bank or online (HN 20(3)): the holder's station shows it at once.
+
+    `verbal`: a 口头挂失 by phone, which lapses at the station like its own (HN 21).
+    """
     if kind not in ("temp", "formal"):
         raise FlowError("挂失类型只能是 temp（临时）或 formal（正式）")
     at = _iso(now)
@@ -204,7 +207,7 @@ def report_bank_loss(
             station,
             f"bank-loss-{card_number.upper()}-{at}",
             "bank_loss",
-            {"card_number": card_number.upper(), "kind": kind},
+            {"card_number": card_number.upper(), "kind": kind, "verbal": verbal and kind == "temp"},
             at,
         )
     return station
