@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backup",
     "restore",
     "outbox",
+    "calendar",
 )
 
 

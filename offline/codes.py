@@ -95,11 +95,13 @@ DOC_TW_TRAVEL_PERMIT = "tw_travel_permit"
 DOC_TW_RESIDENCE_PERMIT = "tw_residence_permit"
 DOC_FOREIGN_PASSPORT = "foreign_passport"
 DOC_FOREIGN_PERMANENT_RESIDENCE = "foreign_permanent_residence"
+DOC_CN_PASSPORT = "cn_passport"  # HN 3: a 华侨 (overseas Chinese) applies with the Chinese passport
 DOC_MILITARY_OFFICER = "military_officer"
 DOC_ARMED_POLICE_OFFICER = "armed_police_officer"
 
-#: Identity documents, stable codes -> Chinese names. The first nine are the valid documents of
-#: HB 5 / HN 3; the military and armed-police documents are known only so that the validator can
+#: Identity documents, stable codes -> Chinese names. The first ten are the valid documents of
+#: HB 5 / HN 3 (the Chinese passport of a 华侨 is HN 3's only; validate_person refuses it in
+#: Hubei); the military and armed-police documents are known only so that the validator can
 #: name them and reject them with HB 5 (those persons follow national rules, out of scope).
 DOC_TYPES: Mapping[str, str] = MappingProxyType(
     {
@@ -112,13 +114,14 @@ DOC_TYPES: Mapping[str, str] = MappingProxyType(
         DOC_TW_RESIDENCE_PERMIT: "台湾居民居住证",
         DOC_FOREIGN_PASSPORT: "外国护照",
         DOC_FOREIGN_PERMANENT_RESIDENCE: "外国人永久居留身份证",
+        DOC_CN_PASSPORT: "中华人民共和国护照（华侨）",
         DOC_MILITARY_OFFICER: "军官证",
         DOC_ARMED_POLICE_OFFICER: "武警警官证",
     }
 )
 
 #: Documents the station accepts (R-ID-1, HB 5).
-VALID_DOC_TYPES: frozenset[str] = frozenset(list(DOC_TYPES)[:9])
+VALID_DOC_TYPES: frozenset[str] = frozenset(list(DOC_TYPES)[:10])
 #: Documents recognised only to be refused with HB 5.
 REJECTED_DOC_TYPES: frozenset[str] = frozenset({DOC_MILITARY_OFFICER, DOC_ARMED_POLICE_OFFICER})
 #: Documents whose number is an 18-digit GB 11643 citizen number (R-ID-3); the residence permits
@@ -241,6 +244,16 @@ RELATIONS: Mapping[str, str] = MappingProxyType(
 #: 人民法院及有关部门依法指定的人员").
 GUARDIAN_RELATIONS: frozenset[str] = frozenset(
     {REL_PARENT, REL_SPOUSE, REL_CHILD, REL_GRANDPARENT, REL_SIBLING, REL_OTHER_GUARDIAN, REL_APPOINTED}
+)
+
+#: The proof of guardianship seen at the window (R-ID-5; HB 7 "体现监护关系的证明材料", HN 3).
+GUARDIAN_PROOFS: Mapping[str, str] = MappingProxyType(
+    {
+        "household_register": "户口簿",
+        "birth_certificate": "出生医学证明",
+        "court_appointment": "人民法院或有关部门指定监护的文书",
+        "other_proof": "其他监护关系证明",
+    }
 )
 
 # ----------------------------------------------------------------- nationality (ISO 3166-1 alpha-3)

@@ -17,7 +17,7 @@ Kinds (payload fields):
   ack_status         {receipt_no, status, reason?}     generic remote status of a business
   card_produced      {receipt_no | ssn, card_number, card_id_code, issue_date, expiry_date, bank}
   card_shipped       {card_numbers, station_id}        → 'shipped' (see below)
-  bank_loss          {card_number, kind: temp|formal}  R-LOSS-4 (HN 20(3))
+  bank_loss          {card_number, kind: temp|formal, verbal?}  R-LOSS-4 (HN 20(3)); verbal lapses (HN 21)
   bank_loss_lifted   {card_number}                     R-LOSS-4 (HN 22(3))
   operator_revoked   {username, reason}                R-SEC-2
   profile_update     {toml}                            → settings 'profile_override' (validated)
@@ -27,6 +27,11 @@ Kinds (payload fields):
   roster_holder      {rows: [catalogue row, ...]}      holder roster delta (offline/roster.py)
   roster_refresh     {version}                         many changes: download a new area snapshot
   walkin_result      {receipt_no, accepted, reason, rows, card_number}  walk-in check (services/walkins.py)
+  bank_change_decision {receipt_no, approved, reason}  HN 24(3)-(4) (offline/services/bank_change.py)
+  online_check_result {receipt_no, passed, reason}     R-TMP-2 待联网核查 resolved (offline/online_check.py)
+
+Every kind here is produced by the reference gateway in some flow (sync/gateway/flows.py);
+tests/sync/test_gateway_flows.py enumerates them.
 
 Decision on 'card_shipped': a shipped card always becomes 'shipped', never 'arrived', whatever
 the payload says. R-ISS-1 wants cards signed in by someone who has them in hand, and the
@@ -47,10 +52,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from offline import audit, clock, roster
+from offline import audit, clock, online_check, roster
 from offline.errors import CardstationError, DomainError
 from offline.lifecycle import move_card
-from offline.services import card_in_hand, walkins
+from offline.profiles import Profile
+from offline.services import bank_change, card_in_hand, walkins
 from offline.store import Store
 
 log = logging.getLogger(__name__)
@@ -267,7 +273,7 @@ def on_card_produced(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) 
     if app is not None:
         conn.execute(
             "UPDATE applications SET status = 'produced', updated_at = ? WHERE id = ? AND status IN"
-            " ('accepted', 'approved')",
+            " ('accepted', 'approved', 'remaking')",
             (at, app["id"]),
         )
     return f"卡号 {number} 已制卡，等待寄送到网点"
@@ -302,8 +308,22 @@ def on_card_shipped(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -
     return line
 
 
+def _station_profile(conn: sqlite3.Connection) -> Profile | None:
+    """This station's province profile (handlers get a connection, not a context); None before init."""
+    from offline.profiles import load_profile
+
+    row = conn.execute("SELECT value FROM settings WHERE key = 'province'").fetchone()
+    return None if row is None else load_profile(str(row[0]))
+
+
 def on_bank_loss(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> str:
-    """R-LOSS-4: a loss reported at the bank or online (HN 20(3)); the station shows it at once."""
+    """R-LOSS-4: a loss reported at the bank or online (HN 20(3)); the station shows it at once.
+
+    A verbal (口头) temporary loss lapses like one made at the window (HN 21, 5-7 days at the
+    bank): payload 'verbal': true gives it the profile's expiry.
+    """
+    from datetime import timedelta
+
     card = _card(conn, str(update.payload["card_number"]).upper())
     kind = str(update.payload["kind"])
     if kind not in ("temp", "formal"):
@@ -311,8 +331,21 @@ def on_bank_loss(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> s
     target = "temp_lost" if kind == "temp" else "lost"
     if card["status"] == target:
         return f"卡号 {card['card_number']} 已是挂失状态"
+    verbal = kind == "temp" and bool(update.payload.get("verbal", False))
+    profile = _station_profile(conn)
+    days = profile.temp_loss_expiry_days if verbal and profile is not None else None
+    expires = (
+        (datetime.fromisoformat(at) + timedelta(days=int(days))).isoformat(timespec="seconds") if days else ""
+    )
     move_card(
-        conn, card, target, at=at, loss_reported_at=at, loss_expires_at="", loss_verbal=0, loss_source="bank"
+        conn,
+        card,
+        target,
+        at=at,
+        loss_reported_at=at,
+        loss_expires_at=expires,
+        loss_verbal=int(verbal),
+        loss_source="bank",
     )
     return f"卡号 {card['card_number']} 已在银行{'临时' if kind == 'temp' else '正式'}挂失（卡管系统下发）"
 
@@ -322,6 +355,11 @@ def on_bank_loss_lifted(conn: sqlite3.Connection, update: DownlinkUpdate, at: st
     card = _card(conn, str(update.payload["card_number"]).upper())
     if card["status"] == "issued":
         return f"卡号 {card['card_number']} 已是正常状态"
+    profile = _station_profile(conn)
+    if card["status"] == "lost" and profile is not None and not profile.formal_loss_liftable:
+        raise DownlinkRejected(
+            f"卡号 {card['card_number']} 已正式挂失，按规定不能解除挂失（HB 29），请办理补领"
+        )
     move_card(conn, card, "issued", at=at, loss_expires_at="", loss_verbal=0, loss_source="")
     return f"卡号 {card['card_number']} 已在银行解除挂失（卡管系统下发）"
 
@@ -378,4 +416,6 @@ HANDLERS: dict[str, Handler] = {
     "roster_holder": roster.on_roster_holder,
     "roster_refresh": roster.on_roster_refresh,
     "walkin_result": walkins.on_walkin_result,
+    "bank_change_decision": bank_change.on_decision,  # HN 24(3)-(4)
+    "online_check_result": online_check.on_result,  # R-TMP-2
 }

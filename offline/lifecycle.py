@@ -62,7 +62,7 @@ CARD_MACHINE = StateMachine(
         # R-ISS-3 failed read-card test → returned; R-ISS-6 ageing → sealed/cancelled.
         "arrived": frozenset({"issued", "unit_collected", "returned", "sealed", "cancelled"}),
         # R-ISS-6 sleeping cards: collected by a unit, never handed to the person.
-        "unit_collected": frozenset({"issued", "returned", "cancelled"}),
+        "unit_collected": frozenset({"issued", "arrived", "returned", "cancelled"}),
         "issued": frozenset({"temp_lost", "lost", "cancelled"}),
         # R-LOSS-1: temporary loss can be lifted or made formal; R-LOSS-2 expiry lifts it.
         "temp_lost": frozenset({"issued", "lost", "cancelled"}),
@@ -78,7 +78,7 @@ CARD_MACHINE = StateMachine(
 #: Card states that count as "a valid card" for one person one card (R-APP-3).
 VALID_CARD_STATES = frozenset({"produced", "shipped", "arrived", "unit_collected", "issued", "temp_lost"})
 #: Application states still in flight (also block a second application, R-APP-3).
-OPEN_APPLICATION_STATES = frozenset({"accepted", "approved", "produced", "shipped", "arrived"})
+OPEN_APPLICATION_STATES = frozenset({"accepted", "approved", "produced", "shipped", "arrived", "remaking"})
 
 TEMP_LABELS = {
     "signed_in": "已签收",

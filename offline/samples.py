@@ -70,8 +70,8 @@ SURNAMES = (
 )
 GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆建国志文斌海龙林峰成亮"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲桂兰英华慧颖婷雪琳洁梅萍红琴云莉倩欣怡晶丹月"
-#: Names with characters outside GBK (R-APP-6): Ext B 𠮷, Ext A 䶮 and 㛃.
-RARE_NAMES: tuple[str, ...] = ("王𠮷", "刘䶮", "陈㛃", "𠮷祥", "李䶮明")
+#: Names with characters outside the printer's GB18030 repertoire (R-APP-6, HB 34): Ext B 𠮷, 𡒄, 𬱖.
+RARE_NAMES: tuple[str, ...] = ("王𠮷", "刘𡒄", "陈𬱖", "𠮷祥", "李𡒄明")
 TOWNS = [
     "城关",
     "新店",

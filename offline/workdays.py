@@ -240,3 +240,27 @@ def write_overrides(conn: sqlite3.Connection, rows: Iterable[tuple[date, bool, s
         )
         count += 1
     return count
+
+
+def estimated(store: Store, start: date, end: date) -> bool:
+    """True when a deadline from `start` to `end` crosses a year without its official arrangement.
+
+    Such a deadline is shown and printed as 预计 (estimated): it was counted on weekdays only.
+    """
+    return bool(WorkCalendar.from_store(store).gaps(start, end))
+
+
+ESTIMATED_NOTE = "期限按周一至周五估算（当年节假日安排尚未导入），为预计日期，以实际通知为准"
+
+
+def import_calendar(store: Store, text: str) -> tuple[int, list[int]]:
+    """County import of a year's arrangement (same format as the downlink's): (days, years covered).
+
+    Parsed first (CalendarUpdateError names the line); written in one transaction.
+    """
+    rows = calendar_update_rows(text)
+    if not rows:
+        raise CalendarUpdateError(1, "文件中没有任何日期")
+    with store.write() as conn:
+        count = write_overrides(conn, rows, source="import")
+    return count, sorted({d.year for d, _w, _n in rows})

@@ -56,9 +56,26 @@ class Navigation(App[None]):
             return self.services.demo_reader is not None and self.operator is not None and not self._locked
         return True
 
+    def may(self, action: str) -> bool:
+        """R-SEC-2 before a form is filled: a refused action opens nothing and says why."""
+        from offline.permissions import ACTION_NAMES, ROLE_NAMES, allowed
+
+        op = self.operator
+        if op is None or action not in ACTION_NAMES or allowed(op.role, action):
+            return True
+        role = ROLE_NAMES.get(op.role, op.role)
+        self.notify(
+            f"{role}（{op.real_name}）无权办理“{ACTION_NAMES[action]}”（R-SEC-2）。请由有此权限的人员办理。",
+            severity="error",
+        )
+        return False
+
     def action_open_item(self, code: str) -> None:
         """Open a service item's screen (tui/screens/items.py: ITEM_SCREENS), imported on first use."""
         from tui.screens.items import ITEM_SCREENS
+
+        if not self.may(code):
+            return
 
         cls = ITEM_SCREENS.get(code)
         if cls is None:
@@ -75,12 +92,14 @@ class Navigation(App[None]):
         """Ctrl+W: a holder the station does not know, no card in hand (未登记持卡人, 待卡管核实)."""
         from tui.screens.forms.walkin import open_walkin
 
-        open_walkin(self)
+        if self.may("walkin"):
+            open_walkin(self)
 
     def action_open_search(self) -> None:
         from tui.screens.search import SearchScreen
 
-        self.push_unique(SearchScreen())
+        if self.may("search"):
+            self.push_unique(SearchScreen())
 
     def action_open_sync(self) -> None:
         from tui.screens.sync import SyncScreen
@@ -91,13 +110,15 @@ class Navigation(App[None]):
         """F12: door-to-door delivery runs (mobile service teams, R-ISS-7)."""
         from tui.screens.delivery import DeliveryScreen
 
-        self.push_unique(DeliveryScreen())
+        if self.may("delivery.work"):
+            self.push_unique(DeliveryScreen())
 
     def action_open_report(self) -> None:
         """Ctrl+R: the daily report (日报) of businesses and fees."""
         from tui.screens.report import ReportScreen
 
-        self.push_unique(ReportScreen())
+        if self.may("report.daily"):
+            self.push_unique(ReportScreen())
 
     def action_open_alerts(self) -> None:
         from tui.screens.alerts import AlertsScreen

@@ -89,6 +89,8 @@ class AppServices:
     auto_sync: Callable[[Callable[[Any], None], Callable[[str, int, int], None]], Any] | None = None
     #: demo and emulated reader only: the 模拟插卡 picker's reader (cardstation/demo_reader.py)
     demo_reader: Any | None = None
+    #: 联网核查 (R-TMP-2): ssn → (passed | failed | pending, Chinese reason); None = always pending.
+    online_check: Callable[[str], tuple[str, str]] | None = None
 
     @property
     def emulated(self) -> bool:

@@ -33,6 +33,10 @@ ROLE_NAMES: Final[dict[str, str]] = {
 # ----------------------------------------------------------------- home
 HOME_TITLE: Final = "业务菜单"
 HOME_HINT: Final = "方向键选择，Enter 打开，或直接按业务前的键"
+#: R-SEC-2: the 系统管理员 handles no business; its tasks are the station commands.
+HOME_NO_ITEMS: Final = (
+    "系统管理员不办理业务。操作员、服务点和密钥请用 cardstation operator / init / keys 命令管理。"
+)
 HOME_NOT_WIRED: Final = "该业务界面尚未接入"
 HOME_OPEN_FAILED: Final = "打开业务界面失败：{error}"
 HOME_ALERTS_TITLE: Final = "提醒"

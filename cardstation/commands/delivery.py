@@ -106,13 +106,11 @@ def _prepare(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from offline.delivery import list_runs
-    from offline.permissions import require
+    from offline.services.reads import delivery_runs
 
     store, ctx = _session(args, sealed=False)
     try:
-        require(ctx.operator, "view_person")
-        runs = list_runs(store, state="open" if args.open else None, today=ctx.now().date())
+        runs = delivery_runs(ctx, state="open" if args.open else None)  # R-SEC-2 in the service
     finally:
         store.close()
     if args.json:
@@ -139,18 +137,15 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from offline.delivery import run_info, run_items
     from offline.errors import StoreError
-    from offline.permissions import require
+    from offline.services.reads import delivery_run
 
     store, ctx = _session(args, sealed=False)
     try:
-        require(ctx.operator, "view_person")
         today = ctx.now().date()
-        info = run_info(store, args.run, today=today)
+        info, items = delivery_run(ctx, args.run)  # R-SEC-2 in the service
         if info is None:
             raise StoreError("no_run", MSG_NO_RUN.format(id=args.run))
-        items = run_items(store, args.run)
     finally:
         store.close()
     if args.json:

@@ -53,10 +53,12 @@ def add_parser(subparsers: Any) -> None:
     t.add_argument("--db", dest="gw_db", required=True)
     t.set_defaults(func=_needs_extra(_stats))
     from cardstation.commands.gateway_bundles import add_actions
+    from cardstation.commands.gateway_flows import add_parsers
     from cardstation.commands.gateway_roster import add_roster_parser
 
     add_actions(sub, _needs_extra)
     add_roster_parser(sub, _needs_extra)
+    add_parsers(sub, _needs_extra)
 
 
 EXIT_MISSING_EXTRA = 2

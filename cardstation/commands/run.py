@@ -201,6 +201,17 @@ def sync_engine_for(store: Store, config: Config) -> SyncRunner:
     return LazySyncEngine(store, config.sync_url or None)
 
 
+def online_check_for(store: Store, config: Config) -> Any:
+    """联网核查 through the gateway when the sync package is installed (R-TMP-2), else None."""
+    import importlib.util
+
+    if importlib.util.find_spec("sync.verify") is None:
+        return None
+    from sync.verify import online_checker
+
+    return online_checker(store, config.sync_url or None)
+
+
 def build_services(
     db_path: Path,
     config: Config,
@@ -237,6 +248,7 @@ def build_services(
         reader_monitor=reader_monitor,
         origin=session_origin(),
         on_error=lambda exc: report(exc, db_path, "tui")[0],
+        online_check=online_check_for(store, config),
     )
     if demo:  # 模拟插卡: the demo's emulated reader, when the demo set one up for this directory
         from cardstation.demo_reader import registered

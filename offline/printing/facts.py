@@ -34,6 +34,7 @@ class Representative:
     doc_type: str = ""
     doc_number: str = ""
     relation: str = ""
+    proof: str = ""  # 监护关系证明 / 单位介绍信 / 委托书 seen
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ class ReceiptFacts:
     exchange_reason: str = ""
     representative: Representative | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    station_name: str = ""  # printed with the number: a stamp alone does not say which station
+    postal_code: str = ""  # 邮政编码 (HN 附件), when known
+    phone2: str = ""  # the second 联系电话 (HN 附件), when known
+    bank_card_number: str = ""  # 银行卡卡号: the bank's number, not the social-security card number
+    collect_place: str = ""  # 领卡地点: this station, or 邮寄送达 for a mailed card
+    photo_no: str = ""  # 定点照相编号, or 已采集电子照片
+    photo: bytes | None = None  # the stored photo, for 贴照片处 on the PDF
 
     @property
     def province_zh(self) -> str:
@@ -121,15 +129,44 @@ def _sub_kind(details: dict[str, Any]) -> str:
     return ""
 
 
+#: Keys under which services store what the holder must be told (R-APP-8: on the receipt too).
+#: `tests/offline/printing/test_reminders.py` checks every service uses only these.
+NOTE_KEYS = ("warnings", "reminders", "reminder")
+REPRESENTATIVE_KEYS = ("guardian", "agent", "heir", "recipient", "reporter")
+
+
+def notes_of(details: dict[str, Any]) -> tuple[str, ...]:
+    """Every warning and reminder a business stored, in a stable order, without repeats."""
+    out: list[str] = []
+    for key in NOTE_KEYS:
+        value = details.get(key)
+        items = value if isinstance(value, list | tuple) else ([value] if value else [])
+        out.extend(str(n) for n in items if str(n) and str(n) not in out)
+    return tuple(out)
+
+
 def _representative(details: dict[str, Any]) -> Representative | None:
-    for key in ("guardian", "agent", "heir", "recipient"):
-        rep = details.get(key)
-        if isinstance(rep, dict) and rep.get("name"):
+    """The guardian or agent: as a block (applications keep it under 'person'), or flat fields."""
+    person = details.get("person")
+    for source in (details, person if isinstance(person, dict) else {}):
+        for key in REPRESENTATIVE_KEYS:
+            rep = source.get(key)
+            if isinstance(rep, dict) and rep.get("name"):
+                return Representative(
+                    name=str(rep.get("name", "")),
+                    doc_type=code_name("DOC_TYPES", str(rep.get("doc_type", ""))),
+                    doc_number=str(rep.get("doc_number", "")),
+                    relation=code_name("RELATIONS", str(rep.get("relation", ""))),
+                    proof=str(rep.get("proof", "") or rep.get("inheritance_proof", "")),
+                )
+    for key in REPRESENTATIVE_KEYS:  # flat: recipient_name, agent_doc_number, heir_relation ...
+        name = details.get(f"{key}_name")
+        if isinstance(name, str) and name.strip():
             return Representative(
-                name=str(rep.get("name", "")),
-                doc_type=code_name("DOC_TYPES", str(rep.get("doc_type", ""))),
-                doc_number=str(rep.get("doc_number", "")),
-                relation=code_name("RELATIONS", str(rep.get("relation", ""))),
+                name=name,
+                doc_type=code_name("DOC_TYPES", str(details.get(f"{key}_doc_type", ""))),
+                doc_number=str(details.get(f"{key}_doc_number", "")),
+                relation=code_name("RELATIONS", str(details.get(f"{key}_relation", ""))),
             )
     return None
 
@@ -164,7 +201,20 @@ def facts_from_result(
     valid_to = str(person.get("doc_valid_to", ""))
     valid_from = str(person.get("doc_valid_from", ""))
     doc_valid = f"{valid_from}—{valid_to or M.LONG_TERM}" if (valid_from or valid_to) else ""
-    notes = details.get("reminders") or details.get("warnings") or ()
+    notes = notes_of(details)
+    station_name = ""
+    photo: bytes | None = None
+    if store is not None:
+        station_name = store.setting("station_name") or ""
+        if person.get("id") is not None:
+            ph = store.one("SELECT jpeg FROM photos WHERE person_id = ?", (person["id"],))
+            photo = bytes(ph[0]) if ph is not None and ph[0] else None
+    mailed = bool(details.get("mailing")) or details.get("route") == "provincial"
+    place = (
+        M.COLLECT_MAILED
+        if mailed
+        else (station_name or f"{M.SERVICE_POINT} {getattr(station, 'service_point', '')}")
+    )
     return ReceiptFacts(
         province=getattr(station, "province", ""),
         service_point=getattr(station, "service_point", ""),
@@ -193,5 +243,12 @@ def facts_from_result(
         temp_card=result.item == "temp_card",
         exchange_reason=str(details.get("reason_label") or details.get("reason_zh") or ""),
         representative=_representative(details),
-        notes=tuple(str(n) for n in notes) if isinstance(notes, list | tuple) else (str(notes),),
+        notes=notes,
+        station_name=station_name,
+        postal_code=str(details.get("postal_code") or person.get("postal_code", "") or ""),
+        phone2=str(details.get("phone2") or person.get("phone2", "") or ""),
+        bank_card_number=str(details.get("bank_card_number") or card.get("bank_card_number", "") or ""),
+        collect_place=place if result.item in ("apply", "replace", "key_info_change", "temp_card") else "",
+        photo_no=str(details.get("photo_no", "") or (M.PHOTO_TAKEN if photo else "")),
+        photo=photo,
     )

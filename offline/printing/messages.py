@@ -20,6 +20,7 @@ SERVICE_POINT = "服务网点"
 SECTION_APPLICANT = "申请人（持卡人）信息"
 SECTION_APPLICANT_OR_AGENT = "申请人或代理人信息"
 SECTION_GUARDIAN = "监护人（代办人）信息"
+PROOF = "证明材料"
 SECTION_CARD = "社会保障卡信息"
 SECTION_BUSINESS = "受理业务"
 SECTION_SIGN = "办理人签字"
@@ -45,19 +46,29 @@ CARD_TEMP = "临时社会保障卡"
 SSN = "社会保障号"
 BANK = "发卡银行"
 CARD_NUMBER = "社会保障卡卡号"
+BANK_CARD_NUMBER = "银行卡卡号"
+POSTAL_CODE = "邮政编码"
+PHONE2 = "联系电话"
+PHOTO_NO = "或定点照相编号"
+PHOTO_TAKEN = "已采集电子照片"
+COLLECT_PLACE = "领卡地点"
+COLLECT_MAILED = "邮寄送达"
+ID_COPY_TITLE = "{province}社会保障卡业务申请表（反面）"
+ID_FRONT = "居民身份证（正面）复印件张贴处"
+ID_BACK = "居民身份证（反面）复印件张贴处"
 PHOTO_PLACE = "（贴照片处）"
 LONG_TERM = "长期"
 
 #: The business boxes of the Hunan form, in its order. Each box lists the item codes (and
 #: for items with sub-kinds, 'item/kind') that tick it.
 BUSINESS_BOXES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("申领", ("apply",)),
+    ("申领", ("apply", "temp_card/issue")),  # a temporary card is 申领 with 卡类型=临时卡
     ("补领", ("replace/replace",)),
-    ("换领", ("replace/exchange",)),
+    ("换领", ("replace/exchange", "key_info_change/exchange")),  # a key change forces 换领
     ("开启医保结算功能", ("activate",)),
-    ("注销人力资源社会保障应用", ("cancel", "temp_card/cancel_lost")),
+    ("注销人力资源社会保障应用", ("cancel", "temp_card/lost_cancel")),
     ("回收", ("temp_card/recycle",)),
-    ("销卡", ("temp_card/destroy_damaged",)),
+    ("销卡", ("temp_card/damaged_destroy",)),
     ("社保密码修改", ("pin_change",)),
     ("社保密码重置", ("pin_reset", "pin_unlock")),
     ("关键信息变更", ("key_info_change",)),

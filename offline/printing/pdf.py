@@ -44,7 +44,7 @@ LATIN_CANDIDATES: tuple[str, ...] = (
 PAGE_W = 210.0
 MARGIN = 15.0
 BODY_W = PAGE_W - 2 * MARGIN
-ROW_H = 6.4
+ROW_H = 6.0  # fits form + receipt on one A4 sheet with the HN 附件 fields
 
 
 def find_cjk_font(candidates: tuple[str, ...] = FONT_CANDIDATES) -> Path:
@@ -173,14 +173,25 @@ def _business(sheet: _Sheet, facts: ReceiptFacts) -> None:
         items.append((f"{M.OTHER_BUSINESS}：{other}", True))
     sheet.boxes(items)
     sheet.row((M.SUMMARY, facts.summary, 1.0))
-    sheet.row((M.FEE, facts.fee_text, 0.5), (M.HANDLED_AT, facts.at.replace("T", " ")[:19], 0.5))
+    sheet.row(
+        (M.FEE, facts.fee_text, 0.25),
+        (M.HANDLED_AT, facts.at.replace("T", " ")[:16], 0.35),
+        (M.COLLECT_PLACE, facts.collect_place, 0.4),
+    )
     for note in facts.notes:
         sheet.row(("注", note, 1.0))
 
 
 def _header(sheet: _Sheet, title: str, facts: ReceiptFacts) -> None:
     sheet.title(title.format(province=facts.province_zh))
-    sheet.plain(f"{M.UNIT}{M.SERVICE_POINT} {facts.service_point}", f"{M.RECEIPT_NO}{facts.receipt_no}")
+    number = f"{M.SERVICE_POINT} {facts.service_point}"
+    unit = f"{facts.station_name}（{number}）" if facts.station_name else number  # name and number
+    left = f"{M.UNIT}{unit}"
+    if sheet.pdf.get_string_width(left) > BODY_W * 0.5 - 2:  # a long name takes the line
+        sheet.pdf.cell(BODY_W, ROW_H, left, new_x="LMARGIN", new_y="NEXT")
+        sheet.plain("", f"{M.RECEIPT_NO}{facts.receipt_no}")
+    else:
+        sheet.plain(left, f"{M.RECEIPT_NO}{facts.receipt_no}")
 
 
 def _form(sheet: _Sheet, facts: ReceiptFacts) -> None:
@@ -200,29 +211,60 @@ def _form(sheet: _Sheet, facts: ReceiptFacts) -> None:
         sheet.row(*pairs, width=left)
     bottom = sheet.pdf.get_y()
     sheet.pdf.rect(MARGIN + left, top, photo_w, bottom - top)
-    sheet.pdf.set_xy(MARGIN + left, top + (bottom - top) / 2 - 3)
-    sheet.pdf.set_font("cjk", size=8)
-    sheet.pdf.cell(photo_w, 6, M.PHOTO_PLACE, align="C")
-    sheet.pdf.set_font("cjk", size=10)
+    if not _photo(sheet, facts.photo, MARGIN + left + 1, top + 1, photo_w - 2, bottom - top - 2):
+        sheet.pdf.set_xy(MARGIN + left, top + (bottom - top) / 2 - 3)
+        sheet.pdf.set_font("cjk", size=8)
+        sheet.pdf.cell(photo_w, 6, M.PHOTO_PLACE, align="C")
+        sheet.pdf.set_font("cjk", size=10)
     sheet.pdf.set_xy(MARGIN, bottom)
     sheet.row((M.HOUSEHOLD, facts.household_address, 1.0))
-    sheet.row((M.RESIDENCE, facts.residence_address, 1.0))
-    sheet.row((M.PHONE, facts.phone, 0.5), (M.OCCUPATION, facts.occupation, 0.5))
+    sheet.row((M.RESIDENCE, facts.residence_address, 0.7), (M.POSTAL_CODE, facts.postal_code, 0.3))
+    sheet.row((M.PHONE, facts.phone, 0.5), (M.PHONE2, facts.phone2, 0.5))
+    sheet.row((M.OCCUPATION, facts.occupation, 0.7), (M.PHOTO_NO, facts.photo_no, 0.3))
     sheet.section(M.SECTION_GUARDIAN)
     rep = facts.representative
     sheet.row((M.NAME, rep.name if rep else "", 0.5), (M.RELATION, rep.relation if rep else "", 0.5))
     sheet.row(
         (M.DOC_TYPE, rep.doc_type if rep else "", 0.5), (M.DOC_NUMBER, rep.doc_number if rep else "", 0.5)
     )
+    if rep is not None and rep.proof:  # R-ID-4 / R-ID-5: the proof seen (监护证明, 单位介绍信, 委托书)
+        sheet.row((M.PROOF, rep.proof, 1.0))
     sheet.section(M.SECTION_CARD)
     _card_boxes(sheet, facts)
-    sheet.row((M.BANK, facts.bank, 0.5), (M.CARD_NUMBER, facts.card_number, 0.5))
+    sheet.row((M.BANK, facts.bank, 0.5), (M.BANK_CARD_NUMBER, facts.bank_card_number, 0.5))
+    if facts.card_number:
+        sheet.row((M.CARD_NUMBER, facts.card_number, 1.0))
     _business(sheet, facts)
     sheet.section(M.SECTION_SIGN)
     sheet.pdf.set_font("cjk", size=9)
     sheet.pdf.multi_cell(BODY_W, 5, M.DECLARATION, border="LR", new_x="LMARGIN", new_y="NEXT")
     sheet.pdf.set_font("cjk", size=10)
     sheet.row((M.SIGNATURE.rstrip("："), "", 0.6), ("", M.DATE_BLANK, 0.4))
+
+
+def _photo(sheet: _Sheet, jpeg: bytes | None, x: float, y: float, w: float, h: float) -> bool:
+    """The stored photo in 贴照片处 (HN 附件); False (the label is printed) when there is none."""
+    if not jpeg:
+        return False
+    import io
+
+    try:
+        sheet.pdf.image(io.BytesIO(jpeg), x=x, y=y, w=w, h=h, keep_aspect_ratio=True)
+    except Exception:  # a photo the PDF library cannot read prints the label, never fails the form
+        return False
+    return True
+
+
+def _id_copy_page(sheet: _Sheet, facts: ReceiptFacts) -> None:
+    """申请表（反面）: where the copies of both sides of the ID card are pasted (HN 附件, HB 11)."""
+    sheet.pdf.add_page()
+    sheet.title(M.ID_COPY_TITLE.format(province=facts.province_zh))
+    for label in (M.ID_FRONT, M.ID_BACK):
+        y = sheet.pdf.get_y() + 6
+        sheet.pdf.rect(MARGIN + 20, y, BODY_W - 40, 60)
+        sheet.pdf.set_xy(MARGIN, y + 27)
+        sheet.pdf.cell(BODY_W, 6, label, align="C", new_x="LMARGIN", new_y="NEXT")
+        sheet.pdf.set_y(y + 62)
 
 
 def _receipt(sheet: _Sheet, facts: ReceiptFacts) -> None:
@@ -266,6 +308,8 @@ def render_facts_pdf(facts: ReceiptFacts, *, kind: Kind = "both", font: Path | N
         sheet.cut_line()
     if kind in ("receipt", "both"):
         _receipt(sheet, facts)
+    if kind in ("form", "both"):
+        _id_copy_page(sheet, facts)
     return bytes(pdf.output())
 
 

@@ -65,10 +65,16 @@ def _boxes(facts: ReceiptFacts) -> list[str]:
 def _header(title: str, facts: ReceiptFacts) -> list[str]:
     return [
         center(title.format(province=facts.province_zh)),
-        _pairs((M.UNIT.rstrip("："), f"{M.SERVICE_POINT} {facts.service_point}"), col=40),
+        _pairs((M.UNIT.rstrip("："), _unit(facts)), col=40),
         f"{M.RECEIPT_NO}{facts.receipt_no}",
         "=" * WIDTH,
     ]
+
+
+def _unit(facts: ReceiptFacts) -> str:
+    """The station's name and its number (HN 附件 受理单位)."""
+    number = f"{M.SERVICE_POINT} {facts.service_point}"
+    return f"{facts.station_name}（{number}）" if facts.station_name else number
 
 
 def _card_line(facts: ReceiptFacts) -> str:
@@ -78,7 +84,10 @@ def _card_line(facts: ReceiptFacts) -> str:
 
 
 def _business_block(facts: ReceiptFacts) -> list[str]:
-    lines = [f"【{M.SECTION_BUSINESS}】", *_boxes(facts), f"{M.SUMMARY}：{facts.summary}"]
+    lines = [f"【{M.SECTION_BUSINESS}】", *_boxes(facts)]
+    if facts.collect_place:
+        lines.append(f"{M.COLLECT_PLACE}：{facts.collect_place}")
+    lines.append(f"{M.SUMMARY}：{facts.summary}")
     lines.append(_pairs((M.FEE, facts.fee_text), (M.HANDLED_AT, facts.at.replace("T", " ")[:19])))
     lines.extend(f"※ {note}" for note in facts.notes)
     return lines
@@ -112,17 +121,23 @@ def form_lines(facts: ReceiptFacts) -> list[str]:
     lines.append(_pairs((M.NATIONALITY, facts.nationality), (M.DOC_TYPE, facts.doc_type)))
     lines.append(_pairs((M.DOC_NUMBER, facts.doc_number), (M.DOC_VALID, facts.doc_valid)))
     lines.append(f"{M.HOUSEHOLD}：{facts.household_address}")
-    lines.append(f"{M.RESIDENCE}：{facts.residence_address}")
-    lines.append(_pairs((M.PHONE, facts.phone), (M.OCCUPATION, facts.occupation)))
+    lines.append(_pairs((M.RESIDENCE, facts.residence_address), (M.POSTAL_CODE, facts.postal_code), col=52))
+    lines.append(_pairs((M.PHONE, facts.phone), (M.PHONE2, facts.phone2)))
+    lines.append(f"{M.OCCUPATION}：{facts.occupation}")
+    lines.append(f"{M.PHOTO_PLACE}  {M.PHOTO_NO}：{facts.photo_no}")
     lines.append(f"【{M.SECTION_GUARDIAN}】")
     if rep is not None:
         lines.append(_pairs((M.NAME, rep.name), (M.RELATION, rep.relation)))
         lines.append(_pairs((M.DOC_TYPE, rep.doc_type), (M.DOC_NUMBER, rep.doc_number)))
+        if rep.proof:  # R-ID-4 / R-ID-5: the proof seen (监护证明, 单位介绍信, 委托书)
+            lines.append(f"{M.PROOF}：{rep.proof}")
     else:
         lines.append(f"{M.NAME}：—")
     lines.append(f"【{M.SECTION_CARD}】")
     lines.append(_card_line(facts))
-    lines.append(_pairs((M.BANK, facts.bank), (M.CARD_NUMBER, facts.card_number)))
+    lines.append(_pairs((M.BANK, facts.bank), (M.BANK_CARD_NUMBER, facts.bank_card_number)))
+    if facts.card_number:
+        lines.append(f"{M.CARD_NUMBER}：{facts.card_number}")
     lines.extend(_business_block(facts))
     lines.append(f"【{M.SECTION_SIGN}】")
     lines.append(M.DECLARATION)

@@ -124,6 +124,7 @@ def alerts(store: Store, profile: Profile, *, today: date) -> list[Alert]:
     out.extend(Alert(*a) for a in walkin_alerts(store))
     out.extend(_freeze_alerts(store, profile, today))
     out.extend(_sync_alerts(store, profile, today))
+    out.extend(calendar_alerts(store, today))
     return out
 
 
@@ -151,6 +152,31 @@ def _card_in_hand_alerts(store: Store) -> list[Alert]:
             )
         )
     return out
+
+
+def calendar_alerts(store: Store, today: date) -> list[Alert]:
+    """The working-day calendar: this year unknown, or from December on next year not loaded.
+
+    Deadlines (R-APP-5, R-ISS-2, R-TRF-2) count working days; a year without its official
+    arrangement falls back to weekdays and its deadlines are 预计 (offline/workdays.py).
+    """
+    from offline.workdays import WorkCalendar
+
+    cal = WorkCalendar.from_store(store)
+    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    missing = [y for y in years if not cal.covered(y)]
+    if not missing:
+        return []
+    listed = "、".join(f"{y} 年" for y in missing)
+    return [
+        Alert(
+            "calendar_missing",
+            len(missing),
+            f"{listed}节假日安排尚未导入，期限按周一至周五估算（标“预计”）。"
+            "请联网同步，或由县级管理员运行 cardstation calendar import 文件 导入国务院办公厅通知的安排",
+            WARN,
+        )
+    ]
 
 
 def _freeze_alerts(store: Store, profile: Profile, today: date) -> list[Alert]:

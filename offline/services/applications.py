@@ -51,9 +51,13 @@ APPLICATION_LABELS = {
     "produced": "已制卡",
     "shipped": "已寄送网点",
     "arrived": "已到网点，待领取",
+    "remaking": "读卡检测不合格，重新制卡中",
     "issued": "已领卡",
     "cancelled": "已撤销",
 }
+#: Channels whose card is mailed, never collected at this window: online (HB 27, HN 18) and
+#: 省内异地 (HB 40: the card is mailed to the applicant).
+MAILED_CHANNELS = frozenset({"online", "remote"})
 KIND_LABELS = {"first": "首次申领", "replace": "补领", "exchange": "换领"}
 
 
@@ -71,6 +75,8 @@ class ApplicationInput:
     override_by: Operator | None = None  # supervisor overriding a freeze (R-FRZ-3)
     photo_adjusted: bool = False  # set by normalised_input when the photo was cropped/re-encoded
     batch_ref: str = ""  # a batch row's identity, so a rerun of the list skips it (R-APP-9)
+    old_account_closed: bool = False  # HB 33: a cancelled card's bank account was closed (receipt seen)
+    signed: bool = False  # HB 13, 39: the applicant signed the printed form (签字确认)
 
 
 def production_days(profile: Profile, mode: str) -> int:
@@ -138,6 +144,38 @@ def application_problems(
             )
         )
     # R-APP-4 (bank in the profile's list) is checked by validate_person on person.bank.
+    if getattr(ctx.profile, "province", "") == "hubei" and inp.channel not in ("batch", "online"):
+        # HB 11: photos of both sides of the document; HB 13, 39: the applicant signs to confirm.
+        if len([s for s in inp.doc_scans if s]) < 2:
+            problems.append(
+                Problem(
+                    "doc_front_path",
+                    "R-APP-1",
+                    "须采集有效身份证件正、反面照片（HB 11）",
+                    "请拍摄或扫描证件正面和反面，填写两个图片文件。",
+                    "证件正面照片",
+                )
+            )
+        if not inp.signed:
+            problems.append(
+                Problem(
+                    "signed",
+                    "R-APP-8",
+                    "申请人尚未签字确认（HB 13、39）",
+                    "请打印申请表，由申请人（或代办人）签字后勾选“申请人已签字确认”。",
+                    "签字确认",
+                )
+            )
+    if getattr(ctx.profile, "province", "") == "hubei" and inp.channel == "local" and inp.mode == "batch":
+        problems.append(
+            Problem(
+                "mode",
+                "R-APP-5",
+                "本人现场申领只能选择即时制卡或快速制卡（HB 6）",
+                "请改选“即时制卡”或“快速制卡”；批量制卡用于单位批量申领。",
+                "制卡方式",
+            )
+        )
     if inp.channel == "online" and inp.mode != "fast":
         problems.append(
             Problem(
@@ -180,7 +218,7 @@ def application_problems(
                 )
             )
     rare = needs_provincial_route(person.name)
-    if not rare and (inp.mailing or inp.channel == "online") and not person.mailing_address.strip():
+    if not rare and (inp.mailing or inp.channel in MAILED_CHANNELS) and not person.mailing_address.strip():
         # R-APP-6's own case (rare characters) is reported by validate_person.
         problems.append(
             Problem(
@@ -236,7 +274,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
         route = "provincial"
         if mode == "instant":
             mode = "fast"
-    mailing = inp.mailing or rare or inp.channel == "online"
+    mailing = inp.mailing or rare or inp.channel in MAILED_CHANNELS
     deadline = production_deadline(ctx, mode)
     age = age_years(birth_and_sex(person)[0], today)
     cartoon = person.photo is None and age < int(ctx.profile.cartoon_age)
@@ -247,6 +285,20 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
         existing = find_person_by_ssn(ctx.store, ssn)
         if existing is not None:
             problems = one_card_problems(ctx.store, existing.id)
+            if (
+                getattr(ctx.profile, "province", "") == "hubei"
+                and not inp.old_account_closed
+                and any(c.status == "cancelled" for c in person_cards(ctx.store, existing.id))
+            ):
+                problems.append(
+                    Problem(
+                        "old_account_closed",
+                        "R-CAN-2",
+                        "此人的原社会保障卡已注销，未确认其金融账户已销户，不能申办新卡（HB 33）",
+                        "请持卡人先到合作银行办理原卡金融账户销户，凭销户回执再来申领，并勾选“原卡金融账户已销户”。",
+                        "原卡金融账户已销户",
+                    )
+                )
             if existing.status == "deceased":
                 problems.append(
                     Problem(
@@ -272,7 +324,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
         person_id = upsert_person(conn, dataclasses.replace(person, bank=inp.bank), at=at, rare=rare)
         if existing is not None and existing.status != "active":
             conn.execute("UPDATE persons SET status = 'active' WHERE id = ?", (person_id,))
-        details = {
+        details: dict[str, Any] = {
             "kind": "first",
             "ssn": ssn,
             "name": person.name,
@@ -291,8 +343,19 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             "remote_accepted_on": today.isoformat() if inp.channel == "remote" else "",
             "person": person_payload(person),
             "freeze_override_by": inp.override_by.username if frozen.frozen and inp.override_by else "",
+            "signed": inp.signed,
+            "doc_images": len([s for s in inp.doc_scans if s]),
         }
-        summary = f"{CHANNELS[inp.channel]}：{person.name}，{MODES[mode]}，{inp.bank}，{deadline}前制卡"
+        from offline.workdays import ESTIMATED_NOTE, estimated
+
+        guess = estimated(ctx.store, today, date.fromisoformat(deadline))
+        if guess:  # counted without that year's holiday arrangement: 预计 on screen and paper
+            details["deadline_estimated"] = True
+            details["warnings"] = [*details.get("warnings", []), f"制卡期限 {deadline}：{ESTIMATED_NOTE}"]
+        summary = (
+            f"{CHANNELS[inp.channel]}：{person.name}，{MODES[mode]}，{inp.bank}，"
+            f"{deadline}{'（预计）' if guess else ''}前制卡"
+        )
         if inp.photo_adjusted:
             summary += "，照片已自动调整"
         result = commit_business(

@@ -6,18 +6,23 @@ the approving reply (复函) may the old card be cancelled and a new card exchan
 (`replacement.exchange_card` with reason 'bank_change' uses the approved request). R-APP-4: the
 bank may not change during validity by any other path, and the new bank must cooperate.
 
-The reply arrives by downlink; `record_decision` is what the sync layer calls to apply it.
+The reply arrives by downlink kind 'bank_change_decision' (produced by the gateway's
+`sync.gateway.flows.decide_bank_change`); `on_decision` applies it through `record_decision`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.services.persons import find_card, find_person
 from offline.validation.documents import holder_document_problems
+
+if TYPE_CHECKING:  # the downlink imports this module for its handler table
+    from offline.downlink import DownlinkUpdate
 
 STATUS_LABELS = {
     "pending": "待服务中心复函",
@@ -165,3 +170,23 @@ def record_decision(
         ("approved" if approved else "rejected", reason, at, at, receipt_no),
     )
     return cur.rowcount == 1
+
+
+def on_decision(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> str:
+    """Downlink 'bank_change_decision' {receipt_no, approved, reason}: the 复函 (HN 24(3)-(4))."""
+    from offline.downlink import DownlinkRejected
+
+    p = update.payload
+    receipt_no, approved, reason = str(p["receipt_no"]), bool(p["approved"]), str(p.get("reason", ""))
+    if not record_decision(conn, receipt_no=receipt_no, approved=approved, reason=reason, at=at):
+        row = conn.execute(
+            "SELECT r.status FROM bank_change_requests r JOIN businesses b ON b.id = r.business_id"
+            " WHERE b.receipt_no = ?",
+            (receipt_no,),
+        ).fetchone()
+        if row is None:
+            raise DownlinkRejected(f"本站没有受理编号 {receipt_no} 的发卡银行变更申请")
+        return f"受理编号 {receipt_no}：发卡银行变更申请已是“{STATUS_LABELS.get(row[0], row[0])}”，未重复处理"
+    if approved:
+        return f"受理编号 {receipt_no}：服务中心复函同意变更发卡银行，请通知持卡人来网点换卡"
+    return f"受理编号 {receipt_no}：服务中心复函不同意变更发卡银行，原因：{reason or '未说明'}"

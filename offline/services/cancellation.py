@@ -21,8 +21,16 @@ from offline.lifecycle import OPEN_APPLICATION_STATES, move_card
 from offline.services.persons import find_person_by_ssn, person_cards
 from offline.validation.documents import holder_document_problems
 
-REASONS = {"death": "持卡人死亡", "abroad": "出国（境）定居", "other": "其他原因终止社保关系"}
-PERSON_STATUS = {"death": "deceased", "abroad": "abroad", "other": "closed"}
+REASONS = {
+    "death": "持卡人死亡",
+    "missing": "持卡人失踪",  # HN 26: 因持卡人死亡、失踪或出境居住等原因
+    "abroad": "出国（境）定居",
+    "other": "其他原因终止社保关系",
+}
+PERSON_STATUS = {"death": "deceased", "missing": "missing", "abroad": "abroad", "other": "closed"}
+#: Reasons where the holder cannot come: the legal heir (or the declared missing person's
+#: custodian) acts with their own document and proof (HN 26, R-CAN-3).
+HEIR_REASONS = frozenset({"death", "missing"})
 FINISHED_CARD_STATES = frozenset({"cancelled", "returned"})
 
 BANK_REMINDER = (
@@ -85,7 +93,7 @@ def cancel_problems(inp: CancelInput, person_doc: str, person_ssn: str) -> list[
                 "社保业务办结",
             )
         )
-    if inp.reason == "death" or inp.heir is not None:
+    if inp.reason in HEIR_REASONS or inp.heir is not None:
         h = inp.heir
         if h is None:
             problems.append(
@@ -119,6 +127,9 @@ def cancel_problems(inp: CancelInput, person_doc: str, person_ssn: str) -> list[
                         "继承关系证明",
                     )
                 )
+            from offline.validation import id_number_problems
+
+            problems += id_number_problems(h.doc_number, field="heir.doc_number", doc_type=h.doc_type)
             if h.doc_number.strip().upper() in (person_doc.upper(), person_ssn.upper()):
                 problems.append(
                     Problem(

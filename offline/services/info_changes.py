@@ -81,6 +81,7 @@ class KeyInfoChangeInput:
     channel: str = "local"
     mailing: bool = False
     doc_scans: tuple[bytes, ...] = ()
+    fee_receipt_no: str = ""  # HN 9: the forced exchange pays the cost fee too (R-APP-10)
 
 
 def _person(ctx: ServiceContext, ssn: str) -> PersonRecord:
@@ -242,11 +243,18 @@ def key_problems(
 ) -> list[Problem]:
     """R-INFO-1 document, police proof, new number, photo; R-APP-3 on the new number."""
     from offline.validation import check_photo, validate_ssn
+    from offline.validation.names import name_problems
 
     problems: list[Problem] = []
-    new_name, new_ssn = inp.new_name.strip(), inp.new_ssn.strip().upper()
-    if new_name == person.name:
+    new_name, new_ssn = inp.new_name, inp.new_ssn.strip().upper()
+    if new_name.strip() == person.name:
         new_name = ""
+    if new_name.strip():
+        # The new name goes on a new card: the same checks as a new application (R-APP-1),
+        # on what was typed (so "张  三" is refused, not silently squeezed).
+        mainland = person.nationality in ("CHN", "HKG", "MAC", "TWN", "")
+        problems.extend(name_problems(new_name, mainland=mainland, field="new_name"))
+    new_name = new_name.strip()
     if new_ssn == person.ssn:
         new_ssn = ""
     if not (new_name or new_ssn or inp.new_photo is not None):
@@ -350,7 +358,7 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
                     "卡状态",
                 )
             )
-        if issued and not inp.financial_account_closed:
+        if issued and not inp.financial_account_closed and getattr(ctx.profile, "province", "") == "hubei":
             problems.append(
                 Problem(
                     "financial_account_closed",
@@ -385,6 +393,7 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
             mailing=inp.mailing,
             photo=inp.new_photo,
             doc_scans=inp.doc_scans,
+            fee_receipt_no=inp.fee_receipt_no,
         )
         return exchange_in_transaction(
             ctx,

@@ -57,6 +57,7 @@ class IssueInput:
     category: str = ""  # R-ISS-7: '' | 'retired' | 'incapacitated' | 'migrant'
     temp_card_action: str = ""  # R-ISS-5: '' | 'lost' | 'damaged' (settled in the same transaction)
     face_note: str = ""  # what was wrong with the card face, when something was
+    power_of_attorney: str = ""  # HN 11(4), 23(6): the 委托书 an agent brings (reference text)
     delivery_run_id: int | None = None
 
 
@@ -89,12 +90,6 @@ def _recipient_problems(inp: IssueInput) -> list[Problem]:
             )
         )
         return out
-    if not inp.signed:
-        out.append(
-            Problem(
-                "signed", "R-ISS-4", "领卡人尚未签字确认", "请领卡人在发放回执上签字后再确认。", "领卡签字"
-            )
-        )
     if inp.category not in CATEGORIES:
         out.append(
             Problem(
@@ -110,6 +105,19 @@ def _recipient_problems(inp: IssueInput) -> list[Problem]:
                     "代领时须录入领卡人姓名和有效身份证件号码",
                     "请核验领卡人身份证件原件并录入。",
                     "领卡人证件",
+                )
+            )
+        from offline.validation import id_number_problems
+
+        out += id_number_problems(inp.recipient_doc_number, field="recipient_doc_number")
+        if inp.recipient == "agent" and not inp.power_of_attorney.strip():
+            out.append(
+                Problem(
+                    "power_of_attorney",
+                    "R-ISS-4",
+                    "代领人须提交持卡人的委托书（HN 11(4)、23(6)）",
+                    "请收取持卡人签名的委托书，并登记委托书编号或名称。",
+                    "委托书",
                 )
             )
         if inp.recipient == "agent" and not inp.receipt_shown:
@@ -260,12 +268,16 @@ def _return_for_reproduction(ctx: ServiceContext, card_id: int, reasons: list[st
                 "card_number": card["card_number"],
                 "reasons": reasons,
                 "rules": ["R-ISS-3"],
+                "reminders": [
+                    "此卡读卡检测不合格，未发放，已退回卡管中心重新制作；请持卡人保存本退回单，"
+                    "新卡到达后网点将通知领取（HB 16、27）。"
+                ],
             },
         )
         link_moves(conn, "card_moves", [move], result.business_id)
         if card["application_id"] is not None:
             conn.execute(
-                "UPDATE applications SET reject_reason = ?, updated_at = ? WHERE id = ?",
+                "UPDATE applications SET status = 'remaking', reject_reason = ?, updated_at = ? WHERE id = ?",
                 (f"读卡检测不合格，退回重制：{reason}", at, card["application_id"]),
             )
         return result
@@ -296,7 +308,14 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
     """
     require(ctx.operator, "delivery.work" if inp.mode == "door" else "issue")
     require(ctx.operator, "issue")
-    problems = _recipient_problems(inp)
+    face_failed = not (inp.face_photo_ok and inp.face_text_ok)
+    # A card whose face failed the check is not handed over (HB 16): who would collect it and
+    # whether they signed does not matter, the return slip is what the holder gets.
+    problems = (
+        [p for p in _recipient_problems(inp) if p.field == "mode"]
+        if face_failed
+        else _recipient_problems(inp)
+    )
     store = ctx.store
     card = store.one("SELECT * FROM cards WHERE id = ?", (inp.card_id,))
     if card is None:
@@ -323,7 +342,7 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             )
         )
     temp = temp_cards.holding_of(store, int(card["person_id"]))
-    if temp is not None and not inp.temp_card_action:
+    if temp is not None and not inp.temp_card_action and not face_failed:
         problems.append(
             Problem(
                 "temp_card_action",
@@ -362,6 +381,18 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             ],
             result,
         )
+    if not inp.signed:  # R-ISS-4: asked only now, for a card that passed and is handed over
+        raise ValidationError(
+            [
+                Problem(
+                    "signed",
+                    "R-ISS-4",
+                    "领卡人尚未签字确认",
+                    "读卡检测合格；请领卡人在发放回执上签字后再确认。",
+                    "领卡签字",
+                )
+            ]
+        )
 
     at = ctx.now_iso()
     with store.write() as conn:
@@ -397,6 +428,7 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             "recipient_doc_number": inp.recipient_doc_number,
             "recipient_relation": inp.recipient_relation,
             "receipt_shown": inp.receipt_shown,
+            "power_of_attorney": inp.power_of_attorney.strip(),
             "category": inp.category,
             "signed": inp.signed,
             "read_card_test": "passed",
@@ -404,7 +436,7 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             "temp_card": temp_done or "",
             "temp_card_action": inp.temp_card_action,
             "delivery_run_id": inp.delivery_run_id,
-            "reminder": "请持卡人及时激活社会保障功能（修改初始密码），金融功能须本人到银行网点激活。",
+            "reminders": ["请持卡人及时激活社会保障功能（修改初始密码），金融功能须本人到银行网点激活。"],
             "rules": ["R-ISS-3", "R-ISS-4", "R-ISS-5", "R-ISS-7"],
         }
         result = commit_business(

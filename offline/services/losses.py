@@ -81,7 +81,13 @@ def report_temp_loss(ctx: ServiceContext, inp: TempLossInput) -> BusinessResult:
         if problems:
             raise ValidationError(problems)
         days = ctx.profile.temp_loss_expiry_days
-        expires = (ctx.now() + timedelta(days=int(days))).isoformat(timespec="seconds") if days else ""
+        # HN 21: only a verbal (口头) loss lapses after 7 days; one reported with the holder's
+        # document stands until lifted or made formal.
+        expires = (
+            (ctx.now() + timedelta(days=int(days))).isoformat(timespec="seconds")
+            if days and inp.verbal
+            else ""
+        )
         move = move_card(
             conn,
             card,
@@ -138,6 +144,10 @@ def report_formal_loss(ctx: ServiceContext, inp: FormalLossInput) -> BusinessRes
                     "代办人证件",
                 )
             )
+        if inp.reporter != "holder":
+            from offline.validation import id_number_problems
+
+            problems += id_number_problems(inp.reporter_doc_number, field="reporter_doc_number")
         if problems:
             raise ValidationError(problems)
         move = move_card(

@@ -154,6 +154,10 @@ class CardLine:
     issued_at: str
 
 
+#: HB 27, HN 18, HB 40: a mailed card that reached the station is posted on, not collected here.
+MAILED_ARRIVED_LABEL = "已制成，待邮寄"
+
+
 @dataclass(frozen=True)
 class ApplicationLine:
     id: int
@@ -167,6 +171,7 @@ class ApplicationLine:
     route: str
     created_at: str
     reject_reason: str
+    mailed: bool = False  # HB 27, HN 18, HB 40: mailed to the applicant, not collected here
 
 
 @dataclass(frozen=True)
@@ -231,11 +236,14 @@ def _application_lines(store: Store, where: str, params: tuple[Any, ...]) -> lis
             MODES.get(r["mode"], r["mode"]),
             r["bank"],
             r["status"],
-            APPLICATION_LABELS.get(r["status"], r["status"]),
+            MAILED_ARRIVED_LABEL
+            if r["status"] == "arrived" and (r["mailing"] or r["route"] == "provincial")
+            else APPLICATION_LABELS.get(r["status"], r["status"]),
             r["deadline"],
             r["route"],
             r["created_at"],
             r["reject_reason"],
+            bool(r["mailing"]) or r["route"] == "provincial",
         )
         for r in rows
     ]
@@ -296,16 +304,21 @@ class ProgressReport:
 
 def _where_to_collect(ctx: ServiceContext, app: ApplicationLine, today: date) -> str:
     station = ctx.store.setting("station_name") or f"服务网点 {ctx.service_point}"
-    if app.status == "arrived":
+    if app.status == "remaking":  # R-ISS-3 (HB 16): the card failed the read-card test
+        return f"卡片读卡检测不合格，已退回重新制作（{app.reject_reason or '原因见退回单'}）；制成后{station}将通知您领取。"
+    if app.status == "arrived" and not app.mailed:
         return f"卡已到{station}，请持本人有效身份证件和领卡回执到{station}领取。"
-    if app.status in ("accepted", "approved", "produced", "shipped"):
+    if app.status in ("accepted", "approved", "produced", "shipped", "arrived"):
         late = app.deadline and app.deadline < today.isoformat()
-        when = f"应于 {app.deadline} 前制成" + ("（已超期，请联系县级经办机构催办）" if late else "")
-        where = (
-            "制成后邮寄到登记的邮寄地址"
-            if app.route == "provincial"
-            else f"到卡后网点将通知您到{station}领取"
-        )
+        guess = ""
+        if app.deadline and not late:
+            from offline.workdays import estimated
+
+            guess = "（预计）" if estimated(ctx.store, today, date.fromisoformat(app.deadline)) else ""
+        when = f"应于 {app.deadline}{guess} 前制成" + ("（已超期，请联系县级经办机构催办）" if late else "")
+        if app.status == "arrived":
+            when = "卡已制成"
+        where = "卡将邮寄到登记的邮寄地址，无须到网点" if app.mailed else f"到卡后网点将通知您到{station}领取"
         return f"{when}；{where}。"
     if app.status == "rejected":
         return f"卡管系统退回：{app.reject_reason or '原因未说明'}。请持证件到网点重新办理。"

@@ -6,12 +6,16 @@ confirmed by the operator (HB 24); R-REP-4 another bank only after expiry, not w
 pension bank contract is in force (HB 2); R-REP-5 / R-APP-10 cost fee from the profile (HN 9);
 R-APP-3 one person one card, allowing the in-flight exchange of the card being replaced.
 
-Fee decision (HN 9 charges 补卡、换卡 工本费 in general; HB states no fee). Free exchanges are the
-ones the holder did not cause and the regulations *require*: expiry (HB 2, the card reached the
-end of its 10-year validity), a cartoon card after age 7 (HB 23 obliges the exchange) and a key
-information change (HB 25 / HN 16 oblige it after the police changed the name or number).
-Damage, an unreadable face, a changed appearance and a bank change (the holder's choice) pay
-`profile.fees_fen['exchange']`; every replacement pays `profile.fees_fen['replace']`.
+Fees (R-APP-10, R-REP-5): HN 9 charges the cost fee on every 补卡 and 换卡 — expiry, cartoon and
+key-information exchanges included — so every exchange pays `profile.fees_fen['exchange']` and
+every replacement `profile.fees_fen['replace']`. HB states no fee, so the Hubei profile's amounts
+are 0 until the province fills them in. A fee is recorded with its payment: the 行政事业性收费票据
+number is required whenever an amount is charged.
+
+Province scope: R-REP-3 (the financial account formally reported lost or cancelled first) is HB 24,
+Hubei only; in Hunan the bank connects old and new accounts itself (HN 25). HB 6 (Hubei): an
+in-person replacement or exchange is made instantly or fast, never in a batch. The document shown
+must still be valid today (R-ID-1).
 
 The lost card is cancelled by the replacement (CARD_MACHINE lost → cancelled). In an exchange the
 old card stays valid until the new one is issued: issuance cancels it (`applications.replaces_card_id`).
@@ -49,8 +53,6 @@ EXCHANGE_REASONS = {
     "cartoon_after_7": "卡通头像卡年满7周岁",
     "bank_change": "变更发卡银行",
 }
-#: Exchanges that pay no cost fee (see the module docstring for why).
-FREE_EXCHANGE_REASONS = frozenset({"expiry", "cartoon_after_7", "key_info_changed"})
 #: Reasons that need a new photo of the holder (the card face will show it).
 PHOTO_REASONS = frozenset({"appearance_changed", "cartoon_after_7"})
 
@@ -69,6 +71,7 @@ class ReplaceInput:
     mailing: bool = False
     photo: bytes | None = None  # a new photo, when the holder brings one
     doc_scans: tuple[bytes, ...] = ()
+    fee_receipt_no: str = ""  # 行政事业性收费票据 number when a fee is charged (R-APP-10)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,22 @@ class ExchangeInput:
     mailing: bool = False
     photo: bytes | None = None
     doc_scans: tuple[bytes, ...] = ()
+    fee_receipt_no: str = ""  # 行政事业性收费票据 number when a fee is charged (R-APP-10)
+
+
+def fee_problems(fee: int, receipt_no: str) -> list[Problem]:
+    """R-APP-10: a charged fee is recorded with its 行政事业性收费票据 number."""
+    if fee <= 0 or receipt_no.strip():
+        return []
+    return [
+        Problem(
+            "fee_receipt_no",
+            "R-APP-10",
+            f"收取工本费 {fee / 100:.2f} 元须登记行政事业性收费票据号码",
+            "请收费并开具行政事业性收费票据后，录入票据号码。",
+            "收费票据号",
+        )
+    ]
 
 
 def card_and_person(ctx: ServiceContext, card_number: str) -> tuple[CardRecord, PersonRecord]:
@@ -104,9 +123,21 @@ def card_and_person(ctx: ServiceContext, card_number: str) -> tuple[CardRecord, 
     return card, person
 
 
-def document_problems(person: PersonRecord, doc_number: str) -> list[Problem]:
-    """R-ID-1: the holder shows an original valid document of their own."""
-    return holder_document_problems(doc_number, person.doc_number, person.ssn)
+def document_problems(person: PersonRecord, doc_number: str, today: date | None = None) -> list[Problem]:
+    """R-ID-1: the holder shows an original valid document of their own, still valid today."""
+    problems = holder_document_problems(doc_number, person.doc_number, person.ssn)
+    valid_to = (person.doc_valid_to or "").strip()
+    if problems or today is None or not valid_to or valid_to[:10] >= today.isoformat():
+        return problems
+    return [
+        Problem(
+            "doc_number",
+            "R-ID-1",
+            f"持卡人登记的证件已于 {valid_to[:10]} 过期，不能凭过期证件办理",
+            "请持卡人出示有效期内的证件；已换发新证的，先办理信息变更（证件有效期）再办理。",
+            "证件号码",
+        )
+    ]
 
 
 def common_problems(
@@ -119,7 +150,18 @@ def common_problems(
     today: date,
 ) -> list[Problem]:
     problems: list[Problem] = []
-    if not financial_account_closed:
+    hubei = getattr(ctx.profile, "province", "") == "hubei"
+    if hubei and mode == "batch":  # HB 6: in person = instant or fast production
+        problems.append(
+            Problem(
+                "mode",
+                "R-APP-5",
+                "本人现场补领、换领只能选择即时制卡或快速制卡（HB 6）",
+                "请改选“即时制卡”或“快速制卡”。",
+                "制卡方式",
+            )
+        )
+    if hubei and not financial_account_closed:  # HB 24 is Hubei's; Hunan: HN 25
         problems.append(
             Problem(
                 "financial_account_closed",
@@ -200,7 +242,7 @@ def replace_card(ctx: ServiceContext, inp: ReplaceInput) -> BusinessResult:
     at = ctx.now_iso()
     with ctx.store.write() as conn:
         card, person = card_and_person(ctx, inp.card_number)
-        problems = document_problems(person, inp.doc_number)
+        problems = document_problems(person, inp.doc_number, today)
         problems += common_problems(
             ctx,
             mode=inp.mode,
@@ -234,6 +276,9 @@ def replace_card(ctx: ServiceContext, inp: ReplaceInput) -> BusinessResult:
         if problems:
             raise ValidationError(problems)
         fee = int(ctx.profile.fees_fen["replace"])
+        problems += fee_problems(fee, inp.fee_receipt_no)
+        if problems:
+            raise ValidationError(problems)
         details: dict[str, Any] = {
             "kind": "replace",
             "ssn": person.ssn,
@@ -242,8 +287,9 @@ def replace_card(ctx: ServiceContext, inp: ReplaceInput) -> BusinessResult:
             "bank": card.bank,
             "mode": inp.mode,
             "channel": inp.channel,
-            "financial_account_closed": True,
+            "financial_account_closed": inp.financial_account_closed,
             "fee_fen": fee,
+            "fee_receipt_no": inp.fee_receipt_no.strip(),
         }
         result = commit_business(
             ctx,
@@ -446,7 +492,7 @@ def exchange_in_transaction(
     """The exchange checks and writes, inside the caller's transaction (also used by R-INFO-1)."""
     today = ctx.now().date()
     at = ctx.now_iso()
-    problems = [] if from_key_info_change else document_problems(person, inp.doc_number)
+    problems = [] if from_key_info_change else document_problems(person, inp.doc_number, today)
     problems += common_problems(
         ctx,
         mode=inp.mode,
@@ -472,9 +518,10 @@ def exchange_in_transaction(
             )
         else:
             bank = str(request["new_bank"])
+    fee = int(ctx.profile.fees_fen["exchange"]) if inp.reason in EXCHANGE_REASONS else 0  # HN 9: every 换卡
+    problems += fee_problems(fee, inp.fee_receipt_no)
     if problems:
         raise ValidationError(problems)
-    fee = 0 if inp.reason in FREE_EXCHANGE_REASONS else int(ctx.profile.fees_fen["exchange"])
     reason_zh = EXCHANGE_REASONS[inp.reason]
     details: dict[str, Any] = {
         "kind": "exchange",
@@ -487,8 +534,9 @@ def exchange_in_transaction(
         "bank": bank,
         "mode": inp.mode,
         "channel": inp.channel,
-        "financial_account_closed": True,
+        "financial_account_closed": inp.financial_account_closed,
         "fee_fen": fee,
+        "fee_receipt_no": inp.fee_receipt_no.strip(),
         "old_card_valid_until_issue": True,
         **(extra_details or {}),
     }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from offline.business import BusinessResult, ServiceContext, commit_business
 from offline.errors import DomainError, Problem, ValidationError
@@ -306,7 +306,7 @@ def list_stock(
     for r in rows:
         if older_than_months is not None:
             since = _age_base(r)
-            if since is None or add_months(since, older_than_months) > day:
+            if since is None or add_months(since, older_than_months) >= day:  # HB 17: strictly more
                 continue
         out.append(
             StockCard(
@@ -400,7 +400,8 @@ def age_stock(ctx: ServiceContext, inp: AgeStockInput) -> BusinessResult:
     """Cancel or seal old stock; take back and clear sleeping cards. R-ISS-6 (HB 17).
 
     Refuses (all at once, naming each card's earliest date) any card not yet that old. Sleeping
-    cards handed back by the unit go to 'returned' with the reason recorded.
+    cards handed back by the unit go back into stock ('arrived') with the reason recorded, so
+    the holder can still collect them. "More than N months" (HB 17) is strict.
     """
     require(ctx.operator, "stock.age")
     if inp.action not in AGE_ACTIONS:
@@ -446,19 +447,21 @@ def age_stock(ctx: ServiceContext, inp: AgeStockInput) -> BusinessResult:
             base = _age_base(card)
             months = sleep_months if sleeping else stock_months
             due = add_months(base, months) if base else None
-            if due is None or due > today:
+            if due is None or due >= today:  # HB 17: strictly more than the months
                 problems.append(
                     Problem(
                         "card_ids",
                         "R-ISS-6",
                         f"卡号 {number} 未满 {months} 个月"
-                        + (f"，{due.isoformat()} 起方可处理" if due else ""),
+                        + (f"，{(due + timedelta(days=1)).isoformat()} 起方可处理" if due else ""),
                         "未到期的卡请继续保管并联系领卡。",
                         "社保卡",
                     )
                 )
                 continue
-            target = {"cancel": "cancelled", "seal": "sealed", "return_sleeping": "returned"}[inp.action]
+            # A sleeping card the unit hands back is back in this station's stock, so its holder
+            # can still collect it (R-ISS-6); 'returned' is the terminal re-production state.
+            target = {"cancel": "cancelled", "seal": "sealed", "return_sleeping": "arrived"}[inp.action]
             reason = inp.reason or AGE_ACTIONS[inp.action]
             moves.append(move_card(conn, card, target, at=now, return_reason=reason))
         if not inp.card_ids:

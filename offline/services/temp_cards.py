@@ -75,6 +75,7 @@ class TempCloseInput:
     card_number: str
     doc_number: str
     fee_paid: bool
+    fee_receipt_no: str = ""  # 行政事业性收费票据 number of the fee (R-APP-10, HN 9)
 
 
 __all__ = [
@@ -170,6 +171,10 @@ def issue_temp_card(ctx: ServiceContext, inp: TempIssueInput) -> BusinessResult:
     conn = store.connection()
     person = person_by_id(conn, inp.person_id)
     problems += doc_problems(person, inp.doc_number, rule="R-TMP-2")
+    if inp.agent_doc_number.strip():
+        from offline.validation import id_number_problems
+
+        problems += id_number_problems(inp.agent_doc_number, field="agent_doc_number")
     problems += _eligibility(conn, inp.person_id)
     temp = temp_row(conn, inp.card_number)
     if temp["state"] not in ("in_stock", "out_of_stock"):
@@ -426,6 +431,16 @@ def _close(ctx: ServiceContext, inp: TempCloseInput, to_state: str) -> BusinessR
                 "工本费",
             )
         )
+    elif fee and not inp.fee_receipt_no.strip():
+        problems.append(
+            Problem(
+                "fee_receipt_no",
+                "R-APP-10",
+                f"收取工本费 {fee / 100:.2f} 元须登记行政事业性收费票据号码",
+                "请开具行政事业性收费票据后，录入票据号码。",
+                "收费票据号",
+            )
+        )
     with ctx.store.write() as conn:
         temp = temp_row(conn, inp.card_number)
         if temp["person_id"] is None:
@@ -451,6 +466,7 @@ def _close(ctx: ServiceContext, inp: TempCloseInput, to_state: str) -> BusinessR
             details={
                 "action": "lost_cancel" if to_state == "cancelled" else "damaged_destroy",
                 "card_number": inp.card_number,
+                "fee_receipt_no": inp.fee_receipt_no.strip(),
                 "social_security_application_cancelled": True,
                 "rules": ["R-TMP-4"],
             },

@@ -21,7 +21,13 @@ from offline.protocols import card_number_check_char
 from offline.validation.card_numbers import validate_card_number
 from offline.validation.contact import is_valid_phone, normalize_phone
 from offline.validation.dates import age_on, parse_date
-from offline.validation.ids import is_valid_ssn, ssn_birth_and_sex, ssn_check_digit, validate_ssn
+from offline.validation.ids import (
+    id_number_problems,
+    is_valid_ssn,
+    ssn_birth_and_sex,
+    ssn_check_digit,
+    validate_ssn,
+)
 from offline.validation.names import name_problems, needs_provincial_route, rare_characters
 from offline.validation.person import (
     PersonFacts,
@@ -42,6 +48,7 @@ __all__ = [
     "card_number_check_char",
     "check_new_pin",
     "check_photo",
+    "id_number_problems",
     "is_valid_phone",
     "is_valid_ssn",
     "name_problems",

@@ -23,6 +23,10 @@ NUMBER_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     codes.DOC_HKMO_TRAVEL_PERMIT: (re.compile(r"^[HM]\d{8}(\d{2})?$"), "H 或 M 加 8 位或 10 位数字"),
     codes.DOC_TW_TRAVEL_PERMIT: (re.compile(r"^\d{8}(\d{2})?$"), "8 位或 10 位数字"),
     codes.DOC_FOREIGN_PASSPORT: (re.compile(r"^[A-Z0-9]{5,17}$"), "5-17 位字母或数字"),
+    codes.DOC_CN_PASSPORT: (
+        re.compile(r"^[EGPSD][A-Z0-9]?\d{7,8}$"),
+        "E 或 G 开头加 8 位数字（如 E12345678）",
+    ),
     codes.DOC_FOREIGN_PERMANENT_RESIDENCE: (
         re.compile(r"^([A-Z]{3}\d{12}|9\d{16}[\dX])$"),
         "3 位字母加 12 位数字，或 9 开头的 18 位号码",
@@ -40,6 +44,7 @@ _NATIONALITY_OF: dict[str, frozenset[str] | None] = {
     codes.DOC_TW_RESIDENCE_PERMIT: codes.TW_NATIONALITIES,
     codes.DOC_FOREIGN_PASSPORT: None,
     codes.DOC_FOREIGN_PERMANENT_RESIDENCE: None,
+    codes.DOC_CN_PASSPORT: frozenset({"CHN"}),  # a 华侨 is a Chinese citizen living abroad
 }
 _CHINESE = frozenset({"CHN", "HKG", "MAC", "TWN"})
 #: Documents that may say 长期 (no end date): the resident ID card of persons over 46; the household

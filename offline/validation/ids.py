@@ -93,8 +93,10 @@ def validate_ssn(value: str, *, field: str = "ssn", today: date | None = None) -
     s = normalize_ssn(value)
     if not s:
         return [m.problem(field, RULE, m.REQUIRED, m.FIX_FILL)]
-    if len(s) != 18:
-        return [m.problem(field, RULE, m.SSN_LENGTH.format(n=len(s)), m.FIX_SSN)]
+    if len(s) < 18:
+        return [m.problem(field, RULE, m.SSN_TOO_SHORT.format(n=len(s), missing=18 - len(s)), m.FIX_SSN)]
+    if len(s) > 18:
+        return [m.problem(field, RULE, m.SSN_TOO_LONG.format(n=len(s), extra=len(s) - 18), m.FIX_SSN)]
     head, last = s[:17], s[17]
     if not (head.isascii() and head.isdigit()) or last not in "0123456789X":
         return [m.problem(field, RULE, m.SSN_CHARS, m.FIX_SSN)]
@@ -117,3 +119,25 @@ def validate_ssn(value: str, *, field: str = "ssn", today: date | None = None) -
 def is_valid_ssn(value: str) -> bool:
     """True when `validate_ssn` finds nothing (for quick filters, e.g. search boxes)."""
     return not validate_ssn(value)
+
+
+def id_number_problems(
+    value: str, *, field: str, doc_type: str = "", today: date | None = None
+) -> list[Problem]:
+    """R-ID-3 on any typed ID number (agent, heir, collector, guardian, reporter); [] when fine.
+
+    With a document type, a citizen-number document must pass GB 11643 and other documents are
+    left to their own pattern check. Without one (forms that ask only for "证件号码"), a value
+    that looks like a citizen number (15 or more digits) must pass GB 11643: a wrong check digit
+    must not reach the receipt. Passport-style numbers with letters are not judged here.
+    """
+    from offline import codes
+
+    s = normalize_ssn(value)
+    if not s:
+        return []
+    if doc_type:
+        return validate_ssn(s, field=field, today=today) if doc_type in codes.CITIZEN_NUMBER_DOCS else []
+    if len(s) >= 15 and s[:-1].isascii() and s[:-1].isdigit():
+        return validate_ssn(s, field=field, today=today)
+    return []

@@ -89,6 +89,8 @@ FIX_USE_RESIDENCE_PERMIT = "请改用{permit}，证件类型选择“{permit}”
 
 # ----------------------------------------------------------------- R-ID-3 citizen numbers
 SSN_LENGTH = "应为 18 位，现为 {n} 位"
+SSN_TOO_SHORT = "号码太短：少了 {missing} 位（应为 18 位，现为 {n} 位）"
+SSN_TOO_LONG = "号码太长：多了 {extra} 位（应为 18 位，现为 {n} 位）"
 SSN_CHARS = "前 17 位应全为数字，末位为数字或 X"
 SSN_REGION = "前 6 位行政区划代码“{region}”无效"
 SSN_PERMIT_REGION = "{doc}号码应以 {expected} 开头"
@@ -176,6 +178,9 @@ FIX_PIN_INITIAL = "请另设一个只有本人知道的密码。"
 WARN_PIN_BIRTH = "新密码与出生日期相关，容易被他人猜到，建议更换（HN 14）。"
 WARN_PIN_PHONE = "新密码取自联系电话，容易被他人猜到，建议更换（HN 14）。"
 WARN_PIN_SAME = "新密码为相同数字，过于简单，建议更换。"
+PIN_SAME_REFUSED = "密码不能是同一数字重复（如 888888），这是别人最先会试的密码"
+PIN_SEQUENCE_REFUSED = "密码不能是连续数字（如 123456、654321），这是别人最先会试的密码"
+FIX_PIN_WEAK = "请持卡人另设一组不易被猜到的 6 位数字（也不要用生日或手机号）。"
 WARN_PIN_SEQUENCE = "新密码为连续数字，过于简单，建议更换。"
 WARN_PIN_REPEAT = "新密码为重复数字组合，过于简单，建议更换。"
 

@@ -35,12 +35,16 @@ def rare_characters(name: str) -> list[str]:
 
 
 def _is_rare(c: str) -> bool:
+    """HB 34: outside the GB18030 repertoire the card printer supports (the BMP ideographs of
+    GB 18030: GBK, CJK Extension A and the unified block up to U+9FA5), or private/unassigned.
+    So 䶮 (U+4DAE, Extension A) is printed locally; 𠀀 (Extension B) goes to the province."""
     if unicodedata.category(c) in ("Co", "Cn", "Cs"):
         return True
     try:
         c.encode("gbk")
     except UnicodeEncodeError:
-        return True
+        cp = ord(c)
+        return not (0x3400 <= cp <= 0x4DB5 or 0x4E00 <= cp <= 0x9FA5)
     return False
 
 

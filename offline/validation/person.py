@@ -222,13 +222,24 @@ def _person_problems(
 ) -> list[Problem]:
     problems: list[Problem] = []
     chinese = _is_chinese_national(p)
-    problems += name_problems(p.name, mainland=chinese)
+    # HB 37: a Hong Kong, Macau or Taiwan resident whose permit shows only a Latin name applies
+    # under that name; a mainland citizen's name is always in Chinese characters.
+    latin_only = not any(0x3400 <= ord(c) <= 0x9FFF or ord(c) >= 0x20000 for c in p.name)
+    mainland_name = chinese and not (p.nationality in ("HKG", "MAC", "TWN") and latin_only)
+    problems += name_problems(p.name, mainland=mainland_name)
     problems += _code_problem("sex", p.sex, codes.SEX, required=True)
     problems += _code_problem("ethnicity", p.ethnicity, codes.ETHNICITY, required=chinese and for_application)
     problems += _code_problem("nationality", p.nationality, codes.NATIONALITY, required=True)
     problems += _identity_problems(p, today)
     facts = person_facts(p, today=today)
     age = facts.age
+    # R-ID-1: the Chinese passport of a 华侨 is a document of HN 3 only (HB 5 does not list it).
+    if p.doc_type == codes.DOC_CN_PASSPORT and getattr(profile, "province", "") != "hunan":
+        problems.append(
+            m.problem(
+                "doc_type", "R-ID-1", "华侨凭中国护照申办为湖南省规定（HN 3），本省未列入有效证件", m.FIX_PICK
+            )
+        )
     # R-ID-1: the household register only below the province's age (HB 5(1)).
     if (
         p.doc_type == codes.DOC_HOUSEHOLD_REGISTER

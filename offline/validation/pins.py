@@ -1,9 +1,10 @@
 """A new social-security PIN as the holder types it: refusals (R-PIN-3) and advice (R-PIN-5).
 
 R-PIN-3 (HN 13(3)-(4)): six digits, typed twice, the two entries equal, and not the province's
-initial PIN (changing away from it is what activates the card). R-PIN-5 (HN 14): the station warns
-against a birth date, a phone number or a trivial sequence, but the holder may keep such a PIN —
-it is their card. The PIN digits are only compared here, never stored or logged (R-PIN-6).
+initial PIN (changing away from it is what activates the card). R-PIN-5 (HN 14): a PIN of one
+digit repeated (888888) or a run (123456, 654321) is refused before anything reaches the chip —
+it is the first thing anyone tries; a birth date, a phone number or a repeated pair only warns,
+because the holder may keep such a PIN. The PIN digits are only compared here, never stored or logged (R-PIN-6).
 """
 
 from __future__ import annotations
@@ -44,7 +45,16 @@ def check_new_pin(
     initials = {initial_pin} if initial_pin else _bundled_initial_pins()
     if new in initials:
         problems.append(m.problem("pin", "R-PIN-3", m.PIN_INITIAL, m.FIX_PIN_INITIAL))
-    return problems, pin_warnings(new, birth_date=birth_date, phone=phone)
+    elif len(set(new)) == 1:  # R-PIN-5: refused before anything is written to the chip
+        problems.append(m.problem("pin", "R-PIN-5", m.PIN_SAME_REFUSED, m.FIX_PIN_WEAK))
+    elif new in _ASCENDING or new in _DESCENDING:
+        problems.append(m.problem("pin", "R-PIN-5", m.PIN_SEQUENCE_REFUSED, m.FIX_PIN_WEAK))
+    warnings = [
+        w
+        for w in pin_warnings(new, birth_date=birth_date, phone=phone)
+        if w not in (m.WARN_PIN_SAME, m.WARN_PIN_SEQUENCE) or not problems
+    ]
+    return problems, warnings
 
 
 def pin_warnings(pin: str, *, birth_date: date | None, phone: str) -> list[str]:

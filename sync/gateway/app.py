@@ -31,7 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync.gateway import blobs, catalogue, intake, production, snapshot
+from sync.gateway import blobs, catalogue, intake, production, snapshot, verify
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import ROTATION_OVERLAP, Keyring, RegistryError
 from sync.gateway.limits import BodyLimit, BodyTooLarge, RateLimiter
@@ -84,6 +84,7 @@ class Gateway:
             Route("/openapi.json", self.openapi, methods=["GET"]),
             Route("/v1/roster/snapshot", self.roster_meta, methods=["GET"]),
             Route("/v1/roster/snapshot/{snapshot_id}", self.roster_chunk, methods=["GET"]),
+            *verify.routes(self),
         ]
         handlers: dict[Any, Any] = {
             ValueError: _malformed,

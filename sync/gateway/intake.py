@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync.envelope import EnvelopeError, open_envelope, parse
-from sync.gateway import blobs, catalogue, messages, walkins
+from sync.gateway import blobs, catalogue, flows, messages, walkins
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import Keyring
 from sync.gateway.production import add_update, card_numbers
@@ -150,9 +150,18 @@ def _act_on_business(
         )
         return
     catalogue.on_business(conn, station_id, record, _iso(now))
-    if item in ("apply", "replace"):
-        _application(conn, station_id, receipt_no, ssn, str(item), str(details.get("bank", "")), now, config)
-    elif item == "card_in_hand":  # R-HLD-3: a card in hand, checked against the catalogue
+    if item in ("apply", "replace") or flows.is_key_info_exchange(item, details):
+        old_ssn = flows.old_ssn_of(details)
+        if old_ssn:  # HB 25 / HN 16: the card under the old number is exchanged for one under the new
+            conn.execute(
+                "UPDATE applications SET state = 'replaced' WHERE ssn = ? AND state IN"
+                " ('accepted', 'produced', 'shipped')",
+                (old_ssn,),
+            )
+        kind = "apply" if item == "apply" else "replace"
+        _application(conn, station_id, receipt_no, ssn, kind, str(details.get("bank", "")), now, config)
+        return
+    if item == "card_in_hand":  # R-HLD-3: a card in hand, checked against the catalogue
         from sync.gateway import card_in_hand
 
         card_in_hand.act(conn, station_id, record, now)
@@ -162,6 +171,9 @@ def _act_on_business(
             " ('accepted', 'produced', 'shipped')",
             (ssn,),
         )
+    flows.act_on_business(
+        conn, station_id, str(item), receipt_no, details, now, demo=config.production_days == 0
+    )
 
 
 def _application(

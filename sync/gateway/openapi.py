@@ -295,3 +295,13 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+def _merge_flow_paths() -> None:
+    """Routes registered by flow modules document themselves next to their code."""
+    from sync.gateway.verify import OPENAPI_PATHS
+
+    OPENAPI["paths"].update(OPENAPI_PATHS)
+
+
+_merge_flow_paths()

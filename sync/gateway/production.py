@@ -79,7 +79,7 @@ def tick(db: GatewayDB, now: datetime) -> int:
             add_update(
                 conn,
                 r["station_id"],
-                f"produced-{r['receipt_no']}",
+                f"produced-{r['receipt_no']}-{r['card_number']}",  # a re-made card is a new update
                 "card_produced",
                 {
                     "receipt_no": r["receipt_no"],

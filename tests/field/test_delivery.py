@@ -147,7 +147,7 @@ def test_R_ISS_7_who_may_take_whose_card(field: Field, category: str, relation: 
     item = _item(field, run.id, s)
     kw: dict[str, str] = {"category": category, "relation": relation}
     if relation != "holder":
-        kw |= {"recipient_name": "李家人", "recipient_doc_number": "430121196501011230"}
+        kw |= {"recipient_name": "李家人", "recipient_doc_number": "43012119650101123X"}
     door = _door(s, **kw)
     ctx = field.ctx(card=session_on(chip_for(s)))
     if ok:
@@ -167,7 +167,7 @@ def test_R_ISS_7_category_cached_at_preparation_applies_at_the_door(field: Field
     run = D.prepare_run(field.ctx(), village=VILLAGE, name="x", categories={s.person_id: "retired"})
     item = _item(field, run.id, s)
     assert item.category == "retired"
-    door = _door(s, relation="spouse", recipient_name="李家人", recipient_doc_number="430121196501011230")
+    door = _door(s, relation="spouse", recipient_name="李家人", recipient_doc_number="43012119650101123X")
     with pytest.raises(ValidationError) as exc:
         D.deliver(field.ctx(card=session_on(chip_for(s))), run.id, item.id, door)
     assert "当面发放给本人" in str(exc.value)

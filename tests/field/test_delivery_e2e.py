@@ -134,7 +134,7 @@ def test_R_ISS_7_run_prepared_online_worked_offline_synced_once(
 
         a, b, c, d, e, f = seeded
         door(a)
-        door(b, relation="spouse", recipient_name="张家人", recipient_doc_number="430121196501011230")
+        door(b, relation="spouse", recipient_name="张家人", recipient_doc_number="43012119650101123X")
         door(c, "not_at_home")
         door(d, "refused", note="本人表示不需要")
         door(e, "moved", note="已迁往县城")

@@ -24,7 +24,7 @@ def test_nationality_table_is_complete_iso_3166() -> None:
 
 
 def test_R_ID_1_document_types() -> None:
-    assert len(codes.VALID_DOC_TYPES) == 9
+    assert len(codes.VALID_DOC_TYPES) == 10  # HN 3 adds the 华侨's Chinese passport
     assert codes.DOC_TYPES[codes.DOC_RESIDENT_ID] == "居民身份证"
     assert codes.DOC_TYPES[codes.DOC_FOREIGN_PERMANENT_RESIDENCE] == "外国人永久居留身份证"
     assert codes.REJECTED_DOC_TYPES.isdisjoint(codes.VALID_DOC_TYPES)

@@ -14,10 +14,10 @@ from offline.validation import name_problems, needs_provincial_route, rare_chara
 
 def test_R_APP_6_routes_names_outside_gbk() -> None:
     assert needs_provincial_route("王𠮷")  # CJK Ext B
-    assert needs_provincial_route("刘䶮")  # CJK Ext A, not in GBK
+    assert needs_provincial_route("刘𡒄")  # CJK Ext B
     assert needs_provincial_route("张\ue000")  # private use area
     assert needs_provincial_route("李\U0003134a")  # unassigned / newest extension
-    assert rare_characters("李䶮明") == ["䶮"]
+    assert rare_characters("李𡒄明") == ["𡒄"]
     assert all(needs_provincial_route(n) for n in RARE_NAMES)
     assert needs_provincial_route(sample_rare_name(random.Random(1)))
 
@@ -63,3 +63,10 @@ def test_name_checks_never_raise(name: str) -> None:
         assert all(
             isinstance(p, Problem) and p.rule == "R-APP-1" for p in name_problems(name, mainland=mainland)
         )
+
+
+def test_R_APP_6_HB_34_gb18030_ext_a_name_is_printed_locally() -> None:
+    """HB 34 names GB18030, not GBK: 䶮 (Ext A, in GB18030 but not GBK) is not sent to the province."""
+    assert not needs_provincial_route("刘䶮")
+    assert not needs_provincial_route("陈㛃")
+    assert rare_characters("刘䶮𠮷") == ["𠮷"]

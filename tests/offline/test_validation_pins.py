@@ -30,7 +30,7 @@ def test_R_PIN_3_rejects_format_mismatch_and_initial_pin() -> None:
     assert check("804915", "804916")[0] == ["R-PIN-3:pin_again"]
     assert check("666666")[0] == ["R-PIN-3:pin"]  # Hunan's initial PIN (HN 13)
     assert check("123456")[0] == ["R-PIN-3:pin"]  # Hubei profile's initial PIN
-    assert check("666666", initial_pin="123456")[0] == []  # only the given province's initial PIN
+    assert check("666666", initial_pin="123456")[0] == ["R-PIN-5:pin"]  # not initial here, but trivial
 
 
 def test_R_PIN_5_warns_on_birth_date_forms() -> None:
@@ -42,8 +42,9 @@ def test_R_PIN_5_warns_on_birth_date_forms() -> None:
 def test_R_PIN_5_warns_on_phone_digits_and_trivial_pins() -> None:
     assert any("电话" in w for w in check("345678")[1])  # the last six digits
     assert any("电话" in w for w in check("391234")[1])  # any six consecutive digits
-    assert any("相同数字" in w for w in check("777777")[1])
-    assert any("连续" in w for w in check("987654")[1])
+    assert check("777777")[0] == ["R-PIN-5:pin"]  # refused, not only warned (R-PIN-5)
+    assert check("987654")[0] == ["R-PIN-5:pin"]
+    assert check("888888")[0] == ["R-PIN-5:pin"]
     assert any("重复" in w for w in check("121212")[1])
     assert check("804915")[1] == []
 
@@ -51,5 +52,5 @@ def test_R_PIN_5_warns_on_phone_digits_and_trivial_pins() -> None:
 @given(st.text(max_size=8), st.text(max_size=8))
 def test_R_PIN_3_never_raises(new: str, again: str) -> None:
     problems, warnings = check_new_pin(new, again, birth_date=None, phone="")
-    assert all(p.rule == "R-PIN-3" for p in problems)
+    assert all(p.rule in ("R-PIN-3", "R-PIN-5") for p in problems)
     assert all(isinstance(w, str) for w in warnings)

@@ -110,17 +110,21 @@ class DeliveryScreen(CompactScreen[None]):
 
     @work(thread=True, exclusive=True, group="delivery")
     def _load(self, run_id: int | None) -> None:
-        from offline import delivery
+        from offline.errors import DomainError
+        from offline.services import reads
 
         services = host(self.app).services
         today = services.now().date()
-        if run_id is None:
-            runs = delivery.list_runs(services.store, today=today)
-            self.app.call_from_thread(self._show_runs, runs, today)
-        else:
-            info = delivery.run_info(services.store, run_id, today=today)
-            items = delivery.run_items(services.store, run_id)
-            self.app.call_from_thread(self._show_items, info, items, today)
+        try:  # R-SEC-2: delivery lists name persons; the service checks who reads them
+            ctx = host(self.app).make_ctx()
+            if run_id is None:
+                runs = reads.delivery_runs(ctx)
+                self.app.call_from_thread(self._show_runs, runs, today)
+            else:
+                info, items = reads.delivery_run(ctx, run_id)
+                self.app.call_from_thread(self._show_items, info, items, today)
+        except DomainError as exc:
+            self.app.call_from_thread(self.notify, str(exc.problems[0].message), severity="error")
 
     def _table(self, columns: tuple[str, ...]) -> DataTable[str]:
         table: DataTable[str] = self.query_one(DataTable)

@@ -69,12 +69,22 @@ class ItemMenu(Widget, can_focus=True):
 
     @property
     def items(self) -> tuple[ServiceItem, ...]:
-        return SERVICE_ITEMS
+        """The items this operator may handle (R-SEC-2): the 系统管理员 sees none."""
+        from offline.permissions import allowed
+
+        op = getattr(self.app, "operator", None)
+        if op is None:
+            return SERVICE_ITEMS
+        return tuple(i for i in SERVICE_ITEMS if allowed(op.role, i.code))
 
     def _cell(self, index: int, width: int) -> list[Segment]:
-        if index >= len(self.items):
+        items = self.items
+        if not items and index == 0:
+            return [Segment(M.HOME_NO_ITEMS + " " * max(0, width - cell_len(M.HOME_NO_ITEMS)))]
+        if index >= len(items):
             return [Segment(" " * width)]
-        key, name, fkey = item_label(index, self.items[index])
+        item = items[index]
+        key, name, fkey = item_label(SERVICE_ITEMS.index(item), item)  # the item keeps its key
         focused = self.has_focus and index == self.cursor
         body = f" {name}"
         tail = f" {fkey}" if fkey else ""
@@ -98,6 +108,8 @@ class ItemMenu(Widget, can_focus=True):
         self.refresh(Region(0, index % ROWS, self.size.width, 1))
 
     def action_move(self, drow: int, dcol: int) -> None:
+        if not self.items:
+            return
         row, column = self.cursor % ROWS, self.cursor // ROWS
         row = (row + drow) % ROWS
         column = (column + dcol) % 2
@@ -108,6 +120,8 @@ class ItemMenu(Widget, can_focus=True):
             self._refresh_index(new)
 
     def action_open(self) -> None:
+        if not self.items:
+            return
         app = host(self.app)
         app.action_open_item(self.items[self.cursor].code)
 

@@ -121,9 +121,9 @@ class PersonScreen(CompactScreen[None]):
         from offline.errors import DomainError
 
         try:
-            from offline.services.queries import person_page
+            from offline.services.reads import view_person
 
-            page = person_page(host(self.app).services.store, person_id)
+            page = view_person(host(self.app).make_ctx(), person_id)  # R-SEC-2 in the service
         except DomainError as exc:
             self.post_message(self.Loaded(None, str(exc.problems[0].message)))
             return

@@ -63,17 +63,17 @@ class ReceiptScreen(CompactScreen[None]):
 
     def compose(self) -> ComposeResult:
         r = self.result
-        head = M.DONE.format(receipt_no=r.receipt_no)
+        returned = r.details.get("action") == "return_for_reproduction"
+        head = (M.RETURNED if returned else M.DONE).format(receipt_no=r.receipt_no)
         yield Static(f"{self.title_text}  {head}" if self.title_text else head, id="receipt-head")
         info = [
             M.RESULT_SUMMARY.format(summary=r.summary),
             f"{M.RESULT_FEE.format(fee=fee_text(r.fee_fen))}    {M.RESULT_AT.format(at=r.at.replace('T', ' ')[:19])}",
             M.RESULT_SYNC.format(count=len(r.envelope_ids)),
         ]
-        for key in ("warnings", "reminders"):
-            notes = r.details.get(key)
-            if isinstance(notes, list | tuple):
-                info.extend(M.WARNINGS.format(text=str(n)) for n in notes)
+        from offline.printing.facts import notes_of
+
+        info.extend(M.WARNINGS.format(text=n) for n in notes_of(r.details))
         yield Static("\n".join(info), id="receipt-info")
         yield Static("", id="receipt-out")
         with VerticalScroll(id="receipt-preview", can_focus=False):

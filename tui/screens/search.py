@@ -87,9 +87,15 @@ class SearchScreen(CompactScreen[None]):
         if not text:
             self.post_message(self.Results(text, []))
             return
-        from offline.services.queries import search_persons
+        from offline.errors import DomainError
+        from offline.services.reads import find_persons
 
-        self.post_message(self.Results(text, list(search_persons(host(self.app).services.store, text))))
+        try:  # R-SEC-2: the service decides who may read personal data
+            hits = find_persons(host(self.app).make_ctx(), text)
+        except DomainError as exc:
+            self.post_message(self.Results(text, [], str(exc.problems[0].message)))
+            return
+        self.post_message(self.Results(text, hits))
 
     @on(Results)
     def _results(self, message: Results) -> None:

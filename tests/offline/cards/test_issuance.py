@@ -141,13 +141,14 @@ def test_R_ISS_4_recipient_signs_agent_needs_receipt(hn: ServiceContext) -> None
     with pytest.raises(ValidationError) as err:
         issue_card(hn, _inp(cid, doc, signed=False))
     assert err.value.rules == ["R-ISS-4"]
-    agent = {"recipient": "agent", "recipient_name": "李大", "recipient_doc_number": "430102197001010011"}
+    agent = {"recipient": "agent", "recipient_name": "李大", "recipient_doc_number": "430102197001010017"}
     with pytest.raises(ValidationError) as err2:
         issue_card(hn, _inp(cid, doc, **agent))
-    assert "受理回执" in str(err2.value)
+    assert "受理回执" in str(err2.value) and "委托书" in str(err2.value)  # HN 11(4), 23(6)
     assert counts(hn.store)["businesses"] == 0
-    result = issue_card(hn, _inp(cid, doc, receipt_shown=True, **agent))
+    result = issue_card(hn, _inp(cid, doc, receipt_shown=True, power_of_attorney="委托书 2026-07", **agent))
     assert result.details["recipient"] == "agent" and "代领人（李大）签收" in result.summary
+    assert result.details["power_of_attorney"] == "委托书 2026-07"
 
 
 @pytest.mark.parametrize(
@@ -168,7 +169,7 @@ def test_R_ISS_7_door_to_door_recipients(
     extra = (
         {}
         if recipient == "holder"
-        else {"recipient_name": "某某", "recipient_doc_number": "430102197001010011", "receipt_shown": True}
+        else {"recipient_name": "某某", "recipient_doc_number": "430102197001010017", "receipt_shown": True}
     )
     inp = _inp(
         cid, doc, mode="door", category=category, recipient=recipient, recipient_relation=relation, **extra
@@ -243,3 +244,20 @@ def test_R_ISS_1_card_not_in_stock_cannot_be_issued(hn: ServiceContext) -> None:
     with pytest.raises(DomainError) as err:
         issue_card(hn, _inp(cid, "x"))
     assert "已寄送网点" in str(err.value)
+
+
+def test_R_ID_3_collector_number_must_pass_gb11643(hn: ServiceContext) -> None:
+    _pid, cid, doc = _ready(hn)
+    with pytest.raises(ValidationError) as err:
+        issue_card(
+            hn,
+            _inp(
+                cid,
+                doc,
+                recipient="relative",
+                recipient_name="李四",
+                recipient_doc_number="430121199001011235",
+                recipient_relation=REL_SPOUSE,
+            ),
+        )
+    assert "R-ID-3" in err.value.rules and card(hn.store, cid)["status"] == "arrived"

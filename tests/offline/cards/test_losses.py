@@ -126,3 +126,68 @@ def test_R_LOSS_1_loss_of_card_not_issued_refused(hn: ServiceContext) -> None:
     with pytest.raises(DomainError) as err:
         report_temp_loss(hn, TempLossInput(cid, verbal=True))
     assert "网点在库" in str(err.value)
+
+
+def test_R_ID_3_formal_loss_agent_number_must_pass_gb11643(hn: ServiceContext) -> None:
+    """A wrong check digit on the agent's number never reaches the receipt."""
+    cid, doc, _pid = _issued(hn)
+    before = counts(hn.store)
+    with pytest.raises(ValidationError) as err:
+        report_formal_loss(
+            hn,
+            FormalLossInput(
+                cid, doc, reporter="agent", reporter_name="李四", reporter_doc_number="430121199001011235"
+            ),
+        )
+    assert "R-ID-3" in err.value.rules and counts(hn.store) == before
+    report_formal_loss(
+        hn,
+        FormalLossInput(
+            cid, doc, reporter="agent", reporter_name="李四", reporter_doc_number="430121199001011237"
+        ),
+    )
+    assert card(hn.store, cid)["status"] == "lost"
+
+
+def test_R_LOSS_2_HN_21_only_a_verbal_temporary_loss_expires(hn: ServiceContext) -> None:
+    cid, doc, _pid = _issued(hn)
+    report_temp_loss(hn, TempLossInput(cid, verbal=False, doc_number=doc))
+    assert card(hn.store, cid)["loss_expires_at"] == ""  # with the holder's document: stands
+    pid2 = add_person(hn.store, name="王五", seq=2)
+    cid2 = add_card(hn.store, pid2, status="issued", serial=2)
+    report_temp_loss(hn, TempLossInput(cid2, verbal=True))
+    assert card(hn.store, cid2)["loss_expires_at"] != ""  # verbal: lapses after 7 days
+
+
+def _set_province(c: ServiceContext, province: str) -> None:
+    with c.store.write() as conn:
+        conn.execute(
+            "INSERT INTO settings(key, value) VALUES ('province', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (province,),
+        )
+
+
+def test_R_LOSS_1_HB_29_formal_loss_not_lifted_by_the_downlink_in_hubei(hb: ServiceContext) -> None:
+    from offline.downlink import DownlinkUpdate, apply_update
+    from tests.offline.cards.conftest import card_number
+
+    _set_province(hb, "hubei")
+    cid, doc, _pid = _issued(hb)
+    report_formal_loss(hb, FormalLossInput(cid, doc))
+    line = apply_update(
+        hb.store, DownlinkUpdate("l1", "bank_loss_lifted", {"card_number": card_number(1)}), cursor="c1"
+    )
+    assert line.startswith("未应用") and "HB 29" in line
+    assert card(hb.store, cid)["status"] == "lost"
+
+
+def test_R_LOSS_2_HN_21_verbal_bank_loss_from_the_downlink_expires(hn: ServiceContext) -> None:
+    from offline.downlink import DownlinkUpdate, apply_update
+    from tests.offline.cards.conftest import card_number
+
+    _set_province(hn, "hunan")
+    cid, _doc, _pid = _issued(hn)
+    payload = {"card_number": card_number(1), "kind": "temp", "verbal": True}
+    apply_update(hn.store, DownlinkUpdate("v1", "bank_loss", payload), cursor="c1")
+    row = card(hn.store, cid)
+    assert row["status"] == "temp_lost" and row["loss_expires_at"] and row["loss_verbal"] == 1

@@ -159,3 +159,14 @@ def test_R_PIN_4_lost_card_gets_no_pin_work(hn: ServiceContext) -> None:
     with pytest.raises(DomainError) as err:
         unlock_pin(hn, PinUnlockInput(cid2, "x"))
     assert "临时挂失" in str(err.value)
+
+
+@pytest.mark.parametrize("weak", ["888888", "123456", "654321", "000000"])
+def test_R_PIN_5_weak_pin_refused_before_anything_reaches_the_chip(hn: ServiceContext, weak: str) -> None:
+    cid, doc, fake = _card(hn)
+    before = counts(hn.store)
+    with pytest.raises(ValidationError) as err:
+        activate(hn, ActivateInput(cid, doc, True, weak, weak))
+    assert set(err.value.rules) & {"R-PIN-3", "R-PIN-5"}
+    assert "change_pin" not in fake.calls and fake.pin == "666666"
+    assert counts(hn.store) == before

@@ -138,7 +138,7 @@ def test_R_ISS_6_ageing_needs_supervisor_permission(hn: ServiceContext) -> None:
 
 def test_R_ISS_6_old_stock_sealed_then_cancelled(supervisor: ServiceContext) -> None:
     pid = add_person(supervisor.store)
-    cid = add_card(supervisor.store, pid, status="arrived", arrived_at="2024-09-03T09:00:00+08:00")
+    cid = add_card(supervisor.store, pid, status="arrived", arrived_at="2024-09-02T09:00:00+08:00")
     assert [
         c.card_id for c in list_stock(supervisor.store, older_than_months=6, today=supervisor.now().date())
     ] == [cid]
@@ -156,7 +156,7 @@ def test_R_ISS_6_refuses_stock_not_yet_old_naming_the_date(supervisor: ServiceCo
     before = counts(supervisor.store)
     with pytest.raises(ValidationError) as err:
         age_stock(supervisor, AgeStockInput((cid,), "cancel"))
-    assert "2025-04-15 起方可处理" in str(err.value)
+    assert "2025-04-16 起方可处理" in str(err.value)  # HB 17: strictly more than 6 months
     assert counts(supervisor.store) == before
     assert list_stock(supervisor.store, older_than_months=6, today=supervisor.now().date()) == []
 
@@ -177,10 +177,11 @@ def test_R_ISS_6_sleeping_card_returned_after_months_since_production(supervisor
     )
     with pytest.raises(ValidationError) as err:
         age_stock(supervisor, AgeStockInput((old, young), "return_sleeping"))
-    assert "2025-06-01" in str(err.value) and card(supervisor.store, old)["status"] == "unit_collected"
+    assert "2025-06-02" in str(err.value) and card(supervisor.store, old)["status"] == "unit_collected"
     age_stock(supervisor, AgeStockInput((old,), "return_sleeping"))
     row = card(supervisor.store, old)
-    assert row["status"] == "returned" and row["return_reason"] == "睡眠卡交还清理"
+    # R-ISS-6: back in this station's stock, so the holder can still collect it
+    assert row["status"] == "arrived" and row["return_reason"] == "睡眠卡交还清理"
 
 
 def test_R_ISS_6_sleeping_action_refuses_card_in_stock(supervisor: ServiceContext) -> None:
@@ -189,3 +190,26 @@ def test_R_ISS_6_sleeping_action_refuses_card_in_stock(supervisor: ServiceContex
     with pytest.raises(ValidationError) as err:
         age_stock(supervisor, AgeStockInput((cid,), "return_sleeping"))
     assert "睡眠卡" in str(err.value)
+
+
+def test_R_ISS_6_sleeping_card_handed_back_by_the_unit_can_still_be_collected(
+    supervisor: ServiceContext,
+) -> None:
+    from offline.services.issuance import IssueInput, issue_card
+    from tests.offline.cards.conftest import FakeCard, card_number, holder_of, one
+
+    pid = add_person(supervisor.store)
+    cid = add_card(
+        supervisor.store,
+        pid,
+        status="unit_collected",
+        produced_at="2024-01-01T09:00:00+08:00",
+        unit_name="某村委会",
+    )
+    age_stock(supervisor, AgeStockInput((cid,), "return_sleeping"))
+    ssn = one(supervisor.store, "SELECT ssn FROM persons WHERE id = ?", (pid,))[0]
+    supervisor.card = FakeCard(
+        card_number(1), holder=holder_of(supervisor.store, pid), issue_date="20240101", expiry_date="20340101"
+    )
+    issue_card(supervisor, IssueInput(cid, "window", ssn, True, True, True))
+    assert card(supervisor.store, cid)["status"] == "issued"

@@ -200,8 +200,12 @@ def test_R_TMP_4_lost_card_fee_and_cancellation(hn: ServiceContext) -> None:
     with pytest.raises(ValidationError) as err:
         tc.cancel_lost_temp_card(hn, TempCloseInput(T1, doc, fee_paid=False))
     assert "工本费 20.00 元" in str(err.value)
-    result = tc.cancel_lost_temp_card(hn, TempCloseInput(T1, doc, fee_paid=True))
+    with pytest.raises(ValidationError) as err2:  # R-APP-10: the fee is receipted
+        tc.cancel_lost_temp_card(hn, TempCloseInput(T1, doc, fee_paid=True))
+    assert "票据" in str(err2.value)
+    result = tc.cancel_lost_temp_card(hn, TempCloseInput(T1, doc, fee_paid=True, fee_receipt_no="湘财票 7"))
     assert result.fee_fen == hn.profile.fees_fen["temp_lost"] == 2000
+    assert result.details["fee_receipt_no"] == "湘财票 7"
     assert temp(hn.store, T1)["state"] == "cancelled"
     with pytest.raises(ValidationError):
         tc.put_in_stock(hn, [T1])  # a cancelled card never comes back
@@ -209,7 +213,9 @@ def test_R_TMP_4_lost_card_fee_and_cancellation(hn: ServiceContext) -> None:
 
 def test_R_TMP_4_damaged_card_fee_and_destruction(hn: ServiceContext) -> None:
     pid = _issued(hn)
-    result = tc.destroy_damaged_temp_card(hn, TempCloseInput(T1, person(hn.store, pid)["ssn"], fee_paid=True))
+    result = tc.destroy_damaged_temp_card(
+        hn, TempCloseInput(T1, person(hn.store, pid)["ssn"], fee_paid=True, fee_receipt_no="湘财票 8")
+    )
     assert result.fee_fen == 2000 and temp(hn.store, T1)["state"] == "destroyed"
     assert one(hn.store, "SELECT fee_fen FROM businesses WHERE id = ?", (result.business_id,))[0] == 2000
 
@@ -218,7 +224,9 @@ def test_R_TMP_4_refuses_someone_elses_document(hn: ServiceContext) -> None:
     _issued(hn)
     before = counts(hn.store)
     with pytest.raises(ValidationError) as err:
-        tc.destroy_damaged_temp_card(hn, TempCloseInput(T1, "430102199001010000", fee_paid=True))
+        tc.destroy_damaged_temp_card(
+            hn, TempCloseInput(T1, "430102199001010000", fee_paid=True, fee_receipt_no="x")
+        )
     assert "R-TMP-4" in err.value.rules and counts(hn.store) == before
 
 

@@ -106,8 +106,8 @@ def extract_text(pdf: bytes) -> str:
     tf = re.compile(rb"/(\w+)\s+[\d.]+\s+Tf")
     for _, data in sorted(objs.items()):
         content = data[1]
-        if not content or b"BT" not in content or b"begincmap" in content:
-            continue
+        if not content or b"BT" not in content or b"begincmap" in content or b"/Image" in data[0]:
+            continue  # an embedded photo is not text
         current: dict[int, str] = {}
         i = 0
         while i < len(content):

@@ -99,7 +99,8 @@ def test_R_APP_8_pdf_has_receipt_number_as_text_and_embeds_cjk_font(ctx: Service
     fonts = embedded_font_names(pdf)
     assert any("DroidSansFallback" in f for f in fonts), fonts
     assert b"/FontFile2" in pdf  # the font program itself is embedded, not just named
-    assert pdf.count(b"/Type /Page\n") == 1  # form + receipt on one A4 sheet
+    # form + receipt on one A4 sheet, then the 申请表（反面） for the ID copies (HN 附件)
+    assert pdf.count(b"/Type /Page\n") == 2 and "居民身份证（正面）复印件张贴处" in text
     assert render_receipt_pdf(result, Station(), store=ctx.store) == pdf  # deterministic
 
 

@@ -142,7 +142,7 @@ def test_R_APP_5_deadlines_follow_the_profile(
 ) -> None:
     # 2026-03-02 is a Monday: HB fast 5 working days → Monday 9 March; HN has no fast limit, so
     # its scattered limit (HN 29: 15 working days) applies → Monday 23 March.
-    hb = apply_card(hubei_ctx, app(make_person(), mode="fast"))
+    hb = apply_card(hubei_ctx, app(make_person(), mode="fast", doc_scans=(b"f", b"b"), signed=True))
     hn = apply_card(ctx, app(make_person(), mode="fast"))
     instant = apply_card(ctx, app(make_person(), mode="instant"))
     hb_batch = apply_card(hubei_ctx, app(make_person(), mode="batch", channel="batch"))
@@ -186,7 +186,8 @@ def test_R_APP_6_rare_name_goes_provincial_and_needs_mailing_address(
 def test_R_APP_7_remote_application_accepted_same_day(
     ctx: ServiceContext, make_person: Callable[..., Any]
 ) -> None:
-    result = apply_card(ctx, app(make_person(), channel="remote"))
+    person = dataclasses.replace(make_person(), mailing_address="湖南省长沙市芙蓉区五一大道100号")
+    result = apply_card(ctx, app(person, channel="remote"))
     row = one(
         ctx.store,
         "SELECT status, channel, created_at FROM applications WHERE business_id = ?",

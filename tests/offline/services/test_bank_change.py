@@ -82,7 +82,11 @@ def test_R_TRF_2_approval_then_exchange_to_the_new_bank(
     person, card_id, number = holder
     filed = change_bank(ctx, request(holder))
     exchange = ExchangeInput(
-        card_number=number, reason="bank_change", doc_number=person.doc_number, financial_account_closed=True
+        card_number=number,
+        reason="bank_change",
+        doc_number=person.doc_number,
+        financial_account_closed=True,
+        fee_receipt_no="湘财票 0004",
     )
     with pytest.raises(ValidationError):  # not approved yet
         exchange_card(ctx, exchange)

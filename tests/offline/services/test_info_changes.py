@@ -104,7 +104,7 @@ def new_number(old: str) -> str:
     return first17 + ssn_check_digit(first17)
 
 
-def test_R_INFO_1_name_change_forces_free_exchange_in_same_transaction(
+def test_R_INFO_1_HN_9_name_change_forces_exchange_with_fee_in_same_transaction(
     ctx: ServiceContext, holder: Callable[..., Any]
 ) -> None:
     person, person_id, card_id = holder()
@@ -114,11 +114,13 @@ def test_R_INFO_1_name_change_forces_free_exchange_in_same_transaction(
             ssn=person.doc_number,
             doc_number=person.doc_number,
             financial_account_closed=True,
+            fee_receipt_no="湘财票 0003",
             new_name="王新名",
             police_proof="长沙市公安局更名证明 2026-018",
         ),
     )
-    assert result.item == "key_info_change" and result.fee_fen == 0
+    assert result.item == "key_info_change" and result.fee_fen == ctx.profile.fees_fen["exchange"] > 0  # HN 9
+    assert result.details["fee_receipt_no"] == "湘财票 0003"
     row = one(ctx.store, "SELECT name, name_initials FROM persons WHERE id = ?", (person_id,))
     assert (row["name"], row["name_initials"]) == ("王新名", "wxm")
     exch = one(ctx.store, "SELECT * FROM applications WHERE business_id = ?", (result.business_id,))
@@ -142,6 +144,7 @@ def test_R_INFO_1_name_change_needs_police_proof(
                 ssn=person.doc_number,
                 doc_number=person.doc_number,
                 financial_account_closed=True,
+                fee_receipt_no="湘财票 0003",
                 new_name="王新名",
             ),
         )
@@ -160,6 +163,7 @@ def test_R_INFO_1_number_change_updates_ssn_birth_and_document(
             ssn=person.doc_number,
             doc_number=new,
             financial_account_closed=True,
+            fee_receipt_no="湘财票 0003",
             new_ssn=new,
             police_proof="公安改号证明 18",
         ),
@@ -182,6 +186,7 @@ def test_R_APP_3_new_number_already_held_by_another_person_rejected(
                 ssn=person.doc_number,
                 doc_number=person.doc_number,
                 financial_account_closed=True,
+                fee_receipt_no="湘财票 0003",
                 new_ssn=other.doc_number,
                 police_proof="公安改号证明 19",
             ),
@@ -201,6 +206,7 @@ def test_R_INFO_1_photo_change_without_police_proof_and_bad_photo_refused(
                 ssn=person.doc_number,
                 doc_number=person.doc_number,
                 financial_account_closed=True,
+                fee_receipt_no="湘财票 0003",
                 new_photo=b"not a jpeg",
             ),
         )
@@ -211,6 +217,7 @@ def test_R_INFO_1_photo_change_without_police_proof_and_bad_photo_refused(
             ssn=person.doc_number,
             doc_number=person.doc_number,
             financial_account_closed=True,
+            fee_receipt_no="湘财票 0003",
             new_photo=photo,
         ),
     )
@@ -229,6 +236,7 @@ def test_R_INFO_1_refused_while_a_card_is_in_production(
                 ssn=person.doc_number,
                 doc_number=person.doc_number,
                 financial_account_closed=True,
+                fee_receipt_no="湘财票 0003",
                 new_name="王新名",
                 police_proof="证明",
             ),
@@ -236,17 +244,18 @@ def test_R_INFO_1_refused_while_a_card_is_in_production(
     assert exc.value.rules == ["R-INFO-1"] and first.receipt_no in str(exc.value)
 
 
-def test_R_REP_3_key_change_with_card_needs_financial_confirmation(
-    ctx: ServiceContext, holder: Callable[..., Any]
+def test_R_REP_3_HB_24_key_change_with_card_needs_financial_confirmation_in_hubei(
+    hubei_ctx: ServiceContext, holder: Callable[..., Any]
 ) -> None:
     person, _, _ = holder()
     with pytest.raises(ValidationError) as exc:
         change_key_info(
-            ctx,
+            hubei_ctx,
             KeyInfoChangeInput(
                 ssn=person.doc_number,
                 doc_number=person.doc_number,
                 financial_account_closed=False,
+                fee_receipt_no="湘财票 0003",
                 new_name="王新名",
                 police_proof="证明",
             ),
@@ -262,6 +271,7 @@ def test_R_INFO_1_without_card_in_use_no_exchange(ctx: ServiceContext, holder: C
             ssn=person.doc_number,
             doc_number=person.doc_number,
             financial_account_closed=False,
+            fee_receipt_no="湘财票 0003",
             new_name="王新名",
             police_proof="证明",
         ),
@@ -292,3 +302,25 @@ def test_R_APP_1_info_change_takes_what_people_type(ctx: ServiceContext, holder:
         ctx.store, "SELECT phone, ethnicity, doc_valid_to FROM persons WHERE ssn = ?", (person.doc_number,)
     )
     assert (row["phone"], row["ethnicity"], row["doc_valid_to"]) == ("13912345678", "03", "2040-01-01")
+
+
+@pytest.mark.parametrize("bad", ["张3", "Zhang San", "张  三", "张" * 40])
+def test_R_INFO_1_R_APP_1_new_name_validated_like_a_new_application(
+    ctx: ServiceContext, holder: Callable[..., Any], counts: Callable[[], dict[str, int]], bad: str
+) -> None:
+    person, _, _ = holder()
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        change_key_info(
+            ctx,
+            KeyInfoChangeInput(
+                ssn=person.doc_number,
+                doc_number=person.doc_number,
+                financial_account_closed=True,
+                fee_receipt_no="湘财票 0003",
+                new_name=bad,
+                police_proof="更名证明 2026-018",
+            ),
+        )
+    assert "new_name" in {p.field for p in exc.value.problems} and "R-APP-1" in exc.value.rules
+    assert counts() == before

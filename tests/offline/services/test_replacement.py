@@ -44,7 +44,13 @@ def test_R_REP_1_replacement_after_formal_loss_cancels_lost_card_and_charges_fee
 ) -> None:
     person, card_id, number = holder("lost")
     result = replace_card(
-        ctx, ReplaceInput(card_number=number, doc_number=person.doc_number, financial_account_closed=True)
+        ctx,
+        ReplaceInput(
+            card_number=number,
+            doc_number=person.doc_number,
+            financial_account_closed=True,
+            fee_receipt_no="湘财票 0001",
+        ),
     )
     assert result.fee_fen == ctx.profile.fees_fen["replace"] > 0  # R-REP-5 / R-APP-10
     assert card_status(ctx, card_id) == "cancelled"
@@ -70,22 +76,33 @@ def test_R_REP_1_replacement_needs_formal_loss(
     before = counts()
     with pytest.raises(ValidationError) as exc:
         replace_card(
-            ctx, ReplaceInput(card_number=number, doc_number=person.doc_number, financial_account_closed=True)
+            ctx,
+            ReplaceInput(
+                card_number=number,
+                doc_number=person.doc_number,
+                financial_account_closed=True,
+                fee_receipt_no="湘财票 0001",
+            ),
         )
     assert exc.value.rules == ["R-REP-1"]
     assert "正式挂失" in str(exc.value)
     assert counts() == before and card_status(ctx, card_id) == status
 
 
-def test_R_REP_3_replacement_refused_without_financial_account_confirmation(
-    ctx: ServiceContext, holder: Callable[..., Any], counts: Callable[[], dict[str, int]]
+def test_R_REP_3_HB_24_replacement_refused_without_financial_account_confirmation_in_hubei(
+    hubei_ctx: ServiceContext, holder: Callable[..., Any], counts: Callable[[], dict[str, int]]
 ) -> None:
     person, _, number = holder("lost")
     before = counts()
     with pytest.raises(ValidationError) as exc:
         replace_card(
-            ctx,
-            ReplaceInput(card_number=number, doc_number=person.doc_number, financial_account_closed=False),
+            hubei_ctx,
+            ReplaceInput(
+                card_number=number,
+                doc_number=person.doc_number,
+                financial_account_closed=False,
+                fee_receipt_no="湘财票 0001",
+            ),
         )
     assert exc.value.rules == ["R-REP-3"]
     assert counts() == before
@@ -98,7 +115,12 @@ def test_R_ID_1_replacement_needs_the_holders_document(
     with pytest.raises(ValidationError) as exc:
         replace_card(
             ctx,
-            ReplaceInput(card_number=number, doc_number="430102199001011234", financial_account_closed=True),
+            ReplaceInput(
+                card_number=number,
+                doc_number="430102199001011234",
+                financial_account_closed=True,
+                fee_receipt_no="湘财票 0001",
+            ),
         )
     assert exc.value.rules == ["R-ID-1"]
 
@@ -112,6 +134,7 @@ def exchange(number: str, person: Any, reason: str, **kw: Any) -> ExchangeInput:
         reason=reason,
         doc_number=person.doc_number,
         financial_account_closed=kw.pop("financial_account_closed", True),
+        fee_receipt_no=kw.pop("fee_receipt_no", "湘财票 0002"),  # HN 9: every 换卡 pays, receipted
         **kw,
     )
 
@@ -128,12 +151,13 @@ def test_R_REP_2_damage_exchange_keeps_old_card_valid_and_charges_fee(
     assert one(ctx.store, "SELECT COUNT(*) FROM card_moves WHERE card_id = ?", (card_id,))[0] == 0
 
 
-def test_R_REP_2_expiry_exchange_is_free_after_ten_years(
-    ctx: ServiceContext, holder: Callable[..., Any]
+def test_R_REP_2_HN_9_expiry_exchange_after_ten_years_pays_the_fee_in_hunan(
+    ctx: ServiceContext, hubei_ctx: ServiceContext, holder: Callable[..., Any]
 ) -> None:
     person, _, number = holder("issued", issue_date="2016-01-10")  # HB 2: 10 years from issue → 2026-01-10
     result = exchange_card(ctx, exchange(number, person, "expiry"))
-    assert result.fee_fen == 0
+    assert result.fee_fen == ctx.profile.fees_fen["exchange"] > 0  # HN 9: every 换卡
+    assert hubei_ctx.profile.fees_fen["exchange"] == 0  # HB states no fee
 
 
 def test_R_REP_2_expiry_refused_before_the_card_expires(
@@ -162,7 +186,7 @@ def test_R_REP_2_cartoon_card_after_age_7(
     )
     person, _, number = holder("issued", cartoon=True, person_kw={"age": 8, "guardian": guardian})
     result = exchange_card(ctx, exchange(number, person, "cartoon_after_7", photo=photo))
-    assert result.fee_fen == 0
+    assert result.fee_fen == ctx.profile.fees_fen["exchange"]  # HN 9
     young, _, young_number = holder(
         "issued", cartoon=True, person_kw={"age": 5, "guardian": guardian, "photo": None}
     )
@@ -181,15 +205,57 @@ def test_R_REP_2_unknown_reason_and_key_info_route(ctx: ServiceContext, holder: 
     assert exc2.value.rules == ["R-INFO-1"]
 
 
-def test_R_REP_3_exchange_refused_without_financial_account_confirmation(
+def test_R_REP_3_HB_24_exchange_refused_without_financial_account_confirmation_in_hubei(
+    hubei_ctx: ServiceContext, holder: Callable[..., Any], counts: Callable[[], dict[str, int]]
+) -> None:
+    person, _, number = holder("issued")
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        exchange_card(hubei_ctx, exchange(number, person, "damage", financial_account_closed=False))
+    assert exc.value.rules == ["R-REP-3"]
+    assert counts() == before
+
+
+def test_HN_25_hunan_holder_is_not_sent_to_the_bank_first(
+    ctx: ServiceContext, holder: Callable[..., Any]
+) -> None:
+    """HB 24 is Hubei's rule; in Hunan the bank connects old and new accounts (HN 25)."""
+    person, _, number = holder("issued")
+    result = exchange_card(ctx, exchange(number, person, "damage", financial_account_closed=False))
+    assert result.details["financial_account_closed"] is False
+
+
+def test_R_APP_10_HN_9_fee_needs_its_receipt_number(
     ctx: ServiceContext, holder: Callable[..., Any], counts: Callable[[], dict[str, int]]
 ) -> None:
     person, _, number = holder("issued")
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        exchange_card(ctx, exchange(number, person, "damage", financial_account_closed=False))
-    assert exc.value.rules == ["R-REP-3"]
-    assert counts() == before
+        exchange_card(ctx, exchange(number, person, "expiry", fee_receipt_no=""))
+    assert "fee_receipt_no" in {p.field for p in exc.value.problems} and counts() == before
+
+
+def test_R_APP_5_HB_6_in_person_exchange_is_instant_or_fast_in_hubei(
+    hubei_ctx: ServiceContext, holder: Callable[..., Any]
+) -> None:
+    person, _, number = holder("issued")
+    with pytest.raises(ValidationError) as exc:
+        exchange_card(hubei_ctx, exchange(number, person, "damage", mode="batch"))
+    assert "R-APP-5" in exc.value.rules and "HB 6" in str(exc.value)
+
+
+def test_R_ID_1_replacement_refused_with_an_expired_document(
+    ctx: ServiceContext, holder: Callable[..., Any]
+) -> None:
+    person, person_id, number = holder("lost")
+    with ctx.store.write() as conn:
+        conn.execute("UPDATE persons SET doc_valid_to = '2025-01-01' WHERE id = ?", (person_id,))
+    with pytest.raises(ValidationError) as exc:
+        replace_card(
+            ctx,
+            ReplaceInput(number, person.doc_number, financial_account_closed=True, fee_receipt_no="湘财票 1"),
+        )
+    assert "R-ID-1" in exc.value.rules and "过期" in str(exc.value)
 
 
 def test_R_REP_4_new_bank_only_after_expiry(ctx: ServiceContext, holder: Callable[..., Any]) -> None:

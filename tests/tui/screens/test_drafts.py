@@ -87,3 +87,22 @@ async def test_esc_on_filled_form_asks_before_leaving(station: Station, app_fact
         assert pilot.app.screen is not form
         await app.workers.wait_for_complete()
     assert one(station.store, "SELECT COUNT(*) FROM drafts")[0] == 1  # the draft stays
+
+
+async def test_form_with_nothing_typed_keeps_no_draft(station: Station, app_factory: AppFactory) -> None:
+    """Defaults and a changed-then-emptied field are not a draft: no restore prompt at the next login."""
+    from tui.screens.forms.query import QueryScreen
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        form.fill({"channel": "local", "doc_type": "resident_id"})  # the defaults, "chosen" again
+        await type_into(pilot, form, "name", "王")
+        await pilot.press("backspace")
+        await pilot.pause(1.3)
+        await app.workers.wait_for_complete()
+        query = await open_form(pilot, QueryScreen())
+        await type_into(pilot, query, "ssn", "430121199001011237")  # a read-only query
+        await pilot.pause(1.3)
+        await app.workers.wait_for_complete()
+    assert one(station.store, "SELECT COUNT(*) FROM drafts")[0] == 0

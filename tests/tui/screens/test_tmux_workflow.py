@@ -153,6 +153,7 @@ def test_apply_issue_temp_card_sync_and_see_ack(tmp_path: Path) -> None:
         k.type(p.doc_number)  # type: ignore[attr-defined]
         k.keys("Tab")
         k.type(p.doc_number)  # type: ignore[attr-defined]
+        k.keys("Tab", "Tab", "Tab", "space")  # 代办人姓名, 代办人证号 → 办理人已签字 (never pre-ticked)
         k.keys("C-s")
         done = tm.wait_for("已办理，受理编号", timeout=30)
         assert "临时卡发放" in done

@@ -98,3 +98,30 @@ async def test_R_ID_4_agent_block_for_proxy_channel(station: Station, app_factor
         form.fill({"channel": "proxy_person"})
         await pilot.pause()
         assert form.query_one("#row-agent_name").display
+
+
+async def test_R_ID_5_child_with_guardian_and_household_register_enrols_from_the_screen(
+    station: Station, app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """A 5-year-old on a 户口簿 (no validity dates) with a parent and the proof of guardianship."""
+    child = station.person(31, age=(5, 5), photo=False)
+    adult = station.person(32)
+    data = person_form(child, tmp_path)
+    data.update(doc_type="household_register", doc_valid_from="", doc_valid_to="")
+    data.update(
+        guardian_name=adult.name,
+        guardian_doc_type="resident_id",
+        guardian_doc_number=adult.doc_number,
+        guardian_relation="parent",
+        guardian_proof="household_register",
+    )
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        form.fill({"doc_type": "household_register"})
+        await pilot.pause()
+        assert not form.query_one("#row-doc_valid_from").display  # R-ID-1: a 户口簿 has no dates
+        after = await submit(pilot, form, data)
+        assert isinstance(after, ReceiptScreen), str(form.query_one("#form-status").render())
+    details = one(station.store, "SELECT details FROM businesses WHERE item = 'apply'")["details"]
+    assert adult.name in details and "户口簿" in details

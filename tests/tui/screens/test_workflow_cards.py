@@ -190,3 +190,44 @@ async def test_R_PIN_4_reset_and_unlock(station: Station, app_factory: AppFactor
         assert isinstance(after, ReceiptScreen), status_text(form)
     items = [r["item"] for r in station.store.query("SELECT item FROM businesses ORDER BY id DESC LIMIT 2")]
     assert items == ["pin_unlock", "pin_reset"]
+
+
+async def test_R_ISS_3_failed_face_check_says_what_was_done_and_asks_no_signature_HB_16(
+    station: Station, app_factory: AppFactory
+) -> None:
+    """HB 16, 27: a bad card goes back; the screen says so, the slip prints, the query says re-made."""
+    from offline.services.queries import card_progress
+
+    person = station.person(22, name="欧阳娜娜")
+    station.serial += 1
+    number = station.produce(station.apply(person), station.serial)
+    station.receive(number)
+    station.reader.insert(station.chip_for(person, station.serial))
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, IssueScreen())
+        after = await submit(
+            pilot,
+            form,
+            {
+                "card_number": number,
+                "holder_doc_number": person.doc_number,
+                "face_photo_ok": "1",
+                "face_text_ok": "",
+                "face_note": "姓名印刷模糊",
+                "signed": "",  # the card is not handed over: no signature is asked
+            },
+        )
+        assert isinstance(after, ReceiptScreen), status_text(form)
+        head = str(after.query_one("#receipt-head").render())
+        assert "卡未发放" in head and "退回重制" in head and "未办理" not in head
+        info = str(after.query_one("#receipt-info").render())
+        assert "重新制作" in info  # the reminder of the return business, on screen
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        preview = str(after.query_one("#receipt-text").render())
+        assert "退回重制" in preview and "重新制作" in preview  # the slip carries it too
+    assert card_status(station.store, number) == "returned"
+    report = card_progress(station.ctx(), ssn=person.doc_number)
+    text = "\n".join(report.lines)
+    assert "重新制作" in text and "请持本人有效身份证件和领卡回执" not in text

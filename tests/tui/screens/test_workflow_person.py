@@ -43,6 +43,7 @@ async def test_R_REP_1_replacement_after_formal_loss_pays_fee(
                 "card_number": number,
                 "doc_number": person.doc_number,
                 "financial_account_closed": "1",
+                "fee_receipt_no": "湘财票 0001",  # HN 9: the fee is receipted
             },
         )
         assert refused is form and "R-REP-1" in status_text(form) + str(
@@ -65,6 +66,7 @@ async def test_R_REP_1_replacement_after_formal_loss_pays_fee(
                 "card_number": number,
                 "doc_number": person.doc_number,
                 "financial_account_closed": "1",
+                "fee_receipt_no": "湘财票 0001",  # HN 9: the fee is receipted
             },
         )
         assert isinstance(after, ReceiptScreen), status_text(form)
@@ -88,6 +90,7 @@ async def test_R_REP_2_exchange_for_damage(station: Station, app_factory: AppFac
                 "doc_number": person.doc_number,
                 "reason": "damage",
                 "financial_account_closed": "1",
+                "fee_receipt_no": "湘财票 0001",  # HN 9: the fee is receipted
             },
         )
         assert isinstance(after, ReceiptScreen), status_text(form)
@@ -162,6 +165,7 @@ async def test_R_INFO_1_name_change_forces_exchange(station: Station, app_factor
                 "new_name": "欧阳娜娜",
                 "police_proof": "公安更名证明 2026-017",
                 "financial_account_closed": "1",
+                "fee_receipt_no": "湘财票 0001",  # HN 9: the fee is receipted
             },
         )
         assert isinstance(after, ReceiptScreen), status_text(form)

@@ -47,17 +47,19 @@ async def test_R_TMP_2_issue_then_R_TMP_3_recycle_temp_card(
                 "action": "issue",
                 "ssn": person.doc_number,
                 "doc_number": person.doc_number,
-                "online_check": "pending",
+                "signed": "1",  # never ticked by default: the operator confirms the signature
             },
         )
         assert isinstance(after, ReceiptScreen), status_text(form)
+        # no link in this test: 联网核查 is recorded as pending, not chosen by the operator (R-TMP-2)
+        assert after.result.details["online_check_pending"] is True
         from devices import open_emulated_session
 
         holder = open_emulated_session(chip).read_card().holder
         assert holder is not None and holder.name == "欧阳娜娜"
         await pilot.press("enter")
         form = await open_form(pilot, TempCardScreen())
-        after = await submit(pilot, form, {"action": "recycle", "body_ok": "1"})
+        after = await submit(pilot, form, {"action": "recycle", "body_ok": "1", "signed": "1"})
         assert isinstance(after, ReceiptScreen), status_text(form)
     assert open_emulated_session(chip).read_card().holder is None
     state = one(station.store, "SELECT state FROM temp_cards WHERE card_number = ?", (number,))[0]
@@ -73,7 +75,9 @@ async def test_R_TMP_4_lost_temp_card_needs_number_and_pays_fee(
         form.fill({"action": "lost"})
         await pilot.pause()
         assert form.query_one("#row-fee_paid").display and not form.query_one("#row-ssn").display
-        after = await submit(pilot, form, {"doc_number": "430121199001010012", "fee_paid": "1"})
+        after = await submit(
+            pilot, form, {"doc_number": "430121199001010012", "fee_paid": "1", "fee_receipt_no": "湘财票 9"}
+        )
         assert after is form
         assert "R-TMP-4" in " ".join(str(w.render()) for w in form.query(".field-problem"))
 
@@ -141,3 +145,34 @@ async def test_temp_stock_reachable_from_temp_card_form_and_stock(
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(pilot.app.screen, TempStockScreen)
+
+
+async def test_R_TMP_2_online_check_is_asked_not_chosen(station: Station, app_factory: AppFactory) -> None:
+    """The form asks the card management system (AppServices.online_check); a refusal writes nothing."""
+    person = station.person(42, name="欧阳娜娜")
+    station.apply(person)
+    chip, number = blank_temp_card(9002)
+    station.temp_stock([number])
+    from offline.services.temp_cards import take_out
+
+    take_out(station.ctx(), [number])
+    station.reader.insert(chip)
+    asked: list[str] = []
+
+    def check(ssn: str) -> tuple[str, str]:
+        asked.append(ssn)
+        return "failed", "卡管系统中此人的申领已被退回或注销"
+
+    before = one(station.store, "SELECT COUNT(*) FROM businesses")[0]
+    app = app_factory(online_check=check)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, TempCardScreen())
+        assert not form.query("#row-online_check")  # no dropdown for the operator to fill in
+        after = await submit(
+            pilot,
+            form,
+            {"action": "issue", "ssn": person.doc_number, "doc_number": person.doc_number, "signed": "1"},
+        )
+        assert after is form and "联网核查未通过" in status_text(form)
+    assert asked == [person.doc_number]
+    assert one(station.store, "SELECT COUNT(*) FROM businesses")[0] == before

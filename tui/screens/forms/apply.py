@@ -31,6 +31,7 @@ from tui.screens.forms.person_fields import (
     needs_agent,
     person_input,
     photo_problem,
+    read_doc_images,
     read_photo,
 )
 
@@ -48,7 +49,23 @@ APPLY_FIELDS: tuple[Field, ...] = (
     Field("bank", "发卡银行", "select", "banks", required=True),
     Field("unit_name", "代办单位", required=True, show_if=lambda d: d.get("channel") == "proxy_unit"),
     Field("mailing", "邮寄领卡", "flag"),
-    Field("mailing_address", "邮寄地址", required=True, show_if=lambda d: flag(d, "mailing")),
+    Field(
+        "mailing_address",
+        "邮寄地址",
+        required=True,
+        # HB 27, HN 18, HB 40: online and 省内异地 cards are mailed too
+        show_if=lambda d: flag(d, "mailing") or d.get("channel", "") in ("online", "remote"),
+    ),
+    Field(
+        "old_account_closed", "原卡金融账户已销户", "flag", placeholder="曾注销过社保卡的须先销户（HB 33）"
+    ),
+)
+
+#: HB 11: photos of both sides of the document; HB 13, 39: the applicant signs the printed form.
+SIGN_FIELDS: tuple[Field, ...] = (
+    Field("doc_front_path", "证件正面照片", section="证件照片与签字", placeholder="图片文件路径（HB 11）"),
+    Field("doc_back_path", "证件反面照片", placeholder="图片文件路径（HB 11）"),
+    Field("signed", "申请人已签字确认", "flag"),
 )
 
 
@@ -68,7 +85,13 @@ class ApplyScreen(FormScreen):
     ITEM: ClassVar[str] = "apply"
     TITLE: ClassVar[str] = "申领社会保障卡"
     HINT: ClassVar[str] = "填写申请人信息；Enter 下一项，Ctrl+S 提交，Esc 返回（草稿自动保存）"
-    FIELDS: ClassVar[tuple[Field, ...]] = (*PERSON_FIELDS, *APPLY_FIELDS, *GUARDIAN_FIELDS, *AGENT_FIELDS)
+    FIELDS: ClassVar[tuple[Field, ...]] = (
+        *PERSON_FIELDS,
+        *APPLY_FIELDS,
+        *GUARDIAN_FIELDS,
+        *AGENT_FIELDS,
+        *SIGN_FIELDS,
+    )
 
     @on(Input.Blurred, "#f-doc_number")
     def _derive_sex(self, event: Input.Blurred) -> None:
@@ -110,6 +133,9 @@ class ApplyScreen(FormScreen):
             bank=data["bank"],
             unit_name=data.get("unit_name", "").strip(),
             mailing=flag(data, "mailing"),
+            old_account_closed=flag(data, "old_account_closed"),
+            doc_scans=read_doc_images(data),
+            signed=flag(data, "signed"),
         )
         result: BusinessResult = applications.apply_card(ctx, inp)
         return result

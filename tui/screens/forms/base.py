@@ -18,6 +18,7 @@ The widget layout lives in `form_layout.FieldsScreen`, the leave question in `co
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -46,6 +47,8 @@ class FormScreen(FieldsScreen):
     FORM_ID: ClassVar[str] = "form"
     ITEM: ClassVar[str] = ""
     NEEDS_CARD: ClassVar[bool] = False
+    #: Read-only forms (queries) keep no draft: there is nothing to lose, only prompts to answer.
+    KEEPS_DRAFT: ClassVar[bool] = True
 
     class Done(Message):
         def __init__(self, result: Any) -> None:
@@ -100,7 +103,7 @@ class FormScreen(FieldsScreen):
         first = self._first_field()
         if first is not None:
             first.focus()
-        if self.restore_draft and not self.prefill:
+        if self.restore_draft and not self.prefill and self.KEEPS_DRAFT:
             self._load_draft()
 
     # ----------------------------------------------------------------- validation
@@ -149,6 +152,10 @@ class FormScreen(FieldsScreen):
         control = getattr(event, "control", None)
         key = (getattr(control, "id", None) or "")[2:]
         self._service_problems.pop(key, None)  # the operator is fixing it: the service's word is stale
+        if self._problem_texts.get(key) and not isinstance(control, Input):
+            # A select or box chosen after a refused submit: its stale "此项必填" goes at once
+            # (typed fields are re-checked when left, so typing is not interrupted).
+            self._show_field_problems(key, [p for p in self.validate(self.values()) if p.field == key])
         self._update_visibility()
         self._schedule_draft()
 
@@ -222,21 +229,36 @@ class FormScreen(FieldsScreen):
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY_S, self._save_draft_now)
 
+    def typed_data(self, data: Data) -> Data:
+        """What the operator typed: values that are neither a field's default nor the prefill."""
+        defaults = {f.key: f.default for f in self.FIELDS}
+        return {
+            k: v
+            for k, v in draft_data(self.FIELDS, data).items()
+            if v.strip() and v != defaults.get(k, "") and v != self.prefill.get(k)
+        }
+
     def _save_draft_now(self) -> None:
         self._draft_timer = None
         if self.busy:  # a submit is running: save after it, unless it commits (then no draft)
             self._schedule_draft()
             return
         op = host(self.app).operator
-        if op is None or self.last_result is not None:
-            return
-        self._draft_worker(op.id, draft_data(self.FIELDS, self.values()))
+        if op is None or self.last_result is not None or self.busy:
+            return  # while a submit runs, its commit decides: the draft goes with it or stays
+        typed = self.typed_data(self.values()) if self.KEEPS_DRAFT else {}
+        self._draft_worker(op.id, typed)
 
     @work(thread=True, exclusive=True, group="form-draft")
     def _draft_worker(self, operator_id: int, data: Data) -> None:
-        from offline.drafts import save_draft
+        """Save what was typed; a form with nothing typed keeps no draft (no empty restore prompts)."""
+        from offline.drafts import discard_draft, save_draft
 
-        save_draft(host(self.app).services.store, operator_id, self.FORM_ID, data)
+        store = host(self.app).services.store
+        if data:
+            save_draft(store, operator_id, self.FORM_ID, data)
+        else:
+            discard_draft(store, operator_id, self.FORM_ID)
 
     @work(thread=True, exclusive=True, group="form-draft-load")
     def _load_draft(self) -> None:
@@ -290,8 +312,13 @@ class FormScreen(FieldsScreen):
             ctx = host(self.app).make_ctx(with_card=self.needs_card(data))
             result = self.submit(ctx, data)
         except DomainError as exc:
-            self.post_message(self.Refused(list(exc.problems), ""))
-            return
+            committed = getattr(exc, "result", None)
+            if not isinstance(committed, BusinessResult):
+                self.post_message(self.Refused(list(exc.problems), ""))
+                return
+            # Something WAS done (e.g. the card went back for re-production, R-ISS-3): never
+            # say "未办理"; show that business and its slip like any other.
+            result = committed
         except CardError as exc:
             self.post_message(self.Refused([], M.CARD_FAILED.format(message=exc.message_zh)))
             return
@@ -327,6 +354,13 @@ class FormScreen(FieldsScreen):
     def _refused(self, message: Refused) -> None:
         self.busy = False
         self._schedule_draft()  # nothing was committed: keep what was typed as a draft
+        keys = {f.key for f in self.FIELDS}
+        message.problems = [  # a service's 'heir.doc_number' is this form's 'heir_doc_number'
+            dataclasses.replace(p, field=p.field.replace(".", "_"))
+            if p.field not in keys and p.field.replace(".", "_") in keys
+            else p
+            for p in message.problems
+        ]
         if message.problems:
             self._service_problems = {}
             for p in message.problems:

@@ -20,7 +20,8 @@ from tui.screens.forms.host import make_input
 
 
 def _death(d: Data) -> bool:
-    return d.get("reason") == "death"
+    """Death or 失踪 (HN 26): the heir acts, the holder's own document is not asked."""
+    return d.get("reason") in ("death", "missing")
 
 
 class CancelScreen(FormScreen):

@@ -8,6 +8,7 @@ the forms short, reviewable and testable without an app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -106,8 +107,45 @@ def problem_text(problem: Problem) -> str:
     return M.PROBLEM_LINE.format(rule=problem.rule, message=problem.message, fix=problem.fix)
 
 
+def is_id_field(f: Field) -> bool:
+    """A field holding an ID number: the holder's, an agent's, heir's, collector's, guardian's ..."""
+    return f.kind == "text" and (f.key == "ssn" or f.key.endswith("_ssn") or f.key.endswith("doc_number"))
+
+
+def id_field_problems(f: Field, data: Data) -> list[Problem]:
+    """R-ID-3 (GB 11643) on an ID field, judged by its document-type field when the form has one."""
+    try:
+        from offline.validation import id_number_problems
+    except ImportError:
+        return []
+    type_key = f.key[: -len("doc_number")] + "doc_type" if f.key.endswith("doc_number") else ""
+    doc_type = data.get(type_key, "") if type_key in data else ("resident_id" if "ssn" in f.key else "")
+    found = id_number_problems(data.get(f.key, ""), field=f.key, doc_type=doc_type)
+    return [Problem(f.key, p.rule, p.message, p.fix, f.label) for p in found]
+
+
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def date_problem(f: Field, value: str) -> Problem | None:
+    """None for a real day; "no such date" for 2023-02-30, a format hint for anything else."""
+    m = _ISO_DAY.match(value)
+    if m is None:
+        return Problem(f.key, "R-APP-1", M.BAD_DATE, M.BAD_DATE_FIX, f.label)
+    y, mo, d = (int(x) for x in m.groups())
+    try:
+        date(y, mo, d)
+    except ValueError:
+        if not 1 <= mo <= 12:
+            return Problem(f.key, "R-APP-1", M.NO_SUCH_MONTH.format(month=mo), M.BAD_DATE_FIX, f.label)
+        return Problem(
+            f.key, "R-APP-1", M.NO_SUCH_DAY.format(year=y, month=mo, day=d), M.NO_SUCH_DAY_FIX, f.label
+        )
+    return None
+
+
 def basic_problems(fields: Sequence[Field], data: Data) -> list[Problem]:
-    """Required and date-format checks every form gets for free (R-APP-1 completeness)."""
+    """Required, date and ID-number checks every form gets for free (R-APP-1, R-ID-3)."""
     out: list[Problem] = []
     for f in fields:
         if not f.visible(data):
@@ -117,8 +155,13 @@ def basic_problems(fields: Sequence[Field], data: Data) -> list[Problem]:
             out.append(Problem(f.key, "R-APP-1", M.REQUIRED, M.REQUIRED_FIX.format(label=f.label), f.label))
         elif value:
             n = normalise_value(f, value)
-            if n is not None and not n.ok:
+            problem = date_problem(f, value) if f.kind == "date" and (n is None or not n.ok) else None
+            if problem is not None:  # "没有这一天" says more than a format message
+                out.append(problem)
+            elif n is not None and not n.ok:
                 out.append(Problem(f.key, "R-APP-1", n.problem, n.fix, f.label))
+            elif is_id_field(f):
+                out.extend(id_field_problems(f, data))
     return out
 
 

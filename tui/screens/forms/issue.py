@@ -84,6 +84,13 @@ class IssueScreen(FormScreen):
         Field("recipient_doc_number", "领卡人证号", required=True, show_if=_not_holder),
         Field("recipient_relation", "亲属关系", "select", codes.RELATIONS, show_if=_not_holder),
         Field("receipt_shown", "已出示领卡回执", "flag", show_if=lambda d: d.get("recipient") == "agent"),
+        Field(
+            "power_of_attorney",
+            "委托书",
+            required=True,
+            show_if=lambda d: d.get("recipient") == "agent",
+            placeholder="持卡人委托书编号或名称（HN 11(4)）",
+        ),
         Field("category", "持卡人类别", "select", CATEGORIES, default="general"),
         Field("temp_card_action", "临时卡处理", "select", TEMP_ACTIONS, default="none"),
         Field("signed", "领卡人已签收", "flag"),
@@ -152,6 +159,7 @@ class IssueScreen(FormScreen):
                 category="" if category == "general" else category,
                 temp_card_action="" if temp == "none" else temp,
                 face_note=data.get("face_note", "").strip(),
+                power_of_attorney=data.get("power_of_attorney", "").strip(),
             ),
         )
         result: BusinessResult = issuance.issue_card(ctx, inp)

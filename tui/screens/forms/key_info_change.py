@@ -40,6 +40,7 @@ class KeyInfoChangeScreen(FormScreen):
         Field("financial_account_closed", "金融账户已挂失/注销", "flag"),
         Field("mode", "制卡方式", "select", applications.MODES, required=True, default="fast"),
         Field("mailing", "邮寄领卡", "flag"),
+        Field("fee_receipt_no", "收费票据号", placeholder="换卡收取工本费时填行政事业性收费票据号码"),
     )
 
     def extra_problems(self, data: Data) -> list[Problem]:
@@ -70,6 +71,7 @@ class KeyInfoChangeScreen(FormScreen):
                 police_proof=data.get("police_proof", "").strip(),
                 mode=data.get("mode", "fast"),
                 mailing=flag(data, "mailing"),
+                fee_receipt_no=data.get("fee_receipt_no", "").strip(),
             ),
         )
         result: BusinessResult = info_changes.change_key_info(ctx, inp)

@@ -54,6 +54,18 @@ def needs_agent(data: Data) -> bool:
     return data.get("channel", "") in PROXY_CHANNELS
 
 
+def needs_unit_letter(data: Data) -> bool:
+    """R-ID-4 (HB 7): a unit acting as agent brings its letter (单位介绍信/委托书)."""
+    return needs_agent(data) and (
+        data.get("channel", "") == "proxy_unit" or data.get("agent_relation", "") == "unit"
+    )
+
+
+def has_validity(data: Data) -> bool:
+    """R-ID-1: a 户口簿 has no validity period, so its dates are neither shown nor asked for."""
+    return data.get("doc_type", "") != "household_register"
+
+
 PERSON_FIELDS: tuple[Field, ...] = (
     Field("name", "姓名", required=True, section="申请人（持卡人）信息", max_length=30),
     Field("doc_type", "证件类型", "select", codes.DOC_TYPES, required=True, default="resident_id"),
@@ -69,8 +81,8 @@ PERSON_FIELDS: tuple[Field, ...] = (
     Field("ethnicity", "民族", "select", codes.ETHNICITY, required=True, default="01"),
     Field("nationality", "国籍/地区", "select", codes.NATIONALITY, required=True, default="CHN"),
     Field("occupation", "职业", "select", codes.OCCUPATIONS, required=True),
-    Field("doc_valid_from", "有效期起", "date", required=True),
-    Field("doc_valid_to", "有效期止", "date", placeholder="空=长期"),
+    Field("doc_valid_from", "有效期起", "date", required=True, show_if=has_validity),
+    Field("doc_valid_to", "有效期止", "date", placeholder="空=长期", show_if=has_validity),
     Field("household_address", "户口所在地", required=True),
     Field("residence_address", "常住地址", required=True),
     Field("phone", "联系电话", required=True, max_length=20, restrict=r"[0-9-]*"),
@@ -91,6 +103,15 @@ GUARDIAN_FIELDS: tuple[Field, ...] = (
     ),
     Field("guardian_doc_number", "监护人证号", required=True, show_if=needs_guardian),
     Field("guardian_relation", "监护关系", "select", codes.RELATIONS, required=True, show_if=needs_guardian),
+    Field(
+        "guardian_proof",
+        "监护证明",
+        "select",
+        codes.GUARDIAN_PROOFS,
+        required=True,
+        show_if=needs_guardian,
+        default="household_register",
+    ),
 )
 
 AGENT_FIELDS: tuple[Field, ...] = (
@@ -106,6 +127,13 @@ AGENT_FIELDS: tuple[Field, ...] = (
     ),
     Field("agent_doc_number", "代办人证号", required=True, show_if=needs_agent),
     Field("agent_relation", "代办关系", "select", codes.RELATIONS, show_if=needs_agent),
+    Field(
+        "agent_proof",
+        "单位介绍信",
+        required=True,
+        show_if=needs_unit_letter,
+        placeholder="介绍信/委托书编号或名称",
+    ),
 )
 
 
@@ -122,6 +150,21 @@ def read_photo(data: Data) -> bytes | None:
     return read_capped(path, cap=PHOTO_CAP, what="照片") if path else None
 
 
+def read_doc_images(data: Data) -> tuple[bytes, ...]:
+    """The two sides of the ID document (HB 11), read in the submit worker; missing ones skipped.
+
+    Read like the photo (`offline.files`): a regular file under the cap, opened without blocking;
+    a refusal is a `FileRefused` with a Chinese message."""
+    from offline.files import SCAN_CAP, read_capped
+
+    out = []
+    for key in ("doc_front_path", "doc_back_path"):
+        path = data.get(key, "").strip()
+        if path:
+            out.append(read_capped(path, cap=SCAN_CAP, what="证件照片"))
+    return tuple(out)
+
+
 def photo_problem(data: Data) -> list[Problem]:
     """The photo path checked by `stat` only (cheap, never blocks): missing, not a file, too big."""
     from offline.files import PHOTO_CAP, path_problem
@@ -134,14 +177,23 @@ def photo_problem(data: Data) -> list[Problem]:
 
 
 def representative(data: Data, prefix: str, *, unit_name: str = "") -> Any:
+    """A guardian (R-ID-5) or agent (R-ID-4) with the proof seen: 监护证明 or the unit letter."""
+    from offline import codes
     from offline.validation import RepresentativeInput
 
+    relation = data.get(f"{prefix}_relation", "")
+    if prefix == "agent" and not relation and data.get("channel", "") == "proxy_unit":
+        relation = "unit"  # a unit proxy acts as a unit; the operator need not say so twice
+    proof = data.get(f"{prefix}_proof", "").strip()
+    if prefix == "guardian":
+        proof = codes.GUARDIAN_PROOFS.get(proof, proof)
     return RepresentativeInput(
         name=data.get(f"{prefix}_name", "").strip(),
         doc_type=data.get(f"{prefix}_doc_type", ""),
         doc_number=data.get(f"{prefix}_doc_number", "").strip().upper(),
-        relation=data.get(f"{prefix}_relation", ""),
+        relation=relation,
         unit_name=unit_name,
+        proof=proof,
     )
 
 
@@ -168,8 +220,8 @@ def person_input(data: Data, *, photo: bytes | None, bank: str = "") -> Any:
         occupation=data.get("occupation", ""),
         doc_type=data.get("doc_type", ""),
         doc_number=data.get("doc_number", "").strip().upper(),
-        doc_valid_from=data.get("doc_valid_from", ""),
-        doc_valid_to=data.get("doc_valid_to", ""),
+        doc_valid_from=data.get("doc_valid_from", "") if has_validity(data) else "",
+        doc_valid_to=data.get("doc_valid_to", "") if has_validity(data) else "",
         household_address=data.get("household_address", "").strip(),
         residence_address=data.get("residence_address", "").strip(),
         phone=data.get("phone", "").strip(),
@@ -181,6 +233,7 @@ def person_input(data: Data, *, photo: bytes | None, bank: str = "") -> Any:
         if needs_agent(data)
         else None,
         also_holds_residence_permit=flag(data, "also_holds_residence_permit"),
+        full_capacity=not flag(data, "no_full_capacity"),
     )
 
 

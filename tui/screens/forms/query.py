@@ -19,6 +19,7 @@ class QueryScreen(FormScreen):
     """制卡进度及卡状态查询."""
 
     FORM_ID: ClassVar[str] = "query"
+    KEEPS_DRAFT: ClassVar[bool] = False  # read-only: nothing to lose
     ITEM: ClassVar[str] = "query"
     TITLE: ClassVar[str] = "制卡进度及卡状态查询"
     HINT: ClassVar[str] = "填写社会保障号码、卡号或受理编号之一，Ctrl+S 查询"

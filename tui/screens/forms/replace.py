@@ -50,6 +50,7 @@ class ReplaceScreen(FormScreen):
         Field("mode", "制卡方式", "select", applications.MODES, required=True, default="fast"),
         Field("mailing", "邮寄领卡", "flag"),
         Field("photo_path", "新照片文件", placeholder="JPEG 路径（不换照片可空）"),
+        Field("fee_receipt_no", "收费票据号", placeholder="收取工本费时填行政事业性收费票据号码"),
     )
 
     def submit(self, ctx: ServiceContext, data: Data) -> BusinessResult:
@@ -61,6 +62,7 @@ class ReplaceScreen(FormScreen):
             mode=data.get("mode", "fast"),
             mailing=flag(data, "mailing"),
             photo=read_photo(data),
+            fee_receipt_no=data.get("fee_receipt_no", "").strip(),
         )
         if _exchange(data):
             values.update(

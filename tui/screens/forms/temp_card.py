@@ -23,6 +23,24 @@ from tui.screens.forms.host import make_input
 
 ACTIONS = {"issue": "申领发卡", "recycle": "回收", "lost": "丢失注销（收费）", "damaged": "损坏销卡（收费）"}
 CHECKS = {"passed": "联网核查通过", "pending": "离线，待联网核查", "failed": "核查未通过"}
+
+
+def online_check(screen: FormScreen, ssn: str) -> tuple[str, str]:
+    """联网核查 is asked of the card management system, never chosen by the operator (R-TMP-2).
+
+    Without a link (or a checker) the card is issued as 待联网核查 and resolved on the downlink.
+    """
+    try:
+        checker = getattr(screen.app, "services", None)
+        check = getattr(checker, "online_check", None)
+    except Exception:  # not mounted (no app): no link to ask
+        check = None
+    if not callable(check):
+        return "pending", "离线受理，待联网核查"
+    result, reason = check(ssn.strip().upper())
+    return str(result), str(reason)
+
+
 MOVES = {"sign_in": "签收", "distribute": "下发", "put_in_stock": "入库", "take_out": "出库"}
 
 
@@ -47,20 +65,17 @@ class TempCardScreen(FormScreen):
         ),
         Field("ssn", "社保号码", required=True, max_length=18, restrict=r"[0-9Xx]*", show_if=_is("issue")),
         Field("doc_number", "证件号码", required=True, show_if=_is("issue", "lost", "damaged")),
-        Field(
-            "online_check",
-            "联网核查",
-            "select",
-            CHECKS,
-            required=True,
-            default="pending",
-            show_if=_is("issue"),
-        ),
         Field("body_ok", "卡体完好", "flag", show_if=_is("recycle")),
         Field("fee_paid", "已缴工本费", "flag", show_if=_is("lost", "damaged")),
+        Field(
+            "fee_receipt_no",
+            "收费票据号",
+            show_if=_is("lost", "damaged"),
+            placeholder="行政事业性收费票据号码",
+        ),
         Field("agent_name", "代办人姓名", show_if=_is("issue")),
         Field("agent_doc_number", "代办人证号", show_if=_is("issue")),
-        Field("signed", "办理人已签字", "flag", default="1"),
+        Field("signed", "办理人已签字", "flag"),  # ticked by the operator, never by default
     )
 
     def action_temp_stock(self) -> None:
@@ -98,13 +113,22 @@ class TempCardScreen(FormScreen):
                 "临时卡卡号",
             )
         if action == "issue":
+            checked, reason = online_check(self, data["ssn"])
+            if checked == "failed":  # the system's own words, before anything reaches the chip
+                raise DomainError.one(
+                    "ssn",
+                    "R-TMP-2",
+                    f"卡管系统联网核查未通过：{reason}",
+                    "请核实持卡人信息后再办理。",
+                    "联网核查",
+                )
             inp = make_input(
                 temp_cards.TempIssueInput,
                 dict(
                     card_number=number,
                     person_id=person_id_for(ctx, data["ssn"]),
                     doc_number=data["doc_number"].strip().upper(),
-                    online_check=data.get("online_check", "pending"),
+                    online_check=checked,
                     signed=flag(data, "signed"),
                     agent_name=data.get("agent_name", "").strip(),
                     agent_doc_number=data.get("agent_doc_number", "").strip().upper(),
@@ -124,6 +148,7 @@ class TempCardScreen(FormScreen):
                     card_number=number,
                     doc_number=data.get("doc_number", "").strip().upper(),
                     fee_paid=flag(data, "fee_paid"),
+                    fee_receipt_no=data.get("fee_receipt_no", "").strip(),
                 ),
             )
             service = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from offline.business import BusinessResult, ServiceContext
-from offline.services import walkins
+from offline.services import cancellation, walkins
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import SSN
 from tui.screens.forms.fields import Data, Field, flag
@@ -56,6 +56,14 @@ class WalkinScreen(FormScreen):
         Field(
             "bank", "发卡银行", "select", "banks", required=True, show_if=lambda d: d.get("item") == "replace"
         ),
+        Field(
+            "reason",
+            "注销原因",
+            "select",
+            cancellation.REASONS,
+            required=True,
+            show_if=lambda d: d.get("item") == "cancel",
+        ),
         Field("note", "备注"),
     )
 
@@ -72,6 +80,7 @@ class WalkinScreen(FormScreen):
                 card_number=data.get("card_number", ""),
                 receipt_no=data.get("receipt_no", ""),
                 bank=data.get("bank", ""),
+                reason=data.get("reason", "") if data.get("item") == "cancel" else "",
                 note=data.get("note", "").strip(),
             ),
         )
