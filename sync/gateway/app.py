@@ -31,7 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync.gateway import blobs, catalogue, intake, production, snapshot, verify
+from sync.gateway import blobs, intake, production, snapshot, verify
 from sync.gateway.db import GatewayDB
 from sync.gateway.keyring import ROTATION_OVERLAP, Keyring, RegistryError
 from sync.gateway.limits import BodyLimit, BodyTooLarge, RateLimiter
@@ -69,7 +69,6 @@ class Gateway:
         self.keyring = Keyring(self.db, config.clock, rotation_overlap=config.rotation_overlap)
         self.refused = RateLimiter(burst=100, per_second=1.0)
         self.keyring.ensure_keys(config.clock())
-        catalogue.ensure_schema(self.db)
         self.intake_config = intake.IntakeConfig(config.production_days, config.max_envelope)
         routes = [
             Route(Endpoint.PING, self.ping, methods=["GET"]),

@@ -83,10 +83,6 @@ REFRESH_KIND = "roster_refresh"
 DELTA_LIMIT = 500
 
 
-def ensure_schema(db: GatewayDB) -> None:
-    db.connection().executescript(SCHEMA)
-
-
 def current_version(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (VERSION_KEY,)).fetchone()
     return 0 if row is None else int(row[0])
@@ -118,7 +114,6 @@ def normalise_area(text: str) -> list[str]:
 
 def set_area(db: GatewayDB, station_id: str, prefixes: Sequence[str]) -> None:
     """The area a station serves (replaces what it served before)."""
-    ensure_schema(db)
     with db.write() as conn:
         conn.execute("DELETE FROM station_areas WHERE station_id = ?", (station_id,))
         conn.executemany(
@@ -127,7 +122,6 @@ def set_area(db: GatewayDB, station_id: str, prefixes: Sequence[str]) -> None:
 
 
 def area_of(db: GatewayDB, station_id: str) -> list[str]:
-    ensure_schema(db)
     return [
         str(r[0]) for r in db.query("SELECT prefix FROM station_areas WHERE station_id = ?", (station_id,))
     ]
@@ -246,7 +240,6 @@ class CatalogueError(Exception):
 
 def set_card_status(db: GatewayDB, card_number: str, label_or_code: str, at: str) -> dict[str, Any]:
     """Record a card status change made at the province's side (e.g. a loss at the bank)."""
-    ensure_schema(db)
     status = CARD_STATUS_CODES.get(label_or_code.strip(), label_or_code.strip())
     if status not in CARD_STATUS_LABELS:
         raise CatalogueError(f"卡状态“{label_or_code}”无效，应为：{'、'.join(CARD_STATUS_CODES)}之一")
@@ -263,7 +256,6 @@ def set_card_status(db: GatewayDB, card_number: str, label_or_code: str, at: str
 
 def set_person_status(db: GatewayDB, ssn: str, status: str, at: str) -> dict[str, Any]:
     """A death or emigration recorded at the province's side (stations stop serving the person)."""
-    ensure_schema(db)
     code = {v: k for k, v in PERSON_STATUS_LABELS.items()}.get(status.strip(), status.strip())
     if code not in PERSON_STATUS_LABELS:
         raise CatalogueError(f"人员状态“{status}”无效，应为：{'、'.join(PERSON_STATUS_LABELS.values())}之一")

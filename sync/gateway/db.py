@@ -118,6 +118,9 @@ class GatewayDB:
         conn = self.connection()
         _upgrade(conn)
         conn.executescript(SCHEMA)
+        from sync.gateway.catalogue import SCHEMA as CATALOGUE_SCHEMA  # catalogue imports this module
+
+        conn.executescript(CATALOGUE_SCHEMA)  # the card-holder roster (sync/gateway/catalogue.py)
 
     def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

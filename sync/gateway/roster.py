@@ -209,7 +209,6 @@ def import_roster(db: GatewayDB, path: Path, *, now: datetime | None = None) -> 
     path = Path(path)
     if not path.is_file():
         raise RosterFileError(f"找不到文件 {path}。")
-    catalogue.ensure_schema(db)
     at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     report = RosterImportReport(encoding=sniff_encoding(path))
     batch: list[tuple[int, list[str]]] = []

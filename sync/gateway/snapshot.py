@@ -88,7 +88,6 @@ def build(
 def _build(
     db: GatewayDB, signer: DownlinkSigner, station_id: str, now: datetime, resume: str
 ) -> dict[str, Any]:
-    catalogue.ensure_schema(db)
     prefixes = catalogue.area_of(db, station_id)
     conn = db.connection()
     version = catalogue.current_version(conn)

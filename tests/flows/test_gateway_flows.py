@@ -23,13 +23,14 @@ from offline import downlink
 from offline.business import ServiceContext
 from offline.store import Store
 from sync.engine import SyncEngine
-from sync.gateway import flows, intake
+from sync.gateway import catalogue, flows, intake
 from sync.gateway.db import GatewayDB
 from sync.gateway.production import tick
 from tests.sync.helpers import RunningGateway, start_gateway
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 STATION = "43012100100100001" + "01"
+OTHER_STATION = "43012100100100002" + "01"
 PROFILE = (Path(__file__).parents[2] / "offline" / "profiles" / "hunan.toml").read_text(encoding="utf-8")
 
 
@@ -50,8 +51,10 @@ def _business(db: GatewayDB, item: str, receipt_no: str, details: dict[str, Any]
 def test_every_downlink_kind_is_produced_by_a_gateway_flow_HN_24(tmp_path: Path) -> None:
     db = GatewayDB(tmp_path / "gw.db")
     ssn = "110101199003070016"
-    _business(db, "apply", "R1", {"ssn": ssn, "bank": "中国银行"}, demo=True)
-    tick(db, NOW + timedelta(days=2))  # card_produced, card_shipped
+    catalogue.set_area(db, OTHER_STATION, ["430121"])  # another station of the same township
+    person = {"name": "张三", "doc_type": "resident_id", "doc_number": ssn}
+    _business(db, "apply", "R1", {"ssn": ssn, "bank": "中国银行", "person": person}, demo=True)
+    tick(db, NOW + timedelta(days=2))  # card_produced, card_shipped; roster_holder to the other station
     card = db.one("SELECT card_number FROM applications WHERE receipt_no = 'R1'")["card_number"]  # type: ignore[index]
     _business(db, "formal_loss", "R2", {"ssn": ssn}, demo=True)  # ack_status
     _business(
@@ -64,6 +67,10 @@ def test_every_downlink_kind_is_produced_by_a_gateway_flow_HN_24(tmp_path: Path)
     flows.publish_profile(db, PROFILE, now=NOW)
     flows.publish_calendar(db, [("2027-01-01", False, "元旦")], now=NOW)
     _business(db, "temp_card", "R4", {"ssn": ssn, "online_check_pending": True}, demo=True)
+    walkin = {"walkin": True, "ssn": ssn, "name": "张三", "doc_type": "resident_id", "doc_number": ssn}
+    _business(db, "temp_loss", "R5", walkin, demo=True)  # walkin_result
+    _business(db, "card_in_hand", "R6", {"card_number": card, "ssn": ssn}, demo=True)  # card_holder_verdict
+    catalogue.publish_refresh(db, NOW.isoformat())  # roster_refresh (a province extract re-imported)
     produced = {r["kind"] for r in db.query("SELECT DISTINCT kind FROM updates")}
     missing = sorted(set(downlink.HANDLERS) - produced)
     assert not missing, f"downlink kinds the station handles but no gateway flow produces: {missing}"
