@@ -27,7 +27,7 @@ def check_reader(ctx: Context) -> Check:
         return Check(
             "reader", title, ERROR, "读卡服务 pcscd 未运行。", "运行 sudo systemctl start pcscd，然后重试。"
         )
-    except (CardError, ImportError) as exc:
+    except CardError as exc:
         return Check("reader", title, ERROR, f"无法访问读卡服务：{exc}", "检查 pcscd 和 pyscard 是否安装。")
     if not readers:
         return Check(

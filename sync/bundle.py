@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from offline import outbox
+from offline.protocols import CardstationError
 from offline.store import Store
 from sync.envelope import canonical_json
 from sync.keys import KeySetError, downlink_key, load_identity, verify_signed
@@ -48,7 +49,7 @@ MSG_NOT_UPDATES = (
 )
 
 
-class BundleError(Exception):
+class BundleError(CardstationError):
     """A bundle that cannot be used; the message is Chinese and says what to do."""
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from offline import roster as station_roster
+from offline.protocols import CardstationError
 from offline.store import Store
 from sync.client import GatewayClient, LinkError
 from sync.keys import KeySetError, downlink_key, load_identity, verify_signed
@@ -35,7 +36,7 @@ APPLY_BATCH = 5000
 FORMAT = "cardstation-roster-1"
 
 
-class RosterError(Exception):
+class RosterError(CardstationError):
     """The snapshot cannot be used (bad signature, wrong station, corrupt); `str()` is Chinese."""
 
 

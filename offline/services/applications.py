@@ -144,7 +144,7 @@ def application_problems(
             )
         )
     # R-APP-4 (bank in the profile's list) is checked by validate_person on person.bank.
-    if getattr(ctx.profile, "province", "") == "hubei" and inp.channel not in ("batch", "online"):
+    if ctx.profile.province == "hubei" and inp.channel not in ("batch", "online"):
         # HB 11: photos of both sides of the document; HB 13, 39: the applicant signs to confirm.
         if len([s for s in inp.doc_scans if s]) < 2:
             problems.append(
@@ -166,7 +166,7 @@ def application_problems(
                     "签字确认",
                 )
             )
-    if getattr(ctx.profile, "province", "") == "hubei" and inp.channel == "local" and inp.mode == "batch":
+    if ctx.profile.province == "hubei" and inp.channel == "local" and inp.mode == "batch":
         problems.append(
             Problem(
                 "mode",
@@ -286,7 +286,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
         if existing is not None:
             problems = one_card_problems(ctx.store, existing.id)
             if (
-                getattr(ctx.profile, "province", "") == "hubei"
+                ctx.profile.province == "hubei"
                 and not inp.old_account_closed
                 and any(c.status == "cancelled" for c in person_cards(ctx.store, existing.id))
             ):

@@ -358,7 +358,7 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
                     "卡状态",
                 )
             )
-        if issued and not inp.financial_account_closed and getattr(ctx.profile, "province", "") == "hubei":
+        if issued and not inp.financial_account_closed and ctx.profile.province == "hubei":
             problems.append(
                 Problem(
                     "financial_account_closed",

@@ -150,7 +150,7 @@ def common_problems(
     today: date,
 ) -> list[Problem]:
     problems: list[Problem] = []
-    hubei = getattr(ctx.profile, "province", "") == "hubei"
+    hubei = ctx.profile.province == "hubei"
     if hubei and mode == "batch":  # HB 6: in person = instant or fast production
         problems.append(
             Problem(

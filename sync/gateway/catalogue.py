@@ -22,6 +22,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from offline.protocols import CardstationError
 from sync.gateway.db import GatewayDB
 from sync.gateway.production import add_update
 
@@ -234,7 +235,7 @@ def next_version(conn: sqlite3.Connection) -> int:
 # --------------------------------------------------------------------------- changes at the gateway's side
 
 
-class CatalogueError(Exception):
+class CatalogueError(CardstationError):
     """A change the catalogue cannot make; `str()` is Chinese and says what to do."""
 
 

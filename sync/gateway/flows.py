@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from offline.protocols import CardstationError
 from sync.gateway.db import GatewayDB
 from sync.gateway.production import add_update
 
@@ -47,7 +48,7 @@ RECORDED_ITEMS = {
 }
 
 
-class FlowError(Exception):
+class FlowError(CardstationError):
     """A county request the gateway cannot carry out (Chinese message for the CLI)."""
 
 

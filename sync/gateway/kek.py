@@ -23,12 +23,14 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from offline.protocols import CardstationError
+
 ENV_KEY = "CARDSTATION_GATEWAY_KEK"
 ENV_FILE = "CARDSTATION_GATEWAY_KEK_FILE"
 MAGIC = b"KW1"
 
 
-class KekError(Exception):
+class KekError(CardstationError):
     """The wrapping key is missing, malformed or not the one the keys were wrapped with."""
 
 

@@ -14,8 +14,10 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from offline.protocols import CardstationError
 
-class BodyTooLarge(Exception):
+
+class BodyTooLarge(CardstationError):
     """Raised from `receive` when a body passes its route's limit (answered 413)."""
 
 
@@ -59,7 +61,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge(f"{seen} > {limit}")
+                    raise BodyTooLarge("请求内容超过上限", code="too_large", text=f"{seen} > {limit}")
             return message
 
         await self.app(scope, limited, send)

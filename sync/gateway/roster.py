@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from offline.codes import DOC_TYPES, ETHNICITY, code_by_name
+from offline.protocols import CardstationError
 from offline.validation.card_numbers import validate_card_number
 from offline.validation.ids import ssn_birth_and_sex, validate_ssn
 from sync.gateway import catalogue
@@ -48,7 +49,7 @@ SNIFF_BYTES = 1 << 20
 SEX = {"男": "1", "1": "1", "女": "2", "2": "2", "未知": "9", "未说明": "9", "9": "9", "0": "9"}
 
 
-class RosterFileError(Exception):
+class RosterFileError(CardstationError):
     """The file as a whole cannot be used (missing, wrong header, undecodable); Chinese."""
 
 

@@ -114,10 +114,8 @@ def is_id_field(f: Field) -> bool:
 
 def id_field_problems(f: Field, data: Data) -> list[Problem]:
     """R-ID-3 (GB 11643) on an ID field, judged by its document-type field when the form has one."""
-    try:
-        from offline.validation import id_number_problems
-    except ImportError:
-        return []
+    from offline.validation import id_number_problems
+
     type_key = f.key[: -len("doc_number")] + "doc_type" if f.key.endswith("doc_number") else ""
     doc_type = data.get(type_key, "") if type_key in data else ("resident_id" if "ssn" in f.key else "")
     found = id_number_problems(data.get(f.key, ""), field=f.key, doc_type=doc_type)
