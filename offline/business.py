@@ -82,6 +82,33 @@ class Blob:
     data: bytes
 
 
+@dataclass(frozen=True)
+class OpenedBusiness:
+    """A business row already written in the transaction, waiting for `commit_business` to fill it."""
+
+    business_id: int
+    receipt_no: str
+    at: str
+
+
+def open_business(ctx: ServiceContext, conn: sqlite3.Connection, *, item: str) -> OpenedBusiness:
+    """Take the receipt number and write the business row, so domain rows can name it at once.
+
+    The row holds no summary or details yet; `commit_business` fills them in the same
+    transaction, so nothing half-written is ever committed.
+    """
+    now = ctx.now()
+    at = now.isoformat(timespec="seconds")
+    receipt_no = next_receipt_no(
+        conn, service_point=ctx.service_point, terminal=ctx.terminal, day=now.strftime("%Y%m%d")
+    )
+    cur = conn.execute(
+        "INSERT INTO businesses(receipt_no, item, operator_id, session_id, at) VALUES (?, ?, ?, ?, ?)",
+        (receipt_no, item, ctx.operator.id, ctx.operator.session_id, at),
+    )
+    return OpenedBusiness(int(cur.lastrowid or 0), receipt_no, at)
+
+
 def commit_business(
     ctx: ServiceContext,
     conn: sqlite3.Connection,
@@ -93,35 +120,26 @@ def commit_business(
     card_id: int | None = None,
     fee_fen: int = 0,
     blobs: tuple[Blob, ...] = (),
+    opened: OpenedBusiness | None = None,
 ) -> BusinessResult:
     """Write business record + audit entry + sealed envelope(s) in `conn`'s transaction.
+
+    The one place that seals and queues. `opened` is the row `open_business` wrote earlier in
+    this transaction (the `begin_business` builder does that); without it the row is opened here.
 
     `details` must never hold PIN digits (R-PIN-6); it goes up to the card management system
     as the envelope payload, together with the operator's real name (R-ID-6) and the
     current audit head (so the server can notice a truncated local audit trail).
     """
     _refuse_pin_digits(details)
-    at = ctx.now_iso()
-    day = ctx.now().strftime("%Y%m%d")
-    receipt_no = next_receipt_no(conn, service_point=ctx.service_point, terminal=ctx.terminal, day=day)
+    if opened is None:
+        opened = open_business(ctx, conn, item=item)
+    business_id, receipt_no, at = opened.business_id, opened.receipt_no, opened.at
     text = json.dumps(details, ensure_ascii=False, sort_keys=True)
-    cur = conn.execute(
-        "INSERT INTO businesses(receipt_no, item, person_id, card_id, operator_id, session_id, at, fee_fen,"
-        " summary, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            receipt_no,
-            item,
-            person_id,
-            card_id,
-            ctx.operator.id,
-            ctx.operator.session_id,
-            at,
-            fee_fen,
-            summary,
-            text,
-        ),
+    conn.execute(
+        "UPDATE businesses SET person_id = ?, card_id = ?, fee_fen = ?, summary = ?, details = ? WHERE id = ?",
+        (person_id, card_id, fee_fen, summary, text, business_id),
     )
-    business_id = int(cur.lastrowid or 0)
     audit_seq = audit.append(
         conn,
         at=at,
