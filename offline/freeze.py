@@ -19,7 +19,6 @@ protect the holder and do not add load the centre has not seen.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from offline.profiles import Profile
 
-from offline import audit
 from offline.errors import Problem, ValidationError
 from offline.store import Store
 
@@ -125,20 +123,12 @@ def check_not_frozen(state: FreezeState, override_by: Any) -> None:
     require(override_by, "freeze.override")
 
 
-def audit_override(
-    conn: sqlite3.Connection, state: FreezeState, *, override_by: Any, at: str, operator_id: int, target: str
-) -> int:
-    """Write the supervisor's override into the audit chain (R-FRZ-3), in the business transaction."""
-    return audit.append(
-        conn,
-        at=at,
-        operator_id=operator_id,
-        action="freeze.override",
-        target=target,
-        details={
-            "supervisor_id": override_by.id,
-            "supervisor": override_by.username,
-            "rules": list(state.rules),
-            "reasons": list(state.reasons),
-        },
-    )
+def override_details(state: FreezeState, override_by: Any) -> dict[str, Any]:
+    """The audit details of a supervisor's override (R-FRZ-3), written in the business transaction
+    (`Business.audit("freeze.override", ...)`, right after the business's own entry)."""
+    return {
+        "supervisor_id": override_by.id,
+        "supervisor": override_by.username,
+        "rules": list(state.rules),
+        "reasons": list(state.reasons),
+    }

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from offline.business import Blob, BusinessResult, Operator, ServiceContext, commit_business
+from offline.business import Blob, BusinessResult, Operator, ServiceContext
+from offline.business_builder import begin_business
 from offline.errors import Problem, ValidationError
-from offline.freeze import audit_override, check_not_frozen, freeze_state
+from offline.freeze import check_not_frozen, freeze_state, override_details
 from offline.services.persons import (
+    PersonRecord,
     age_years,
     birth_and_sex,
     find_person_by_ssn,
@@ -27,6 +29,7 @@ from offline.services.persons import (
     ssn_of,
     upsert_person,
 )
+from offline.workdays import ESTIMATED_NOTE, estimated
 
 if TYPE_CHECKING:
     from offline.profiles import Profile
@@ -256,74 +259,52 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
     A remote application (R-APP-7) goes through the very same path and is accepted at once,
     never parked: the receipt is its proof that it was taken on the day.
     """
-    from offline.permissions import require
-
-    require(ctx.operator, "apply")
-    inp = normalised_input(ctx, inp)
-    today = ctx.now().date()
-    frozen = freeze_state(ctx.store, ctx.profile, now=ctx.now(), disk_path=ctx.store.path.parent)
-    check_not_frozen(frozen, inp.override_by)
-    problems, rare = application_problems(ctx, inp, today)
-    if problems:
-        raise ValidationError(problems)
-    person = inp.person
-    mode = inp.mode
-    route = "local"
-    if rare:
-        # R-APP-6: the provincial centre makes the card; nothing can be made on site.
-        route = "provincial"
-        if mode == "instant":
-            mode = "fast"
-    mailing = inp.mailing or rare or inp.channel in MAILED_CHANNELS
-    deadline = production_deadline(ctx, mode)
-    age = age_years(birth_and_sex(person)[0], today)
-    cartoon = person.photo is None and age < int(ctx.profile.cartoon_age)
-    at = ctx.now_iso()
-    ssn = ssn_of(person)
-
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "apply") as biz:
+        # Check: the form, the station's freeze, then the person already on file.
+        inp = normalised_input(ctx, inp)
+        today = ctx.now().date()
+        frozen = freeze_state(ctx.store, ctx.profile, now=ctx.now(), disk_path=ctx.store.path.parent)
+        check_not_frozen(frozen, inp.override_by)
+        problems, rare = application_problems(ctx, inp, today)
+        if problems:
+            raise ValidationError(problems)
+        person = inp.person
+        ssn = ssn_of(person)
         existing = find_person_by_ssn(ctx.store, ssn)
-        if existing is not None:
-            problems = one_card_problems(ctx.store, existing.id)
-            if (
-                ctx.profile.province == "hubei"
-                and not inp.old_account_closed
-                and any(c.status == "cancelled" for c in person_cards(ctx.store, existing.id))
-            ):
-                problems.append(
-                    Problem(
-                        "old_account_closed",
-                        "R-CAN-2",
-                        "此人的原社会保障卡已注销，未确认其金融账户已销户，不能申办新卡（HB 33）",
-                        "请持卡人先到合作银行办理原卡金融账户销户，凭销户回执再来申领，并勾选“原卡金融账户已销户”。",
-                        "原卡金融账户已销户",
-                    )
-                )
-            if existing.status == "deceased":
-                problems.append(
-                    Problem(
-                        "ssn",
-                        "R-CAN-1",
-                        "此人已登记死亡并注销社会保障卡，不能申领",
-                        "如登记有误，请联系县级经办机构核实。",
-                        "社会保障号码",
-                    )
-                )
-            if any(c.status == "lost" for c in person_cards(ctx.store, existing.id)):
-                problems.append(
-                    Problem(
-                        "ssn",
-                        "R-REP-1",
-                        "此人的卡已正式挂失，应办理补领而不是首次申领",
-                        "请在“补领/换领”中办理补领。",
-                        "社会保障号码",
-                    )
-                )
-            if problems:
-                raise ValidationError(problems)
-        person_id = upsert_person(conn, dataclasses.replace(person, bank=inp.bank), at=at, rare=rare)
+        if existing is not None and (problems := _known_person_problems(ctx, inp, existing)):
+            raise ValidationError(problems)
+
+        # R-APP-6: the provincial centre makes a rare-character card; nothing can be made on site.
+        route = "provincial" if rare else "local"
+        mode = "fast" if rare and inp.mode == "instant" else inp.mode
+        mailing = inp.mailing or rare or inp.channel in MAILED_CHANNELS
+        deadline = production_deadline(ctx, mode)
+        guess = estimated(ctx.store, today, date.fromisoformat(deadline))
+        cartoon = person.photo is None and age_years(birth_and_sex(person)[0], today) < int(
+            ctx.profile.cartoon_age
+        )
+
+        # Write: the person, the application, the supervisor's override.
+        person_id = upsert_person(biz.conn, dataclasses.replace(person, bank=inp.bank), at=biz.at, rare=rare)
         if existing is not None and existing.status != "active":
-            conn.execute("UPDATE persons SET status = 'active' WHERE id = ?", (person_id,))
+            biz.conn.execute("UPDATE persons SET status = 'active' WHERE id = ?", (person_id,))
+        insert_application(
+            biz.conn,
+            person_id=person_id,
+            business_id=biz.business_id,
+            kind="first",
+            channel=inp.channel,
+            mode=mode,
+            bank=inp.bank,
+            at=biz.at,
+            route=route,
+            deadline=deadline,
+            mailing=mailing,
+            unit_name=inp.unit_name,
+        )
+        if frozen.frozen and inp.override_by is not None:
+            biz.audit("freeze.override", details=override_details(frozen, inp.override_by))
+
         details: dict[str, Any] = {
             "kind": "first",
             "ssn": ssn,
@@ -346,52 +327,65 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             "signed": inp.signed,
             "doc_images": len([s for s in inp.doc_scans if s]),
         }
-        from offline.workdays import ESTIMATED_NOTE, estimated
-
-        guess = estimated(ctx.store, today, date.fromisoformat(deadline))
         if guess:  # counted without that year's holiday arrangement: 预计 on screen and paper
             details["deadline_estimated"] = True
-            details["warnings"] = [*details.get("warnings", []), f"制卡期限 {deadline}：{ESTIMATED_NOTE}"]
+            details["warnings"] = [f"制卡期限 {deadline}：{ESTIMATED_NOTE}"]
         summary = (
             f"{CHANNELS[inp.channel]}：{person.name}，{MODES[mode]}，{inp.bank}，"
             f"{deadline}{'（预计）' if guess else ''}前制卡"
         )
         if inp.photo_adjusted:
             summary += "，照片已自动调整"
-        result = commit_business(
-            ctx,
-            conn,
-            item="apply",
+        return biz.commit(
             summary=summary,
             details=details,
             person_id=person_id,
             fee_fen=0,
             blobs=document_blobs(person.photo, inp.doc_scans),
         )
-        insert_application(
-            conn,
-            person_id=person_id,
-            business_id=result.business_id,
-            kind="first",
-            channel=inp.channel,
-            mode=mode,
-            bank=inp.bank,
-            at=at,
-            route=route,
-            deadline=deadline,
-            mailing=mailing,
-            unit_name=inp.unit_name,
-        )
-        if frozen.frozen and inp.override_by is not None:
-            audit_override(
-                conn,
-                frozen,
-                override_by=inp.override_by,
-                at=at,
-                operator_id=ctx.operator.id,
-                target=result.receipt_no,
+
+
+def _known_person_problems(
+    ctx: ServiceContext, inp: ApplicationInput, existing: PersonRecord
+) -> list[Problem]:
+    """Why a person already on file cannot apply for a first card: R-APP-3, R-CAN-1/2, R-REP-1."""
+    problems = one_card_problems(ctx.store, existing.id)
+    cards = person_cards(ctx.store, existing.id)
+    if (
+        ctx.profile.province == "hubei"
+        and not inp.old_account_closed
+        and any(c.status == "cancelled" for c in cards)
+    ):
+        problems.append(
+            Problem(
+                "old_account_closed",
+                "R-CAN-2",
+                "此人的原社会保障卡已注销，未确认其金融账户已销户，不能申办新卡（HB 33）",
+                "请持卡人先到合作银行办理原卡金融账户销户，凭销户回执再来申领，并勾选“原卡金融账户已销户”。",
+                "原卡金融账户已销户",
             )
-        return result
+        )
+    if existing.status == "deceased":
+        problems.append(
+            Problem(
+                "ssn",
+                "R-CAN-1",
+                "此人已登记死亡并注销社会保障卡，不能申领",
+                "如登记有误，请联系县级经办机构核实。",
+                "社会保障号码",
+            )
+        )
+    if any(c.status == "lost" for c in cards):
+        problems.append(
+            Problem(
+                "ssn",
+                "R-REP-1",
+                "此人的卡已正式挂失，应办理补领而不是首次申领",
+                "请在“补领/换领”中办理补领。",
+                "社会保障号码",
+            )
+        )
+    return problems
 
 
 def document_blobs(photo: bytes | None, scans: tuple[bytes, ...]) -> tuple[Blob, ...]:
