@@ -116,13 +116,18 @@ class Business:
 
 
 @contextmanager
-def begin_business(ctx: ServiceContext, item: str, *, action: str | None = None) -> Iterator[Business]:
+def begin_business(
+    ctx: ServiceContext, item: str, *, action: str | None = None, by_station: bool = False
+) -> Iterator[Business]:
     """Permission (R-SEC-2), IMMEDIATE transaction, receipt number and business row, in that order.
 
-    `action` is the permission action when it differs from the item code. Anything raised in
-    the block rolls back everything, the receipt number included.
+    `action` is the permission action when it differs from the item code. `by_station` skips
+    the permission check for a business the station makes on its own by rule (R-LOSS-2 expiry),
+    not by an operator's choice. Anything raised in the block rolls back everything, the
+    receipt number included.
     """
-    require(ctx.operator, action or item)
+    if not by_station:
+        require(ctx.operator, action or item)
     with ctx.store.write() as conn:
         biz = Business(ctx, conn, item, open_business(ctx, conn, item=item))
         yield biz

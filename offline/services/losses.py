@@ -15,11 +15,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.errors import Problem, ValidationError
-from offline.lifecycle import CARD_LABELS, move_card
-from offline.permissions import require
-from offline.services.card_common import card_by_id, doc_problems, link_moves, person_by_id, refuse
+from offline.lifecycle import CARD_LABELS
+from offline.services.card_common import card_by_id, doc_problems, person_by_id, refuse
 
 REPORTERS = {"holder": "本人", "agent": "代办人"}
 
@@ -66,9 +66,8 @@ def _card(
 
 def report_temp_loss(ctx: ServiceContext, inp: TempLossInput) -> BusinessResult:
     """临时挂失: verbal allowed; expires after the province's days when set. R-LOSS-1, R-LOSS-2."""
-    require(ctx.operator, "temp_loss")
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "temp_loss") as biz:
+        conn = biz.conn
         card = _card(conn, inp.card_id, ("issued",), "R-LOSS-1", "临时挂失")
         person = person_by_id(conn, int(card["person_id"]))
         problems: list[Problem] = []
@@ -88,12 +87,10 @@ def report_temp_loss(ctx: ServiceContext, inp: TempLossInput) -> BusinessResult:
             if days and inp.verbal
             else ""
         )
-        move = move_card(
-            conn,
+        biz.move_card(
             card,
             "temp_lost",
-            at=at,
-            loss_reported_at=at,
+            loss_reported_at=biz.at,
             loss_expires_at=expires,
             loss_verbal=int(inp.verbal),
             loss_source="station",
@@ -103,10 +100,7 @@ def report_temp_loss(ctx: ServiceContext, inp: TempLossInput) -> BusinessResult:
         )
         if expires:
             summary += f"，{expires[:10]} 自动解除"
-        result = commit_business(
-            ctx,
-            conn,
-            item="temp_loss",
+        return biz.commit(
             person_id=card["person_id"],
             card_id=card["id"],
             summary=summary,
@@ -122,15 +116,12 @@ def report_temp_loss(ctx: ServiceContext, inp: TempLossInput) -> BusinessResult:
                 "rules": ["R-LOSS-1", "R-LOSS-2"],
             },
         )
-        link_moves(conn, "card_moves", [move], result.business_id)
-        return result
 
 
 def report_formal_loss(ctx: ServiceContext, inp: FormalLossInput) -> BusinessResult:
     """正式挂失 with the holder's document; cannot be lifted at the station afterwards. R-LOSS-1."""
-    require(ctx.operator, "formal_loss")
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "formal_loss") as biz:
+        conn = biz.conn
         card = _card(conn, inp.card_id, ("issued", "temp_lost"), "R-LOSS-1", "正式挂失")
         person = person_by_id(conn, int(card["person_id"]))
         problems = doc_problems(person, inp.doc_number, rule="R-LOSS-1")
@@ -150,20 +141,15 @@ def report_formal_loss(ctx: ServiceContext, inp: FormalLossInput) -> BusinessRes
             problems += id_number_problems(inp.reporter_doc_number, field="reporter_doc_number")
         if problems:
             raise ValidationError(problems)
-        move = move_card(
-            conn,
+        biz.move_card(
             card,
             "lost",
-            at=at,
-            loss_reported_at=at,
+            loss_reported_at=biz.at,
             loss_expires_at="",
             loss_verbal=0,
             loss_source="station",
         )
-        result = commit_business(
-            ctx,
-            conn,
-            item="formal_loss",
+        return biz.commit(
             person_id=card["person_id"],
             card_id=card["id"],
             summary=f"正式挂失：{person['name']} 卡号 {card['card_number']}（不能解挂，可办理补领）",
@@ -177,8 +163,6 @@ def report_formal_loss(ctx: ServiceContext, inp: FormalLossInput) -> BusinessRes
                 "rules": ["R-LOSS-1"],
             },
         )
-        link_moves(conn, "card_moves", [move], result.business_id)
-        return result
 
 
 def _replacement_applied(conn: sqlite3.Connection, card: sqlite3.Row) -> bool:
@@ -201,9 +185,8 @@ def _replacement_applied(conn: sqlite3.Connection, card: sqlite3.Row) -> bool:
 
 def lift_loss(ctx: ServiceContext, inp: LiftLossInput) -> BusinessResult:
     """解挂 of a temporary loss, before any replacement was applied for. R-LOSS-1, R-LOSS-3."""
-    require(ctx.operator, "lift_loss")
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "lift_loss") as biz:
+        conn = biz.conn
         card = card_by_id(conn, inp.card_id)
         if card["status"] == "lost":
             if ctx.profile.formal_loss_liftable:
@@ -239,11 +222,8 @@ def lift_loss(ctx: ServiceContext, inp: LiftLossInput) -> BusinessResult:
             )
         if problems:
             raise ValidationError(problems)
-        move = move_card(conn, card, "issued", at=at, loss_expires_at="", loss_verbal=0, loss_source="")
-        result = commit_business(
-            ctx,
-            conn,
-            item="lift_loss",
+        biz.move_card(card, "issued", loss_expires_at="", loss_verbal=0, loss_source="")
+        return biz.commit(
             person_id=card["person_id"],
             card_id=card["id"],
             summary=f"解除临时挂失：{person['name']} 卡号 {card['card_number']}",
@@ -253,8 +233,6 @@ def lift_loss(ctx: ServiceContext, inp: LiftLossInput) -> BusinessResult:
                 "rules": ["R-LOSS-1", "R-LOSS-3"],
             },
         )
-        link_moves(conn, "card_moves", [move], result.business_id)
-        return result
 
 
 def expire_temp_losses(ctx: ServiceContext) -> int:
@@ -271,26 +249,23 @@ def expire_temp_losses(ctx: ServiceContext) -> int:
     )
     done = 0
     for row in due:
-        with ctx.store.write() as conn:
+        with ctx.store.write() as conn:  # the business below joins this transaction
             card = card_by_id(conn, int(row["id"]))
             if card["status"] != "temp_lost" or not card["loss_expires_at"] or card["loss_expires_at"] > now:
                 continue  # lifted or made formal meanwhile
-            move = move_card(conn, card, "issued", at=now, loss_expires_at="", loss_verbal=0, loss_source="")
-            result = commit_business(
-                ctx,
-                conn,
-                item="lift_loss",
-                person_id=card["person_id"],
-                card_id=card["id"],
-                summary=f"临时挂失到期自动解除：卡号 {card['card_number']}",
-                details={
-                    "action": "temp_loss_expired",
-                    "card_number": card["card_number"],
-                    "by": "system",
-                    "expired_at": card["loss_expires_at"],
-                    "rules": ["R-LOSS-2"],
-                },
-            )
-            link_moves(conn, "card_moves", [move], result.business_id)
+            with begin_business(ctx, "lift_loss", by_station=True) as biz:
+                biz.move_card(card, "issued", loss_expires_at="", loss_verbal=0, loss_source="")
+                biz.commit(
+                    person_id=card["person_id"],
+                    card_id=card["id"],
+                    summary=f"临时挂失到期自动解除：卡号 {card['card_number']}",
+                    details={
+                        "action": "temp_loss_expired",
+                        "card_number": card["card_number"],
+                        "by": "system",
+                        "expired_at": card["loss_expires_at"],
+                        "rules": ["R-LOSS-2"],
+                    },
+                )
             done += 1
     return done
