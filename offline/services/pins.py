@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.lifecycle import CARD_LABELS
 from offline.permissions import require
@@ -195,17 +196,16 @@ def _record(
 ) -> BusinessResult:
     """The business after the chip accepted the PIN work: card flags, then the record (R-SEC-3).
 
-    `details` never carries PIN digits (R-PIN-6; commit_business refuses PIN fields).
+    `details` never carries PIN digits (R-PIN-6; commit_business refuses PIN fields). The
+    services check permission before touching the chip; `begin_business` checks it again in
+    the transaction like every other business.
     """
-    with ctx.store.write() as conn:
+    with begin_business(ctx, item) as biz:
         if card_update:  # fixed column assignments from this module, never operator input
-            conn.execute(
-                f"UPDATE cards SET {card_update}, updated_at = ? WHERE id = ?", (ctx.now_iso(), card["id"])
+            biz.conn.execute(
+                f"UPDATE cards SET {card_update}, updated_at = ? WHERE id = ?", (biz.at, card["id"])
             )
-        return commit_business(
-            ctx,
-            conn,
-            item=item,
+        return biz.commit(
             person_id=card["person_id"],
             card_id=card["id"],
             summary=f"{what}：{person['name']} 卡号 {card['card_number']}{note}",
