@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.errors import DomainError, Problem, ValidationError
-from offline.lifecycle import OPEN_APPLICATION_STATES, move_card
+from offline.lifecycle import OPEN_APPLICATION_STATES
 from offline.services.persons import find_person_by_ssn, person_cards
 from offline.validation.documents import holder_document_problems
 
@@ -150,11 +151,7 @@ def cancel_card(ctx: ServiceContext, inp: CancelInput) -> BusinessResult:
 
     Rules: R-CAN-1, R-CAN-2, R-CAN-3, R-ID-1 (HB 32-33, HN 26).
     """
-    from offline.permissions import require
-
-    require(ctx.operator, "cancel")
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "cancel") as biz:
         person = find_person_by_ssn(ctx.store, inp.ssn)
         if person is None:
             raise DomainError.one(
@@ -200,26 +197,22 @@ def cancel_card(ctx: ServiceContext, inp: CancelInput) -> BusinessResult:
             "bank_account": "pending_at_bank",
             "reminder": BANK_REMINDER,
         }
+        for card in cards:
+            biz.move_card(card, "cancelled")
+        marks = ",".join("?" * len(OPEN_APPLICATION_STATES))
+        biz.conn.execute(
+            f"UPDATE applications SET status = 'cancelled', reject_reason = ?, updated_at = ?"
+            f" WHERE person_id = ? AND status IN ({marks})",
+            ("持卡人注销：" + REASONS[inp.reason], biz.at, person.id, *sorted(OPEN_APPLICATION_STATES)),
+        )
+        biz.conn.execute(
+            "UPDATE persons SET status = ?, updated_at = ? WHERE id = ?",
+            (PERSON_STATUS[inp.reason], biz.at, person.id),
+        )
         numbers = "、".join(c.card_number for c in cards) or "无卡"
-        result = commit_business(
-            ctx,
-            conn,
-            item="cancel",
+        return biz.commit(
             summary=f"注销（{REASONS[inp.reason]}）：{person.name}，卡 {numbers}",
             details=details,
             person_id=person.id,
             card_id=cards[0].id if cards else None,
         )
-        for card in cards:
-            move_card(conn, card, "cancelled", business_id=result.business_id, at=at)
-        marks = ",".join("?" * len(OPEN_APPLICATION_STATES))
-        conn.execute(
-            f"UPDATE applications SET status = 'cancelled', reject_reason = ?, updated_at = ?"
-            f" WHERE person_id = ? AND status IN ({marks})",
-            ("持卡人注销：" + REASONS[inp.reason], at, person.id, *sorted(OPEN_APPLICATION_STATES)),
-        )
-        conn.execute(
-            "UPDATE persons SET status = ?, updated_at = ? WHERE id = ?",
-            (PERSON_STATUS[inp.reason], at, person.id),
-        )
-        return result
