@@ -71,6 +71,20 @@ class Business:
             self.conn, card, to_status, at=self.at, business_id=self.business_id, **updates
         )
 
+    def move_temp_card(self, temp: sqlite3.Row | dict[str, Any], to_state: str, **updates: Any) -> int:
+        """Move a temporary card along TEMP_MACHINE, the move linked to this business (R-TMP-5)."""
+        from offline.services.card_common import move_temp_card
+
+        return move_temp_card(
+            self.conn,
+            temp,
+            to_state,
+            at=self.at,
+            operator_id=self.ctx.operator.id,
+            business_id=self.business_id,
+            **updates,
+        )
+
     def audit(self, action: str, *, target: str | None = None, details: dict[str, Any] | None = None) -> None:
         """An audit entry beyond the business's own, written right after it at commit (R-SEC-3).
 

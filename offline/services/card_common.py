@@ -58,9 +58,11 @@ def move_temp_card(
     *,
     at: str,
     operator_id: int,
+    business_id: int | None = None,
     **updates: Any,
 ) -> int:
-    """Move a temporary card along TEMP_MACHINE (R-TMP-5), recording who moved it."""
+    """Move a temporary card along TEMP_MACHINE (R-TMP-5), recording who moved it (and for which
+    business, when the builder already has one: `Business.move_temp_card`)."""
     TEMP_MACHINE.check(str(temp["state"]), to_state)
     sets = ["state = ?", "updated_at = ?"]
     values: list[Any] = [to_state, at]
@@ -69,8 +71,9 @@ def move_temp_card(
         values.append(value)
     conn.execute(f"UPDATE temp_cards SET {', '.join(sets)} WHERE id = ?", (*values, temp["id"]))
     cur = conn.execute(
-        "INSERT INTO temp_card_moves(temp_card_id, from_state, to_state, operator_id, at) VALUES (?, ?, ?, ?, ?)",
-        (temp["id"], temp["state"], to_state, operator_id, at),
+        "INSERT INTO temp_card_moves(temp_card_id, from_state, to_state, business_id, operator_id, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (temp["id"], temp["state"], to_state, business_id, operator_id, at),
     )
     return int(cur.lastrowid or 0)
 

@@ -17,14 +17,15 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.codes import REL_CHILD, REL_PARENT, REL_SPOUSE, RELATIONS
 from offline.errors import DomainError, Problem, ValidationError
-from offline.lifecycle import CARD_LABELS, move_card
+from offline.lifecycle import CARD_LABELS
 from offline.permissions import require
 from offline.protocols import CardError, ChipCard
 from offline.services import temp_cards
-from offline.services.card_common import card_by_id, doc_problems, link_moves
+from offline.services.card_common import card_by_id, doc_problems
 
 MODES = {"window": "窗口发放", "door": "上门发放"}
 RECIPIENTS = {"holder": "本人", "agent": "代领人", "guardian": "监护人", "relative": "亲属"}
@@ -251,15 +252,16 @@ def _read_card_test(
 
 def _return_for_reproduction(ctx: ServiceContext, card_id: int, reasons: list[str]) -> BusinessResult:
     """The failed read-card test as its own business: card → 'returned' with the reason (R-ISS-3)."""
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
-        card = card_by_id(conn, card_id)
+    with begin_business(ctx, "issue") as biz:
+        card = card_by_id(biz.conn, card_id)
         reason = "；".join(reasons)
-        move = move_card(conn, card, "returned", at=at, return_reason=reason)
-        result = commit_business(
-            ctx,
-            conn,
-            item="issue",
+        biz.move_card(card, "returned", return_reason=reason)
+        if card["application_id"] is not None:
+            biz.conn.execute(
+                "UPDATE applications SET status = 'remaking', reject_reason = ?, updated_at = ? WHERE id = ?",
+                (f"读卡检测不合格，退回重制：{reason}", biz.at, card["application_id"]),
+            )
+        return biz.commit(
             person_id=card["person_id"],
             card_id=card_id,
             summary=f"退回重制：卡号 {card['card_number']}，{reason}",
@@ -274,13 +276,6 @@ def _return_for_reproduction(ctx: ServiceContext, card_id: int, reasons: list[st
                 ],
             },
         )
-        link_moves(conn, "card_moves", [move], result.business_id)
-        if card["application_id"] is not None:
-            conn.execute(
-                "UPDATE applications SET status = 'remaking', reject_reason = ?, updated_at = ? WHERE id = ?",
-                (f"读卡检测不合格，退回重制：{reason}", at, card["application_id"]),
-            )
-        return result
 
 
 def _previous_cards(conn: sqlite3.Connection, card: sqlite3.Row) -> list[sqlite3.Row]:
@@ -394,24 +389,21 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             ]
         )
 
-    at = ctx.now_iso()
-    with store.write() as conn:
+    with begin_business(ctx, "issue") as biz:
+        conn = biz.conn
         card = card_by_id(conn, inp.card_id)  # re-read under the lock
-        moves = [move_card(conn, card, "issued", at=at, issued_at=at)]
+        biz.move_card(card, "issued", issued_at=biz.at)
         cancelled: list[str] = []
         for old in _previous_cards(conn, card):
-            moves.append(move_card(conn, old, "cancelled", at=at))
+            biz.move_card(old, "cancelled")
             cancelled.append(str(old["card_number"]))
         fee, temp_done = 0, None
-        temp_moves: list[int] = []
         if temp is not None:
-            temp_done, fee, temp_moves = temp_cards.settle_for_formal_card(
-                ctx, conn, temp, inp.temp_card_action
-            )
+            temp_done, fee = temp_cards.settle_for_formal_card(biz, temp, inp.temp_card_action)
         if card["application_id"] is not None:
             conn.execute(
                 "UPDATE applications SET status = 'issued', updated_at = ? WHERE id = ?",
-                (at, card["application_id"]),
+                (biz.at, card["application_id"]),
             )
         who = RECIPIENTS[inp.recipient] + (f"（{inp.recipient_name}）" if inp.recipient != "holder" else "")
         summary = f"{MODES[inp.mode]}：{person['name']} 卡号 {card['card_number']}，{who}签收"
@@ -439,16 +431,10 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             "reminders": ["请持卡人及时激活社会保障功能（修改初始密码），金融功能须本人到银行网点激活。"],
             "rules": ["R-ISS-3", "R-ISS-4", "R-ISS-5", "R-ISS-7"],
         }
-        result = commit_business(
-            ctx,
-            conn,
-            item="issue",
+        return biz.commit(
             summary=summary,
             details=details,
             person_id=card["person_id"],
             card_id=card["id"],
             fee_fen=fee,
         )
-        link_moves(conn, "card_moves", moves, result.business_id)
-        link_moves(conn, "temp_card_moves", temp_moves, result.business_id)
-        return result

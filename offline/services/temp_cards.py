@@ -20,6 +20,7 @@ from typing import Any
 
 from offline import card_journal
 from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business_builder import Business, begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.lifecycle import TEMP_LABELS
 from offline.protocols import CardError, ChipCard
@@ -441,7 +442,8 @@ def _close(ctx: ServiceContext, inp: TempCloseInput, to_state: str) -> BusinessR
                 "收费票据号",
             )
         )
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "temp_card") as biz:
+        conn = biz.conn
         temp = temp_row(conn, inp.card_number)
         if temp["person_id"] is None:
             refuse(
@@ -455,11 +457,8 @@ def _close(ctx: ServiceContext, inp: TempCloseInput, to_state: str) -> BusinessR
         problems += doc_problems(person, inp.doc_number, rule="R-TMP-4")
         if problems:
             raise ValidationError(problems)
-        _, fee, moves = _settle(ctx, conn, temp, to_state)
-        result = commit_business(
-            ctx,
-            conn,
-            item="temp_card",
+        _, fee = _settle(biz, temp, to_state)
+        return biz.commit(
             person_id=temp["person_id"],
             fee_fen=fee,
             summary=f"临时卡{what}：{person['name']} 卡号 {inp.card_number}，收取工本费 {fee / 100:.2f} 元",
@@ -471,17 +470,13 @@ def _close(ctx: ServiceContext, inp: TempCloseInput, to_state: str) -> BusinessR
                 "rules": ["R-TMP-4"],
             },
         )
-        link_moves(conn, "temp_card_moves", moves, result.business_id)
-        return result
 
 
-def _settle(
-    ctx: ServiceContext, conn: sqlite3.Connection, temp: sqlite3.Row, to_state: str
-) -> tuple[str, int, list[int]]:
-    at = ctx.now_iso()
+def _settle(biz: Business, temp: sqlite3.Row, to_state: str) -> tuple[str, int]:
+    """Cancel or destroy a temporary card inside `biz`; returns (its number, the fee in fen)."""
     fee_key = "temp_lost" if to_state == "cancelled" else "temp_damaged"
-    move = move_temp_card(conn, temp, to_state, at=at, operator_id=ctx.operator.id)
-    return str(temp["card_number"]), int(ctx.profile.fees_fen[fee_key]), [move]
+    biz.move_temp_card(temp, to_state)
+    return str(temp["card_number"]), int(biz.ctx.profile.fees_fen[fee_key])
 
 
 def cancel_lost_temp_card(ctx: ServiceContext, inp: TempCloseInput) -> BusinessResult:
@@ -494,13 +489,11 @@ def destroy_damaged_temp_card(ctx: ServiceContext, inp: TempCloseInput) -> Busin
     return _close(ctx, inp, "destroyed")
 
 
-def settle_for_formal_card(
-    ctx: ServiceContext, conn: sqlite3.Connection, temp: sqlite3.Row, action: str
-) -> tuple[str, int, list[int]]:
-    """R-ISS-5 inside the formal card's issuance transaction: 'lost' → cancelled, 'damaged' → destroyed.
+def settle_for_formal_card(biz: Business, temp: sqlite3.Row, action: str) -> tuple[str, int]:
+    """R-ISS-5 inside the formal card's issuance business: 'lost' → cancelled, 'damaged' → destroyed.
 
-    Returns (temporary card number, fee in fen, move ids).
+    Returns (temporary card number, fee in fen); the move is linked to the issuance business.
     """
     if action not in ("lost", "damaged"):
         raise ValueError(action)
-    return _settle(ctx, conn, temp, "cancelled" if action == "lost" else "destroyed")
+    return _settle(biz, temp, "cancelled" if action == "lost" else "destroyed")
