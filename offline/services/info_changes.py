@@ -18,7 +18,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.lifecycle import VALID_CARD_STATES
 from offline.services.persons import (
@@ -193,11 +194,8 @@ def change_info(ctx: ServiceContext, inp: InfoChangeInput) -> BusinessResult:
 
     Rules: R-INFO-2, R-ID-1, R-ID-3, R-APP-1 (HB 26, HN 17).
     """
-    from offline.permissions import require
-
-    require(ctx.operator, "info_change")
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "info_change") as biz:
+        conn, at = biz.conn, biz.at
         person = _person(ctx, inp.ssn)
         changes: dict[str, str] = {}
         for f in fields(inp):
@@ -228,10 +226,7 @@ def change_info(ctx: ServiceContext, inp: InfoChangeInput) -> BusinessResult:
             f"UPDATE persons SET {sets}, updated_at = ? WHERE id = ?", (*changes.values(), at, person.id)
         )
         labels = "、".join(NON_KEY_LABELS[k] for k in changes)
-        return commit_business(
-            ctx,
-            conn,
-            item="info_change",
+        return biz.commit(
             summary=f"非关键信息变更：{person.name}，{labels}（无需换卡）",
             details={"ssn": person.ssn, "name": person.name, "changes": diff, "new_card": False},
             person_id=person.id,
@@ -335,12 +330,9 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
     not yet handed out, or an application in production, it is refused: the card in the
     pipeline carries the old data, so the holder collects it first.
     """
-    from offline.permissions import require
-
-    require(ctx.operator, "key_info_change")
     today = ctx.now().date()
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "key_info_change") as biz:
+        conn, at = biz.conn, biz.at
         person = _person(ctx, inp.ssn)
         problems = key_problems(ctx, inp, person, today)
         cards = [c for c in person_cards(ctx.store, person.id) if c.status in VALID_CARD_STATES]
@@ -375,10 +367,7 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
         assert updated is not None
         extra = {"key_changes": diff, "police_proof": inp.police_proof.strip()}
         if not issued:
-            return commit_business(
-                ctx,
-                conn,
-                item="key_info_change",
+            return biz.commit(
                 summary=f"关键信息变更：{updated.name}（无在用卡，无需换领）",
                 details={"ssn": updated.ssn, "name": updated.name, "new_card": False, **extra},
                 person_id=person.id,
@@ -396,13 +385,11 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
             fee_receipt_no=inp.fee_receipt_no,
         )
         return exchange_in_transaction(
-            ctx,
-            conn,
+            biz,
             exchange,
             issued[0],
             updated,
             from_key_info_change=True,
             extra_details={**extra, "new_card": True},
-            item="key_info_change",
             summary_prefix="关键信息变更并换领",
         )

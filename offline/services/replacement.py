@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from offline.business import Blob, BusinessResult, ServiceContext, commit_business
+from offline.business import Blob, BusinessResult, ServiceContext
+from offline.business_builder import Business, begin_business
 from offline.errors import DomainError, Problem, ValidationError
-from offline.lifecycle import move_card
 from offline.services.applications import MODES, production_deadline
 from offline.services.persons import (
     CardRecord,
@@ -235,12 +235,8 @@ def replace_card(ctx: ServiceContext, inp: ReplaceInput) -> BusinessResult:
 
     Rules: R-REP-1, R-REP-3, R-REP-5, R-APP-10, R-APP-3, R-ID-1 (HB 22, 24; HN 9, 23).
     """
-    from offline.permissions import require
-
-    require(ctx.operator, "replace")
     today = ctx.now().date()
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "replace") as biz:
         card, person = card_and_person(ctx, inp.card_number)
         problems = document_problems(person, inp.doc_number, today)
         problems += common_problems(
@@ -291,23 +287,12 @@ def replace_card(ctx: ServiceContext, inp: ReplaceInput) -> BusinessResult:
             "fee_fen": fee,
             "fee_receipt_no": inp.fee_receipt_no.strip(),
         }
-        result = commit_business(
-            ctx,
-            conn,
-            item="replace",
-            summary=f"补领：{person.name}，原卡 {card.card_number} 注销，工本费 {fee / 100:.2f} 元",
-            details=details,
-            person_id=person.id,
-            card_id=card.id,
-            fee_fen=fee,
-            blobs=_blobs(inp.photo, inp.doc_scans),
-        )
-        move_card(conn, card, "cancelled", business_id=result.business_id, at=at)
+        biz.move_card(card, "cancelled")
         if inp.photo is not None:
-            store_photo(conn, person.id, inp.photo, at=at)
+            store_photo(biz.conn, person.id, inp.photo, at=biz.at)
         file_new_card(
             ctx,
-            conn,
+            biz.conn,
             person=person,
             old=card,
             kind="replace",
@@ -316,10 +301,17 @@ def replace_card(ctx: ServiceContext, inp: ReplaceInput) -> BusinessResult:
             mode=inp.mode,
             channel=inp.channel,
             mailing=inp.mailing,
-            business_id=result.business_id,
-            at=at,
+            business_id=biz.business_id,
+            at=biz.at,
         )
-        return result
+        return biz.commit(
+            summary=f"补领：{person.name}，原卡 {card.card_number} 注销，工本费 {fee / 100:.2f} 元",
+            details=details,
+            person_id=person.id,
+            card_id=card.id,
+            fee_fen=fee,
+            blobs=_blobs(inp.photo, inp.doc_scans),
+        )
 
 
 def card_expiry(card: CardRecord, validity_years: int) -> date | None:
@@ -469,29 +461,24 @@ def exchange_card(ctx: ServiceContext, inp: ExchangeInput) -> BusinessResult:
 
     Rules: R-REP-2, R-REP-3, R-REP-4, R-REP-5, R-APP-3, R-APP-4, R-ID-1, R-TRF-2 (HB 2, 23, 24; HN 9, 24).
     """
-    from offline.permissions import require
-
-    require(ctx.operator, "replace")
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "replace") as biz:
         card, person = card_and_person(ctx, inp.card_number)
-        return exchange_in_transaction(ctx, conn, inp, card, person)
+        return exchange_in_transaction(biz, inp, card, person)
 
 
 def exchange_in_transaction(
-    ctx: ServiceContext,
-    conn: sqlite3.Connection,
+    biz: Business,
     inp: ExchangeInput,
     card: CardRecord,
     person: PersonRecord,
     *,
     from_key_info_change: bool = False,
     extra_details: dict[str, Any] | None = None,
-    item: str = "replace",
     summary_prefix: str = "换领",
 ) -> BusinessResult:
-    """The exchange checks and writes, inside the caller's transaction (also used by R-INFO-1)."""
+    """The exchange checks and writes, inside the caller's business (also used by R-INFO-1)."""
+    ctx, conn, at = biz.ctx, biz.conn, biz.at
     today = ctx.now().date()
-    at = ctx.now_iso()
     problems = [] if from_key_info_change else document_problems(person, inp.doc_number, today)
     problems += common_problems(
         ctx,
@@ -543,17 +530,6 @@ def exchange_in_transaction(
     summary = f"{summary_prefix}（{reason_zh}）：{person.name}，原卡 {card.card_number} 领新卡时注销，{bank}"
     if fee:
         summary += f"，工本费 {fee / 100:.2f} 元"
-    result = commit_business(
-        ctx,
-        conn,
-        item=item,
-        summary=summary,
-        details=details,
-        person_id=person.id,
-        card_id=card.id,
-        fee_fen=fee,
-        blobs=_blobs(inp.photo, inp.doc_scans),
-    )
     if inp.photo is not None:
         store_photo(conn, person.id, inp.photo, at=at)
     if request is not None:
@@ -572,7 +548,14 @@ def exchange_in_transaction(
         mode=inp.mode,
         channel=inp.channel,
         mailing=inp.mailing,
-        business_id=result.business_id,
+        business_id=biz.business_id,
         at=at,
     )
-    return result
+    return biz.commit(
+        summary=summary,
+        details=details,
+        person_id=person.id,
+        card_id=card.id,
+        fee_fen=fee,
+        blobs=_blobs(inp.photo, inp.doc_scans),
+    )
