@@ -17,12 +17,12 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.errors import DomainError, Problem, ValidationError
-from offline.lifecycle import move_card
 from offline.permissions import require
 from offline.profiles import Profile
-from offline.services.card_common import add_months, card_by_id, link_moves, parse_day
+from offline.services.card_common import add_months, card_by_id, parse_day
 from offline.store import Store
 from offline.validation import validate_card_number
 from offline.workdays import WorkCalendar
@@ -139,10 +139,10 @@ def receive_cards(ctx: ServiceContext, inp: ReceiveInput) -> BusinessResult:
         seen.add(c.card_number)
     if problems:
         raise ValidationError(problems)
-    now, today = ctx.now_iso(), _today(ctx)
+    today = _today(ctx)
     deadline = contact_deadline(ctx.store, ctx.profile, today).isoformat()
-    with ctx.store.write() as conn:
-        moves: list[int] = []
+    with begin_business(ctx, "stock") as biz:
+        conn, now = biz.conn, biz.at
         for c in inp.cards:
             row = conn.execute("SELECT * FROM cards WHERE card_number = ?", (c.card_number,)).fetchone()
             if row is None:
@@ -193,16 +193,8 @@ def receive_cards(ctx: ServiceContext, inp: ReceiveInput) -> BusinessResult:
                     )
                 )
                 continue
-            moves.append(
-                move_card(
-                    conn,
-                    row,
-                    "arrived",
-                    at=now,
-                    arrived_at=now,
-                    contact_deadline=deadline,
-                    stock_slot=inp.stock_slot,
-                )
+            biz.move_card(
+                row, "arrived", arrived_at=now, contact_deadline=deadline, stock_slot=inp.stock_slot
             )
             if row["application_id"] is not None:
                 conn.execute(
@@ -213,10 +205,7 @@ def receive_cards(ctx: ServiceContext, inp: ReceiveInput) -> BusinessResult:
         if problems:
             raise ValidationError(problems)
         numbers = [c.card_number for c in inp.cards]
-        result = commit_business(
-            ctx,
-            conn,
-            item="stock",
+        return biz.commit(
             summary=f"社保卡入库 {len(numbers)} 张，{deadline} 前联系领卡",
             details={
                 "action": "receive",
@@ -227,8 +216,6 @@ def receive_cards(ctx: ServiceContext, inp: ReceiveInput) -> BusinessResult:
                 "rules": ["R-ISS-1", "R-ISS-2"],
             },
         )
-        link_moves(conn, "card_moves", moves, result.business_id)
-        return result
 
 
 def shipped_cards(store: Store) -> list[str]:
@@ -253,8 +240,8 @@ def record_contact(ctx: ServiceContext, card_id: int, how: str, note: str = "") 
                 )
             ]
         )
-    now = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "stock") as biz:
+        conn, now = biz.conn, biz.at
         card = card_by_id(conn, card_id)
         if card["status"] != "arrived":
             raise DomainError(
@@ -265,10 +252,7 @@ def record_contact(ctx: ServiceContext, card_id: int, how: str, note: str = "") 
             (now, how, now, card_id),
         )
         late = bool(card["contact_deadline"]) and _today(ctx) > parse_day(card["contact_deadline"])
-        return commit_business(
-            ctx,
-            conn,
-            item="stock",
+        return biz.commit(
             person_id=card["person_id"],
             card_id=card_id,
             summary=f"已{CONTACT_WAYS[how]}联系领卡（卡号 {card['card_number']}）"
@@ -364,24 +348,16 @@ def unit_collect(ctx: ServiceContext, inp: UnitCollectInput) -> BusinessResult:
         problems.append(Problem("card_ids", "R-ISS-6", "没有选择要代领的卡", "请选择卡。", "社保卡"))
     if problems:
         raise ValidationError(problems)
-    now = ctx.now_iso()
-    with ctx.store.write() as conn:
-        moves = [
-            move_card(
-                conn,
-                card_by_id(conn, cid),
+    with begin_business(ctx, "stock") as biz:
+        for cid in inp.card_ids:
+            biz.move_card(
+                card_by_id(biz.conn, cid),
                 "unit_collected",
-                at=now,
-                unit_collected_at=now,
+                unit_collected_at=biz.at,
                 unit_name=inp.unit_name.strip(),
             )
-            for cid in inp.card_ids
-        ]
-        numbers = [str(card_by_id(conn, cid)["card_number"]) for cid in inp.card_ids]
-        result = commit_business(
-            ctx,
-            conn,
-            item="stock",
+        numbers = [str(card_by_id(biz.conn, cid)["card_number"]) for cid in inp.card_ids]
+        return biz.commit(
             summary=f"{inp.unit_name.strip()} 集体代领社保卡 {len(numbers)} 张",
             details={
                 "action": "unit_collect",
@@ -392,8 +368,6 @@ def unit_collect(ctx: ServiceContext, inp: UnitCollectInput) -> BusinessResult:
                 "rules": ["R-ID-4", "R-ISS-6"],
             },
         )
-        link_moves(conn, "card_moves", moves, result.business_id)
-        return result
 
 
 def age_stock(ctx: ServiceContext, inp: AgeStockInput) -> BusinessResult:
@@ -418,10 +392,10 @@ def age_stock(ctx: ServiceContext, inp: AgeStockInput) -> BusinessResult:
         )
     profile = ctx.profile
     stock_months, sleep_months = int(profile.stock_age_months), int(profile.sleeping_months)
-    today, now = _today(ctx), ctx.now_iso()
+    today = _today(ctx)
     problems: list[Problem] = []
-    with ctx.store.write() as conn:
-        moves: list[int] = []
+    with begin_business(ctx, "stock", action="stock.age") as biz:
+        conn = biz.conn
         numbers: list[str] = []
         for cid in inp.card_ids:
             card = card_by_id(conn, cid)
@@ -463,15 +437,12 @@ def age_stock(ctx: ServiceContext, inp: AgeStockInput) -> BusinessResult:
             # can still collect it (R-ISS-6); 'returned' is the terminal re-production state.
             target = {"cancel": "cancelled", "seal": "sealed", "return_sleeping": "arrived"}[inp.action]
             reason = inp.reason or AGE_ACTIONS[inp.action]
-            moves.append(move_card(conn, card, target, at=now, return_reason=reason))
+            biz.move_card(card, target, return_reason=reason)
         if not inp.card_ids:
             problems.append(Problem("card_ids", "R-ISS-6", "没有选择要处理的卡", "请选择卡。", "社保卡"))
         if problems:
             raise ValidationError(problems)
-        result = commit_business(
-            ctx,
-            conn,
-            item="stock",
+        return biz.commit(
             summary=f"库存卡{AGE_ACTIONS[inp.action]} {len(numbers)} 张",
             details={
                 "action": f"age_{inp.action}",
@@ -480,5 +451,3 @@ def age_stock(ctx: ServiceContext, inp: AgeStockInput) -> BusinessResult:
                 "rules": ["R-ISS-6"],
             },
         )
-        link_moves(conn, "card_moves", moves, result.business_id)
-        return result
