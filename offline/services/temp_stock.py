@@ -10,11 +10,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import Business, begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.lifecycle import TEMP_LABELS
 from offline.permissions import require
-from offline.services.card_common import link_moves, move_temp_card, refuse
+from offline.services.card_common import refuse
 from offline.store import Store
 from offline.validation import validate_card_number
 
@@ -110,9 +111,8 @@ def sign_in_temp_cards(ctx: ServiceContext, card_numbers: list[str] | tuple[str,
     problems = _numbers_problems(numbers)
     if problems:
         raise ValidationError(problems)
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
-        moves: list[int] = []
+    with begin_business(ctx, "temp_card") as biz:
+        conn, at = biz.conn, biz.at
         for n in numbers:
             if conn.execute("SELECT 1 FROM temp_cards WHERE card_number = ?", (n,)).fetchone():
                 problems.append(
@@ -122,30 +122,22 @@ def sign_in_temp_cards(ctx: ServiceContext, card_numbers: list[str] | tuple[str,
             cur = conn.execute(
                 "INSERT INTO temp_cards(card_number, state, updated_at) VALUES (?, 'signed_in', ?)", (n, at)
             )
-            m = conn.execute(
-                "INSERT INTO temp_card_moves(temp_card_id, from_state, to_state, operator_id, at)"
-                " VALUES (?, '', 'signed_in', ?, ?)",
-                (cur.lastrowid, ctx.operator.id, at),
+            conn.execute(  # the first move of a card: from nothing to 'signed_in'
+                "INSERT INTO temp_card_moves(temp_card_id, from_state, to_state, business_id, operator_id, at)"
+                " VALUES (?, '', 'signed_in', ?, ?, ?)",
+                (cur.lastrowid, biz.business_id, ctx.operator.id, at),
             )
-            moves.append(int(m.lastrowid or 0))
         if problems:
             raise ValidationError(problems)
-        return _stock_business(ctx, conn, "sign_in", numbers, moves)
+        return _stock_business(biz, "sign_in", numbers)
 
 
-def _stock_business(
-    ctx: ServiceContext, conn: sqlite3.Connection, action: str, numbers: list[str], moves: list[int]
-) -> BusinessResult:
+def _stock_business(biz: Business, action: str, numbers: list[str]) -> BusinessResult:
     names = {"sign_in": "签收", "distribute": "分发", "put_in_stock": "入库", "take_out": "出库"}
-    result = commit_business(
-        ctx,
-        conn,
-        item="temp_card",
+    return biz.commit(
         summary=f"临时卡{names[action]} {len(numbers)} 张",
         details={"action": action, "card_numbers": numbers, "rules": ["R-TMP-5"]},
     )
-    link_moves(conn, "temp_card_moves", moves, result.business_id)
-    return result
 
 
 def _move_batch(
@@ -156,9 +148,8 @@ def _move_batch(
     problems = _numbers_problems(numbers)
     if problems:
         raise ValidationError(problems)
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
-        moves: list[int] = []
+    with begin_business(ctx, "temp_card") as biz:
+        conn = biz.conn
         for n in numbers:
             row = conn.execute("SELECT * FROM temp_cards WHERE card_number = ?", (n,)).fetchone()
             if row is None:
@@ -169,14 +160,14 @@ def _move_batch(
                 )
                 continue
             try:
-                moves.append(move_temp_card(conn, row, to_state, at=at, operator_id=ctx.operator.id))
+                biz.move_temp_card(row, to_state)
             except DomainError as exc:
                 problems.extend(
                     Problem(p.field, p.rule, f"临时卡 {n}：{p.message}", p.fix, p.label) for p in exc.problems
                 )
         if problems:
             raise ValidationError(problems)
-        return _stock_business(ctx, conn, action, numbers, moves)
+        return _stock_business(biz, action, numbers)
 
 
 def distribute(ctx: ServiceContext, card_numbers: list[str] | tuple[str, ...]) -> BusinessResult:
