@@ -16,7 +16,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.services.persons import find_card, find_person
 from offline.validation.documents import holder_document_problems
@@ -44,13 +45,11 @@ class BankChangeInput:
 
 def change_bank(ctx: ServiceContext, inp: BankChangeInput) -> BusinessResult:
     """File a bank-change application, pending the card centre's approval (R-TRF-2, R-APP-4; HN 24)."""
-    from offline.permissions import require
     from offline.services.applications import document_blobs
     from offline.workdays import WorkCalendar
 
-    require(ctx.operator, "bank_change")
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "bank_change") as biz:
+        conn, at = biz.conn, biz.at
         card = find_card(ctx.store, inp.card_number)
         if card is None:
             raise DomainError.one(
@@ -139,22 +138,18 @@ def change_bank(ctx: ServiceContext, inp: BankChangeInput) -> BusinessResult:
             "reply_due": deadline,
             "status": "pending",
         }
-        result = commit_business(
-            ctx,
-            conn,
-            item="bank_change",
+        conn.execute(
+            "INSERT INTO bank_change_requests(person_id, card_id, business_id, old_bank, new_bank, status, deadline,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+            (person.id, card.id, biz.business_id, card.bank, new_bank, deadline, at, at),
+        )
+        return biz.commit(
             summary=f"发卡银行变更申请：{person.name}，{card.bank} → {new_bank}，服务中心应于 {deadline} 前复函",
             details=details,
             person_id=person.id,
             card_id=card.id,
             blobs=document_blobs(None, inp.doc_scans),
         )
-        conn.execute(
-            "INSERT INTO bank_change_requests(person_id, card_id, business_id, old_bank, new_bank, status, deadline,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-            (person.id, card.id, result.business_id, card.bank, new_bank, deadline, at, at),
-        )
-        return result
 
 
 def record_decision(

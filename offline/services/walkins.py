@@ -25,7 +25,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.codes import CITIZEN_NUMBER_DOCS, DOC_TYPES, VALID_DOC_TYPES
 from offline.errors import DomainError, Problem, ValidationError
 from offline.permissions import require
@@ -170,12 +171,13 @@ def accept_walkin(ctx: ServiceContext, inp: WalkinInput) -> BusinessResult:
             "receipt_no": inp.receipt_no.strip(),
         }
     )
-    require(ctx.operator, inp.item if inp.item in WALKIN_ITEMS else "query")
+    action = inp.item if inp.item in WALKIN_ITEMS else "query"
+    require(ctx.operator, action)
     problems = _problems(inp)
     if problems:
         raise ValidationError(problems)
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, inp.item, action=action) as biz:
+        conn, at = biz.conn, biz.at
         if (
             inp.card_number
             and conn.execute("SELECT 1 FROM cards WHERE card_number = ?", (inp.card_number,)).fetchone()
@@ -212,11 +214,8 @@ def accept_walkin(ctx: ServiceContext, inp: WalkinInput) -> BusinessResult:
             fee = int(ctx.profile.fees_fen["replace"])
             details["fee_fen"] = fee
             summary += f"，工本费 {fee / 100:.2f} 元"
-        result = commit_business(
-            ctx, conn, item=inp.item, person_id=person_id, summary=summary, details=details, fee_fen=fee
-        )
-        conn.execute("UPDATE businesses SET verify_state = 'pending' WHERE id = ?", (result.business_id,))
-        return result
+        conn.execute("UPDATE businesses SET verify_state = 'pending' WHERE id = ?", (biz.business_id,))
+        return biz.commit(person_id=person_id, summary=summary, details=details, fee_fen=fee)
 
 
 # --------------------------------------------------------------------------- downlink
