@@ -132,9 +132,9 @@ def move_card(
 ) -> int:
     """Move a formal card along CARD_MACHINE, set the given columns, record the move.
 
-    The one way a card changes status (services, downlink effects). Returns the card_moves id;
-    a service whose business row is written after the move (by commit_business) links it with
-    `card_common.link_moves`, or passes `business_id` when it already has one.
+    The one way a card changes status (services, downlink effects). Returns the card_moves id.
+    A service moves cards through `Business.move_card` (offline.business_builder), which passes
+    the business id of the row it opened first; downlink effects move without one.
     """
     if hasattr(card, "keys"):  # a row of the stdlib driver or of SQLCipher's (not a sqlite3.Row)
         row: Any = card

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import sqlite3
-from collections.abc import Iterable
 from datetime import date
 from typing import Any, NoReturn
 
@@ -76,13 +75,6 @@ def move_temp_card(
         (temp["id"], temp["state"], to_state, business_id, operator_id, at),
     )
     return int(cur.lastrowid or 0)
-
-
-def link_moves(conn: sqlite3.Connection, table: str, move_ids: Iterable[int], business_id: int) -> None:
-    """Attach the business id to the moves written before the business row."""
-    if table not in ("card_moves", "temp_card_moves"):
-        raise ValueError(table)
-    conn.executemany(f"UPDATE {table} SET business_id = ? WHERE id = ?", [(business_id, m) for m in move_ids])
 
 
 # --------------------------------------------------------------------------- documents

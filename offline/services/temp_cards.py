@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from offline import card_journal
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
 from offline.business_builder import Business, begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.lifecycle import TEMP_LABELS
@@ -27,8 +27,6 @@ from offline.protocols import CardError, ChipCard
 from offline.services.card_common import (
     doc_problems,
     holder_for_person,
-    link_moves,
-    move_temp_card,
     person_by_id,
     read_chip,
     refuse,
@@ -241,25 +239,23 @@ def issue_temp_card(ctx: ServiceContext, inp: TempIssueInput) -> BusinessResult:
                 "临时卡",
             )
         )
-    with store.write() as wconn:
-        result = _commit_issue(ctx, wconn, inp, journal_id, after)
-        card_journal.finish(wconn, journal_id, "写卡核对一致，业务已办结", business_id=result.business_id)
-        return result
+    with begin_business(ctx, "temp_card") as biz:
+        card_journal.finish(biz.conn, journal_id, "写卡核对一致，业务已办结", business_id=biz.business_id)
+        return _commit_issue(biz, inp, journal_id, after)
 
 
 def _commit_issue(
-    ctx: ServiceContext, conn: sqlite3.Connection, inp: TempIssueInput, journal_id: int, after: dict[str, Any]
+    biz: Business, inp: TempIssueInput, journal_id: int, after: dict[str, Any]
 ) -> BusinessResult:
     """Domain rows + business of a verified personalisation (also used when finishing from the journal)."""
-    at = ctx.now_iso()
+    conn = biz.conn
     temp = temp_row(conn, inp.card_number)
     person = person_by_id(conn, inp.person_id)
     exp = str(after["expiry_date"])
     valid_until = f"{exp[:4]}-{exp[4:6]}-{exp[6:]}"
-    moves: list[int] = []
     state: dict[str, Any] = dict(temp)
     for target in (["out_of_stock"] if state["state"] == "in_stock" else []) + ["personalised", "issued"]:
-        moves.append(move_temp_card(conn, state, target, at=at, operator_id=ctx.operator.id))
+        biz.move_temp_card(state, target)
         state["state"] = target
     conn.execute(
         "UPDATE temp_cards SET person_id = ?, valid_until = ? WHERE id = ?",
@@ -279,17 +275,12 @@ def _commit_issue(
         "reminder": PIN_REMINDER,
         "rules": ["R-TMP-1", "R-TMP-2"],
     }
-    result = commit_business(
-        ctx,
-        conn,
-        item="temp_card",
+    return biz.commit(
         person_id=inp.person_id,
         fee_fen=0,
         details=details,
         summary=f"临时卡发放：{person['name']} 卡号 {inp.card_number}，有效期至 {valid_until}（免费）",
     )
-    link_moves(conn, "temp_card_moves", moves, result.business_id)
-    return result
 
 
 def finish_issue_from_journal(
@@ -297,7 +288,8 @@ def finish_issue_from_journal(
 ) -> BusinessResult:
     """card_journal finisher: the chip holds the intended holder, finish the business from the journal."""
     inp = TempIssueInput(**entry.intent["input"])
-    return _commit_issue(ctx, conn, inp, entry.id, entry.intent["after"])
+    with begin_business(ctx, "temp_card", by_station=True) as biz:  # joins `conn`'s transaction
+        return _commit_issue(biz, inp, entry.id, entry.intent["after"])
 
 
 # --------------------------------------------------------------------------- recycle (R-TMP-3)
@@ -370,27 +362,19 @@ def recycle_temp_card(ctx: ServiceContext, inp: TempRecycleInput) -> BusinessRes
         raise DomainError(
             Problem("card", "R-TMP-3", "擦除后读回不是空白卡", "业务未办结。请重新插入该临时卡。", "临时卡")
         )
-    with store.write() as conn:
-        result = _commit_recycle(ctx, conn, inp, journal_id)
-        card_journal.finish(conn, journal_id, "擦除核对为空白，业务已办结", business_id=result.business_id)
-        return result
+    with begin_business(ctx, "temp_card") as biz:
+        card_journal.finish(biz.conn, journal_id, "擦除核对为空白，业务已办结", business_id=biz.business_id)
+        return _commit_recycle(biz, inp, journal_id)
 
 
-def _commit_recycle(
-    ctx: ServiceContext, conn: sqlite3.Connection, inp: TempRecycleInput, journal_id: int
-) -> BusinessResult:
-    at = ctx.now_iso()
-    temp = temp_row(conn, inp.card_number)
+def _commit_recycle(biz: Business, inp: TempRecycleInput, journal_id: int) -> BusinessResult:
+    temp = temp_row(biz.conn, inp.card_number)
     state: dict[str, Any] = dict(temp)
-    moves: list[int] = []
     for target in ("recycled", "in_stock"):
-        moves.append(move_temp_card(conn, state, target, at=at, operator_id=ctx.operator.id))
+        biz.move_temp_card(state, target)
         state["state"] = target
-    conn.execute("UPDATE temp_cards SET person_id = NULL, valid_until = '' WHERE id = ?", (temp["id"],))
-    result = commit_business(
-        ctx,
-        conn,
-        item="temp_card",
+    biz.conn.execute("UPDATE temp_cards SET person_id = NULL, valid_until = '' WHERE id = ?", (temp["id"],))
+    return biz.commit(
         person_id=temp["person_id"],
         fee_fen=0,
         summary=f"临时卡回收：卡号 {inp.card_number}，已清除卡内个人信息并入库",
@@ -403,15 +387,14 @@ def _commit_recycle(
             "rules": ["R-TMP-3", "R-TMP-5"],
         },
     )
-    link_moves(conn, "temp_card_moves", moves, result.business_id)
-    return result
 
 
 def finish_recycle_from_journal(
     ctx: ServiceContext, conn: sqlite3.Connection, entry: card_journal.JournalEntry, card: ChipCard
 ) -> BusinessResult:
     """card_journal finisher: the chip reads blank, finish the recycle from the journal."""
-    return _commit_recycle(ctx, conn, TempRecycleInput(**entry.intent["input"]), entry.id)
+    with begin_business(ctx, "temp_card", by_station=True) as biz:  # joins `conn`'s transaction
+        return _commit_recycle(biz, TempRecycleInput(**entry.intent["input"]), entry.id)
 
 
 # --------------------------------------------------------------------------- lost / damaged (R-TMP-4)

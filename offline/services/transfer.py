@@ -19,7 +19,8 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import Business, begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.protocols import CardError, ChipCard
 from offline.services.persons import CardRecord, PersonRecord, find_card, find_person, find_person_by_ssn
@@ -168,15 +169,13 @@ def transfer_region(ctx: ServiceContext, inp: TransferInput) -> BusinessResult:
             "写卡记录已保留，请重新插卡，系统会核对并补写。",
             "社会保障卡",
         )
-    with ctx.store.write() as conn:
-        result = _commit(ctx, conn, person, card, chip.home_region, region, journal_id, inp.insurance_moved)
-        card_journal.finish(conn, journal_id, "写入并读回核对一致", business_id=result.business_id)
-        return result
+    with begin_business(ctx, "transfer") as biz:
+        card_journal.finish(biz.conn, journal_id, "写入并读回核对一致", business_id=biz.business_id)
+        return _commit(biz, person, card, chip.home_region, region, journal_id, inp.insurance_moved)
 
 
 def _commit(
-    ctx: ServiceContext,
-    conn: sqlite3.Connection,
+    biz: Business,
     person: PersonRecord,
     card: CardRecord,
     old: str,
@@ -184,8 +183,7 @@ def _commit(
     journal_id: int,
     insurance_moved: bool,
 ) -> BusinessResult:
-    at = ctx.now_iso()
-    conn.execute("UPDATE persons SET region = ?, updated_at = ? WHERE id = ?", (new, at, person.id))
+    biz.conn.execute("UPDATE persons SET region = ?, updated_at = ? WHERE id = ?", (new, biz.at, person.id))
     details: dict[str, Any] = {
         "ssn": person.ssn,
         "name": person.name,
@@ -195,10 +193,7 @@ def _commit(
         "insurance_moved": insurance_moved,
         "journal_id": journal_id,
     }
-    return commit_business(
-        ctx,
-        conn,
-        item="transfer",
+    return biz.commit(
         summary=f"归属地省内转移：{person.name}，{old or '未记载'} → {new}",
         details=details,
         person_id=person.id,
@@ -209,7 +204,11 @@ def _commit(
 def finish_transfer_from_journal(
     ctx: ServiceContext, conn: sqlite3.Connection, entry: Any, card: ChipCard
 ) -> BusinessResult:
-    """Finisher for `card_journal`: the card reads as the new region, record the business now."""
+    """Finisher for `card_journal`: the card reads as the new region, record the business now.
+
+    Runs inside `conn`'s transaction (the business joins it) and checks no permission: the
+    write was authorised when it began, the station only completes it (as before the builder).
+    """
     data = entry.intent["input"]
     record = find_card(ctx.store, entry.card_number)
     if record is None:
@@ -218,13 +217,13 @@ def finish_transfer_from_journal(
         )
     person = find_person(ctx.store, record.person_id)
     assert person is not None
-    return _commit(
-        ctx,
-        conn,
-        person,
-        record,
-        str(data.get("old_region", "")),
-        card.home_region,
-        int(entry.id),
-        bool(data.get("insurance_moved", True)),
-    )
+    with begin_business(ctx, "transfer", by_station=True) as biz:
+        return _commit(
+            biz,
+            person,
+            record,
+            str(data.get("old_region", "")),
+            card.home_region,
+            int(entry.id),
+            bool(data.get("insurance_moved", True)),
+        )
