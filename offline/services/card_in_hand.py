@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from offline import codes
-from offline.business import ServiceContext, commit_business
+from offline.business import ServiceContext
+from offline.business_builder import begin_business
 from offline.lifecycle import CARD_LABELS, CARD_MACHINE
 from offline.permissions import require
 from offline.protocols import CardError, ChipCard
@@ -121,8 +122,7 @@ def adopt_card_in_hand(ctx: ServiceContext) -> Adopted:
             "该卡可能不是正式制发的社会保障卡；请持卡人到发卡银行或社保经办机构核查。",
             "实体卡",
         )
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with ctx.store.write() as conn:  # the business below joins this transaction
         known = _known(conn, chip.card_number)  # another terminal may have adopted it meanwhile
         if known is not None:
             return Adopted(
@@ -137,70 +137,69 @@ def adopt_card_in_hand(ctx: ServiceContext) -> Adopted:
         holder = chip.holder
         assert holder is not None
         ssn = holder.ssn.strip().upper()
-        row = conn.execute("SELECT id, name FROM persons WHERE ssn = ?", (ssn,)).fetchone()
-        new_person = row is None
-        if row is None:
+        with begin_business(ctx, ITEM, action="holder.adopt") as biz:
+            at = biz.at
+            row = conn.execute("SELECT id, name FROM persons WHERE ssn = ?", (ssn,)).fetchone()
+            new_person = row is None
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO persons(ssn, name, name_initials, sex, ethnicity, birth_date, doc_type, doc_number,"
+                    " region, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        ssn,
+                        holder.name,
+                        name_initials(holder.name),
+                        holder.sex,
+                        holder.ethnicity,
+                        _date(holder.birth_date),
+                        codes.DOC_RESIDENT_ID,
+                        ssn,
+                        chip.home_region or holder.birthplace,
+                        at,
+                        at,
+                    ),
+                )
+                person_id, name = int(cur.lastrowid or 0), holder.name
+            else:
+                person_id, name = int(row["id"]), str(row["name"])
             cur = conn.execute(
-                "INSERT INTO persons(ssn, name, name_initials, sex, ethnicity, birth_date, doc_type, doc_number,"
-                " region, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO cards(person_id, card_number, card_id_code, bank, status, issue_date, expiry_date,"
+                " issued_at, created_at, updated_at) VALUES (?, ?, ?, '', 'issued', ?, ?, ?, ?, ?)",
                 (
-                    ssn,
-                    holder.name,
-                    name_initials(holder.name),
-                    holder.sex,
-                    holder.ethnicity,
-                    _date(holder.birth_date),
-                    codes.DOC_RESIDENT_ID,
-                    ssn,
-                    chip.home_region or holder.birthplace,
+                    person_id,
+                    chip.card_number,
+                    chip.card_id_code,
+                    _date(chip.issue_date),
+                    _date(chip.expiry_date),
+                    _date(chip.issue_date),
                     at,
                     at,
                 ),
             )
-            person_id, name = int(cur.lastrowid or 0), holder.name
-        else:
-            person_id, name = int(row["id"]), str(row["name"])
-        cur = conn.execute(
-            "INSERT INTO cards(person_id, card_number, card_id_code, bank, status, issue_date, expiry_date,"
-            " issued_at, created_at, updated_at) VALUES (?, ?, ?, '', 'issued', ?, ?, ?, ?, ?)",
-            (
-                person_id,
-                chip.card_number,
-                chip.card_id_code,
-                _date(chip.issue_date),
-                _date(chip.expiry_date),
-                _date(chip.issue_date),
-                at,
-                at,
-            ),
-        )
-        card_id = int(cur.lastrowid or 0)
-        result = commit_business(
-            ctx,
-            conn,
-            item=ITEM,
-            summary=f"持卡登记 {name} 卡号 {chip.card_number}（待卡管核实）",
-            details={
-                "ssn": ssn,
-                "name": holder.name,
-                "sex": holder.sex,
-                "birth_date": holder.birth_date,
-                "card_number": chip.card_number,
-                "card_id_code": chip.card_id_code,
-                "issue_date": chip.issue_date,
-                "expiry_date": chip.expiry_date,
-                "spec_version": chip.version,
-                "home_region": chip.home_region,
-                "new_person": new_person,
-            },
-            person_id=person_id,
-            card_id=card_id,
-        )
-        conn.execute(
-            "INSERT INTO card_in_hand(card_id, person_id, card_number, business_id, new_person, adopted_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (card_id, person_id, chip.card_number, result.business_id, int(new_person), at),
-        )
+            card_id = int(cur.lastrowid or 0)
+            conn.execute(
+                "INSERT INTO card_in_hand(card_id, person_id, card_number, business_id, new_person, adopted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (card_id, person_id, chip.card_number, biz.business_id, int(new_person), at),
+            )
+            result = biz.commit(
+                summary=f"持卡登记 {name} 卡号 {chip.card_number}（待卡管核实）",
+                details={
+                    "ssn": ssn,
+                    "name": holder.name,
+                    "sex": holder.sex,
+                    "birth_date": holder.birth_date,
+                    "card_number": chip.card_number,
+                    "card_id_code": chip.card_id_code,
+                    "issue_date": chip.issue_date,
+                    "expiry_date": chip.expiry_date,
+                    "spec_version": chip.version,
+                    "home_region": chip.home_region,
+                    "new_person": new_person,
+                },
+                person_id=person_id,
+                card_id=card_id,
+            )
     return Adopted(person_id, card_id, chip.card_number, ssn, name, True, result.receipt_no)
 
 
