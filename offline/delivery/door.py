@@ -13,7 +13,8 @@ import json
 import sqlite3
 from typing import Any
 
-from offline.business import BusinessResult, ServiceContext, commit_business
+from offline.business import BusinessResult, ServiceContext
+from offline.business_builder import begin_business
 from offline.delivery.model import (
     MSG_BAD_OUTCOME,
     MSG_CARD_LEFT,
@@ -152,7 +153,8 @@ def deliver(ctx: ServiceContext, run_id: int, item_id: int, inp: DeliverInput) -
         if returned is not None:
             raise returned
         return result
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "issue", action="delivery.work") as biz:
+        conn = biz.conn
         card = conn.execute(
             "SELECT status, card_number FROM cards WHERE id = ?", (item["card_id"],)
         ).fetchone()
@@ -164,10 +166,8 @@ def deliver(ctx: ServiceContext, run_id: int, item_id: int, inp: DeliverInput) -
                 "请查询该卡状态。",
                 "发放项目",
             )
-        result = commit_business(
-            ctx,
-            conn,
-            item="issue",
+        _record(conn, item_id, inp.outcome, at, inp, biz.business_id, category)
+        return biz.commit(
             person_id=int(item["person_id"]),
             card_id=int(item["card_id"]),
             summary=SUMMARY_VISIT.format(
@@ -184,8 +184,6 @@ def deliver(ctx: ServiceContext, run_id: int, item_id: int, inp: DeliverInput) -
                 "rules": ["R-ISS-7", "R-SEC-5"],
             },
         )
-        _record(conn, item_id, inp.outcome, at, inp, result.business_id, category)
-        return result
 
 
 # --------------------------------------------------------------------------- closing
@@ -196,9 +194,8 @@ def close_run(ctx: ServiceContext, run_id: int) -> RunSummary:
 
     Cards not delivered simply stay in stock; the summary names them for follow-up (R-ISS-2).
     """
-    require(ctx.operator, "delivery.work")
-    at = ctx.now_iso()
-    with ctx.store.write() as conn:
+    with begin_business(ctx, "issue", action="delivery.work") as biz:
+        conn, at = biz.conn, biz.at
         run = _open_run(ctx.store, run_id)
         counts = outcome_counts(ctx.store, run_id)
         total = sum(counts.values())
@@ -211,10 +208,12 @@ def close_run(ctx: ServiceContext, run_id: int) -> RunSummary:
             )
         )
         delivered = counts.get("delivered", 0)
-        result = commit_business(
-            ctx,
-            conn,
-            item="issue",
+        conn.execute(
+            "UPDATE delivery_runs SET state = 'closed', closed_by = ?, closed_at = ?, close_business_id = ?,"
+            " counts = ? WHERE id = ?",
+            (ctx.operator.id, at, biz.business_id, json.dumps(counts, sort_keys=True), run_id),
+        )
+        result = biz.commit(
             summary=SUMMARY_CLOSE.format(
                 run=run["name"], total=total, delivered=delivered, undelivered=total - delivered
             ),
@@ -229,10 +228,5 @@ def close_run(ctx: ServiceContext, run_id: int) -> RunSummary:
                 "reminder": REMINDER_UNDELIVERED if undelivered else "",
                 "rules": ["R-ISS-7", "R-SEC-5"],
             },
-        )
-        conn.execute(
-            "UPDATE delivery_runs SET state = 'closed', closed_by = ?, closed_at = ?, close_business_id = ?,"
-            " counts = ? WHERE id = ?",
-            (ctx.operator.id, at, result.business_id, json.dumps(counts, sort_keys=True), run_id),
         )
     return RunSummary(run_id, str(run["name"]), total, counts, undelivered, result)
