@@ -1,9 +1,10 @@
 """The transactional core every service runs through: one business = one transaction.
 
 `commit_business()` writes, in the caller's IMMEDIATE transaction: the business record with
-its receipt number, an audit entry, and the sealed outbox envelope(s). A service function
-does its checks, writes its domain rows, then calls it; if anything raises, nothing is
-written (architecture.md, "transactional outbox").
+its receipt number, an audit entry, and the sealed outbox envelope(s). Services reach it
+through `offline.business_builder.begin_business`, which opens the row first (`open_business`)
+so domain rows can name it; if anything raises, nothing is written (architecture.md,
+"transactional outbox").
 """
 
 from __future__ import annotations

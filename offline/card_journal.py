@@ -9,8 +9,8 @@ rewrite R-TRF-1) does this:
    full service input needed to finish the business later (`service` + `input`).
    PIN digits never go in (R-PIN-6; refused like `commit_business` refuses them).
 2. The chip write (the devices layer verifies it by reading back).
-3. The business transaction writes the domain rows, `commit_business()`, and `finish()`
-   on the journal row — one transaction.
+3. The business (`begin_business`) writes the domain rows, `finish()` on the journal row and
+   its record (`biz.commit()`) — one transaction.
 
 If the process dies, the link to the reader drops or the card is pulled between 1 and 3,
 the journal row stays 'pending'. The next time that card is inserted (or at start-up,
