@@ -120,3 +120,34 @@ def test_R_PIN_6_pin_fields_refused_through_the_builder(ctx: ServiceContext) -> 
     with pytest.raises(ValueError, match="R-PIN-6"), begin_business(ctx, "pin_change") as biz:
         biz.commit(summary="s", details={"new_pin": "123456"})
     assert _count(ctx.store, "businesses") == 0
+
+
+def test_R_TMP_5_temporary_card_move_is_linked_to_the_business(ctx: ServiceContext) -> None:
+    with ctx.store.write() as conn:
+        conn.execute(
+            "INSERT INTO temp_cards(card_number, state, updated_at) VALUES ('T00000027', 'in_stock', 'x')"
+        )
+    with begin_business(ctx, "temp_card") as biz:
+        temp = biz.conn.execute("SELECT * FROM temp_cards").fetchone()
+        biz.move_temp_card(temp, "out_of_stock")
+        biz.commit(summary="出库", details={})
+    row = ctx.store.one("SELECT from_state, to_state, business_id, operator_id, at FROM temp_card_moves")
+    assert row is not None
+    assert tuple(row) == ("in_stock", "out_of_stock", biz.business_id, ctx.operator.id, biz.at)
+
+
+def test_R_LOSS_2_a_station_business_skips_the_operators_permission(ctx: ServiceContext) -> None:
+    """Expiry by rule (R-LOSS-2) and journal completion run under whoever is logged in."""
+    auditor = dataclasses.replace(ctx, operator=add_operator(ctx.store, "aud", "auditor"))
+    with begin_business(auditor, "lift_loss", by_station=True) as biz:
+        result = biz.commit(summary="到期自动解除", details={"by": "system"})
+    assert _count(ctx.store, "businesses") == 1 and result.item == "lift_loss"
+
+
+def test_a_business_joins_an_outer_transaction_and_rolls_back_with_it(ctx: ServiceContext) -> None:
+    with pytest.raises(RuntimeError, match="outer"), ctx.store.write():
+        with begin_business(ctx, "apply") as biz:
+            biz.commit(summary="s", details={})
+        raise RuntimeError("outer failed after the business")
+    for table in ("businesses", "audit", "outbox", "receipt_counters"):
+        assert _count(ctx.store, table) == 0, table
