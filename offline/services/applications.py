@@ -18,6 +18,7 @@ from offline.business import Blob, BusinessResult, Operator, ServiceContext
 from offline.business_builder import begin_business
 from offline.errors import Problem, ValidationError
 from offline.freeze import check_not_frozen, freeze_state, override_details
+from offline.permissions import require
 from offline.services.persons import (
     PersonRecord,
     age_years,
@@ -259,9 +260,13 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
     A remote application (R-APP-7) goes through the very same path and is accepted at once,
     never parked: the receipt is its proof that it was taken on the day.
     """
+    # Normalising (and re-encoding a photo, ~0.1 s for 12 MP) needs no store: done before the
+    # write lock is taken, so other terminals do not wait for it, and after the permission check
+    # (R-SEC-2 first; `begin_business` checks again in the transaction).
+    require(ctx.operator, "apply")
+    inp = normalised_input(ctx, inp)
     with begin_business(ctx, "apply") as biz:
         # Check: the form, the station's freeze, then the person already on file.
-        inp = normalised_input(ctx, inp)
         today = ctx.now().date()
         frozen = freeze_state(ctx.store, ctx.profile, now=ctx.now(), disk_path=ctx.store.path.parent)
         check_not_frozen(frozen, inp.override_by)
