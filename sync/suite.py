@@ -12,9 +12,13 @@ key, SM4-GCM (`cryptography`) over the plaintext with `info` and the encrypted k
 associated data, SM2 signatures with SM3 (GB/T 32918.2, user id "1234567812345678"). The curve
 arithmetic is gmssl's; every random value (the SM2 `k`s, keys, nonces) comes from `secrets`,
 not from gmssl's helper, which uses `random`. It passes the GB/T example vectors
-(tests/sync/test_suite_sm.py). Not yet selectable per province profile nor negotiated at
-enrolment: envelopes, keys and the gateway store name the suite already, the key registry
-still takes 32-byte (suite 1) public keys only.
+(tests/sync/test_suite_sm.py).
+
+Which suite a station uses is its province profile's `crypto_suite`, announced at enrolment and
+pinned on both sides (`sync.keys`, `sync.gateway.keyring`): the gateway refuses an envelope whose
+suite is not the one its station key was registered with, so suite 2 cannot be downgraded. The
+gateway's downlink signatures (acknowledgements, key sets) stay Ed25519 for every station: the
+enrolment token carries that key's fingerprint.
 """
 
 from __future__ import annotations
@@ -60,6 +64,15 @@ class Suite(Protocol):
     @property
     def signature_size(self) -> int: ...
 
+    @property
+    def public_key_size(self) -> int:
+        """Bytes of a raw public key (encryption and signing keys alike)."""
+        ...
+
+    def signing_public_key(self, private_key: bytes) -> bytes:
+        """The public half of a signing key (to check a key file against its pinned id)."""
+        ...
+
     def encrypt(self, plaintext: bytes, public_key: bytes, info: bytes) -> bytes: ...
 
     def decrypt(self, sealed: bytes, private_key: bytes, info: bytes) -> bytes: ...
@@ -84,6 +97,10 @@ class HpkeEd25519Suite:
     suite_id: int = SUITE_X25519_AES256GCM_ED25519
     overhead: int = 32 + 16
     signature_size: int = 64
+    public_key_size: int = 32
+
+    def signing_public_key(self, private_key: bytes) -> bytes:
+        return ed25519.Ed25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes_raw()
 
     @staticmethod
     def _hpke() -> hpke.Suite:
@@ -143,6 +160,14 @@ class SmSuite:
     suite_id: int = SUITE_SM2_SM4GCM_SM3
     overhead: int = 64 + 32 + 16 + 12 + 16  # C1 + C3 + C2 (the SM4 key), GCM nonce, GCM tag
     signature_size: int = 64
+    public_key_size: int = 64  # x ‖ y, uncompressed without the 04 prefix
+
+    def signing_public_key(self, private_key: bytes) -> bytes:
+        d = int.from_bytes(private_key, "big")
+        _sm2, n = self._curve()
+        if len(private_key) != 32 or not 0 < d < n - 1:
+            raise SuiteError("key")
+        return bytes.fromhex(self._mul(d, self._g()))
 
     @staticmethod
     def _curve() -> tuple[object, int]:
@@ -253,6 +278,18 @@ SUITES: dict[int, Suite] = {DEFAULT_SUITE.suite_id: DEFAULT_SUITE, SM_SUITE.suit
 def get_suite(suite_id: int) -> Suite:
     """The suite for an id read from an envelope; KeyError when unknown."""
     return SUITES[suite_id]
+
+
+def suite_of(value: object) -> int:
+    """A suite id from a setting, a JSON field or a database column; 1 when absent (older data)."""
+    if value is None or value == "":
+        return SUITE_X25519_AES256GCM_ED25519
+    if isinstance(value, bool):
+        raise ValueError("suite id must be an integer")
+    suite_id = int(str(value))
+    if suite_id not in SUITES:
+        raise ValueError(f"unknown suite {suite_id}")
+    return suite_id
 
 
 def key_id_for(public_key: bytes) -> str:
