@@ -59,8 +59,8 @@ def main() -> None:
                 )
                 seal_t.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
-                station = [StationKey(h.station_id, key_id_for(station_pub), station_pub, "active")]
-                server = ServerKey(h.server_key_id, server_priv, not_after)
+                station = [StationKey(h.station_id, key_id_for(station_pub), station_pub, "active", suite_id)]
+                server = ServerKey(h.server_key_id, server_priv, not_after, suite_id)
                 open_envelope(env, station_keys=_const(station), server_keys=_const(server))
                 open_t.append((time.perf_counter() - t) * 1000)
                 length = len(env)

@@ -74,8 +74,8 @@ def test_envelope_sealed_and_opened_with_the_sm_suite() -> None:
     assert b"430102199001011234" not in env
     not_after = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     keys = {
-        "station_keys": lambda sid: [StationKey(sid, key_id_for(station_pub), station_pub, "active")],
-        "server_keys": lambda kid: ServerKey(kid, server_priv, not_after),
+        "station_keys": lambda sid: [StationKey(sid, key_id_for(station_pub), station_pub, "active", 2)],
+        "server_keys": lambda kid: ServerKey(kid, server_priv, not_after, 2),
     }
     assert open_envelope(env, **keys).payload == payload  # type: ignore[arg-type]
     flipped = bytearray(env)
