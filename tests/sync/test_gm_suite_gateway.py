@@ -186,3 +186,32 @@ def test_expiry_is_checked_per_suite(gp: GatewayProcess) -> None:
     intl_keys = gp.gw.keyring.hpke_public_keys(now, 1)
     assert sm_keys and intl_keys and not {k["key_id"] for k in sm_keys} & {k["key_id"] for k in intl_keys}
     assert all(datetime.fromisoformat(k["not_after"]) > now + timedelta(days=300) for k in sm_keys)
+
+
+def test_cli_enrols_with_the_suite_of_the_province_profile(
+    gp: GatewayProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cardstation init` then `cardstation keys enrol`: the suite comes from the profile."""
+    from dataclasses import replace
+
+    from cardstation.cli import main
+    from offline import profiles
+
+    db = str(tmp_path / "station.db")
+    monkeypatch.setenv("CARDSTATION_ADMIN_PASSWORD", "Admin#2026pass")
+    sp = station_id_for(908)[:17]
+    assert main(["--db", db, "init", "--province", "hubei", "--service-point", sp,
+                 "--admin", "admin", "--admin-name", "张管理"]) == 0  # fmt: skip
+    assert profiles.load_profile("hubei").crypto_suite == 1  # the bundled default
+    bundled = profiles.load_profile
+    monkeypatch.setattr(profiles, "load_profile", lambda p: replace(bundled(p), crypto_suite=2))
+    store = Store.open(tmp_path / "station.db")
+    sid = store.setting(keys.S_STATION_ID) or ""
+    token = gp.gw.keyring.issue_token(sid, gp.gw.now())
+    capsys.readouterr()
+    assert main(["--db", db, "keys", "enrol", "--url", gp.url, "--token", token]) == 0
+    out = capsys.readouterr().out
+    assert "加密套件：2（国密 SM2/SM3/SM4）" in out and "Traceback" not in out
+    assert keys.pinned_suite(store) == 2 and gp.gw.keyring.station_suite(sid) == 2
+    assert main(["--db", db, "keys", "show", "--json"]) == 0
+    assert '"crypto_suite": 2' in capsys.readouterr().out
