@@ -215,3 +215,24 @@ def test_cli_enrols_with_the_suite_of_the_province_profile(
     assert keys.pinned_suite(store) == 2 and gp.gw.keyring.station_suite(sid) == 2
     assert main(["--db", db, "keys", "show", "--json"]) == 0
     assert '"crypto_suite": 2' in capsys.readouterr().out
+
+
+def test_gateway_rotate_key_cli_rotates_one_suite_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cardstation.cli import main
+    from sync.gateway.app import create_app
+
+    db = tmp_path / "gw.db"
+    gw = create_app(db)
+    now = datetime.now(UTC)
+    before = {s: {k["key_id"] for k in gw.keyring.hpke_public_keys(now, s)} for s in (1, 2)}
+    gw.db.close()
+    assert main(["gateway", "rotate-key", "--db", str(db), "--suite", "2"]) == 0
+    assert "加密套件 2" in capsys.readouterr().out
+    gw = create_app(db)
+    after = {s: {k["key_id"] for k in gw.keyring.hpke_public_keys(now, s)} for s in (1, 2)}
+    assert after[1] == before[1] and len(after[2] - before[2]) == 1 and before[2] <= after[2]
+    new = gw.keyring.server_key(next(iter(after[2] - before[2])))
+    gw.db.close()
+    assert new is not None and new.suite == 2 and len(new.private_key) == 32
