@@ -236,3 +236,33 @@ def test_gateway_rotate_key_cli_rotates_one_suite_only(
     new = gw.keyring.server_key(next(iter(after[2] - before[2])))
     gw.db.close()
     assert new is not None and new.suite == 2 and len(new.private_key) == 32
+
+
+def test_suite_2_outbox_bundle_is_imported_by_the_gateway_cli(gp: GatewayProcess, tmp_path: Path) -> None:
+    """Sneakernet: the bundle manifest is signed with the station's SM2 key and checked as such."""
+    import json
+    import subprocess
+    import sys
+
+    from sync.bundle import export_outbox
+
+    gm = gp.station(tmp_path / "gm", station_id_for(909), suite=2)
+    commit_apply(gm, ssn_for(909))
+    report = export_outbox(gm, tmp_path / "usb", now=datetime.now(UTC))
+    path = report.path
+    assert report.envelopes == 1
+    cmd = [sys.executable, "-m", "cardstation.cli", "gateway", "import-bundle", str(path), "--db", str(gp.db)]
+    done = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["counts"] == {"acked": 1}
+    forged = tmp_path / "forged.csb"  # the same bundle, manifest signature by a suite-1 key
+    import zipfile
+
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(forged, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "manifest.sig":
+                data = b64(DEFAULT_SUITE.sign(DEFAULT_SUITE.new_signing_key()[0], b"x")).encode()
+            dst.writestr(name, data)
+    bad = subprocess.run([*cmd[:5], str(forged), *cmd[6:]], capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "签名不对" in bad.stderr + bad.stdout and "Traceback" not in bad.stderr
