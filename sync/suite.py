@@ -29,15 +29,17 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
-from fastecdsa.rust import Curve, Point
 
 from offline.protocols import CardstationError
 from sync import messages
+
+if TYPE_CHECKING:  # imported when suite 2 is first used: suite-1 stations never load it
+    from fastecdsa.rust import Curve, Point
 
 #: Suite 0 is reserved for "no encryption" and is always refused (ODK Central #782).
 SUITE_NONE = 0
@@ -160,6 +162,7 @@ def _sm3_kdf(z: bytes, length: int) -> bytes:
 def _sm2_curve() -> Curve:
     """The GB/T 32918.5 recommended curve (parameters from gmssl's table), for fastecdsa's Rust
     arithmetic: gmssl's pure-Python scalar multiplication cost ~7 ms, four per envelope."""
+    from fastecdsa.rust import Curve
     from gmssl import sm2
 
     t = sm2.default_ecc_table
@@ -177,6 +180,8 @@ def _sm2_curve() -> Curve:
 
 def _point(xy: bytes) -> Point:
     """x ‖ y (64 bytes) as a curve point; SuiteError when it is not a point of the curve."""
+    from fastecdsa.rust import Point
+
     if len(xy) != 64:
         raise SuiteError("key")
     try:
