@@ -343,6 +343,14 @@ def get_suite(suite_id: int) -> Suite:
     return SUITES[suite_id]
 
 
+def check_public_key(suite_id: int, public_key: bytes) -> None:
+    """SuiteError unless `public_key` is a usable signing key of the suite (size; SM2: on the curve)."""
+    if len(public_key) != get_suite(suite_id).public_key_size:
+        raise SuiteError("key")
+    if suite_id == SUITE_SM2_SM4GCM_SM3:
+        _point_bytes(_point(public_key))  # off the curve, or the point at infinity
+
+
 def suite_of(value: object) -> int:
     """A suite id from a setting, a JSON field or a database column; 1 when absent (older data)."""
     if value is None or value == "":

@@ -32,7 +32,7 @@ from offline.protocols import CardstationError
 from sync.envelope import ServerKey, StationKey, canonical_json
 from sync.gateway import kek as kekmod
 from sync.gateway.db import GatewayDB
-from sync.suite import DEFAULT_SUITE, SUITES, b64, get_suite, key_id_for
+from sync.suite import DEFAULT_SUITE, SUITES, SuiteError, b64, check_public_key, get_suite, key_id_for
 
 HPKE_VALID_DAYS = 730
 TOKEN_VALID_DAYS = 7
@@ -363,9 +363,11 @@ def choose_suite(suites: tuple[int, ...]) -> int:
 
 
 def _check_key(suite: int, public_key: bytes) -> None:
-    """A public key of the right size for its suite (the bytes are checked when first used)."""
-    if len(public_key) != get_suite(suite).public_key_size:
-        raise RegistryError("malformed", "站点公钥格式错误（与所选加密套件不符）")
+    """A public key of its suite: the right size, and for SM2 a point of the curve."""
+    try:
+        check_public_key(suite, public_key)
+    except SuiteError as exc:
+        raise RegistryError("malformed", "站点公钥格式错误（与所选加密套件不符）") from exc
 
 
 def _status(row: sqlite3.Row, now: str) -> str:

@@ -158,7 +158,14 @@ def test_enrolment_with_an_unsupported_suite_is_refused_in_chinese(
     )
     assert r.status_code == 403 and r.json()["error"] == "unsupported_suite"
     assert "可选：1、2" in r.json()["detail"]
-    # a suite-1-sized key offered as suite 2 is malformed, and the token is not spent by it
+    # an SM2 "key" that is not a point of the curve is malformed, and the token is not spent by it
+    off_curve = SM_SUITE.new_signing_key()[1][:63] + b"\x00"
+    r = httpx.post(
+        f"{gp.url}/v1/enrol",
+        json={"token": token, "station_id": sid, "public_key": b64(off_curve), "suites": [2]},
+    )
+    assert r.status_code == 403 and r.json()["error"] == "malformed"
+    # a suite-1-sized key offered as suite 2 is malformed too
     with pytest.raises(EnrolError):
         enrol(store, gp.url, token, suite=2, client=_WrongKeyClient(gp.url))  # type: ignore[arg-type]
     enrol(store, gp.url, token, suite=2)
