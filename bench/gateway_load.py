@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import sqlite3
 import statistics
@@ -57,6 +58,7 @@ class Station:
     photos: list[tuple[str, bytes]] = field(default_factory=list)  # (envelope id, sealed)
     businesses: list[tuple[str, bytes]] = field(default_factory=list)
     acks: dict[str, str] = field(default_factory=dict)
+    identity: Any = None  # sync.keys.StationIdentity: a PATCH is signed by its station (gateway auth)
 
 
 def station_id(n: int) -> str:
@@ -87,7 +89,7 @@ def register_and_seal(db: Path, stations: int, per_station: int, photo: int) -> 
             station_signing_key=priv,
             server_key=PinnedServerKey(hk["key_id"], unb64(hk["public_key"]), hk["not_after"]),
         )
-        st = Station(sid)
+        st = Station(sid, identity=keys.StationIdentity(sid, kid, priv, pub))
         seq = 0
         for i in range(per_station):
             seq += 1
@@ -137,13 +139,20 @@ def _db_bytes(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
+#: The bench is the gateway's administrator for /v1/stats (a throwaway token for this run).
+ADMIN_TOKEN = secrets.token_hex(16)
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
 def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
     from cardstation.demo_setup import cli_argv
+    from sync.gateway.app import ADMIN_TOKEN_ENV
 
     proc = subprocess.Popen(
         cli_argv("gateway", "serve", "--db", str(db), "--port", str(port)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, ADMIN_TOKEN_ENV: ADMIN_TOKEN},  # /v1/stats needs the administrator token
     )
     import httpx
 
@@ -166,6 +175,10 @@ async def upload(
 ) -> tuple[list[float], list[float], list[str], list[str]]:
     """All stations through `concurrency` slots: photo latencies, business latencies, problems, retried errors."""
     import httpx
+
+    from sync.gateway.app import upload_digest
+    from sync.keys import sign_request
+    from sync.wire import AUTH_HEADER
 
     photo_lat: list[float] = []
     biz_lat: list[float] = []
@@ -202,6 +215,13 @@ async def upload(
                         "Upload-Offset": "0",
                         "Upload-Length": str(len(sealed)),
                         "Content-Type": "application/offset+octet-stream",
+                        AUTH_HEADER: sign_request(
+                            st.identity,
+                            "PATCH",
+                            f"/v1/blobs/{eid}",
+                            upload_digest(0, len(sealed)),
+                            int(time.time()),
+                        ),
                     },
                 )
                 photo_lat.append(time.perf_counter() - t0)
@@ -257,12 +277,12 @@ def run(stations: int, per_station: int, concurrency: int, photo: int, work: Pat
         seconds = time.monotonic() - t0
         cpu = _proc_cpu_s(proc.pid) - cpu0
         hwm = _proc_hwm_mb(proc.pid)
-        stats_before = httpx.get(f"{url}/v1/stats", timeout=60).json()
+        stats_before = httpx.get(f"{url}/v1/stats", headers=ADMIN_HEADERS, timeout=60).json()
         # A station that lost every answer resends everything: only duplicates, same acks.
-        again = Station(fleet[0].station_id, fleet[0].photos, fleet[0].businesses)
+        again = Station(fleet[0].station_id, fleet[0].photos, fleet[0].businesses, identity=fleet[0].identity)
         _, _, replay_problems, _ = asyncio.run(upload([again], url, 1))
         replay_same_acks = again.acks == fleet[0].acks
-        stats = httpx.get(f"{url}/v1/stats", timeout=60).json()
+        stats = httpx.get(f"{url}/v1/stats", headers=ADMIN_HEADERS, timeout=60).json()
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
