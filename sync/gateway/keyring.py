@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +26,7 @@ from typing import Any
 from offline.protocols import CardstationError
 from sync.envelope import ServerKey, StationKey, canonical_json
 from sync.gateway import kek as kekmod
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import Conn, GatewayStore, Row
 from sync.suite import DEFAULT_SUITE, b64, key_id_for
 
 HPKE_VALID_DAYS = 730
@@ -61,7 +60,7 @@ class DownlinkSigner:
 class Keyring:
     def __init__(
         self,
-        db: GatewayDB,
+        db: GatewayStore,
         clock: Callable[[], datetime] | None = None,
         *,
         rotation_overlap: timedelta = ROTATION_OVERLAP,
@@ -72,7 +71,7 @@ class Keyring:
         self._kek = kekmod.load_kek(db.path)
         self._unwrapped: dict[str, bytes] = {}
 
-    def _private(self, row: sqlite3.Row) -> bytes:
+    def _private(self, row: Row) -> bytes:
         kid = str(row["key_id"])
         if kid not in self._unwrapped:
             self._unwrapped[kid] = kekmod.unwrap(
@@ -83,7 +82,7 @@ class Keyring:
     def key_set_version(self) -> int:
         return int(self.db.meta("key_set_version", "1"))
 
-    def _bump_version(self, conn: sqlite3.Connection) -> None:
+    def _bump_version(self, conn: Conn) -> None:
         self.db.set_meta(conn, "key_set_version", str(self.key_set_version() + 1))
 
     # ------------------------------------------------------------------ server keys
@@ -101,7 +100,7 @@ class Keyring:
                 if conn.execute("SELECT 1 FROM server_keys WHERE purpose = ?", (purpose,)).fetchone() is None:
                     self._new_key(conn, purpose, now, days=HPKE_VALID_DAYS if purpose == "hpke" else 3650)
 
-    def _new_key(self, conn: sqlite3.Connection, purpose: str, now: datetime, *, days: int) -> str:
+    def _new_key(self, conn: Conn, purpose: str, now: datetime, *, days: int) -> str:
         if purpose == "hpke":
             priv, pub = DEFAULT_SUITE.new_encryption_key()
         else:
@@ -231,7 +230,7 @@ class Keyring:
             self._register(conn, station_id, public_key, now)
         return self.bundle(station_id, now)
 
-    def _register(self, conn: sqlite3.Connection, station_id: str, public_key: bytes, now: datetime) -> None:
+    def _register(self, conn: Conn, station_id: str, public_key: bytes, now: datetime) -> None:
         conn.execute(
             "INSERT INTO stations(station_id, status, created_at) VALUES (?, 'active', ?)"
             " ON CONFLICT(station_id) DO UPDATE SET status = 'active', revoked_at = '', reason = ''",
@@ -309,7 +308,7 @@ class Keyring:
             return cur.rowcount > 0
 
 
-def _status(row: sqlite3.Row, now: str) -> str:
+def _status(row: Row, now: str) -> str:
     """'retired' once a retired key's overlap has passed; during the overlap it still counts."""
     if row["status"] == "retired" and row["retire_at"] and row["retire_at"] > now:
         return "retiring"
