@@ -151,7 +151,7 @@ def area_where(prefixes: Sequence[str]) -> tuple[str, tuple[str, ...]]:
 def upsert_holder(conn: Conn, person: dict[str, str], at: str, version: int) -> bool:
     """Insert or update one holder; True when anything changed (the version is then `version`)."""
     cols = [f for f in PERSON_FIELDS if f in person]
-    changed = " OR ".join(f"holders.{c} IS NOT excluded.{c}" for c in cols if c != "ssn")
+    changed = " OR ".join(f"holders.{c} IS DISTINCT FROM excluded.{c}" for c in cols if c != "ssn")
     cur = conn.execute(
         f"INSERT INTO holders({', '.join(cols)}, version, updated_at) VALUES ({', '.join('?' for _ in cols)}, ?, ?)"
         f" ON CONFLICT(ssn) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols if c != 'ssn')},"
@@ -163,7 +163,9 @@ def upsert_holder(conn: Conn, person: dict[str, str], at: str, version: int) -> 
 
 def upsert_card(conn: Conn, card: dict[str, str], at: str, version: int) -> bool:
     cols = ["card_number", "ssn", *(f for f in CARD_FIELDS[1:] if f in card)]
-    changed = " OR ".join(f"holder_cards.{c} IS NOT excluded.{c}" for c in cols if c != "card_number")
+    changed = " OR ".join(
+        f"holder_cards.{c} IS DISTINCT FROM excluded.{c}" for c in cols if c != "card_number"
+    )
     cur = conn.execute(
         f"INSERT INTO holder_cards({', '.join(cols)}, version, updated_at)"
         f" VALUES ({', '.join('?' for _ in cols)}, ?, ?)"

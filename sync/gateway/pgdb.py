@@ -50,7 +50,7 @@ def translate(sql: str) -> str:
 
     def sub(m: re.Match[str]) -> str:
         tok = m.group(0)
-        return "%s" if tok == "?" else "%%" if tok == "%" else tok
+        return "%s" if tok == "?" else tok.replace("%", "%%")  # also a % inside a literal
 
     out = _TOKEN.sub(sub, sql)
     if out.lstrip().upper().startswith("CREATE TABLE"):
