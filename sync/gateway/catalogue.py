@@ -137,7 +137,7 @@ def stations_for_region(conn: Conn, region: str) -> list[str]:
 def area_where(prefixes: Sequence[str]) -> tuple[str, tuple[str, ...]]:
     """SQL condition on holders.region for an area, as index-usable ranges (no LIKE)."""
     if not prefixes:
-        return "0", ()
+        return "1 = 0", ()  # false on both engines (PostgreSQL has no integer truth)
     parts = " OR ".join("(h.region >= ? AND h.region < ?)" for _ in prefixes)
     params: list[str] = []
     for p in prefixes:

@@ -18,6 +18,7 @@ The schema is the SQLite schema translated (`pg_ddl`): one definition, so the tw
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -27,15 +28,34 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg_pool
 from psycopg import ClientCursor
 from psycopg.rows import RowMaker
 from psycopg_pool import ConnectionPool
 
+from offline.protocols import CardstationError
 from sync.gateway.db import SCHEMA, GatewayDB, StoreOps
 
 #: pg_advisory_xact_lock key of the gateway's single writer (any constant; "cardstat" in ASCII).
 WRITE_LOCK = 0x6361726473746174
 POOL_MAX = 16
+CONNECT_TIMEOUT_S = 15.0
+
+
+class DatabaseUnreachable(CardstationError):
+    """The PostgreSQL server could not be reached or refused the login (Chinese message for the CLI)."""
+
+
+def default_kek_path() -> Path:
+    """Where a PostgreSQL gateway keeps its key-encryption key unless told (`--kek`)."""
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "cardstation" / "gateway-pg.kek"
+
+
+def redact(dsn: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
+
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"])*\"|\?|%")
 
@@ -167,8 +187,17 @@ class PostgresGatewayDB(StoreOps):
             max_size=max_size,
             kwargs={"autocommit": True, "row_factory": pg_row, "cursor_factory": ClientCursor},
             open=True,
+            timeout=60.0,
             name="cardstation-gateway",
         )
+        try:
+            self.pool.wait(timeout=CONNECT_TIMEOUT_S)
+        except psycopg_pool.PoolTimeout as exc:
+            self.pool.close()
+            raise DatabaseUnreachable(
+                f"连不上网关数据库 {redact(dsn)}：请检查地址、端口、用户名与口令，并确认 PostgreSQL 正在运行。",
+                code="database_unreachable",
+            ) from exc
         from sync.gateway.catalogue import SCHEMA as CATALOGUE_SCHEMA
         from sync.gateway.flows import SCHEMA as FLOWS_SCHEMA
 
@@ -238,7 +267,5 @@ def open_gateway_db(
 ) -> GatewayDB | PostgresGatewayDB:
     """`postgresql://...` → PostgreSQL; anything else is the SQLite file path."""
     if is_postgres_url(target):
-        if kek_path is None:
-            raise ValueError("a PostgreSQL gateway needs a local key file path (--kek)")
-        return PostgresGatewayDB(str(target), kek_path)
+        return PostgresGatewayDB(str(target), kek_path or default_kek_path())
     return GatewayDB(target)
