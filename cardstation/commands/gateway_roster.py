@@ -25,7 +25,13 @@ def add_roster_parser(sub: Any, needs_extra: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("roster", help=HELP, description=HELP)
     rs = p.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
     i = rs.add_parser("import", help="导入持卡人名册 CSV（UTF-8 或 GBK；重复导入即更新）")
-    i.add_argument("--db", "--database", dest="gw_db", required=True, help="网关数据库：SQLite 文件路径或 postgresql:// 地址")
+    i.add_argument(
+        "--db",
+        "--database",
+        dest="gw_db",
+        required=True,
+        help="网关数据库：SQLite 文件路径或 postgresql:// 地址",
+    )
     i.add_argument("file", metavar="FILE", help="名册 CSV 文件")
     i.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     i.set_defaults(func=needs_extra(_import))
