@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,8 @@ def add_parser(subparsers: Any) -> None:
         "--kek",
         help="使用 PostgreSQL 时：服务器私钥的加密密钥文件（默认 ~/.config/cardstation/gateway-pg.kek）",
     )
+    s.add_argument("--workers", type=int, default=1, help="工作进程数（多于 1 个时须用 PostgreSQL 数据库）")
+    s.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker: serve this inherited socket
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8780)
     s.add_argument("--demo", action="store_true", help="演示模式：受理后立即制卡、寄送")
@@ -97,7 +100,22 @@ def _gateway(args: argparse.Namespace, **kw: Any) -> Any:
 def _serve(args: argparse.Namespace) -> int:
     from cardstation.lifeline import die_with_parent
 
-    die_with_parent()  # the demo's gateway never outlives the demo
+    die_with_parent()  # the demo's gateway (and a worker, its supervisor) never outlives its parent
+    if args.workers != 1:
+        from cardstation.commands.gateway_workers import supervise
+        from sync.gateway.pgdb import is_postgres_url
+
+        if not 1 <= args.workers <= 64:
+            print(f"错误：工作进程数须在 1 到 64 之间（收到 {args.workers}）。", file=sys.stderr)
+            return 2
+        if not is_postgres_url(args.gw_db):
+            print(
+                "错误：多个工作进程（--workers）须共用 PostgreSQL 数据库："
+                "请用 --database postgresql://…，或去掉 --workers 使用 SQLite 文件。",
+                file=sys.stderr,
+            )
+            return 2
+        return supervise(args)
     from datetime import timedelta
 
     import uvicorn
@@ -111,15 +129,12 @@ def _serve(args: argparse.Namespace) -> int:
     )
     from sync.gateway.pgdb import redact
 
-    print(
-        f"卡管网关：http://{args.host}:{args.port}（数据库 {redact(args.gw_db)}）",
-        file=sys.stderr,
-        flush=True,
-    )
+    where = f"工作进程 {os.getpid()}" if args.fd is not None else f"http://{args.host}:{args.port}"
+    print(f"卡管网关：{where}（数据库 {redact(args.gw_db)}）", file=sys.stderr, flush=True)
+    bind: dict[str, Any] = {"fd": args.fd} if args.fd is not None else {"host": args.host, "port": args.port}
     uvicorn.run(
         gw.app,
-        host=args.host,
-        port=args.port,
+        **bind,
         log_level="warning",
         access_log=False,
         http=protocol_class(args.header_timeout, min(BODY_GRACE_S, args.header_timeout), args.min_body_rate),
