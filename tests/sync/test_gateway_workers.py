@@ -138,3 +138,58 @@ def _up(url: str) -> bool:
 def _count(conn: psycopg.Connection[tuple[int]]) -> int:
     row = conn.execute("SELECT COUNT(*) FROM envelopes").fetchone()
     return int(row[0]) if row else 0
+
+
+def test_a_blob_begun_on_one_worker_is_finished_on_another(
+    postgres_dsn: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two gateway processes' worth of state over one database: the partial is in PostgreSQL."""
+    from offline.protocols import EnvelopeHeader
+    from sync.keys import load_identity, sealer_for, sign_request
+    from sync.wire import AUTH_HEADER
+    from tests.sync.helpers import enrol_station, start_gateway
+
+    database = fresh_database(postgres_dsn)
+    a = start_gateway(database, kek_path=tmp_path / "gw")
+    b = start_gateway(database, kek_path=tmp_path / "gw")
+    try:
+        sid = station_id_for(402)
+        store = enrol_station(tmp_path, a.gateway, a.url, sid)
+        eid = "ab" * 16
+        sealed = sealer_for(store).seal(
+            EnvelopeHeader(sid, 1, eid, "blob"), os.urandom(40_000), compress=False
+        )
+        ident = load_identity(store)
+        path = f"/v1/blobs/{eid}"
+
+        def patch(url: str, offset: int, body: bytes) -> httpx.Response:
+            auth = sign_request(ident, "PATCH", path, f"upload {offset} {len(sealed)}", int(time.time()))
+            return httpx.patch(
+                url + path,
+                content=body,
+                headers={
+                    "Upload-Offset": str(offset),
+                    "Upload-Length": str(len(sealed)),
+                    "Content-Type": "application/offset+octet-stream",
+                    AUTH_HEADER: auth,
+                },
+            )
+
+        half = len(sealed) // 2
+        first = patch(a.url, 0, sealed[:half])
+        assert first.status_code in (200, 204) and first.headers["upload-offset"] == str(half)
+        head_auth = sign_request(ident, "HEAD", path, "-", int(time.time()))
+        head = httpx.head(b.url + path, headers={AUTH_HEADER: head_auth})
+        assert head.headers["upload-offset"] == str(half)  # worker B sees what A received
+        done = patch(b.url, half, sealed[half:])
+        assert done.status_code == 200 and done.json()["status"] == "acked"
+        again = patch(a.url, 0, sealed)  # a retry on the first worker: the same ack, stored once
+        assert again.json()["status"] == "duplicate" and again.json()["ack"] == done.json()["ack"]
+        assert a.stored(eid) == 1
+        chunks = a.gateway.db.one("SELECT COUNT(*) AS n FROM blob_chunks WHERE envelope_id = ?", (eid,))
+        assert chunks is not None and chunks["n"] == 0  # the partial went with its completion
+    finally:
+        for gw in (a, b):
+            gw.server.stop()
+            gw.gateway.db.close()
