@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import sqlite3
 import statistics
@@ -59,7 +60,7 @@ class Station:
     photos: list[tuple[str, bytes]] = field(default_factory=list)  # (envelope id, sealed)
     businesses: list[tuple[str, bytes]] = field(default_factory=list)
     acks: dict[str, str] = field(default_factory=dict)
-    patch_auth: dict[str, str] = field(default_factory=dict)  # photo id → signed X-Station-Auth
+    identity: Any = None  # sync.keys.StationIdentity: a PATCH is signed by its station (gateway auth)
 
 
 def station_id(n: int) -> str:
@@ -92,19 +93,13 @@ def register_and_seal(
             station_signing_key=priv,
             server_key=PinnedServerKey(hk["key_id"], unb64(hk["public_key"]), hk["not_after"]),
         )
-        st = Station(sid)
-        ident = keys.StationIdentity(sid, kid, priv, pub)
+        st = Station(sid, identity=keys.StationIdentity(sid, kid, priv, pub))
         seq = 0
         for i in range(per_station):
             seq += 1
             pid = uuid.uuid4().hex
             st.photos.append(
                 (pid, sealer.seal(EnvelopeHeader(sid, seq, pid, "blob"), os.urandom(photo), compress=False))
-            )
-            sealed_photo = st.photos[-1][1]
-            # PATCH is authenticated by the station's signature over its upload range (sync/client.py).
-            st.patch_auth[pid] = keys.sign_request(
-                ident, "PATCH", f"/v1/blobs/{pid}", f"upload 0 {len(sealed_photo)}", int(time.time())
             )
             seq += 1
             bid = uuid.uuid4().hex
@@ -170,14 +165,21 @@ def _db_bytes(db: Path | str) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
+#: The bench is the gateway's administrator for /v1/stats (a throwaway token for this run).
+ADMIN_TOKEN = secrets.token_hex(16)
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
 def start_server(db: Path | str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     from cardstation.demo_setup import cli_argv
+    from sync.gateway.app import ADMIN_TOKEN_ENV
 
     extra = ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen(
         cli_argv("gateway", "serve", "--db", str(db), "--port", str(port), *extra),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, ADMIN_TOKEN_ENV: ADMIN_TOKEN},  # /v1/stats needs the administrator token
     )
     import httpx
 
@@ -201,6 +203,10 @@ async def upload(
     """All stations through `concurrency` slots: photo latencies, business latencies, problems, retried errors."""
     import httpx
 
+    from sync.gateway.app import upload_digest
+    from sync.keys import sign_request
+    from sync.wire import AUTH_HEADER
+
     photo_lat: list[float] = []
     biz_lat: list[float] = []
     problems: list[str] = []
@@ -223,8 +229,6 @@ async def upload(
         problems.append(f"{method} {path}: gave up after 5 tries ({transient[-1]})")
         return None
 
-    from sync.wire import AUTH_HEADER
-
     async def one_station(client: httpx.AsyncClient, st: Station) -> None:
         async with slots:
             for eid, sealed in st.photos:
@@ -238,7 +242,13 @@ async def upload(
                         "Upload-Offset": "0",
                         "Upload-Length": str(len(sealed)),
                         "Content-Type": "application/offset+octet-stream",
-                        AUTH_HEADER: st.patch_auth[eid],
+                        AUTH_HEADER: sign_request(
+                            st.identity,
+                            "PATCH",
+                            f"/v1/blobs/{eid}",
+                            upload_digest(0, len(sealed)),
+                            int(time.time()),
+                        ),
                     },
                 )
                 photo_lat.append(time.perf_counter() - t0)
@@ -325,9 +335,6 @@ def _run(
     prepare_s = time.monotonic() - t0
     base_bytes = _db_bytes(db)
     port = free_port()
-    # GET /v1/stats answers only the administrator (the gateway process inherits this token).
-    token = os.environ.setdefault("CARDSTATION_GATEWAY_ADMIN_TOKEN", uuid.uuid4().hex)
-    admin = {"Authorization": f"Bearer {token}"}
     proc = start_server(db, port, workers)
     url = f"http://127.0.0.1:{port}"
     pg_pid = cluster.pid() if cluster is not None else None
@@ -340,14 +347,12 @@ def _run(
         cpu = _tree_cpu_s(proc.pid) - cpu0
         db_cpu = (_tree_cpu_s(pg_pid) - db_cpu0) if pg_pid else 0.0
         hwm = max(_proc_hwm_mb(p) for p in [proc.pid, *_children(proc.pid)])
-        stats_before = httpx.get(f"{url}/v1/stats", timeout=60, headers=admin).json()
+        stats_before = httpx.get(f"{url}/v1/stats", headers=ADMIN_HEADERS, timeout=60).json()
         # A station that lost every answer resends everything: only duplicates, same acks.
-        again = Station(
-            fleet[0].station_id, fleet[0].photos, fleet[0].businesses, patch_auth=fleet[0].patch_auth
-        )
+        again = Station(fleet[0].station_id, fleet[0].photos, fleet[0].businesses, identity=fleet[0].identity)
         _, _, replay_problems, _ = asyncio.run(upload([again], url, 1))
         replay_same_acks = again.acks == fleet[0].acks
-        stats = httpx.get(f"{url}/v1/stats", timeout=60, headers=admin).json()
+        stats = httpx.get(f"{url}/v1/stats", headers=ADMIN_HEADERS, timeout=60).json()
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -23,6 +23,9 @@ PROVINCES: tuple[str, ...] = ("hubei", "hunan")
 #: The keys `fees_fen` must hold (R-APP-10, R-REP-5, R-TMP-4).
 FEE_KEYS: tuple[str, ...] = ("replace", "exchange", "temp_lost", "temp_damaged")
 
+#: The sync suites a profile may choose (sync.suite; kept as numbers so offline/ imports no sync).
+CRYPTO_SUITES: tuple[int, ...] = (1, 2)
+
 #: TOML has no null: optional limits are written as this string.
 NONE = "none"
 
@@ -59,6 +62,7 @@ class Profile:
     lockout_attempts: int
     lockout_minutes: int
     temp_stock_low: int
+    crypto_suite: int  # sync suite announced at enrolment: 1 = X25519/AES-GCM/Ed25519, 2 = 国密 SM2/SM3/SM4
     banks: tuple[str, ...]  # R-APP-4: cooperating banks, Chinese names
     fees_fen: dict[str, int] = field(default_factory=dict)  # R-APP-10: keys FEE_KEYS
     source: dict[str, str] = field(default_factory=dict)  # setting -> article, e.g. 'HB 6'
@@ -172,6 +176,8 @@ def _cross_checks(v: dict[str, Any]) -> list[Problem]:
     for key in ("batch_days", "pin_tries", "card_validity_years", "lockout_attempts"):
         if v[key] < 1:
             problems.append(_problem(key, f"配置项“{key}”应至少为 1"))
+    if v["crypto_suite"] not in CRYPTO_SUITES:
+        problems.append(_problem("crypto_suite", "加密套件应为 1（国际算法）或 2（国密 SM2/SM3/SM4）"))
     if v["freeze_warn_days"] > v["freeze_unsynced_days"]:
         problems.append(_problem("freeze_warn_days", "提醒天数不应大于冻结天数"))
     if v["disk_warn_mb"] < v["disk_floor_mb"]:

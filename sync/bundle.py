@@ -35,7 +35,7 @@ from offline.protocols import CardstationError
 from offline.store import Store
 from sync.envelope import canonical_json
 from sync.keys import KeySetError, downlink_key, load_identity, verify_signed
-from sync.suite import DEFAULT_SUITE, b64, unb64
+from sync.suite import b64, get_suite, unb64
 
 OUTBOX_FORMAT = "cardstation-outbox-bundle/1"
 UPDATES_FORMAT = "cardstation-updates-bundle/1"
@@ -73,10 +73,10 @@ class OutboxBundle:
     manifest: dict[str, Any]
     signature: bytes
 
-    def verify(self, public_key: bytes) -> None:
-        """The manifest is signed by this station key (raises BundleError otherwise)."""
+    def verify(self, public_key: bytes, suite: int = 1) -> None:
+        """The manifest is signed by this station key of its pinned suite (BundleError otherwise)."""
         try:
-            DEFAULT_SUITE.verify(public_key, self.signature, canonical_json(self.manifest))
+            get_suite(suite).verify(public_key, self.signature, canonical_json(self.manifest))
         except Exception as exc:
             raise BundleError(MSG_BAD_SIGNATURE.format(path=self.bundle_id)) from exc
 
@@ -129,7 +129,7 @@ def export_outbox(store: Store, folder: Path, *, now: datetime) -> ExportReport:
             for e in pending
         ],
     }
-    signature = DEFAULT_SUITE.sign(ident.signing_key, canonical_json(manifest))
+    signature = get_suite(ident.suite).sign(ident.signing_key, canonical_json(manifest))
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"outbox-{bundle_id}.csb"
     partial = final.with_name(final.name + ".partial")

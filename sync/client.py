@@ -313,14 +313,19 @@ class GatewayClient:
             raise LinkError("server_error", f"HTTP {resp.status_code}")
         return resp.content
 
-    def key_set(self) -> dict[str, Any]:
-        doc = self._json(self._request("GET", Endpoint.KEYS, expect_down=2048))
+    def key_set(self, suite: int = 1) -> dict[str, Any]:
+        """The signed server key set of `suite` (the suite the station pinned at enrolment)."""
+        target = Endpoint.KEYS if suite == 1 else f"{Endpoint.KEYS}?suite={suite}"
+        doc = self._json(self._request("GET", target, expect_down=2048))
         if not isinstance(doc, dict):
             raise LinkError(Reason.PORTAL, "key set is not an object")
         return doc
 
-    def enrol(self, token: str, station_id: str, public_key: bytes) -> dict[str, Any]:
-        body = json.dumps({"token": token, "station_id": station_id, "public_key": b64(public_key)}).encode()
+    def enrol(self, token: str, station_id: str, public_key: bytes, *, suite: int = 1) -> dict[str, Any]:
+        """Announce the station's suite and its public key of that suite with the token."""
+        body = json.dumps(
+            {"token": token, "station_id": station_id, "public_key": b64(public_key), "suites": [suite]}
+        ).encode()
         resp = self._request("POST", Endpoint.ENROL, body=body, headers={"Content-Type": "application/json"})
         doc = self._json(resp)
         if resp.status_code != 200 or not isinstance(doc, dict):

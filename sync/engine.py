@@ -32,6 +32,7 @@ from sync.keys import (
     StationIdentity,
     downlink_key,
     load_identity,
+    pinned_suite,
     sealer_for,
     update_server_keys,
 )
@@ -363,7 +364,7 @@ class SyncEngine:
         if not stuck:
             return False
         try:
-            update_server_keys(self.store, client.key_set())
+            update_server_keys(self.store, client.key_set(pinned_suite(self.store)))
         except (LinkError, KeySetError, KeyError, ValueError) as exc:
             report.error("keys_refresh_failed", str(exc))
             return False

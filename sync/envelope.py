@@ -7,7 +7,8 @@ Layout (all integers big-endian; docs/sync.md has the byte table):
 `header` = server key id, station key id, station id, seq, envelope id, kind (see `Header`).
 `sealed` = HPKE output (enc ‖ ciphertext ‖ tag) with `info` = INFO_LABEL ‖ everything before it,
 so the header cannot be swapped onto another ciphertext. The station signs every byte before
-the signature with Ed25519, because HPKE Base mode does not authenticate the sender.
+the signature (Ed25519, or SM2 in suite 2), because HPKE Base mode does not authenticate the
+sender. The suite byte must be the one the station pinned at enrolment (no downgrade).
 
 The plaintext inside is: codec u8 | content_len u32 | content | zero padding up to a Padmé
 bucket (so length leaks at most O(log log n) bits). Codecs: 0 raw (JPEG blobs), 1 raw deflate,
@@ -256,6 +257,7 @@ class StationKey:
     key_id: str
     public_key: bytes
     status: str  # 'active' | 'retiring' (rotation overlap) | 'retired' | 'revoked'
+    suite: int = 1  # the suite pinned at enrolment: its envelopes must name this one
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,7 @@ class ServerKey:
     key_id: str
     private_key: bytes
     not_after: str  # ISO 8601 instant; envelopes sealed to it are refused after it
+    suite: int = 1  # which suite's encryption key this is
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,8 @@ def open_envelope(
     key = next((k for k in keys if k.key_id == h.station_key_id), None)
     if key is None:
         raise EnvelopeError("tampered", "unknown station key id")
+    if parsed.suite_id != key.suite:  # a downgrade (or upgrade) from the suite pinned at enrolment
+        raise EnvelopeError("tampered", f"suite {parsed.suite_id}, station pinned suite {key.suite}")
     suite = get_suite(parsed.suite_id)
     try:
         suite.verify(key.public_key, parsed.signature, parsed.signed)
@@ -306,7 +311,7 @@ def open_envelope(
     if key.status == "retired":
         raise EnvelopeError("retired_key", "station key retired (rotated or re-enrolled)")
     server_key = server_keys(h.server_key_id)
-    if server_key is None:
+    if server_key is None or server_key.suite != parsed.suite_id:
         raise EnvelopeError("wrong_key_id", h.server_key_id)
     moment = now or datetime.now(UTC)
     if datetime.fromisoformat(server_key.not_after) <= moment:

@@ -55,6 +55,9 @@ DAEMON_STOPPED = "同步守护进程已停止。"
 RESENT = "已重新封装并放回发送队列：{count} 条"
 KEY_ROTATED = "站点密钥已更换，新密钥编号 {key_id}。"
 ENROLLED = "本站 {station_id} 已注册，服务器密钥 {key_id} 已固定（有效期至 {not_after}）。"
+SUITE_LINE = "加密套件：{suite}（{name}），按省份配置选择，注册时与卡管系统协商并固定。"
+#: What each sync suite is called on screen (sync.suite ids).
+SUITE_NAMES = {1: "国际算法 X25519/AES-256-GCM/Ed25519", 2: "国密 SM2/SM3/SM4"}
 
 
 def reason(code: str) -> str:

@@ -10,20 +10,26 @@ confidentiality, Ed25519 for the station's (and the server's) signatures.
 Suite 2 = 国密: SM2 public-key encryption (GB/T 32918.4, C1‖C3‖C2) of a fresh 128-bit SM4
 key, SM4-GCM (`cryptography`) over the plaintext with `info` and the encrypted key as
 associated data, SM2 signatures with SM3 (GB/T 32918.2, user id "1234567812345678"). The curve
-arithmetic is gmssl's; every random value (the SM2 `k`s, keys, nonces) comes from `secrets`,
+parameters are gmssl's, the point arithmetic fastecdsa's (Rust; every received point is checked
+to lie on the curve), SM3 and SM4 OpenSSL's through `cryptography`; every random value (the SM2 `k`s, keys, nonces) comes from `secrets`,
 not from gmssl's helper, which uses `random`. It passes the GB/T example vectors
-(tests/sync/test_suite_sm.py). Not yet selectable per province profile nor negotiated at
-enrolment: envelopes, keys and the gateway store name the suite already, the key registry
-still takes 32-byte (suite 1) public keys only.
+(tests/sync/test_suite_sm.py).
+
+Which suite a station uses is its province profile's `crypto_suite`, announced at enrolment and
+pinned on both sides (`sync.keys`, `sync.gateway.keyring`): the gateway refuses an envelope whose
+suite is not the one its station key was registered with, so suite 2 cannot be downgraded. The
+gateway's downlink signatures (acknowledgements, key sets) stay Ed25519 for every station: the
+enrolment token carries that key's fingerprint.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke, serialization
@@ -31,6 +37,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
 from offline.protocols import CardstationError
 from sync import messages
+
+if TYPE_CHECKING:  # imported when suite 2 is first used: suite-1 stations never load it
+    from fastecdsa.rust import Curve, Point
 
 #: Suite 0 is reserved for "no encryption" and is always refused (ODK Central #782).
 SUITE_NONE = 0
@@ -60,6 +69,15 @@ class Suite(Protocol):
     @property
     def signature_size(self) -> int: ...
 
+    @property
+    def public_key_size(self) -> int:
+        """Bytes of a raw public key (encryption and signing keys alike)."""
+        ...
+
+    def signing_public_key(self, private_key: bytes) -> bytes:
+        """The public half of a signing key (to check a key file against its pinned id)."""
+        ...
+
     def encrypt(self, plaintext: bytes, public_key: bytes, info: bytes) -> bytes: ...
 
     def decrypt(self, sealed: bytes, private_key: bytes, info: bytes) -> bytes: ...
@@ -84,6 +102,10 @@ class HpkeEd25519Suite:
     suite_id: int = SUITE_X25519_AES256GCM_ED25519
     overhead: int = 32 + 16
     signature_size: int = 64
+    public_key_size: int = 32
+
+    def signing_public_key(self, private_key: bytes) -> bytes:
+        return ed25519.Ed25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes_raw()
 
     @staticmethod
     def _hpke() -> hpke.Suite:
@@ -136,6 +158,54 @@ def _sm3_kdf(z: bytes, length: int) -> bytes:
     return out[:length]
 
 
+@functools.cache
+def _sm2_curve() -> Curve:
+    """The GB/T 32918.5 recommended curve (parameters from gmssl's table), for fastecdsa's Rust
+    arithmetic: gmssl's pure-Python scalar multiplication cost ~7 ms, four per envelope."""
+    from fastecdsa.rust import Curve
+    from gmssl import sm2
+
+    t = sm2.default_ecc_table
+    g = t["g"]
+    return Curve(
+        "SM2",
+        int(t["p"], 16),
+        int(t["a"], 16),
+        int(t["b"], 16),
+        int(t["n"], 16),
+        int(g[:64], 16),
+        int(g[64:], 16),
+    )
+
+
+def _point(xy: bytes) -> Point:
+    """x ‖ y (64 bytes) as a curve point; SuiteError when it is not a point of the curve."""
+    from fastecdsa.rust import Point
+
+    if len(xy) != 64:
+        raise SuiteError("key")
+    try:
+        return Point(int.from_bytes(xy[:32], "big"), int.from_bytes(xy[32:], "big"), curve=_sm2_curve())
+    except (ValueError, TypeError) as exc:  # fastecdsa raises a ValueError subclass off the curve
+        raise SuiteError("key") from exc
+
+
+def _point_bytes(point: Point) -> bytes:
+    if not _sm2_curve().is_point_on_curve(point):  # the point at infinity (fastecdsa: x 0, y 1)
+        raise SuiteError("key")
+    return int(point.x).to_bytes(32, "big") + int(point.y).to_bytes(32, "big")
+
+
+@functools.lru_cache(maxsize=8)
+def _public_of(private_key: bytes) -> bytes:
+    """d·G (cached: every signature needs it for Z, and a station signs with one key)."""
+    d = int.from_bytes(private_key, "big")
+    n = int(_sm2_curve().q)
+    if len(private_key) != 32 or not 0 < d < n - 1:
+        raise SuiteError("key")
+    return _point_bytes(d * _sm2_curve().G)
+
+
 @dataclass(frozen=True)
 class SmSuite:
     """Suite 2 (国密): SM2 encryption of an SM4 key + SM4-GCM; SM2-with-SM3 signatures."""
@@ -143,25 +213,26 @@ class SmSuite:
     suite_id: int = SUITE_SM2_SM4GCM_SM3
     overhead: int = 64 + 32 + 16 + 12 + 16  # C1 + C3 + C2 (the SM4 key), GCM nonce, GCM tag
     signature_size: int = 64
+    public_key_size: int = 64  # x ‖ y, uncompressed without the 04 prefix
+
+    def signing_public_key(self, private_key: bytes) -> bytes:
+        return _public_of(private_key)
 
     @staticmethod
-    def _curve() -> tuple[object, int]:
-        from gmssl import sm2
-
-        return sm2, int(sm2.default_ecc_table["n"], 16)
+    def _curve() -> tuple[Curve, int]:
+        curve = _sm2_curve()
+        return curve, int(curve.q)
 
     def _scalar(self) -> int:
-        _sm2, n = self._curve()
+        _c, n = self._curve()
         return 1 + secrets.randbelow(n - 2)
 
     def _mul(self, k: int, point_hex: str) -> str:
-        sm2, _n = self._curve()
-        engine = sm2.CryptSM2(private_key="", public_key="")  # type: ignore[attr-defined]
-        return str(engine._kg(k, point_hex))
+        """k·P for P given as x ‖ y hex; SuiteError when P is not on the curve (invalid-curve attacks)."""
+        return _point_bytes(k * _point(bytes.fromhex(point_hex))).hex()
 
     def _g(self) -> str:
-        sm2, _n = self._curve()
-        return str(sm2.default_ecc_table["g"])  # type: ignore[attr-defined]
+        return _point_bytes(_sm2_curve().G).hex()
 
     def sm2_encrypt(self, message: bytes, public_key: bytes) -> bytes:
         """GB/T 32918.4 with a `secrets` k: C1 ‖ C3 ‖ C2 (C1 = x ‖ y, 64 bytes)."""
@@ -211,18 +282,31 @@ class SmSuite:
             raise SuiteError("decrypt") from exc
 
     def sign(self, private_key: bytes, data: bytes, *, k: int | None = None) -> bytes:
-        """SM2 with SM3 (Z from user id 1234567812345678); `k` only for the standard's vectors."""
-        sm2, _n = self._curve()
-        public = self._mul(int.from_bytes(private_key, "big"), self._g())
-        engine = sm2.CryptSM2(private_key=private_key.hex(), public_key=public)  # type: ignore[attr-defined]
-        return bytes.fromhex(engine.sign(self._digest(public, data), f"{k or self._scalar():064x}"))
+        """SM2 with SM3 (GB/T 32918.2 §6.1, Z from user id 1234567812345678); `k` only for the vectors."""
+        curve, n = self._curve()
+        d = int.from_bytes(private_key, "big")
+        e = int.from_bytes(self._digest(_public_of(private_key).hex(), data), "big")
+        while True:
+            nonce = k or self._scalar()
+            r = (e + (nonce * curve.G).x) % n
+            s = pow(1 + d, -1, n) * (nonce - r * d) % n
+            if r and r + nonce != n and s:
+                return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+            if k is not None:
+                raise SuiteError("signature")
 
     def verify(self, public_key: bytes, signature: bytes, data: bytes) -> None:
-        sm2, _n = self._curve()
+        """GB/T 32918.2 §7.1: t = r + s, (x1, y1) = s·G + t·P, accept when r = e + x1 (mod n)."""
+        curve, n = self._curve()
         if len(signature) != 64 or len(public_key) != 64:
             raise SuiteError("signature")
-        engine = sm2.CryptSM2(private_key="", public_key=public_key.hex())  # type: ignore[attr-defined]
-        if not engine.verify(signature.hex(), self._digest(public_key.hex(), data)):
+        r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        t = (r + s) % n
+        if not (0 < r < n and 0 < s < n and t):
+            raise SuiteError("signature")
+        e = int.from_bytes(self._digest(public_key.hex(), data), "big")
+        point = s * curve.G + t * _point(public_key)
+        if (e + point.x) % n != r:
             raise SuiteError("signature")
 
     def _digest(self, public_hex: str, data: bytes) -> bytes:
@@ -230,10 +314,14 @@ class SmSuite:
 
         Hashed here with OpenSSL's SM3: gmssl's own pure-Python SM3 made a 30 KB envelope cost
         half a second."""
-        sm2, _n = self._curve()
-        table = sm2.default_ecc_table  # type: ignore[attr-defined]
+        curve = _sm2_curve()
         z = _sm3(
-            bytes.fromhex("0080" + SM2_USER_ID.hex() + table["a"] + table["b"] + table["g"] + public_hex)
+            b"\x00\x80"
+            + SM2_USER_ID
+            + curve.a.to_bytes(32, "big")
+            + curve.b.to_bytes(32, "big")
+            + _point_bytes(curve.G)
+            + bytes.fromhex(public_hex)
         )
         return _sm3(z + data)
 
@@ -253,6 +341,26 @@ SUITES: dict[int, Suite] = {DEFAULT_SUITE.suite_id: DEFAULT_SUITE, SM_SUITE.suit
 def get_suite(suite_id: int) -> Suite:
     """The suite for an id read from an envelope; KeyError when unknown."""
     return SUITES[suite_id]
+
+
+def check_public_key(suite_id: int, public_key: bytes) -> None:
+    """SuiteError unless `public_key` is a usable signing key of the suite (size; SM2: on the curve)."""
+    if len(public_key) != get_suite(suite_id).public_key_size:
+        raise SuiteError("key")
+    if suite_id == SUITE_SM2_SM4GCM_SM3:
+        _point_bytes(_point(public_key))  # off the curve, or the point at infinity
+
+
+def suite_of(value: object) -> int:
+    """A suite id from a setting, a JSON field or a database column; 1 when absent (older data)."""
+    if value is None or value == "":
+        return SUITE_X25519_AES256GCM_ED25519
+    if isinstance(value, bool):
+        raise ValueError("suite id must be an integer")
+    suite_id = int(str(value))
+    if suite_id not in SUITES:
+        raise ValueError(f"unknown suite {suite_id}")
+    return suite_id
 
 
 def key_id_for(public_key: bytes) -> str:

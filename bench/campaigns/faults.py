@@ -450,7 +450,7 @@ def disk_full(root: Path, *, size_kb: int = 2048, rounds: int = 3) -> FaultResul
         for r in range(rounds):
             filler = mnt / f"filler{r}"
             ok = 0
-            with filler.open("wb") as fh:
+            with filler.open("wb", buffering=0) as fh:  # unbuffered: a full disk raises in write, not close
                 try:
                     while True:
                         fh.write(b"\0" * 65536)

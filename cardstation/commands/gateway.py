@@ -54,6 +54,9 @@ def add_parser(subparsers: Any) -> None:
     k = sub.add_parser("rotate-key", help="新增服务器加密密钥（旧密钥在到期前仍可解封）")
     k.add_argument("--db", "--database", dest="gw_db", required=True)
     k.add_argument("--retire-old-after-days", type=float, help="把旧密钥的有效期缩短到 N 天后")
+    k.add_argument(
+        "--suite", type=int, choices=(1, 2), default=1, help="加密套件：1 国际算法（默认），2 国密 SM2"
+    )
     k.set_defaults(func=_needs_extra(_rotate))
     u = sub.add_parser("push-update", help="向服务站下发一条更新（演示/测试）")
     u.add_argument("--db", "--database", dest="gw_db", required=True)
@@ -193,9 +196,9 @@ def _revoke(args: argparse.Namespace) -> int:
 
 def _rotate(args: argparse.Namespace) -> int:
     kid = _gateway(args).keyring.rotate_hpke_key(
-        datetime.now(UTC), retire_old_after_days=args.retire_old_after_days
+        datetime.now(UTC), retire_old_after_days=args.retire_old_after_days, suite=args.suite
     )
-    print(f"新服务器密钥 {kid} 已生成；各站下次同步时自动更新。")
+    print(f"新服务器密钥 {kid}（加密套件 {args.suite}）已生成；该套件的各站下次同步时自动更新。")
     return 0
 
 

@@ -48,8 +48,16 @@ def _enrol(args: argparse.Namespace) -> int:
             station_id=store.setting("station_id"), key_id=key.key_id, not_after=key.not_after
         )
     )
+    print(_suite_line(store))
     print(_roster_line(store))
     return 0
+
+
+def _suite_line(store: Any) -> str:
+    from sync import keys, messages
+
+    suite = keys.pinned_suite(store)
+    return messages.SUITE_LINE.format(suite=suite, name=messages.SUITE_NAMES.get(suite, ""))
 
 
 def _roster_line(store: Any) -> str:
@@ -70,6 +78,7 @@ def _show(args: argparse.Namespace) -> int:
         "sync_url": store.setting(keys.S_URL),
         "station_key_id": store.setting(keys.S_STATION_KEY_ID),
         "station_key_file": str(keys.key_path(store)),
+        "crypto_suite": keys.pinned_suite(store),
         "server_keys": [
             {"key_id": k.key_id, "not_after": k.not_after} for k in keys.pinned_server_keys(store)
         ],
@@ -79,6 +88,7 @@ def _show(args: argparse.Namespace) -> int:
     else:
         print(f"站号：{info['station_id'] or '（未设置）'}\n网关：{info['sync_url'] or '（未设置）'}")
         print(f"站点密钥：{info['station_key_id'] or '（未注册）'}（{info['station_key_file']}）")
+        print(_suite_line(store))
         for k in info["server_keys"]:
             print(f"服务器公钥 {k['key_id']}，有效期至 {k['not_after']}")
     return 0

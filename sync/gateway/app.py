@@ -37,7 +37,7 @@ from sync.gateway.keyring import ROTATION_OVERLAP, Keyring, RegistryError
 from sync.gateway.limits import BodyLimit, BodyTooLarge, RateLimiter
 from sync.gateway.openapi import OPENAPI
 from sync.gateway.pgdb import is_postgres_url, open_gateway_db
-from sync.suite import DEFAULT_SUITE, SuiteError, unb64
+from sync.suite import SUITES, SuiteError, get_suite, unb64
 from sync.wire import AUTH_HEADER, Endpoint, Reason, UploadStatus
 
 SERVICE = "cardstation-gateway"
@@ -127,7 +127,11 @@ class Gateway:
         return JSONResponse(OPENAPI)
 
     async def keys(self, request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(self.keyring.key_set, self.now()))
+        raw = request.query_params.get("suite", "1")
+        suite = int(raw) if raw.isdigit() and len(raw) < 4 else 0
+        if suite not in SUITES:
+            return _error(400, Reason.MALFORMED, f"suite must be one of {sorted(SUITES)}")
+        return JSONResponse(await run_in_threadpool(self.keyring.key_set, self.now(), suite))
 
     def stats_doc(self) -> dict[str, Any]:
         envelopes = self.db.one("SELECT COUNT(*) AS n FROM envelopes")
@@ -145,6 +149,9 @@ class Gateway:
         body = await _json_body(request)
         if not isinstance(body, dict):
             raise ValueError("object expected")
+        offered = body.get("suites", [1])  # a station from before suites offers none: suite 1
+        if not isinstance(offered, list) or not all(isinstance(x, int) for x in offered):
+            raise ValueError("suites must be a list of integers")
         try:
             bundle = await run_in_threadpool(
                 self.keyring.enrol,
@@ -152,6 +159,7 @@ class Gateway:
                 str(body["station_id"]),
                 unb64(str(body["public_key"])),
                 self.now(),
+                tuple(offered[:8]),
             )
         except RegistryError as exc:
             return _error(403, exc.code, str(exc))
@@ -303,7 +311,7 @@ class Gateway:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         msg = f"{request.method}\n{target}\n{digest}\n{ts}\n{station_id}".encode()
         try:
-            DEFAULT_SUITE.verify(key.public_key, unb64(sig), msg)
+            get_suite(key.suite).verify(key.public_key, unb64(sig), msg)
         except (SuiteError, ValueError):
             return _error(401, Reason.AUTH, "bad request signature")
         return station_id, kid

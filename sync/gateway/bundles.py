@@ -43,7 +43,7 @@ def import_outbox_bundle(
     key = next((k for k in keys if k.key_id == bundle.key_id), None)
     if key is None:
         raise BundleError(MSG_UNKNOWN_KEY.format(kid=bundle.key_id))
-    bundle.verify(key.public_key)
+    bundle.verify(key.public_key, key.suite)
     counts: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     for entry in sorted(bundle.entries, key=lambda e: (e.parent_id is not None, e.seq)):

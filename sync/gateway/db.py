@@ -84,14 +84,15 @@ SCHEMA = (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_keys (
     key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL CHECK (purpose IN ('hpke', 'downlink')),
-    private_key BLOB NOT NULL, public_key BLOB NOT NULL, created_at TEXT NOT NULL, not_after TEXT NOT NULL);
+    private_key BLOB NOT NULL, public_key BLOB NOT NULL, created_at TEXT NOT NULL, not_after TEXT NOT NULL,
+    suite INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS stations (
     station_id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL,
-    revoked_at TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '');
+    revoked_at TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '', suite INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS station_keys (
     station_id TEXT NOT NULL, key_id TEXT NOT NULL, public_key BLOB NOT NULL,
     status TEXT NOT NULL, created_at TEXT NOT NULL, retire_at TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (station_id, key_id));
+    suite INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (station_id, key_id));
 CREATE TABLE IF NOT EXISTS enrol_tokens (
     token_hash TEXT PRIMARY KEY, station_id TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT NOT NULL DEFAULT '');
 """
@@ -134,6 +135,9 @@ def _upgrade(conn: sqlite3.Connection) -> None:
         cols = {r[1] for r in conn.execute("PRAGMA table_info(station_keys)")}
         if "retire_at" not in cols:
             conn.execute("ALTER TABLE station_keys ADD COLUMN retire_at TEXT NOT NULL DEFAULT ''")
+    for table in ("server_keys", "stations", "station_keys"):  # the suite pinned at enrolment; 1 before
+        if table in tables and "suite" not in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN suite INTEGER NOT NULL DEFAULT 1")
     if "envelopes" in tables:
         pk = [r[1] for r in conn.execute("PRAGMA table_info(envelopes)") if r[5]]
         if pk == ["envelope_id"]:  # ids were global: re-key them per station

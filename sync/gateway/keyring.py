@@ -1,11 +1,15 @@
 """Server keys and station registry: what the gateway trusts and what it decrypts with.
 
-- HPKE key pairs (purpose 'hpke'): stations seal to the newest; an older one keeps opening
+- Encryption key pairs (purpose 'hpke', one set per suite in column `suite`: X25519 for suite 1,
+  SM2 for suite 2 国密): a station seals to the newest of its suite; an older one keeps opening
   envelopes until its `not_after` (then: `expired_key`). `rotate_hpke_key` adds a new one.
 - One Ed25519 'downlink' key signs acknowledgements, key sets and downlink updates; its
   fingerprint is part of every enrolment token, which is how a station knows it talks to us.
 - Stations: enrolment tokens (one-time, hashed at rest, 7-day expiry), station keys
-  (active/retired/revoked), revocation.
+  (active/retired/revoked), revocation. At enrolment the station names the suites it supports
+  (its profile's `crypto_suite`) with a public key of that suite; the chosen suite is pinned on
+  the station row and on each of its keys, rotation keeps it, and envelopes of any other suite
+  are refused (`sync.envelope.open_envelope`).
 - Station key retirement: `POST /v1/stations/rotate` gives the old key `ROTATION_OVERLAP`
   (envelopes it sealed just before may still be in flight); after that it is `retired` and
   refused everywhere with that reason. Re-enrolment retires every earlier key at once: the
@@ -27,7 +31,7 @@ from offline.protocols import CardstationError
 from sync.envelope import ServerKey, StationKey, canonical_json
 from sync.gateway import kek as kekmod
 from sync.gateway.db import Conn, GatewayStore, Row
-from sync.suite import DEFAULT_SUITE, b64, key_id_for
+from sync.suite import DEFAULT_SUITE, SUITES, SuiteError, b64, check_public_key, get_suite, key_id_for
 
 HPKE_VALID_DAYS = 730
 TOKEN_VALID_DAYS = 7
@@ -96,19 +100,27 @@ class Keyring:
                     conn.execute(
                         "UPDATE server_keys SET private_key = ? WHERE key_id = ?", (wrapped, row["key_id"])
                     )
-            for purpose in ("hpke", "downlink"):
-                if conn.execute("SELECT 1 FROM server_keys WHERE purpose = ?", (purpose,)).fetchone() is None:
-                    self._new_key(conn, purpose, now, days=HPKE_VALID_DAYS if purpose == "hpke" else 3650)
+            if conn.execute("SELECT 1 FROM server_keys WHERE purpose = 'downlink'").fetchone() is None:
+                self._new_key(conn, "downlink", now, days=3650)
+            for suite in SUITES:
+                if (
+                    conn.execute(
+                        "SELECT 1 FROM server_keys WHERE purpose = 'hpke' AND suite = ?", (suite,)
+                    ).fetchone()
+                    is None
+                ):
+                    self._new_key(conn, "hpke", now, days=HPKE_VALID_DAYS, suite=suite)
 
-    def _new_key(self, conn: Conn, purpose: str, now: datetime, *, days: int) -> str:
+    def _new_key(self, conn: Conn, purpose: str, now: datetime, *, days: int, suite: int = 1) -> str:
+        """A new server key; the downlink key is always suite 1 (Ed25519: its fingerprint is in tokens)."""
         if purpose == "hpke":
-            priv, pub = DEFAULT_SUITE.new_encryption_key()
+            priv, pub = get_suite(suite).new_encryption_key()
         else:
             priv, pub = DEFAULT_SUITE.new_signing_key()
         kid = key_id_for(pub)
         conn.execute(
-            "INSERT INTO server_keys(key_id, purpose, private_key, public_key, created_at, not_after)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO server_keys(key_id, purpose, private_key, public_key, created_at, not_after, suite)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 kid,
                 purpose,
@@ -116,22 +128,29 @@ class Keyring:
                 pub,
                 _iso(now),
                 _iso(now + timedelta(days=days)),
+                suite if purpose == "hpke" else 1,
             ),
         )
         return kid
 
     def rotate_hpke_key(
-        self, now: datetime, *, valid_days: int = HPKE_VALID_DAYS, retire_old_after_days: int | None = None
+        self,
+        now: datetime,
+        *,
+        valid_days: int = HPKE_VALID_DAYS,
+        retire_old_after_days: int | None = None,
+        suite: int = 1,
     ) -> str:
-        """Add a new HPKE key; optionally shorten the older keys' life (they stay valid until then)."""
+        """Add a new encryption key of `suite`; optionally shorten the life of that suite's older keys."""
         with self.db.write() as conn:
             if retire_old_after_days is not None:
                 cutoff = _iso(now + timedelta(days=retire_old_after_days))
                 conn.execute(
-                    "UPDATE server_keys SET not_after = MIN(not_after, ?) WHERE purpose = 'hpke'", (cutoff,)
+                    "UPDATE server_keys SET not_after = MIN(not_after, ?) WHERE purpose = 'hpke' AND suite = ?",
+                    (cutoff, suite),
                 )
             self._bump_version(conn)
-            return self._new_key(conn, "hpke", now, days=valid_days)
+            return self._new_key(conn, "hpke", now, days=valid_days, suite=suite)
 
     def expire_hpke_key(self, key_id: str, at: datetime) -> None:
         with self.db.write() as conn:
@@ -143,12 +162,15 @@ class Keyring:
 
     def server_key(self, key_id: str) -> ServerKey | None:
         row = self.db.one("SELECT * FROM server_keys WHERE key_id = ? AND purpose = 'hpke'", (key_id,))
-        return None if row is None else ServerKey(row["key_id"], self._private(row), row["not_after"])
+        if row is None:
+            return None
+        return ServerKey(row["key_id"], self._private(row), row["not_after"], int(row["suite"]))
 
-    def hpke_public_keys(self, now: datetime) -> list[dict[str, str]]:
+    def hpke_public_keys(self, now: datetime, suite: int = 1) -> list[dict[str, str]]:
         rows = self.db.query(
-            "SELECT * FROM server_keys WHERE purpose = 'hpke' AND not_after > ? ORDER BY not_after",
-            (_iso(now),),
+            "SELECT * FROM server_keys WHERE purpose = 'hpke' AND suite = ? AND not_after > ?"
+            " ORDER BY not_after",
+            (suite, _iso(now)),
         )
         return [
             {"key_id": r["key_id"], "public_key": b64(bytes(r["public_key"])), "not_after": r["not_after"]}
@@ -163,15 +185,16 @@ class Keyring:
             raise RegistryError("no_keys", "网关尚未生成密钥")
         return DownlinkSigner(row["key_id"], self._private(row), bytes(row["public_key"]), row["not_after"])
 
-    def key_set(self, now: datetime) -> dict[str, Any]:
-        """The signed set of HPKE public keys stations may seal to."""
-        return self.downlink().sign(
-            {
-                "hpke_keys": self.hpke_public_keys(now),
-                "issued_at": _iso(now),
-                "version": self.key_set_version(),
-            }
-        )
+    def key_set(self, now: datetime, suite: int = 1) -> dict[str, Any]:
+        """The signed set of `suite`'s public keys stations of that suite may seal to."""
+        doc: dict[str, Any] = {
+            "hpke_keys": self.hpke_public_keys(now, suite),
+            "issued_at": _iso(now),
+            "version": self.key_set_version(),
+        }
+        if suite != 1:  # suite 1's documents stay as stations from before suites know them
+            doc["suite"] = suite
+        return self.downlink().sign(doc)
 
     # ------------------------------------------------------------------ stations
 
@@ -184,7 +207,11 @@ class Keyring:
         now = _iso(self.clock())
         return [
             StationKey(
-                station_id, r["key_id"], bytes(r["public_key"]), "revoked" if revoked else _status(r, now)
+                station_id,
+                r["key_id"],
+                bytes(r["public_key"]),
+                "revoked" if revoked else _status(r, now),
+                int(r["suite"]),
             )
             for r in rows
         ] or ([StationKey(station_id, "", b"", "revoked")] if revoked else [])
@@ -204,11 +231,16 @@ class Keyring:
             )
         return f"{secret}.{key_id_for(self.downlink().public_key)}"
 
-    def enrol(self, token: str, station_id: str, public_key: bytes, now: datetime) -> dict[str, Any]:
-        """Redeem a token: register the station key; return the signed bundle the station pins."""
+    def enrol(
+        self, token: str, station_id: str, public_key: bytes, now: datetime, suites: tuple[int, ...] = (1,)
+    ) -> dict[str, Any]:
+        """Redeem a token: register the station key; return the signed bundle the station pins.
+
+        `suites` are the station's, in its order of preference; the first the gateway supports
+        is pinned, and `public_key` must be a key of that suite."""
         secret = token.split(".", 1)[0]
-        if len(public_key) != 32:
-            raise RegistryError("malformed", "站点公钥格式错误")
+        suite = choose_suite(suites)
+        _check_key(suite, public_key)
         with self.db.write() as conn:
             row = conn.execute("SELECT * FROM enrol_tokens WHERE token_hash = ?", (_hash(secret),)).fetchone()
             if (
@@ -221,20 +253,22 @@ class Keyring:
             conn.execute(
                 "UPDATE enrol_tokens SET used_at = ? WHERE token_hash = ?", (_iso(now), row["token_hash"])
             )
-            self._register(conn, station_id, public_key, now)
+            self._register(conn, station_id, public_key, now, suite)
         return self.bundle(station_id, now)
 
-    def register(self, station_id: str, public_key: bytes, now: datetime) -> dict[str, Any]:
+    def register(self, station_id: str, public_key: bytes, now: datetime, suite: int = 1) -> dict[str, Any]:
         """Direct registration (an administrator with the station's public key file)."""
+        _check_key(suite, public_key)
         with self.db.write() as conn:
-            self._register(conn, station_id, public_key, now)
+            self._register(conn, station_id, public_key, now, suite)
         return self.bundle(station_id, now)
 
-    def _register(self, conn: Conn, station_id: str, public_key: bytes, now: datetime) -> None:
+    def _register(self, conn: Conn, station_id: str, public_key: bytes, now: datetime, suite: int) -> None:
         conn.execute(
-            "INSERT INTO stations(station_id, status, created_at) VALUES (?, 'active', ?)"
-            " ON CONFLICT(station_id) DO UPDATE SET status = 'active', revoked_at = '', reason = ''",
-            (station_id, _iso(now)),
+            "INSERT INTO stations(station_id, status, created_at, suite) VALUES (?, 'active', ?, ?)"
+            " ON CONFLICT(station_id) DO UPDATE SET status = 'active', revoked_at = '', reason = '',"
+            " suite = excluded.suite",
+            (station_id, _iso(now), suite),
         )
         conn.execute(  # re-enrolment: every earlier key is retired now, no overlap
             "UPDATE station_keys SET status = 'retired', retire_at = ? WHERE station_id = ?"
@@ -242,26 +276,32 @@ class Keyring:
             (_iso(now), station_id, _iso(now)),
         )
         conn.execute(
-            "INSERT INTO station_keys(station_id, key_id, public_key, status, created_at)"
-            " VALUES (?, ?, ?, 'active', ?) ON CONFLICT(station_id, key_id)"
-            " DO UPDATE SET status = 'active', retire_at = ''",
-            (station_id, key_id_for(public_key), public_key, _iso(now)),
+            "INSERT INTO station_keys(station_id, key_id, public_key, status, created_at, suite)"
+            " VALUES (?, ?, ?, 'active', ?, ?) ON CONFLICT(station_id, key_id)"
+            " DO UPDATE SET status = 'active', retire_at = '', suite = excluded.suite",
+            (station_id, key_id_for(public_key), public_key, _iso(now), suite),
         )
+
+    def station_suite(self, station_id: str) -> int:
+        row = self.db.one("SELECT suite FROM stations WHERE station_id = ?", (station_id,))
+        return 1 if row is None else int(row["suite"])
 
     def bundle(self, station_id: str, now: datetime) -> dict[str, Any]:
         d = self.downlink()
-        return d.sign(
-            {
-                "station_id": station_id,
-                "hpke_keys": self.hpke_public_keys(now),
-                "downlink_key": {
-                    "key_id": d.key_id,
-                    "public_key": b64(d.public_key),
-                    "not_after": d.not_after,
-                },
-                "version": self.key_set_version(),
-            }
-        )
+        suite = self.station_suite(station_id)
+        doc: dict[str, Any] = {
+            "station_id": station_id,
+            "hpke_keys": self.hpke_public_keys(now, suite),
+            "downlink_key": {
+                "key_id": d.key_id,
+                "public_key": b64(d.public_key),
+                "not_after": d.not_after,
+            },
+            "version": self.key_set_version(),
+        }
+        if suite != 1:
+            doc["suite"] = suite
+        return d.sign(doc)
 
     def rotate_station_key(
         self, station_id: str, old_key_id: str, new_public_key: bytes, now: datetime
@@ -271,8 +311,8 @@ class Keyring:
         Only the active key may rotate. The one exception is a retry of the same rotation by
         a key still in its overlap (the answer to the first attempt was lost on the link).
         """
-        if len(new_public_key) != 32:
-            raise RegistryError("malformed", "站点公钥格式错误")
+        suite = self.station_suite(station_id)  # rotation keeps the suite pinned at enrolment
+        _check_key(suite, new_public_key)
         kid = key_id_for(new_public_key)
         with self.db.write() as conn:
             old = conn.execute(
@@ -292,9 +332,9 @@ class Keyring:
                 (_iso(now + self.rotation_overlap), station_id, old_key_id),
             )
             conn.execute(
-                "INSERT INTO station_keys(station_id, key_id, public_key, status, created_at)"
-                " VALUES (?, ?, ?, 'active', ?) ON CONFLICT(station_id, key_id) DO NOTHING",
-                (station_id, kid, new_public_key, _iso(now)),
+                "INSERT INTO station_keys(station_id, key_id, public_key, status, created_at, suite)"
+                " VALUES (?, ?, ?, 'active', ?, ?) ON CONFLICT(station_id, key_id) DO NOTHING",
+                (station_id, kid, new_public_key, _iso(now), suite),
             )
         return kid
 
@@ -306,6 +346,23 @@ class Keyring:
             )
             conn.execute("UPDATE station_keys SET status = 'revoked' WHERE station_id = ?", (station_id,))
             return cur.rowcount > 0
+
+
+def choose_suite(suites: tuple[int, ...]) -> int:
+    """The first of the station's suites this gateway supports; refused, naming ours, if none."""
+    for suite in suites:
+        if suite in SUITES:
+            return suite
+    names = "、".join(str(s) for s in SUITES)
+    raise RegistryError("unsupported_suite", f"网关不支持站点提出的加密套件，可选：{names}")
+
+
+def _check_key(suite: int, public_key: bytes) -> None:
+    """A public key of its suite: the right size, and for SM2 a point of the curve."""
+    try:
+        check_public_key(suite, public_key)
+    except SuiteError as exc:
+        raise RegistryError("malformed", "站点公钥格式错误（与所选加密套件不符）") from exc
 
 
 def _status(row: Row, now: str) -> str:

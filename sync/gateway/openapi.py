@@ -47,8 +47,17 @@ OPENAPI: dict[str, Any] = {
         },
         "/v1/keys": {
             "get": {
-                "summary": "The current HPKE public keys, signed by the downlink key.",
-                "responses": {"200": _json("KeySet")},
+                "summary": "The current encryption public keys of a suite, signed by the downlink key.",
+                "parameters": [
+                    {
+                        "name": "suite",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "enum": [1, 2], "default": 1},
+                        "description": "1 = X25519 (HPKE), 2 = SM2 (国密); the suite the station pinned",
+                    }
+                ],
+                "responses": {"200": _json("KeySet"), "400": _ERR},
             }
         },
         "/v1/envelopes": {
@@ -206,7 +215,16 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     "token": {"type": "string"},
                     "station_id": {"type": "string"},
-                    "public_key": {"type": "string", "description": "base64 raw Ed25519"},
+                    "public_key": {
+                        "type": "string",
+                        "description": "base64 raw signing key of the offered suite: Ed25519 (32 bytes) or SM2 x‖y (64)",
+                    },
+                    "suites": {
+                        "type": "array",
+                        "items": {"type": "integer", "enum": [1, 2]},
+                        "description": "suites the station supports, preferred first (absent: [1]); "
+                        "the first the gateway supports is pinned, else 403 unsupported_suite",
+                    },
                 },
             },
             "Key": {
@@ -222,6 +240,7 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     "hpke_keys": {"type": "array", "items": {"$ref": "#/components/schemas/Key"}},
                     "issued_at": {"type": "string"},
+                    "suite": {"type": "integer", "description": "absent for suite 1"},
                     "signature": {"type": "string"},
                 },
             },
@@ -231,6 +250,7 @@ OPENAPI: dict[str, Any] = {
                     "station_id": {"type": "string"},
                     "hpke_keys": {"type": "array", "items": {"$ref": "#/components/schemas/Key"}},
                     "downlink_key": {"$ref": "#/components/schemas/Key"},
+                    "suite": {"type": "integer", "description": "the pinned suite; absent for suite 1"},
                     "signature": {"type": "string"},
                 },
             },

@@ -23,7 +23,8 @@ from tests.field.conftest import Field, make_field
 
 ROLES = ("operator", "supervisor", "auditor", "admin")
 #: Functions guarded by a station action rather than their item code.
-ACTION_OF: dict[str, str] = {"age_stock": "stock.age"}
+#: Services gated by a station action rather than their item (a walk-in queues a business even for 查询).
+ACTION_OF: dict[str, str] = {"age_stock": "stock.age", "accept_walkin": "walkin"}
 
 
 class Touched(Exception):

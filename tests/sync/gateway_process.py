@@ -57,15 +57,17 @@ class GatewayProcess:
                 return int(line.split()[1])
         raise AssertionError("no VmHWM")
 
-    def station(self, dir_: Path, station_id: str) -> Store:
-        """A station store enrolled through the real token flow against this process."""
+    def station(self, dir_: Path, station_id: str, *, suite: int | None = None) -> Store:
+        """A station store enrolled through the real token flow against this process.
+
+        `suite` None: the suite of the station's profile (1 for a store without a station row)."""
         from sync.enrol import enrol
 
         dir_.mkdir(parents=True, exist_ok=True)
         store = Store.open(dir_ / "station.db")
         with store.write() as conn:
             store.set_setting(conn, keys.S_STATION_ID, station_id)
-        enrol(store, self.url, self.gw.keyring.issue_token(station_id, self.gw.now()))
+        enrol(store, self.url, self.gw.keyring.issue_token(station_id, self.gw.now()), suite=suite)
         return store
 
     def stop(self) -> None:

@@ -74,8 +74,8 @@ def test_envelope_sealed_and_opened_with_the_sm_suite() -> None:
     assert b"430102199001011234" not in env
     not_after = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     keys = {
-        "station_keys": lambda sid: [StationKey(sid, key_id_for(station_pub), station_pub, "active")],
-        "server_keys": lambda kid: ServerKey(kid, server_priv, not_after),
+        "station_keys": lambda sid: [StationKey(sid, key_id_for(station_pub), station_pub, "active", 2)],
+        "server_keys": lambda kid: ServerKey(kid, server_priv, not_after, 2),
     }
     assert open_envelope(env, **keys).payload == payload  # type: ignore[arg-type]
     flipped = bytearray(env)
@@ -83,3 +83,32 @@ def test_envelope_sealed_and_opened_with_the_sm_suite() -> None:
     with pytest.raises(EnvelopeError) as err:
         open_envelope(bytes(flipped), **keys)  # type: ignore[arg-type]
     assert err.value.code == "tampered"
+
+
+def test_sm2_arithmetic_agrees_with_gmssl_and_refuses_points_off_the_curve() -> None:
+    """The fast curve arithmetic (fastecdsa) against gmssl's reference implementation."""
+    from gmssl import sm2
+
+    for _ in range(3):
+        priv, pub = SM_SUITE.new_signing_key()
+        ref = sm2.CryptSM2(private_key=priv.hex(), public_key=pub.hex())
+        k = SM_SUITE._scalar()
+        assert ref._kg(k, pub.hex()) == SM_SUITE._mul(k, pub.hex())
+        ours = SM_SUITE.sign(priv, b"cross-check")
+        assert ref.verify(ours.hex(), SM_SUITE._digest(pub.hex(), b"cross-check"))
+        theirs = bytes.fromhex(ref.sign(SM_SUITE._digest(pub.hex(), b"cross-check"), f"{k:064x}"))
+        SM_SUITE.verify(pub, theirs, b"cross-check")
+    off_curve = P[:63] + bytes([P[63] ^ 1])
+    with pytest.raises(SuiteError):
+        SM_SUITE.verify(off_curve, R_S, b"message digest")
+    enc = SM_SUITE.sm2_encrypt(b"k" * 16, P)
+    with pytest.raises(SuiteError):  # a C1 off the curve (invalid-curve attack) is refused
+        SM_SUITE.sm2_decrypt(off_curve + enc[64:], D)
+
+
+def test_sm2_point_at_infinity_is_never_encoded() -> None:
+    from sync.suite import _point_bytes, _sm2_curve
+
+    curve = _sm2_curve()
+    with pytest.raises(SuiteError):
+        _point_bytes(curve.q * curve.G)

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
+from offline.store import Store
+
 sys.path.insert(0, str(Path(__file__).parent))
 from test_batch import CARDSTATION, row, ssn, station  # noqa: F401  (station is a fixture)
 
@@ -42,12 +44,12 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def db_rows(db: Path, sql: str, params: Any = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
+    """Rows read through the store's own factory (the store `init` made is encrypted)."""
+    store = Store.open(db, migrate=False)
     try:
-        return list(conn.execute(sql, params))
+        return list(store.query(sql, params))
     finally:
-        conn.close()
+        store.close()
 
 
 def portrait_bytes(w: int, h: int, fmt: str, *, noise: int = 3000, quality: int = 90) -> bytes:

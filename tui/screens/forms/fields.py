@@ -153,8 +153,9 @@ def basic_problems(fields: Sequence[Field], data: Data) -> list[Problem]:
             out.append(Problem(f.key, "R-APP-1", M.REQUIRED, M.REQUIRED_FIX.format(label=f.label), f.label))
         elif value:
             n = normalise_value(f, value)
-            problem = date_problem(f, value) if f.kind == "date" and (n is None or not n.ok) else None
-            if problem is not None:  # "没有这一天" says more than a format message
+            iso = f.kind == "date" and _ISO_DAY.match(value) is not None
+            problem = date_problem(f, value) if iso and (n is None or not n.ok) else None
+            if problem is not None:  # "没有这一天：2023 年 2 月没有 30 日" names the day
                 out.append(problem)
             elif n is not None and not n.ok:
                 out.append(Problem(f.key, "R-APP-1", n.problem, n.fix, f.label))
