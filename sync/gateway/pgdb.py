@@ -25,16 +25,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import psycopg
-import psycopg_pool
-from psycopg import ClientCursor
-from psycopg.rows import RowMaker
-from psycopg_pool import ConnectionPool
+from typing import TYPE_CHECKING, Any
 
 from offline.protocols import CardstationError
 from sync.gateway.db import SCHEMA, GatewayDB, StoreOps
+
+if TYPE_CHECKING:  # psycopg is imported only when a PostgreSQL store is opened: SQLite needs none
+    import psycopg
+    from psycopg.rows import RowMaker
+    from psycopg_pool import ConnectionPool
 
 #: pg_advisory_xact_lock key of the gateway's single writer (any constant; "cardstat" in ASCII).
 WRITE_LOCK = 0x6361726473746174
@@ -181,7 +180,16 @@ class PostgresGatewayDB(StoreOps):
         self.path = kek.with_name(kek.name.removesuffix(".kek"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self.pool: ConnectionPool[psycopg.Connection[PgRow]] = ConnectionPool(
+        try:
+            import psycopg_pool
+            from psycopg import ClientCursor
+        except ImportError as exc:
+            raise DatabaseUnreachable(
+                "使用 PostgreSQL 数据库需要安装 psycopg：pip install 'cardstation[gateway]'"
+                "（或 pip install 'psycopg[binary,pool]'）。",
+                code="psycopg_missing",
+            ) from exc
+        self.pool: ConnectionPool[psycopg.Connection[PgRow]] = psycopg_pool.ConnectionPool(
             dsn,
             min_size=1,
             max_size=max_size,
