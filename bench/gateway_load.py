@@ -21,8 +21,10 @@ growth after a WAL checkpoint), gateway peak RSS (VmHWM), mean sealed envelope s
 exactly-once: the gateway must hold exactly 2·S·M envelopes (S·M photos, S·M businesses, S·M
 applications), and a station that resends everything gets only duplicates with the same acks.
 
-`--workers` is 1: several worker processes need the PostgreSQL backend (one SQLite file has
-one writer); the flag is here so the PostgreSQL runs use the same bench.
+`--backend postgresql` runs the gateway over a throwaway, durable (fsync on) PostgreSQL cluster
+started for the run (tests/pg.py, Debian's `postgresql` package), with `--workers N` gateway
+processes on one port (`gateway serve --database ... --workers N`). Its CPU is reported
+separately: gateway workers, and the database server (postmaster and backends).
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def station_id(n: int) -> str:
     return f"42010{n:04d}0010000101"
 
 
-def register_and_seal(db: Path, stations: int, per_station: int, photo: int) -> list[Station]:
+def register_and_seal(
+    db: Path | str, stations: int, per_station: int, photo: int, kek: Path | None = None
+) -> list[Station]:
     """Register every station with its own key, then seal all its envelopes (before timing)."""
     from offline.protocols import EnvelopeHeader
     from sync import keys
@@ -74,7 +78,7 @@ def register_and_seal(db: Path, stations: int, per_station: int, photo: int) -> 
     from sync.gateway.app import Gateway, GatewayConfig
     from sync.suite import unb64
 
-    gw = Gateway(GatewayConfig(db))
+    gw = Gateway(GatewayConfig(db, kek_path=kek))
     now = datetime.now(UTC)
     out: list[Station] = []
     for n in range(stations):
@@ -131,8 +135,30 @@ def _proc_hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def _db_bytes(db: Path) -> int:
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU of a process, of its children that ended (cutime+cstime) and of those still running."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15])
+    own = ticks / os.sysconf("SC_CLK_TCK")
+    return own + sum(_proc_cpu_s(c) for c in _children(pid) if Path(f"/proc/{c}").exists())
+
+
+def _db_bytes(db: Path | str) -> int:
     """Size of the store after folding the WAL into it (what a year of data would occupy)."""
+    if isinstance(db, str):  # PostgreSQL: the database's files after a checkpoint
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as pg:
+            pg.execute("CHECKPOINT")
+            row = pg.execute("SELECT pg_database_size(current_database())").fetchone()
+            return int(row[0]) if row else 0
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -144,12 +170,13 @@ ADMIN_TOKEN = secrets.token_hex(16)
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(db: Path | str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     from cardstation.demo_setup import cli_argv
     from sync.gateway.app import ADMIN_TOKEN_ENV
 
+    extra = ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen(
-        cli_argv("gateway", "serve", "--db", str(db), "--port", str(port)),
+        cli_argv("gateway", "serve", "--db", str(db), "--port", str(port), *extra),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, ADMIN_TOKEN_ENV: ADMIN_TOKEN},  # /v1/stats needs the administrator token
@@ -257,26 +284,69 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def run(stations: int, per_station: int, concurrency: int, photo: int, work: Path) -> dict[str, Any]:
+def run(
+    stations: int,
+    per_station: int,
+    concurrency: int,
+    photo: int,
+    work: Path,
+    *,
+    backend: str = "sqlite",
+    workers: int = 1,
+) -> dict[str, Any]:
     import httpx
 
     from tests.sync.helpers import free_port
 
-    db = work / "gateway.db"
+    cluster = None
+    kek: Path | None = None
+    db: Path | str = work / "gateway.db"
+    if backend == "postgresql":
+        from tests.pg import PgCluster
+
+        cluster = PgCluster(durable=True)
+        db = cluster.start()
+        kek = work / "gateway"
+        os.environ["CARDSTATION_GATEWAY_KEK_FILE"] = str(work / "gateway.kek")  # shared by the workers
+    try:
+        return _run(db, kek, cluster, stations, per_station, concurrency, photo, workers, httpx, free_port)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def _run(
+    db: Path | str,
+    kek: Path | None,
+    cluster: Any,
+    stations: int,
+    per_station: int,
+    concurrency: int,
+    photo: int,
+    workers: int,
+    httpx: Any,
+    free_port: Any,
+) -> dict[str, Any]:
+    from sync.gateway.db import GatewayStore
+    from sync.gateway.pgdb import open_gateway_db
+
     t0 = time.monotonic()
-    fleet = register_and_seal(db, stations, per_station, photo)
+    fleet = register_and_seal(db, stations, per_station, photo, kek)
     prepare_s = time.monotonic() - t0
     base_bytes = _db_bytes(db)
     port = free_port()
-    proc = start_server(db, port)
+    proc = start_server(db, port, workers)
     url = f"http://127.0.0.1:{port}"
+    pg_pid = cluster.pid() if cluster is not None else None
     try:
-        cpu0 = _proc_cpu_s(proc.pid)
+        cpu0 = _tree_cpu_s(proc.pid)
+        db_cpu0 = _tree_cpu_s(pg_pid) if pg_pid else 0.0
         t0 = time.monotonic()
         photo_lat, biz_lat, problems, transient = asyncio.run(upload(fleet, url, concurrency))
         seconds = time.monotonic() - t0
-        cpu = _proc_cpu_s(proc.pid) - cpu0
-        hwm = _proc_hwm_mb(proc.pid)
+        cpu = _tree_cpu_s(proc.pid) - cpu0
+        db_cpu = (_tree_cpu_s(pg_pid) - db_cpu0) if pg_pid else 0.0
+        hwm = max(_proc_hwm_mb(p) for p in [proc.pid, *_children(proc.pid)])
         stats_before = httpx.get(f"{url}/v1/stats", headers=ADMIN_HEADERS, timeout=60).json()
         # A station that lost every answer resends everything: only duplicates, same acks.
         again = Station(fleet[0].station_id, fleet[0].photos, fleet[0].businesses, identity=fleet[0].identity)
@@ -291,15 +361,18 @@ def run(stations: int, per_station: int, concurrency: int, photo: int, work: Pat
             proc.kill()
             proc.wait()
     envelopes = 2 * stations * per_station
-    conn = sqlite3.connect(db)
-    by_kind = dict(conn.execute("SELECT kind, COUNT(*) FROM envelopes GROUP BY kind").fetchall())
-    sizes = dict(conn.execute("SELECT kind, AVG(size) FROM envelopes GROUP BY kind").fetchall())
-    payloads = dict(conn.execute("SELECT kind, AVG(length(payload)) FROM envelopes GROUP BY kind").fetchall())
-    applications = conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
-    distinct_seq = conn.execute(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT station_id, seq FROM envelopes)"
-    ).fetchone()[0]
-    conn.close()
+    store: GatewayStore = open_gateway_db(db, kek_path=kek)
+    by_kind = {r[0]: int(r[1]) for r in store.query("SELECT kind, COUNT(*) FROM envelopes GROUP BY kind")}
+    sizes = {r[0]: float(r[1]) for r in store.query("SELECT kind, AVG(size) FROM envelopes GROUP BY kind")}
+    payloads = {
+        r[0]: float(r[1])
+        for r in store.query("SELECT kind, AVG(length(payload)) FROM envelopes GROUP BY kind")
+    }
+    applications = int(store.one("SELECT COUNT(*) FROM applications")[0])
+    distinct_seq = int(
+        store.one("SELECT COUNT(*) FROM (SELECT DISTINCT station_id, seq FROM envelopes) AS s")[0]
+    )
+    store.close()
     db_bytes = _db_bytes(db) - base_bytes
     lat = photo_lat + biz_lat
     exactly_once = (
@@ -316,8 +389,8 @@ def run(stations: int, per_station: int, concurrency: int, photo: int, work: Pat
         "stations": stations,
         "per_station": per_station,
         "concurrency": concurrency,
-        "workers": 1,
-        "backend": "sqlite (WAL, synchronous=FULL)",
+        "workers": workers,
+        "backend": "sqlite (WAL, synchronous=FULL)" if isinstance(db, Path) else "postgresql 15 (fsync on)",
         "prepare_seconds": round(prepare_s, 1),
         "seconds": round(seconds, 1),
         "envelopes": envelopes,
@@ -332,6 +405,8 @@ def run(stations: int, per_station: int, concurrency: int, photo: int, work: Pat
         "ack_mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else 0.0,
         "gateway_cpu_s": round(cpu, 1),
         "gateway_cpu_ms_per_envelope": round(cpu / envelopes * 1000, 2),
+        "database_cpu_s": round(db_cpu, 1),
+        "database_cpu_ms_per_envelope": round(db_cpu / envelopes * 1000, 2),
         "db_bytes_per_envelope": round(db_bytes / envelopes),
         "db_bytes_per_application": round(db_bytes / (stations * per_station)),
         "db_bytes_total": db_bytes,
@@ -360,19 +435,20 @@ def main() -> int:
         default=1,
         help="gateway worker processes (more than 1 needs the PostgreSQL backend)",
     )
+    ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     ap.add_argument("--photo", type=int, default=PHOTO, help="photo bytes per application")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    if a.workers != 1:
-        print(
-            "--workers > 1 needs the PostgreSQL backend (one SQLite file has one writer); not available yet."
-        )
+    if a.workers != 1 and a.backend != "postgresql":
+        print("--workers > 1 needs --backend postgresql (one SQLite file has one writer)")
         return 2
     if not 0 < a.stations <= 9999:
         print("--stations must be 1..9999")
         return 2
     with tempfile.TemporaryDirectory(prefix="gateway-load-") as tmp:
-        result = run(a.stations, a.per_station, a.concurrency, a.photo, Path(tmp))
+        result = run(
+            a.stations, a.per_station, a.concurrency, a.photo, Path(tmp), backend=a.backend, workers=a.workers
+        )
     if a.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

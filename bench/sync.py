@@ -93,7 +93,7 @@ def run_ours(count: int, scale: float, work: Path) -> dict[str, Any]:
     p.join(30)
     wire = sim.bytes_up - up0
     acked = outbox.status(store).acked
-    stored = gw.gateway.db.one("SELECT COUNT(*) AS n FROM envelopes")["n"]  # type: ignore[index]
+    stored = gw.gateway.db.one("SELECT COUNT(*) AS n FROM envelopes")["n"]
     drops = sim.drops
     sim.stop()
     gw.server.stop()

@@ -207,3 +207,15 @@ def wait_gone(pid: int, timeout_s: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def fresh_database(dsn: str) -> str:
+    """A new empty database on the cluster of `dsn` (one per gateway under test): its DSN."""
+    import secrets
+
+    import psycopg
+
+    name = "gw_" + secrets.token_hex(6)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return dsn.rsplit("/", 1)[0] + "/" + name

@@ -32,3 +32,15 @@ def test_small_load_is_exactly_once(tmp_path: Path) -> None:
     assert r["sealed_photo_bytes"] > 20_000  # the photo really travelled sealed
     assert r["db_bytes_per_application"] > 2 * 20_000  # stored sealed and opened
     assert r["gateway_cpu_s"] >= 0 and r["gateway_peak_rss_mb"] > 10
+
+
+def test_small_load_on_postgresql_with_two_workers_is_exactly_once(tmp_path: Path) -> None:
+    from tests.pg import start_or_skip
+
+    start_or_skip().stop()  # skip without PostgreSQL (a failure under CI=true)
+    bench = _bench()
+    r = bench.run(
+        stations=3, per_station=2, concurrency=3, photo=20_000, work=tmp_path, backend="postgresql", workers=2
+    )
+    assert r["exactly_once"] is True and r["workers"] == 2
+    assert r["problems"] == [] and r["backend"].startswith("postgresql")

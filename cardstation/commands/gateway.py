@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,19 @@ def add_parser(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser("gateway", help=HELP, description=HELP)
     sub = p.add_subparsers(dest="gateway_command", metavar="ACTION", required=True)
     s = sub.add_parser("serve", help="启动网关（uvicorn）")
-    s.add_argument("--db", dest="gw_db", required=True, help="网关数据库文件")
+    s.add_argument(
+        "--db",
+        "--database",
+        dest="gw_db",
+        required=True,
+        help="网关数据库：SQLite 文件路径，或 PostgreSQL 地址 postgresql://用户:口令@主机:端口/库名",
+    )
+    s.add_argument(
+        "--kek",
+        help="使用 PostgreSQL 时：服务器私钥的加密密钥文件（默认 ~/.config/cardstation/gateway-pg.kek）",
+    )
+    s.add_argument("--workers", type=int, default=1, help="工作进程数（多于 1 个时须用 PostgreSQL 数据库）")
+    s.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker: serve this inherited socket
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8780)
     s.add_argument("--demo", action="store_true", help="演示模式：受理后立即制卡、寄送")
@@ -28,32 +41,32 @@ def add_parser(subparsers: Any) -> None:
     s.add_argument("--min-body-rate", type=float, default=500.0, help="请求体最低速率（字节/秒），低于则断开")
     s.set_defaults(func=_needs_extra(_serve))
     r = sub.add_parser("register-station", help="为服务站发放一次性注册码（或直接登记其公钥文件）")
-    r.add_argument("--db", dest="gw_db", required=True)
+    r.add_argument("--db", "--database", dest="gw_db", required=True)
     r.add_argument("--station-id", required=True)
     r.add_argument("--public-key", help="站点 Ed25519 公钥文件（PEM）；给出则直接登记，不发注册码")
     r.add_argument("--area", default="", help="服务片区：行政区划代码前缀，逗号分隔，例如 430121,430122")
     r.set_defaults(func=_needs_extra(_register))
     v = sub.add_parser("revoke-station", help="停用服务站（其数据包一律拒收）")
-    v.add_argument("--db", dest="gw_db", required=True)
+    v.add_argument("--db", "--database", dest="gw_db", required=True)
     v.add_argument("--station-id", required=True)
     v.add_argument("--reason", default="")
     v.set_defaults(func=_needs_extra(_revoke))
     k = sub.add_parser("rotate-key", help="新增服务器加密密钥（旧密钥在到期前仍可解封）")
-    k.add_argument("--db", dest="gw_db", required=True)
+    k.add_argument("--db", "--database", dest="gw_db", required=True)
     k.add_argument("--retire-old-after-days", type=float, help="把旧密钥的有效期缩短到 N 天后")
     k.add_argument(
         "--suite", type=int, choices=(1, 2), default=1, help="加密套件：1 国际算法（默认），2 国密 SM2"
     )
     k.set_defaults(func=_needs_extra(_rotate))
     u = sub.add_parser("push-update", help="向服务站下发一条更新（演示/测试）")
-    u.add_argument("--db", dest="gw_db", required=True)
+    u.add_argument("--db", "--database", dest="gw_db", required=True)
     u.add_argument("--station-id", required=True, help="站号；* = 所有站")
     u.add_argument("--kind", required=True)
     u.add_argument("--payload", required=True, help="JSON")
     u.add_argument("--update-id")
     u.set_defaults(func=_needs_extra(_push))
     t = sub.add_parser("stats", help="收件统计（按结果与拒收原因）")
-    t.add_argument("--db", dest="gw_db", required=True)
+    t.add_argument("--db", "--database", dest="gw_db", required=True)
     t.set_defaults(func=_needs_extra(_stats))
     from cardstation.commands.gateway_bundles import add_actions
     from cardstation.commands.gateway_flows import add_parsers
@@ -83,13 +96,29 @@ def _needs_extra(handler: Any) -> Any:
 def _gateway(args: argparse.Namespace, **kw: Any) -> Any:
     from sync.gateway.app import create_app
 
-    return create_app(Path(args.gw_db), **kw)
+    kek = getattr(args, "kek", None)
+    return create_app(args.gw_db, kek_path=Path(kek) if kek else None, **kw)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from cardstation.lifeline import die_with_parent
 
-    die_with_parent()  # the demo's gateway never outlives the demo
+    die_with_parent()  # the demo's gateway (and a worker, its supervisor) never outlives its parent
+    if args.workers != 1:
+        from cardstation.commands.gateway_workers import supervise
+        from sync.gateway.pgdb import is_postgres_url
+
+        if not 1 <= args.workers <= 64:
+            print(f"错误：工作进程数须在 1 到 64 之间（收到 {args.workers}）。", file=sys.stderr)
+            return 2
+        if not is_postgres_url(args.gw_db):
+            print(
+                "错误：多个工作进程（--workers）须共用 PostgreSQL 数据库："
+                "请用 --database postgresql://…，或去掉 --workers 使用 SQLite 文件。",
+                file=sys.stderr,
+            )
+            return 2
+        return supervise(args)
     from datetime import timedelta
 
     import uvicorn
@@ -101,11 +130,14 @@ def _serve(args: argparse.Namespace) -> int:
         production_days=0.0 if args.demo else args.production_days,
         rotation_overlap=timedelta(seconds=args.rotation_overlap),
     )
-    print(f"卡管网关：http://{args.host}:{args.port}（数据库 {args.gw_db}）", file=sys.stderr, flush=True)
+    from sync.gateway.pgdb import redact
+
+    where = f"工作进程 {os.getpid()}" if args.fd is not None else f"http://{args.host}:{args.port}"
+    print(f"卡管网关：{where}（数据库 {redact(args.gw_db)}）", file=sys.stderr, flush=True)
+    bind: dict[str, Any] = {"fd": args.fd} if args.fd is not None else {"host": args.host, "port": args.port}
     uvicorn.run(
         gw.app,
-        host=args.host,
-        port=args.port,
+        **bind,
         log_level="warning",
         access_log=False,
         http=protocol_class(args.header_timeout, min(BODY_GRACE_S, args.header_timeout), args.min_body_rate),

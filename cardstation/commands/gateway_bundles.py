@@ -20,11 +20,23 @@ def add_actions(sub: Any, needs_extra: Any) -> None:
     """Register the two actions on `cardstation gateway` (called by commands/gateway.py)."""
     i = sub.add_parser("import-bundle", help="导入服务站用U盘带来的数据包（.csb）")
     i.add_argument("file", metavar="FILE")
-    i.add_argument("--db", dest="gw_db", required=True, help="网关数据库文件")
+    i.add_argument(
+        "--db",
+        "--database",
+        dest="gw_db",
+        required=True,
+        help="网关数据库：SQLite 文件路径或 postgresql:// 地址",
+    )
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=needs_extra(_import))
     x = sub.add_parser("export-updates", help="为服务站导出回执和下发更新（带回该站导入）")
-    x.add_argument("--db", dest="gw_db", required=True, help="网关数据库文件")
+    x.add_argument(
+        "--db",
+        "--database",
+        dest="gw_db",
+        required=True,
+        help="网关数据库：SQLite 文件路径或 postgresql:// 地址",
+    )
     x.add_argument("--station", required=True, metavar="ID", help="站号")
     x.add_argument("--to", default=".", metavar="DIR", help="输出目录（默认当前目录）")
     x.set_defaults(func=needs_extra(_export))
@@ -33,7 +45,7 @@ def add_actions(sub: Any, needs_extra: Any) -> None:
 def _gateway(args: argparse.Namespace) -> Any:
     from sync.gateway.app import create_app
 
-    return create_app(Path(args.gw_db))
+    return create_app(args.gw_db)
 
 
 def _import(args: argparse.Namespace) -> int:

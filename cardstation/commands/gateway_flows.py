@@ -15,7 +15,7 @@ from typing import Any
 
 def add_parsers(sub: Any, needs_extra: Any) -> None:
     d = sub.add_parser("decide-bank-change", help="服务中心答复发卡银行变更申请（复函，HN 24）")
-    d.add_argument("--db", dest="gw_db", required=True)
+    d.add_argument("--db", "--database", dest="gw_db", required=True)
     d.add_argument("--receipt-no", required=True, help="服务站的受理编号")
     choice = d.add_mutually_exclusive_group(required=True)
     choice.add_argument("--approve", action="store_true", help="同意变更")
@@ -23,30 +23,30 @@ def add_parsers(sub: Any, needs_extra: Any) -> None:
     d.add_argument("--reason", default="", help="答复说明")
     d.set_defaults(func=needs_extra(_decide))
     b = sub.add_parser("bank-loss", help="登记在银行办理的挂失（HN 20(3)），下发到持卡人网点")
-    b.add_argument("--db", dest="gw_db", required=True)
+    b.add_argument("--db", "--database", dest="gw_db", required=True)
     b.add_argument("--card-number", required=True)
     b.add_argument("--kind", choices=("temp", "formal"), required=True, help="temp=临时挂失，formal=正式挂失")
     b.add_argument("--station-id", default="", help="空=按制卡记录找网点")
     b.add_argument("--verbal", action="store_true", help="电话口头挂失（临时挂失，7 天后自动解除，HN 21）")
     b.set_defaults(func=needs_extra(_bank_loss))
     lift = sub.add_parser("bank-loss-lift", help="登记在银行办理的解挂（HN 22(3)）")
-    lift.add_argument("--db", dest="gw_db", required=True)
+    lift.add_argument("--db", "--database", dest="gw_db", required=True)
     lift.add_argument("--card-number", required=True)
     lift.add_argument("--station-id", default="")
     lift.set_defaults(func=needs_extra(_bank_lift))
     o = sub.add_parser("revoke-operator", help="停用某服务站的操作员账户（R-SEC-2）")
-    o.add_argument("--db", dest="gw_db", required=True)
+    o.add_argument("--db", "--database", dest="gw_db", required=True)
     o.add_argument("--station-id", required=True)
     o.add_argument("--username", required=True)
     o.add_argument("--reason", default="")
     o.set_defaults(func=needs_extra(_revoke_operator))
     p = sub.add_parser("publish-profile", help="下发省业务参数文件（TOML，先校验）")
-    p.add_argument("--db", dest="gw_db", required=True)
+    p.add_argument("--db", "--database", dest="gw_db", required=True)
     p.add_argument("file")
     p.add_argument("--station-id", default="*")
     p.set_defaults(func=needs_extra(_profile))
     c = sub.add_parser("publish-calendar", help="下发节假日安排（格式见 docs/calendar.md）")
-    c.add_argument("--db", dest="gw_db", required=True)
+    c.add_argument("--db", "--database", dest="gw_db", required=True)
     c.add_argument("file")
     c.add_argument("--station-id", default="*")
     c.set_defaults(func=needs_extra(_calendar))
@@ -55,7 +55,7 @@ def add_parsers(sub: Any, needs_extra: Any) -> None:
 def _gateway(args: argparse.Namespace) -> Any:
     from sync.gateway.app import create_app
 
-    return create_app(Path(args.gw_db))
+    return create_app(args.gw_db)
 
 
 def _run(fn: Any) -> int:

@@ -25,12 +25,18 @@ def add_roster_parser(sub: Any, needs_extra: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("roster", help=HELP, description=HELP)
     rs = p.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
     i = rs.add_parser("import", help="导入持卡人名册 CSV（UTF-8 或 GBK；重复导入即更新）")
-    i.add_argument("--db", dest="gw_db", required=True, help="网关数据库文件")
+    i.add_argument(
+        "--db",
+        "--database",
+        dest="gw_db",
+        required=True,
+        help="网关数据库：SQLite 文件路径或 postgresql:// 地址",
+    )
     i.add_argument("file", metavar="FILE", help="名册 CSV 文件")
     i.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     i.set_defaults(func=needs_extra(_import))
     s = rs.add_parser("set-status", help="登记在别处发生的卡状态或人员状态变化（如银行挂失、死亡）")
-    s.add_argument("--db", dest="gw_db", required=True)
+    s.add_argument("--db", "--database", dest="gw_db", required=True)
     s.add_argument("--card", default="", help="社会保障卡卡号")
     s.add_argument("--status", default="", help=f"新的卡状态：{STATUS_CHOICES}")
     s.add_argument("--ssn", default="", help="社会保障号码（登记人员状态时）")
@@ -39,9 +45,9 @@ def add_roster_parser(sub: Any, needs_extra: Any) -> None:
 
 
 def _db(args: argparse.Namespace) -> Any:
-    from sync.gateway.db import GatewayDB
+    from sync.gateway.pgdb import open_gateway_db
 
-    return GatewayDB(Path(args.gw_db))
+    return open_gateway_db(args.gw_db)
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -32,10 +32,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync.gateway import blobs, intake, production, snapshot, verify
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import GatewayStore
 from sync.gateway.keyring import ROTATION_OVERLAP, Keyring, RegistryError
 from sync.gateway.limits import BodyLimit, BodyTooLarge, RateLimiter
 from sync.gateway.openapi import OPENAPI
+from sync.gateway.pgdb import is_postgres_url, open_gateway_db
 from sync.suite import SUITES, SuiteError, get_suite, unb64
 from sync.wire import AUTH_HEADER, Endpoint, Reason, UploadStatus
 
@@ -53,11 +54,14 @@ def _utcnow() -> datetime:
 
 @dataclass
 class GatewayConfig:
-    db_path: Path
+    """`db_path`: the SQLite file, or a `postgresql://` URL (then `kek_path` names the local key file)."""
+
+    db_path: Path | str
     production_days: float = 5.0
     clock: Callable[[], datetime] = field(default=_utcnow)
     max_envelope: int = 8 * 1024 * 1024
     rotation_overlap: timedelta = ROTATION_OVERLAP
+    kek_path: Path | None = None
 
 
 class Gateway:
@@ -65,7 +69,7 @@ class Gateway:
 
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
-        self.db = GatewayDB(config.db_path)
+        self.db: GatewayStore = open_gateway_db(config.db_path, kek_path=config.kek_path)
         self.keyring = Keyring(self.db, config.clock, rotation_overlap=config.rotation_overlap)
         self.refused = RateLimiter(burst=100, per_second=1.0)
         self.keyring.ensure_keys(config.clock())
@@ -386,7 +390,11 @@ def create_app(
     production_days: float = 5.0,
     clock: Callable[[], datetime] | None = None,
     rotation_overlap: timedelta = ROTATION_OVERLAP,
+    kek_path: Path | None = None,
 ) -> Gateway:
+    target: Path | str = str(db_path) if is_postgres_url(db_path) else Path(db_path)
     return Gateway(
-        GatewayConfig(Path(db_path), production_days, clock or _utcnow, rotation_overlap=rotation_overlap)
+        GatewayConfig(
+            target, production_days, clock or _utcnow, rotation_overlap=rotation_overlap, kek_path=kek_path
+        )
     )

@@ -13,12 +13,11 @@ Why each rule:
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sync.envelope import MAGIC, PREFIX, peek_header
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import Conn, GatewayStore
 
 PARTIAL_TTL = timedelta(days=3)
 STATION_QUOTA = 64 * 1024 * 1024
@@ -38,7 +37,7 @@ def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
-def progress(db: GatewayDB, station_id: str, envelope_id: str) -> tuple[int, int] | None:
+def progress(db: GatewayStore, station_id: str, envelope_id: str) -> tuple[int, int] | None:
     """(received, total) of this station's partial, or None."""
     row = db.one(
         "SELECT received, total FROM blob_partials WHERE station_id = ? AND envelope_id = ?",
@@ -47,7 +46,7 @@ def progress(db: GatewayDB, station_id: str, envelope_id: str) -> tuple[int, int
     return None if row is None else (int(row["received"]), int(row["total"]))
 
 
-def discard(conn: sqlite3.Connection, station_id: str, envelope_id: str) -> None:
+def discard(conn: Conn, station_id: str, envelope_id: str) -> None:
     conn.execute(
         "DELETE FROM blob_chunks WHERE station_id = ? AND envelope_id = ?", (station_id, envelope_id)
     )
@@ -56,7 +55,7 @@ def discard(conn: sqlite3.Connection, station_id: str, envelope_id: str) -> None
     )
 
 
-def _prune(conn: sqlite3.Connection, now: datetime) -> None:
+def _prune(conn: Conn, now: datetime) -> None:
     cutoff = _iso(now - PARTIAL_TTL)
     old = conn.execute("SELECT station_id, envelope_id FROM blob_partials WHERE updated_at < ?", (cutoff,))
     for row in old.fetchall():
@@ -76,7 +75,7 @@ def announced(data: bytes, station_id: str, envelope_id: str) -> bool | None:
 
 
 def append(
-    db: GatewayDB,
+    db: GatewayStore,
     station_id: str,
     envelope_id: str,
     offset: int,
@@ -109,7 +108,7 @@ def append(
         if int(held) + have + len(data) > quota:
             return Appended("quota", have)
         conn.execute(
-            "INSERT INTO blob_chunks(station_id, envelope_id, offset, data) VALUES (?, ?, ?, ?)",
+            'INSERT INTO blob_chunks(station_id, envelope_id, "offset", data) VALUES (?, ?, ?, ?)',
             (station_id, envelope_id, have, data),
         )
         conn.execute(
@@ -121,7 +120,7 @@ def append(
         if have + len(data) < total:
             return Appended("partial", have + len(data))
         chunks = conn.execute(
-            "SELECT data FROM blob_chunks WHERE station_id = ? AND envelope_id = ? ORDER BY offset",
+            'SELECT data FROM blob_chunks WHERE station_id = ? AND envelope_id = ? ORDER BY "offset"',
             (station_id, envelope_id),
         )
         return Appended("complete", total, b"".join(bytes(c["data"]) for c in chunks))

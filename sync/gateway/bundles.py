@@ -17,7 +17,7 @@ from typing import Any
 
 from sync.bundle import UPDATES_FORMAT, BundleError, read_outbox_bundle
 from sync.gateway import intake, production
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import GatewayStore
 from sync.gateway.keyring import Keyring
 
 MSG_UNKNOWN_STATION = "数据包来自服务站 {station}，网关不认识该站或已停用：拒绝导入。"
@@ -33,7 +33,7 @@ class BundleIntake:
 
 
 def import_outbox_bundle(
-    db: GatewayDB, keyring: Keyring, config: intake.IntakeConfig, path: Path, now: datetime
+    db: GatewayStore, keyring: Keyring, config: intake.IntakeConfig, path: Path, now: datetime
 ) -> BundleIntake:
     """Check the manifest's station signature, then take in every envelope once."""
     bundle = read_outbox_bundle(path)
@@ -54,7 +54,7 @@ def import_outbox_bundle(
     return BundleIntake(bundle.station_id, bundle.bundle_id, dict(counts), dict(codes))
 
 
-def export_updates(db: GatewayDB, keyring: Keyring, station_id: str, now: datetime) -> dict[str, Any]:
+def export_updates(db: GatewayStore, keyring: Keyring, station_id: str, now: datetime) -> dict[str, Any]:
     """Every acknowledgement of the station's envelopes and its downlink updates, signed as one file."""
     if keyring.station_keys(station_id) is None:
         raise BundleError(MSG_UNKNOWN_STATION.format(station=station_id))

@@ -17,12 +17,12 @@ gateway's own production (`applications`).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sync.gateway.db import Conn
 from sync.gateway.production import add_update
 
 KIND = "card_holder_verdict"
@@ -39,7 +39,7 @@ class CatalogueCard:
     birth_date: str = ""  # YYYY-MM-DD
 
 
-def _from_applications(conn: sqlite3.Connection, card_number: str) -> CatalogueCard | None:
+def _from_applications(conn: Conn, card_number: str) -> CatalogueCard | None:
     """Cards this gateway produced; a replaced or cancelled application means a dead card."""
     row = conn.execute(
         "SELECT ssn, state, bank FROM applications WHERE card_number = ? ORDER BY received_at DESC LIMIT 1",
@@ -63,13 +63,8 @@ ROSTER_STATES = {
 }
 
 
-def _from_roster(conn: sqlite3.Connection, card_number: str) -> CatalogueCard | None:
+def _from_roster(conn: Conn, card_number: str) -> CatalogueCard | None:
     """The holder roster imported from the province extract (tables of sync/gateway/catalogue.py)."""
-    if (
-        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'holder_cards'").fetchone()
-        is None
-    ):
-        return None  # no roster was ever imported into this gateway
     row = conn.execute(
         "SELECT c.ssn, c.status, c.bank, h.name, h.sex, h.birth_date FROM holder_cards c"
         " LEFT JOIN holders h ON h.ssn = c.ssn WHERE c.card_number = ?",
@@ -88,13 +83,13 @@ def _from_roster(conn: sqlite3.Connection, card_number: str) -> CatalogueCard | 
     )
 
 
-Lookup = Callable[[sqlite3.Connection, str], CatalogueCard | None]
+Lookup = Callable[[Conn, str], CatalogueCard | None]
 CATALOGUE_LOOKUPS: list[Lookup] = [_from_roster, _from_applications]
 
 STATUS_ZH = {"cancelled": "已注销", "lost": "正式挂失", "temp_lost": "临时挂失", "issued": "正常"}
 
 
-def find_card(conn: sqlite3.Connection, card_number: str) -> CatalogueCard | None:
+def find_card(conn: Conn, card_number: str) -> CatalogueCard | None:
     for lookup in CATALOGUE_LOOKUPS:
         found = lookup(conn, card_number)
         if found is not None:
@@ -141,7 +136,7 @@ def verdict_for(found: CatalogueCard | None, details: dict[str, Any]) -> dict[st
     return {"card_number": number, "verdict": "confirmed", "reason": "", "card": card}
 
 
-def act(conn: sqlite3.Connection, station_id: str, record: dict[str, Any], now: datetime) -> None:
+def act(conn: Conn, station_id: str, record: dict[str, Any], now: datetime) -> None:
     """Called by intake for a 'card_in_hand' business: queue the verdict for the station."""
     details = record.get("details") if isinstance(record.get("details"), dict) else {}
     assert isinstance(details, dict)

@@ -18,12 +18,11 @@ as one `roster_holder` update carrying the holder's full current rows (`holder_r
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from offline.protocols import CardstationError
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import Conn, GatewayStore
 from sync.gateway.production import add_update
 
 SCHEMA = """
@@ -84,12 +83,12 @@ REFRESH_KIND = "roster_refresh"
 DELTA_LIMIT = 500
 
 
-def current_version(conn: sqlite3.Connection) -> int:
+def current_version(conn: Conn) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (VERSION_KEY,)).fetchone()
     return 0 if row is None else int(row[0])
 
 
-def _set_version(conn: sqlite3.Connection, version: int) -> None:
+def _set_version(conn: Conn, version: int) -> None:
     conn.execute(
         "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (VERSION_KEY, str(version)),
@@ -113,7 +112,7 @@ def normalise_area(text: str) -> list[str]:
     return out
 
 
-def set_area(db: GatewayDB, station_id: str, prefixes: Sequence[str]) -> None:
+def set_area(db: GatewayStore, station_id: str, prefixes: Sequence[str]) -> None:
     """The area a station serves (replaces what it served before)."""
     with db.write() as conn:
         conn.execute("DELETE FROM station_areas WHERE station_id = ?", (station_id,))
@@ -122,13 +121,13 @@ def set_area(db: GatewayDB, station_id: str, prefixes: Sequence[str]) -> None:
         )
 
 
-def area_of(db: GatewayDB, station_id: str) -> list[str]:
+def area_of(db: GatewayStore, station_id: str) -> list[str]:
     return [
         str(r[0]) for r in db.query("SELECT prefix FROM station_areas WHERE station_id = ?", (station_id,))
     ]
 
 
-def stations_for_region(conn: sqlite3.Connection, region: str) -> list[str]:
+def stations_for_region(conn: Conn, region: str) -> list[str]:
     rows = conn.execute(
         "SELECT DISTINCT station_id FROM station_areas WHERE ? LIKE prefix || '%'", (region,)
     ).fetchall()
@@ -138,7 +137,7 @@ def stations_for_region(conn: sqlite3.Connection, region: str) -> list[str]:
 def area_where(prefixes: Sequence[str]) -> tuple[str, tuple[str, ...]]:
     """SQL condition on holders.region for an area, as index-usable ranges (no LIKE)."""
     if not prefixes:
-        return "0", ()
+        return "1 = 0", ()  # false on both engines (PostgreSQL has no integer truth)
     parts = " OR ".join("(h.region >= ? AND h.region < ?)" for _ in prefixes)
     params: list[str] = []
     for p in prefixes:
@@ -149,10 +148,10 @@ def area_where(prefixes: Sequence[str]) -> tuple[str, tuple[str, ...]]:
 # --------------------------------------------------------------------------- upserts
 
 
-def upsert_holder(conn: sqlite3.Connection, person: dict[str, str], at: str, version: int) -> bool:
+def upsert_holder(conn: Conn, person: dict[str, str], at: str, version: int) -> bool:
     """Insert or update one holder; True when anything changed (the version is then `version`)."""
     cols = [f for f in PERSON_FIELDS if f in person]
-    changed = " OR ".join(f"holders.{c} IS NOT excluded.{c}" for c in cols if c != "ssn")
+    changed = " OR ".join(f"holders.{c} IS DISTINCT FROM excluded.{c}" for c in cols if c != "ssn")
     cur = conn.execute(
         f"INSERT INTO holders({', '.join(cols)}, version, updated_at) VALUES ({', '.join('?' for _ in cols)}, ?, ?)"
         f" ON CONFLICT(ssn) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols if c != 'ssn')},"
@@ -162,9 +161,11 @@ def upsert_holder(conn: sqlite3.Connection, person: dict[str, str], at: str, ver
     return cur.rowcount > 0
 
 
-def upsert_card(conn: sqlite3.Connection, card: dict[str, str], at: str, version: int) -> bool:
+def upsert_card(conn: Conn, card: dict[str, str], at: str, version: int) -> bool:
     cols = ["card_number", "ssn", *(f for f in CARD_FIELDS[1:] if f in card)]
-    changed = " OR ".join(f"holder_cards.{c} IS NOT excluded.{c}" for c in cols if c != "card_number")
+    changed = " OR ".join(
+        f"holder_cards.{c} IS DISTINCT FROM excluded.{c}" for c in cols if c != "card_number"
+    )
     cur = conn.execute(
         f"INSERT INTO holder_cards({', '.join(cols)}, version, updated_at)"
         f" VALUES ({', '.join('?' for _ in cols)}, ?, ?)"
@@ -176,7 +177,7 @@ def upsert_card(conn: sqlite3.Connection, card: dict[str, str], at: str, version
     return cur.rowcount > 0
 
 
-def move_card(conn: sqlite3.Connection, number: str, ssn: str, status: str, at: str, version: int) -> None:
+def move_card(conn: Conn, number: str, ssn: str, status: str, at: str, version: int) -> None:
     """A status change of a known card; the holder row takes the same version (it changed too)."""
     conn.execute(
         "UPDATE holder_cards SET status = ?, version = ?, updated_at = ? WHERE card_number = ?",
@@ -185,7 +186,7 @@ def move_card(conn: sqlite3.Connection, number: str, ssn: str, status: str, at: 
     conn.execute("UPDATE holders SET version = ?, updated_at = ? WHERE ssn = ?", (version, at, ssn))
 
 
-def holder_rows(conn: sqlite3.Connection, ssn: str) -> list[dict[str, Any]]:
+def holder_rows(conn: Conn, ssn: str) -> list[dict[str, Any]]:
     """The holder's current rows (one per card, or one with empty card fields) as they travel."""
     rows = conn.execute(
         "SELECT h.*, h.version AS person_version, c.card_number, c.status, c.spec_version, c.bank,"
@@ -196,7 +197,7 @@ def holder_rows(conn: sqlite3.Connection, ssn: str) -> list[dict[str, Any]]:
     return [{f: ("" if r[f] is None else r[f]) for f in ROW_FIELDS} for r in rows]
 
 
-def publish(conn: sqlite3.Connection, ssns: Iterable[str], at: str, *, skip_station: str = "") -> int:
+def publish(conn: Conn, ssns: Iterable[str], at: str, *, skip_station: str = "") -> int:
     """Queue a `roster_holder` delta of each holder for every station whose area covers it."""
     added = 0
     for ssn in ssns:
@@ -214,7 +215,7 @@ def publish(conn: sqlite3.Connection, ssns: Iterable[str], at: str, *, skip_stat
     return added
 
 
-def publish_refresh(db: GatewayDB, at: str) -> int:
+def publish_refresh(db: GatewayStore, at: str) -> int:
     """Tell every station with an area to download a new snapshot (after a large import)."""
     with db.write() as conn:
         version = current_version(conn)
@@ -226,7 +227,7 @@ def publish_refresh(db: GatewayDB, at: str) -> int:
     return len(stations)
 
 
-def next_version(conn: sqlite3.Connection) -> int:
+def next_version(conn: Conn) -> int:
     v = current_version(conn) + 1
     _set_version(conn, v)
     return v
@@ -239,7 +240,7 @@ class CatalogueError(CardstationError):
     """A change the catalogue cannot make; `str()` is Chinese and says what to do."""
 
 
-def set_card_status(db: GatewayDB, card_number: str, label_or_code: str, at: str) -> dict[str, Any]:
+def set_card_status(db: GatewayStore, card_number: str, label_or_code: str, at: str) -> dict[str, Any]:
     """Record a card status change made at the province's side (e.g. a loss at the bank)."""
     status = CARD_STATUS_CODES.get(label_or_code.strip(), label_or_code.strip())
     if status not in CARD_STATUS_LABELS:
@@ -255,7 +256,7 @@ def set_card_status(db: GatewayDB, card_number: str, label_or_code: str, at: str
     return {"card_number": number, "ssn": card["ssn"], "status": status, "version": version, "stations": sent}
 
 
-def set_person_status(db: GatewayDB, ssn: str, status: str, at: str) -> dict[str, Any]:
+def set_person_status(db: GatewayStore, ssn: str, status: str, at: str) -> dict[str, Any]:
     """A death or emigration recorded at the province's side (stations stop serving the person)."""
     code = {v: k for k, v in PERSON_STATUS_LABELS.items()}.get(status.strip(), status.strip())
     if code not in PERSON_STATUS_LABELS:
@@ -287,7 +288,7 @@ ITEM_CARD_STATUS = {
 }
 
 
-def on_business(conn: sqlite3.Connection, station_id: str, record: dict[str, Any], at: str) -> None:
+def on_business(conn: Conn, station_id: str, record: dict[str, Any], at: str) -> None:
     """Every business the gateway accepts updates the catalogue (reference behaviour).
 
     A card status business moves the named card; the change goes to the other stations of the
@@ -317,7 +318,7 @@ def on_business(conn: sqlite3.Connection, station_id: str, record: dict[str, Any
     publish(conn, [str(card["ssn"])], at, skip_station=station_id)
 
 
-def _new_holder(conn: sqlite3.Connection, station_id: str, ssn: str, person: dict[str, Any], at: str) -> None:
+def _new_holder(conn: Conn, station_id: str, ssn: str, person: dict[str, Any], at: str) -> None:
     """A first-time applicant becomes known to the catalogue (its card follows when produced).
 
     Home region: the station's own (the first six digits of its service point), where the
@@ -355,9 +356,7 @@ def _new_holder(conn: sqlite3.Connection, station_id: str, ssn: str, person: dic
 INFO_FIELDS = {"phone": "phone", "residence_address": "address", "ethnicity": "ethnicity"}
 
 
-def _info_change(
-    conn: sqlite3.Connection, station_id: str, ssn: str, changes: dict[str, Any], at: str
-) -> None:
+def _info_change(conn: Conn, station_id: str, ssn: str, changes: dict[str, Any], at: str) -> None:
     """A non-key information change (R-INFO-2) at one station reaches the holder's other stations."""
     sets = {
         INFO_FIELDS[k]: str(v.get("new", ""))
@@ -375,7 +374,7 @@ def _info_change(
     publish(conn, [ssn], at, skip_station=station_id)
 
 
-def _transfer(conn: sqlite3.Connection, station_id: str, ssn: str, region: str, at: str) -> None:
+def _transfer(conn: Conn, station_id: str, ssn: str, region: str, at: str) -> None:
     """归属地转移 (R-TRF-1): the holder moves to the stations of the new region (and stays known to
     the old area's stations, which receive the change too)."""
     old = conn.execute("SELECT region FROM holders WHERE ssn = ?", (ssn,)).fetchone()
@@ -391,9 +390,7 @@ def _transfer(conn: sqlite3.Connection, station_id: str, ssn: str, region: str, 
         add_update(conn, target, f"roster-{ssn}-{version}-{target}", DELTA_KIND, {"rows": rows}, at)
 
 
-def on_card_produced(
-    conn: sqlite3.Connection, station_id: str, ssn: str, card: dict[str, str], at: str
-) -> None:
+def on_card_produced(conn: Conn, station_id: str, ssn: str, card: dict[str, str], at: str) -> None:
     """A card produced for an application: known to the catalogue, and to the holder's other stations."""
     if conn.execute("SELECT 1 FROM holders WHERE ssn = ?", (ssn,)).fetchone() is None:
         return  # a first-time applicant: the catalogue learns the person from the province extract

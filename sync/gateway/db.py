@@ -17,9 +17,61 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+
+class Row(Protocol):
+    """A result row read by column name or position (sqlite3.Row, or pgdb.PgRow)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+    def keys(self) -> list[str]: ...
+
+
+class Cursor(Protocol):
+    """What the gateway modules use of a cursor: fetch, iterate, count changed rows."""
+
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Conn(Protocol):
+    """A connection as the gateway modules use it: `?` placeholders, one SQL text for both engines."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
+
+
+class GatewayStore(Protocol):
+    """The gateway's storage seam: SQLite (`GatewayDB`) or PostgreSQL (`pgdb.PostgresGatewayDB`).
+
+    `write()` is one transaction in which the envelope and its acknowledgement land together;
+    `read()` is one consistent snapshot. `path` names the local file the key-encryption key sits
+    beside (sync/gateway/kek.py).
+    """
+
+    path: Path
+
+    def connection(self) -> Conn: ...
+    def write(self) -> AbstractContextManager[Conn]: ...
+    def read(self) -> AbstractContextManager[Conn]: ...
+    def query(self, sql: str, params: Any = ()) -> list[Any]: ...
+    def one(self, sql: str, params: Any = ()) -> Any: ...
+    def meta(self, key: str, default: str = "") -> str: ...
+    def set_meta(self, conn: Conn, key: str, value: str) -> None: ...
+    def count_event(
+        self, conn: Conn, code: str, at: str, *, station_id: str = "", envelope_id: str = "", detail: str = ""
+    ) -> None: ...
+    def event_totals(self) -> dict[str, int]: ...
+    def blob_range(
+        self, table: str, column: str, key: str, key_value: str, start: int, length: int
+    ) -> bytes: ...
+    def close(self) -> None: ...
+
 
 ENVELOPES = """CREATE TABLE IF NOT EXISTS envelopes (
     envelope_id TEXT NOT NULL, station_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
@@ -50,8 +102,8 @@ CREATE TABLE IF NOT EXISTS blob_partials (
     station_id TEXT NOT NULL, envelope_id TEXT NOT NULL, total INTEGER NOT NULL,
     received INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (station_id, envelope_id));
 CREATE TABLE IF NOT EXISTS blob_chunks (
-    station_id TEXT NOT NULL, envelope_id TEXT NOT NULL, offset INTEGER NOT NULL, data BLOB NOT NULL,
-    PRIMARY KEY (station_id, envelope_id, offset));
+    station_id TEXT NOT NULL, envelope_id TEXT NOT NULL, "offset" INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (station_id, envelope_id, "offset"));
 CREATE TABLE IF NOT EXISTS event_counts (
     hour TEXT NOT NULL, code TEXT NOT NULL, station_id TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (hour, code, station_id));
@@ -105,8 +157,56 @@ def _upgrade(conn: sqlite3.Connection) -> None:
         )
 
 
-class GatewayDB:
-    """One gateway store file."""
+class StoreOps:
+    """What both engines do with the same SQL: meta values and the outcome roll-up."""
+
+    def one(self, sql: str, params: Any = ()) -> Any:
+        raise NotImplementedError
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def meta(self, key: str, default: str = "") -> str:
+        row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
+        return default if row is None else str(row["value"])
+
+    def set_meta(self, conn: Conn, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def count_event(
+        self,
+        conn: Conn,
+        code: str,
+        at: str,
+        *,
+        station_id: str = "",
+        envelope_id: str = "",
+        detail: str = "",
+    ) -> None:
+        """Count an outcome in its hourly roll-up; keep a detail row only for the first few."""
+        hour = at[:13]
+        n = conn.execute(
+            "INSERT INTO event_counts(hour, code, station_id, n) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT(hour, code, station_id) DO UPDATE SET n = event_counts.n + 1 RETURNING n",
+            (hour, code, station_id),
+        ).fetchone()[0]
+        if n <= EVENT_DETAILS_PER_HOUR or code == "accepted":  # accepted rows: bounded by envelopes
+            conn.execute(
+                "INSERT INTO events(at, code, station_id, envelope_id, detail) VALUES (?, ?, ?, ?, ?)",
+                (at, code, station_id, envelope_id, detail[:200]),
+            )
+
+    def event_totals(self) -> dict[str, int]:
+        """Outcome counts by code since the store began (GET /v1/stats, `gateway stats`)."""
+        rows = self.query("SELECT code, SUM(n) AS n FROM event_counts GROUP BY code ORDER BY code")
+        return {str(r["code"]): int(r["n"]) for r in rows}
+
+
+class GatewayDB(StoreOps):
+    """One gateway store file (SQLite)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -152,50 +252,34 @@ class GatewayDB:
         else:
             conn.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every statement sees the same state (a WAL reader's snapshot)."""
+        conn = self.connection()
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def blob_range(self, table: str, column: str, key: str, key_value: str, start: int, length: int) -> bytes:
+        """Bytes [start, start+length) of one BLOB, read with incremental blob I/O (no whole copy)."""
+        row = self.one(f"SELECT rowid FROM {table} WHERE {key} = ?", (key_value,))
+        if row is None:
+            return b""
+        with self.connection().blobopen(table, column, int(row["rowid"]), readonly=True) as blob:
+            blob.seek(start)
+            return blob.read(max(0, length))
+
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         return list(self.connection().execute(sql, params))
 
     def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.connection().execute(sql, params).fetchone()
         return row
-
-    def meta(self, key: str, default: str = "") -> str:
-        row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
-        return default if row is None else str(row["value"])
-
-    def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    def count_event(
-        self,
-        conn: sqlite3.Connection,
-        code: str,
-        at: str,
-        *,
-        station_id: str = "",
-        envelope_id: str = "",
-        detail: str = "",
-    ) -> None:
-        """Count an outcome in its hourly roll-up; keep a detail row only for the first few."""
-        hour = at[:13]
-        n = conn.execute(
-            "INSERT INTO event_counts(hour, code, station_id, n) VALUES (?, ?, ?, 1)"
-            " ON CONFLICT(hour, code, station_id) DO UPDATE SET n = n + 1 RETURNING n",
-            (hour, code, station_id),
-        ).fetchone()[0]
-        if n <= EVENT_DETAILS_PER_HOUR or code == "accepted":  # accepted rows: bounded by envelopes
-            conn.execute(
-                "INSERT INTO events(at, code, station_id, envelope_id, detail) VALUES (?, ?, ?, ?, ?)",
-                (at, code, station_id, envelope_id, detail[:200]),
-            )
-
-    def event_totals(self) -> dict[str, int]:
-        """Outcome counts by code since the store began (GET /v1/stats, `gateway stats`)."""
-        rows = self.query("SELECT code, SUM(n) AS n FROM event_counts GROUP BY code ORDER BY code")
-        return {str(r["code"]): int(r["n"]) for r in rows}
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -22,13 +22,12 @@ The county runs these through `cardstation gateway ...` (cardstation/commands/ga
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from offline.protocols import CardstationError
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import Conn, GatewayStore
 from sync.gateway.production import add_update
 
 SCHEMA = """
@@ -56,14 +55,14 @@ def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
-def _create(conn: sqlite3.Connection) -> None:
+def _create(conn: Conn) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
 
 
 def act_on_business(
-    conn: sqlite3.Connection,
+    conn: Conn,
     station_id: str,
     item: str,
     receipt_no: str,
@@ -112,7 +111,7 @@ def act_on_business(
         )
 
 
-def _reproduce(conn: sqlite3.Connection, card_number: str, now: datetime, *, demo: bool) -> None:
+def _reproduce(conn: Conn, card_number: str, now: datetime, *, demo: bool) -> None:
     """R-ISS-3 (HB 16): a card that failed the station's read-card test is made again, new number."""
     from datetime import timedelta
 
@@ -152,7 +151,9 @@ def old_ssn_of(details: dict[str, Any]) -> str:
     return ""
 
 
-def decide_bank_change(db: GatewayDB, receipt_no: str, *, approved: bool, reason: str, now: datetime) -> str:
+def decide_bank_change(
+    db: GatewayStore, receipt_no: str, *, approved: bool, reason: str, now: datetime
+) -> str:
     """The card centre's reply (复函) to a bank-change request: queued for the station (HN 24(3)-(4))."""
     with db.write() as conn:
         _create(conn)
@@ -165,7 +166,7 @@ def decide_bank_change(db: GatewayDB, receipt_no: str, *, approved: bool, reason
         return str(row["station_id"])
 
 
-def _decide(conn: sqlite3.Connection, receipt_no: str, *, approved: bool, reason: str, at: str) -> None:
+def _decide(conn: Conn, receipt_no: str, *, approved: bool, reason: str, at: str) -> None:
     row = conn.execute("SELECT station_id FROM bank_changes WHERE receipt_no = ?", (receipt_no,)).fetchone()
     conn.execute(
         "UPDATE bank_changes SET state = ?, decided_at = ?, reason = ? WHERE receipt_no = ?",
@@ -181,7 +182,7 @@ def _decide(conn: sqlite3.Connection, receipt_no: str, *, approved: bool, reason
     )
 
 
-def _station_of_card(conn: sqlite3.Connection, card_number: str) -> str:
+def _station_of_card(conn: Conn, card_number: str) -> str:
     row = conn.execute(
         "SELECT station_id FROM applications WHERE card_number = ? ORDER BY received_at DESC LIMIT 1",
         (card_number.upper(),),
@@ -192,7 +193,13 @@ def _station_of_card(conn: sqlite3.Connection, card_number: str) -> str:
 
 
 def report_bank_loss(
-    db: GatewayDB, card_number: str, *, kind: str, now: datetime, station_id: str = "", verbal: bool = False
+    db: GatewayStore,
+    card_number: str,
+    *,
+    kind: str,
+    now: datetime,
+    station_id: str = "",
+    verbal: bool = False,
 ) -> str:
     """A loss reported at the bank or online (HN 20(3)): the holder's station shows it at once.
 
@@ -214,7 +221,7 @@ def report_bank_loss(
     return station
 
 
-def lift_bank_loss(db: GatewayDB, card_number: str, *, now: datetime, station_id: str = "") -> str:
+def lift_bank_loss(db: GatewayStore, card_number: str, *, now: datetime, station_id: str = "") -> str:
     """A loss lifted at the bank (HN 22(3))."""
     at = _iso(now)
     with db.write() as conn:
@@ -230,7 +237,7 @@ def lift_bank_loss(db: GatewayDB, card_number: str, *, now: datetime, station_id
     return station
 
 
-def revoke_operator(db: GatewayDB, station_id: str, username: str, *, reason: str, now: datetime) -> None:
+def revoke_operator(db: GatewayStore, station_id: str, username: str, *, reason: str, now: datetime) -> None:
     """An operator account stopped centrally (R-SEC-2)."""
     at = _iso(now)
     with db.write() as conn:
@@ -244,7 +251,7 @@ def revoke_operator(db: GatewayDB, station_id: str, username: str, *, reason: st
         )
 
 
-def publish_profile(db: GatewayDB, toml_text: str, *, now: datetime, station_id: str = "*") -> None:
+def publish_profile(db: GatewayStore, toml_text: str, *, now: datetime, station_id: str = "*") -> None:
     """The province's parameters, checked by the strict parser before anything is queued."""
     from offline.profiles import parse_profile
 
@@ -258,7 +265,7 @@ def publish_profile(db: GatewayDB, toml_text: str, *, now: datetime, station_id:
 
 
 def publish_calendar(
-    db: GatewayDB, days: Sequence[tuple[str, bool, str]], *, now: datetime, station_id: str = "*"
+    db: GatewayStore, days: Sequence[tuple[str, bool, str]], *, now: datetime, station_id: str = "*"
 ) -> None:
     """A year's holiday arrangement (State Council notice) for every station."""
     if not days:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sync.envelope import EnvelopeError, open_envelope, parse
 from sync.gateway import blobs, catalogue, flows, messages, walkins
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import Conn, GatewayStore
 from sync.gateway.keyring import Keyring
 from sync.gateway.production import add_update, card_numbers
 from sync.wire import Reason, UploadStatus
@@ -43,7 +42,7 @@ def _iso(dt: datetime) -> str:
 
 
 def process(
-    db: GatewayDB, keyring: Keyring, data: bytes, now: datetime, config: IntakeConfig
+    db: GatewayStore, keyring: Keyring, data: bytes, now: datetime, config: IntakeConfig
 ) -> dict[str, Any]:
     """Result dict: envelope_id, status, and ack (acked/duplicate) or code (conflict/rejected)."""
     at = _iso(now)
@@ -126,7 +125,7 @@ def process(
 
 
 def _act_on_business(
-    conn: sqlite3.Connection, station_id: str, payload: bytes, now: datetime, config: IntakeConfig
+    conn: Conn, station_id: str, payload: bytes, now: datetime, config: IntakeConfig
 ) -> None:
     """What the card management system does with a business record (reference behaviour)."""
     try:
@@ -177,7 +176,7 @@ def _act_on_business(
 
 
 def _application(
-    conn: sqlite3.Connection,
+    conn: Conn,
     station_id: str,
     receipt_no: str,
     ssn: str,
@@ -237,9 +236,7 @@ def _application(
     _result(conn, station_id, receipt_no, accepted=True, reason=messages.ACCEPTED, at=at)
 
 
-def _result(
-    conn: sqlite3.Connection, station_id: str, receipt_no: str, *, accepted: bool, reason: str, at: str
-) -> None:
+def _result(conn: Conn, station_id: str, receipt_no: str, *, accepted: bool, reason: str, at: str) -> None:
     add_update(
         conn,
         station_id,

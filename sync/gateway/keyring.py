@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +30,7 @@ from typing import Any
 from offline.protocols import CardstationError
 from sync.envelope import ServerKey, StationKey, canonical_json
 from sync.gateway import kek as kekmod
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import Conn, GatewayStore, Row
 from sync.suite import DEFAULT_SUITE, SUITES, SuiteError, b64, check_public_key, get_suite, key_id_for
 
 HPKE_VALID_DAYS = 730
@@ -65,7 +64,7 @@ class DownlinkSigner:
 class Keyring:
     def __init__(
         self,
-        db: GatewayDB,
+        db: GatewayStore,
         clock: Callable[[], datetime] | None = None,
         *,
         rotation_overlap: timedelta = ROTATION_OVERLAP,
@@ -76,7 +75,7 @@ class Keyring:
         self._kek = kekmod.load_kek(db.path)
         self._unwrapped: dict[str, bytes] = {}
 
-    def _private(self, row: sqlite3.Row) -> bytes:
+    def _private(self, row: Row) -> bytes:
         kid = str(row["key_id"])
         if kid not in self._unwrapped:
             self._unwrapped[kid] = kekmod.unwrap(
@@ -87,7 +86,7 @@ class Keyring:
     def key_set_version(self) -> int:
         return int(self.db.meta("key_set_version", "1"))
 
-    def _bump_version(self, conn: sqlite3.Connection) -> None:
+    def _bump_version(self, conn: Conn) -> None:
         self.db.set_meta(conn, "key_set_version", str(self.key_set_version() + 1))
 
     # ------------------------------------------------------------------ server keys
@@ -112,9 +111,7 @@ class Keyring:
                 ):
                     self._new_key(conn, "hpke", now, days=HPKE_VALID_DAYS, suite=suite)
 
-    def _new_key(
-        self, conn: sqlite3.Connection, purpose: str, now: datetime, *, days: int, suite: int = 1
-    ) -> str:
+    def _new_key(self, conn: Conn, purpose: str, now: datetime, *, days: int, suite: int = 1) -> str:
         """A new server key; the downlink key is always suite 1 (Ed25519: its fingerprint is in tokens)."""
         if purpose == "hpke":
             priv, pub = get_suite(suite).new_encryption_key()
@@ -266,9 +263,7 @@ class Keyring:
             self._register(conn, station_id, public_key, now, suite)
         return self.bundle(station_id, now)
 
-    def _register(
-        self, conn: sqlite3.Connection, station_id: str, public_key: bytes, now: datetime, suite: int
-    ) -> None:
+    def _register(self, conn: Conn, station_id: str, public_key: bytes, now: datetime, suite: int) -> None:
         conn.execute(
             "INSERT INTO stations(station_id, status, created_at, suite) VALUES (?, 'active', ?, ?)"
             " ON CONFLICT(station_id) DO UPDATE SET status = 'active', revoked_at = '', reason = '',"
@@ -370,7 +365,7 @@ def _check_key(suite: int, public_key: bytes) -> None:
         raise RegistryError("malformed", "站点公钥格式错误（与所选加密套件不符）") from exc
 
 
-def _status(row: sqlite3.Row, now: str) -> str:
+def _status(row: Row, now: str) -> str:
     """'retired' once a retired key's overlap has passed; during the overlap it still counts."""
     if row["status"] == "retired" and row["retire_at"] and row["retire_at"] > now:
         return "retiring"

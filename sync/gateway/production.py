@@ -13,12 +13,11 @@ payload and the cursor after it), so a station can verify every one on its own.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
 from offline.protocols import card_number_check_char
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import Conn, GatewayStore
 from sync.gateway.keyring import DownlinkSigner
 
 CURSOR_PREFIX = "c1."
@@ -29,7 +28,7 @@ def _iso(dt: datetime) -> str:
 
 
 def add_update(
-    conn: sqlite3.Connection, station_id: str, update_id: str, kind: str, payload: dict[str, Any], at: str
+    conn: Conn, station_id: str, update_id: str, kind: str, payload: dict[str, Any], at: str
 ) -> None:
     """Queue one update for a station ('*' = every station); the same update id is kept once."""
     conn.execute(
@@ -39,7 +38,7 @@ def add_update(
     )
 
 
-def card_numbers(conn: sqlite3.Connection, station_id: str) -> tuple[str, str]:
+def card_numbers(conn: Conn, station_id: str) -> tuple[str, str]:
     """(card number, card identification code) for the next produced card."""
     n = int(conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0]) + 1
     first8 = "S" + f"{n:07d}"
@@ -48,7 +47,7 @@ def card_numbers(conn: sqlite3.Connection, station_id: str) -> tuple[str, str]:
     return first8 + card_number_check_char(first8), card_id_code
 
 
-def tick(db: GatewayDB, now: datetime) -> int:
+def tick(db: GatewayStore, now: datetime) -> int:
     """Move due applications through production and shipping; returns updates added."""
     at = _iso(now)
     added = 0
@@ -130,7 +129,7 @@ def parse_cursor(cursor: str) -> int:
 
 
 def updates_after(
-    db: GatewayDB, signer: DownlinkSigner, station_id: str, cursor: str, limit: int, now: datetime
+    db: GatewayStore, signer: DownlinkSigner, station_id: str, cursor: str, limit: int, now: datetime
 ) -> dict[str, Any]:
     """The signed page of updates for a station after its cursor."""
     tick(db, now)

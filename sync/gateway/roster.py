@@ -23,7 +23,7 @@ from offline.protocols import CardstationError
 from offline.validation.card_numbers import validate_card_number
 from offline.validation.ids import ssn_birth_and_sex, validate_ssn
 from sync.gateway import catalogue
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import GatewayStore
 
 HEADER = (
     "社会保障号码",
@@ -205,7 +205,7 @@ def _rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
             raise RosterFileError(f"第 {reader.line_num} 行 CSV 格式有误（{exc}）。") from exc
 
 
-def import_roster(db: GatewayDB, path: Path, *, now: datetime | None = None) -> RosterImportReport:
+def import_roster(db: GatewayStore, path: Path, *, now: datetime | None = None) -> RosterImportReport:
     """Stream `path` into the catalogue (upsert); bad rows are reported, the others imported."""
     path = Path(path)
     if not path.is_file():
@@ -226,7 +226,7 @@ def import_roster(db: GatewayDB, path: Path, *, now: datetime | None = None) -> 
     return report
 
 
-def _write(db: GatewayDB, batch: list[tuple[int, list[str]]], at: str, report: RosterImportReport) -> None:
+def _write(db: GatewayStore, batch: list[tuple[int, list[str]]], at: str, report: RosterImportReport) -> None:
     with db.write() as conn:
         version = catalogue.current_version(conn)
         publish = conn.execute("SELECT 1 FROM station_areas LIMIT 1").fetchone() is not None

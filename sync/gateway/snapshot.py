@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 
 from offline.validation.ids import ssn_birth_and_sex
 from sync.gateway import catalogue
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import GatewayStore
 from sync.gateway.keyring import DownlinkSigner
 
 FORMAT = "cardstation-roster-1"
@@ -72,7 +72,7 @@ def encode_row(r: dict[str, Any]) -> str:
 
 
 def build(
-    db: GatewayDB, signer: DownlinkSigner, station_id: str, now: datetime, resume: str = ""
+    db: GatewayStore, signer: DownlinkSigner, station_id: str, now: datetime, resume: str = ""
 ) -> dict[str, Any]:
     """The station's current snapshot meta (signed); builds a new file when the catalogue moved on.
 
@@ -86,7 +86,7 @@ def build(
 
 
 def _build(
-    db: GatewayDB, signer: DownlinkSigner, station_id: str, now: datetime, resume: str
+    db: GatewayStore, signer: DownlinkSigner, station_id: str, now: datetime, resume: str
 ) -> dict[str, Any]:
     prefixes = catalogue.area_of(db, station_id)
     conn = db.connection()
@@ -114,20 +114,18 @@ def _build(
     return signer.sign(doc)
 
 
-def _write(db: GatewayDB, station_id: str, prefixes: list[str], now: datetime) -> dict[str, Any]:
+def _write(db: GatewayStore, station_id: str, prefixes: list[str], now: datetime) -> dict[str, Any]:
     where, params = catalogue.area_where(prefixes)
     sql = (
         "SELECT h.*, h.version AS person_version, c.card_number, c.status, c.spec_version, c.bank,"
         " c.issue_date, c.expiry_date, c.version AS card_version"
         f" FROM holders h LEFT JOIN holder_cards c ON c.ssn = h.ssn WHERE {where}"
     )
-    conn = db.connection()
     # One read transaction: the version, the count and the rows are of the same catalogue state
-    # even while an import writes (a WAL reader sees one snapshot until its transaction ends).
-    conn.execute("BEGIN")
-    try:
+    # even while an import writes (a WAL reader / a REPEATABLE READ transaction sees one snapshot).
+    with db.read() as conn:
         version = catalogue.current_version(conn)
-        count = int(conn.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0])
+        count = int(conn.execute(f"SELECT COUNT(*) FROM ({sql}) AS area_rows", params).fetchone()[0])
         header = {"format": FORMAT, "fields": list(catalogue.ROW_FIELDS), "version": version, "rows": count}
         comp = lzma.LZMACompressor(format=lzma.FORMAT_XZ, preset=XZ_PRESET)
         parts = [
@@ -142,8 +140,6 @@ def _write(db: GatewayDB, station_id: str, prefixes: list[str], now: datetime) -
         if lines:
             parts.append(comp.compress(("\n".join(lines) + "\n").encode()))
         parts.append(comp.flush())
-    finally:
-        conn.execute("COMMIT")
     data = b"".join(parts)
     meta = {
         "snapshot_id": secrets.token_hex(16),
@@ -177,21 +173,21 @@ def _write(db: GatewayDB, station_id: str, prefixes: list[str], now: datetime) -
     return meta
 
 
-def chunk(db: GatewayDB, station_id: str, snapshot_id: str, offset: int, length: int) -> bytes | None:
+def chunk(db: GatewayStore, station_id: str, snapshot_id: str, offset: int, length: int) -> bytes | None:
     """Bytes [offset, offset+length) of the station's snapshot; None when it no longer exists.
 
-    Read with incremental blob I/O: a county snapshot is tens of MB and is served in ranges.
+    Read by range (SQLite incremental blob I/O, PostgreSQL substr): a county snapshot is tens of MB and is served in ranges.
     """
     row = db.one(
-        "SELECT rowid, size FROM roster_snapshots WHERE snapshot_id = ? AND station_id = ?",
+        "SELECT size FROM roster_snapshots WHERE snapshot_id = ? AND station_id = ?",
         (snapshot_id, station_id),
     )
     if row is None:
         return None
     start = min(offset, int(row["size"]))
-    with db.connection().blobopen("roster_snapshots", "data", int(row["rowid"]), readonly=True) as blob:
-        blob.seek(start)
-        return blob.read(max(0, min(length, int(row["size"]) - start)))
+    return db.blob_range(
+        "roster_snapshots", "data", "snapshot_id", snapshot_id, start, min(length, int(row["size"]) - start)
+    )
 
 
 # --------------------------------------------------------------------------- HTTP (routes added in app.py)

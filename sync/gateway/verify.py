@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sync.gateway.db import Conn
 from sync.gateway.production import add_update
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ REFUSED_STATES = ("rejected", "cancelled")
 PASSED, FAILED, UNKNOWN = "passed", "failed", "unknown"
 
 
-def check(conn: sqlite3.Connection, ssn: str) -> tuple[str, str]:
+def check(conn: Conn, ssn: str) -> tuple[str, str]:
     """(passed | failed | unknown, Chinese reason) for a social security number.
 
     'unknown' (no record yet) is not a refusal: the station's own application may not have
@@ -52,7 +52,7 @@ def check(conn: sqlite3.Connection, ssn: str) -> tuple[str, str]:
 
 
 def check_pending(
-    conn: sqlite3.Connection, station_id: str, receipt_no: str, details: dict[str, Any], now: datetime
+    conn: Conn, station_id: str, receipt_no: str, details: dict[str, Any], now: datetime
 ) -> None:
     """A temporary card issued offline as 待联网核查: the answer goes back on the downlink."""
     if not details.get("online_check_pending") or not receipt_no:

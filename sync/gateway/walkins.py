@@ -17,24 +17,24 @@ The card status change is published to the holder's other stations like any busi
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from sync.gateway import catalogue
+from sync.gateway.db import Conn, Row
 from sync.gateway.production import add_update
 
 LOSABLE = frozenset({"normal", "pin_locked", "temp_lost"})
 TARGET = {"temp_loss": "temp_lost", "formal_loss": "lost", "cancel": "cancelled"}
 
 
-def _card(conn: sqlite3.Connection, ssn: str, number: str) -> sqlite3.Row | None:
+def _card(conn: Conn, ssn: str, number: str) -> Row | None:
     if number:
-        row: sqlite3.Row | None = conn.execute(
+        row: Row | None = conn.execute(
             "SELECT * FROM holder_cards WHERE card_number = ? AND ssn = ?", (number, ssn)
         ).fetchone()
         return row
-    found: sqlite3.Row | None = conn.execute(
+    found: Row | None = conn.execute(
         "SELECT * FROM holder_cards WHERE ssn = ? ORDER BY (status = 'cancelled'), issue_date DESC, version DESC"
         " LIMIT 1",
         (ssn,),
@@ -52,7 +52,7 @@ APPLICATION_STATES = {
 }
 
 
-def _progress(conn: sqlite3.Connection, ssn: str, receipt_no: str) -> str:
+def _progress(conn: Conn, ssn: str, receipt_no: str) -> str:
     """What a 查询 by receipt number answers (R-INFO-3): the application's state, wherever it was filed."""
     if not receipt_no:
         return ""
@@ -65,7 +65,7 @@ def _progress(conn: sqlite3.Connection, ssn: str, receipt_no: str) -> str:
     return f"受理编号 {receipt_no}：{state}" + (f"（{row['reason']}）" if row["reason"] else "")
 
 
-def decide(conn: sqlite3.Connection, item: str, details: dict[str, Any]) -> tuple[bool, str, str, str]:
+def decide(conn: Conn, item: str, details: dict[str, Any]) -> tuple[bool, str, str, str]:
     """(accepted, Chinese reason, card number, new catalogue status or '') — no writes."""
     ssn = str(details.get("ssn", "")).upper()
     holder = conn.execute("SELECT * FROM holders WHERE ssn = ?", (ssn,)).fetchone()
@@ -118,7 +118,7 @@ def decide(conn: sqlite3.Connection, item: str, details: dict[str, Any]) -> tupl
 
 
 def resolve(
-    conn: sqlite3.Connection,
+    conn: Conn,
     station_id: str,
     record: dict[str, Any],
     at: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from offline.roster import apply_rows
 from offline.store import Store
 from sync.gateway import catalogue
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import GatewayStore
 from sync.gateway.roster import HEADER, RosterFileError, import_roster
 from sync.gateway.roster_sample import write_roster_csv
 
@@ -20,7 +21,9 @@ def _rows(path: Path, encoding: str = "utf-8") -> list[list[str]]:
         return list(csv.reader(fh))
 
 
-def test_gbk_file_with_bad_rows_reports_line_and_reason_and_imports_the_rest(tmp_path: Path) -> None:
+def test_gbk_file_with_bad_rows_reports_line_and_reason_and_imports_the_rest(
+    tmp_path: Path, gateway_store: Callable[[Path], GatewayStore]
+) -> None:
     src = tmp_path / "r.csv"
     write_roster_csv(src, 10, seed=1)
     rows = _rows(src)
@@ -30,19 +33,21 @@ def test_gbk_file_with_bad_rows_reports_line_and_reason_and_imports_the_rest(tmp
     gbk = tmp_path / "gbk.csv"
     with gbk.open("w", encoding="gbk", newline="") as fh:
         csv.writer(fh).writerows(rows)
-    db = GatewayDB(tmp_path / "gw.db")
+    db = gateway_store(tmp_path)
     report = import_roster(db, gbk)
     assert (report.encoding, report.imported, report.bad) == ("GBK", 7, 3)
     lines = dict(report.problems)
     assert set(lines) == {3, 5, 7}
     assert "社会保障号码" in lines[3] and "正常、临时挂失" in lines[5] and "参保地区划" in lines[7]
-    assert db.one("SELECT COUNT(*) FROM holders")[0] == 7  # type: ignore[index]
+    assert db.one("SELECT COUNT(*) FROM holders")[0] == 7
 
 
-def test_reimport_is_an_upsert_and_a_changed_status_is_an_update(tmp_path: Path) -> None:
+def test_reimport_is_an_upsert_and_a_changed_status_is_an_update(
+    tmp_path: Path, gateway_store: Callable[[Path], GatewayStore]
+) -> None:
     src = tmp_path / "r.csv"
     write_roster_csv(src, 20, seed=2)
-    db = GatewayDB(tmp_path / "gw.db")
+    db = gateway_store(tmp_path)
     assert import_roster(db, src).imported == 20
     rows = _rows(src)
     rows[1][10] = "正式挂失" if rows[1][10] != "正式挂失" else "正常"
@@ -50,20 +55,24 @@ def test_reimport_is_an_upsert_and_a_changed_status_is_an_update(tmp_path: Path)
         csv.writer(fh).writerows(rows)
     again = import_roster(db, tmp_path / "bom.csv")
     assert (again.imported, again.updated, again.unchanged, again.encoding) == (0, 1, 19, "UTF-8")
-    assert db.one("SELECT COUNT(*) FROM holder_cards")[0] == 20  # type: ignore[index]
+    assert db.one("SELECT COUNT(*) FROM holder_cards")[0] == 20
 
 
-def test_wrong_header_names_the_columns(tmp_path: Path) -> None:
+def test_wrong_header_names_the_columns(
+    tmp_path: Path, gateway_store: Callable[[Path], GatewayStore]
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(",".join(reversed(HEADER)) + "\n", encoding="utf-8")
     with pytest.raises(RosterFileError, match="列的顺序不对"):
-        import_roster(GatewayDB(tmp_path / "gw.db"), bad)
+        import_roster(gateway_store(tmp_path), bad)
 
 
-def test_deltas_go_only_to_stations_whose_area_covers_the_holder(tmp_path: Path) -> None:
+def test_deltas_go_only_to_stations_whose_area_covers_the_holder(
+    tmp_path: Path, gateway_store: Callable[[Path], GatewayStore]
+) -> None:
     src = tmp_path / "r.csv"
     first = write_roster_csv(src, 10, regions=("430121", "430181"), seed=4)
-    db = GatewayDB(tmp_path / "gw.db")
+    db = gateway_store(tmp_path)
     import_roster(db, src)
     catalogue.set_area(db, "S1", ["430121"])
     catalogue.set_area(db, "S2", ["4301"])
@@ -109,10 +118,12 @@ def test_a_card_signed_in_here_stays_in_stock_when_the_catalogue_says_waiting(tm
     assert store.one("SELECT status FROM cards")[0] == "arrived"  # type: ignore[index]
 
 
-def test_R_INFO_2_an_information_change_reaches_the_other_stations_only(tmp_path: Path) -> None:
+def test_R_INFO_2_an_information_change_reaches_the_other_stations_only(
+    tmp_path: Path, gateway_store: Callable[[Path], GatewayStore]
+) -> None:
     src = tmp_path / "r.csv"
     first = write_roster_csv(src, 5, regions=("430121",), seed=6)
-    db = GatewayDB(tmp_path / "gw.db")
+    db = gateway_store(tmp_path)
     import_roster(db, src)
     catalogue.set_area(db, "S1", ["430121"])
     catalogue.set_area(db, "S2", ["430121"])
@@ -123,15 +134,17 @@ def test_R_INFO_2_an_information_change_reaches_the_other_stations_only(tmp_path
     }
     with db.write() as conn:
         catalogue.on_business(conn, "S1", record, "2026-03-02T09:00:00+00:00")
-    assert db.one("SELECT phone FROM holders WHERE ssn = ?", (ssn,))[0] == "13900000000"  # type: ignore[index]
+    assert db.one("SELECT phone FROM holders WHERE ssn = ?", (ssn,))[0] == "13900000000"
     queued = db.query("SELECT station_id, payload FROM updates")
     assert [r["station_id"] for r in queued] == ["S2"] and "13900000000" in queued[0]["payload"]
 
 
-def test_R_TRF_1_a_transfer_reaches_the_stations_of_the_new_and_the_old_region(tmp_path: Path) -> None:
+def test_R_TRF_1_a_transfer_reaches_the_stations_of_the_new_and_the_old_region(
+    tmp_path: Path, gateway_store: Callable[[Path], GatewayStore]
+) -> None:
     src = tmp_path / "r.csv"
     first = write_roster_csv(src, 5, regions=("430121",), seed=8)
-    db = GatewayDB(tmp_path / "gw.db")
+    db = gateway_store(tmp_path)
     import_roster(db, src)
     catalogue.set_area(db, "OLD", ["430121"])
     catalogue.set_area(db, "NEW", ["430181"])
@@ -140,5 +153,5 @@ def test_R_TRF_1_a_transfer_reaches_the_stations_of_the_new_and_the_old_region(t
     record = {"item": "transfer", "details": {"ssn": ssn, "old_region": "430121", "new_region": "430181"}}
     with db.write() as conn:
         catalogue.on_business(conn, "THIS", record, "2026-03-02T09:00:00+00:00")
-    assert db.one("SELECT region FROM holders WHERE ssn = ?", (ssn,))[0] == "430181"  # type: ignore[index]
+    assert db.one("SELECT region FROM holders WHERE ssn = ?", (ssn,))[0] == "430181"
     assert sorted(r["station_id"] for r in db.query("SELECT station_id FROM updates")) == ["NEW", "OLD"]

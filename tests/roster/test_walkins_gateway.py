@@ -27,14 +27,15 @@ from sync.gateway import catalogue
 from sync.gateway.roster import import_roster
 from sync.gateway.roster_sample import write_roster_csv
 from sync.keys import sealer_for
-from tests.sync.helpers import RunningGateway, enrol_station, operator, start_gateway
+from tests.sync.backends import Backend
+from tests.sync.helpers import RunningGateway, enrol_station, operator
 
 STATION = "43012100100100001" + "01"
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[RunningGateway, Store, list[dict[str, str]]]]:
-    gw = start_gateway(tmp_path / "gw.db")
+def world(tmp_path: Path, backend: Backend) -> Iterator[tuple[RunningGateway, Store, list[dict[str, str]]]]:
+    gw = backend.start(tmp_path / "gw")
     csv = tmp_path / "roster.csv"
     rows = write_roster_csv(csv, 60, regions=("430121", "430104"), seed=3)
     import_roster(gw.gateway.db, csv)
@@ -44,7 +45,6 @@ def world(tmp_path: Path) -> Iterator[tuple[RunningGateway, Store, list[dict[str
         yield gw, store, rows
     finally:
         store.close()
-        gw.server.stop()
 
 
 def ctx(store: Store) -> ServiceContext:

@@ -85,9 +85,12 @@ class RunningGateway:
         return int(row["n"]) if row else 0
 
 
-def start_gateway(path: Path, *, production_days: float = 0.0) -> RunningGateway:
+def start_gateway(
+    path: Path | str, *, production_days: float = 0.0, kek_path: Path | None = None
+) -> RunningGateway:
+    """A gateway over the SQLite file `path`, or over a `postgresql://` URL (its key file: `kek_path`)."""
     clock = Clock()
-    gw = Gateway(GatewayConfig(path, production_days=production_days, clock=clock))
+    gw = Gateway(GatewayConfig(path, production_days=production_days, clock=clock, kek_path=kek_path))
     return RunningGateway(gw, ServerThread(gw.app).start(), clock)
 
 

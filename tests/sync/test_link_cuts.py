@@ -60,7 +60,7 @@ def _exactly_once(gw: RunningGateway, store: Store, station_id: str) -> None:
     assert all(accepted.get(e) == 1 for e in ids), [e for e in ids if accepted.get(e) != 1]
     assert gw.gateway.db.one("SELECT COUNT(*) AS n FROM envelopes WHERE station_id = ?", (station_id,))[
         "n"
-    ] == len(ids)  # type: ignore[index]
+    ] == len(ids)
     updates = [
         r["update_id"]
         for r in gw.gateway.db.query(
