@@ -18,6 +18,8 @@ The schema is the SQLite schema translated (`pg_ddl`): one definition, so the tw
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 import re
 import threading
@@ -180,15 +182,19 @@ class PostgresGatewayDB(StoreOps):
         self.path = kek.with_name(kek.name.removesuffix(".kek"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        try:
-            import psycopg_pool
-            from psycopg import ClientCursor
-        except ImportError as exc:
+        if importlib.util.find_spec("psycopg") is None or importlib.util.find_spec("psycopg_pool") is None:
             raise DatabaseUnreachable(
                 "使用 PostgreSQL 数据库需要安装 psycopg：pip install 'cardstation[gateway]'"
                 "（或 pip install 'psycopg[binary,pool]'）。",
                 code="psycopg_missing",
-            ) from exc
+            )
+        import psycopg_pool
+        from psycopg import ClientCursor
+
+        # The pool logs each failed connection attempt; with no logging configured Python would
+        # print those English lines on stderr. A NullHandler stops that fallback, while a configured
+        # gateway log still receives them; the caller reports the failure once, in Chinese.
+        logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
         self.pool: ConnectionPool[psycopg.Connection[PgRow]] = psycopg_pool.ConnectionPool(
             dsn,
             min_size=1,
