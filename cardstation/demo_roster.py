@@ -28,26 +28,10 @@ from pathlib import Path
 
 from offline.profiles import load_profile
 from offline.samples import sample_address, sample_card_number, sample_mobile, sample_name, sample_ssn
+from sync.gateway import roster
 
-#: The province extract's header, in this order (issue 10); the gateway's importer checks it.
-HEADER: tuple[str, ...] = (
-    "社会保障号码",
-    "姓名",
-    "性别",
-    "民族",
-    "出生日期",
-    "证件类型",
-    "证件号码",
-    "联系电话",
-    "常住地址",
-    "社会保障卡卡号",
-    "卡状态",
-    "卡规范版本",
-    "发卡银行",
-    "发卡日期",
-    "有效期至",
-    "参保地区划",
-)
+#: The province extract's header, in its order: the one the gateway's importer checks.
+HEADER = roster.HEADER
 CARD_STATES = ("正常", "临时挂失", "正式挂失", "密码锁定", "已注销", "制卡中", "待领取")
 DEMO_AREA = "430121"  # 长沙县: the demo station's service point 43012100100100001 is there
 SEED = 20250610
