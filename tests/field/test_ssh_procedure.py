@@ -1,5 +1,6 @@
-"""docs/ssh.md §1, run as written (other names and paths): the county may run the terminal as
-the service account, may not read the key or the store, and the station still seals afterwards.
+"""deploy/ssh/setup-county.sh (docs/ssh.md §1), run as written with other names and paths: the
+county may run the terminal as the service account, may not read the key or the store, its SSH
+session is only that terminal, and the station still seals afterwards.
 
 The earlier procedure (`chmod -R g+rwX`) made the key file 0660, after which the station refused
 to seal; the last assertion shows that this test catches exactly that.
@@ -8,7 +9,6 @@ to seal; the last assertion shows that this test catches exactly that.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -29,11 +29,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def setup_block() -> str:
-    text = (ROOT / "docs" / "ssh.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- ssh-setup:begin -->\s*```sh\n(.*?)```\s*<!-- ssh-setup:end -->", text, re.S)
-    assert block is not None, "docs/ssh.md lost its marked setup block"
-    return block.group(1)
+SCRIPT = ROOT / "deploy" / "ssh" / "setup-county.sh"
 
 
 @pytest.fixture
@@ -50,6 +46,7 @@ def names(tmp_path: Path) -> Iterator[dict[str, str]]:
         "BIN": str(tmp_path / "bin"),
         "CARDSTATION": str(wrapper),
         "SUDOERS": f"/etc/sudoers.d/cs-test-{n}",
+        "SSHD_CONF": str(tmp_path / "sshd" / "cardstation-county.conf"),
     }
     os.chmod(tmp_path, 0o755)
     yield env
@@ -75,9 +72,30 @@ def test_ssh_procedure_as_written_keeps_the_key_private_and_the_station_sealing(
         store = enrol_station(data, gw.gateway, gw.url, station_id_for(950))  # an existing station
         store.close()
         done = subprocess.run(
-            ["bash", "-e", "-c", setup_block()], env={**os.environ, **names}, capture_output=True, text=True
+            ["sh", str(SCRIPT)], env={**os.environ, **names}, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
+        assert "县局SSH账号已设置" in done.stdout
+        again = subprocess.run(
+            ["sh", str(SCRIPT)], env={**os.environ, **names}, capture_output=True, text=True
+        )
+        assert again.returncode == 0, again.stderr  # running it twice changes nothing
+        # The SSH session is only the terminal, whatever the client asks for.
+        conf = Path(names["SSHD_CONF"]).read_text(encoding="utf-8")
+        assert f"Match User {names['COUNTY']}" in conf
+        assert f"ForceCommand {names['BIN']}/county-session" in conf
+        for side_door in (
+            "AllowTcpForwarding no",
+            "X11Forwarding no",
+            "PasswordAuthentication no",
+            "PermitTunnel no",
+        ):
+            assert side_door in conf
+        session = Path(names["BIN"]) / "county-session"
+        assert stat.S_IMODE(session.stat().st_mode) == 0o755 and session.stat().st_uid == 0
+        assert subprocess.run(["sh", "-n", str(session)], check=False).returncode == 0
+        last = session.read_text(encoding="utf-8").rstrip().splitlines()[-1]
+        assert last == f"exec sudo -n -u '{names['SVC']}' '{names['BIN']}/station-terminal' run"
         key = data / "keys" / keys.KEY_FILE
         svc_uid = int(subprocess.run(["id", "-u", names["SVC"]], capture_output=True, text=True).stdout)
         for path, mode in ((data, 0o700), (data / "keys", 0o700), (key, 0o600), (data / "station.db", 0o600)):

@@ -86,29 +86,19 @@ def test_the_sync_unit_is_sandboxed_with_the_store_folder_its_only_writable_path
     assert timer["Persistent"] == ["true"] and timer["Unit"] == ["cardstation-backup.service"]
 
 
-def test_the_county_ssh_account_runs_only_the_terminal() -> None:
-    conf = (ROOT / "deploy" / "ssh" / "cardstation-county.conf").read_text(encoding="utf-8")
-    assert "Match User county" in conf
-    force = re.search(r"ForceCommand (.+)", conf)
-    assert force is not None and force.group(1).endswith("/opt/cardstation/bin/county-session")
-    for side_door in (
-        "AllowTcpForwarding no",
-        "X11Forwarding no",
-        "PasswordAuthentication no",
-        "PermitTunnel no",
-    ):
-        assert side_door in conf
-    wrapper = ROOT / "deploy" / "ssh" / "county-session"
-    assert os.access(wrapper, os.X_OK)
-    assert subprocess.run(["sh", "-n", str(wrapper)], check=False).returncode == 0
-    assert wrapper.read_text().rstrip().endswith(f"exec {PROD_VENV}/bin/cardstation run")
-    sudoers = (ROOT / "deploy" / "ssh" / "cardstation-county.sudoers").read_text(encoding="utf-8")
-    assert "county ALL=(cardstation) NOPASSWD: /opt/cardstation/bin/county-session" in sudoers
-    if shutil.which("visudo"):
-        checked = subprocess.run(
-            ["visudo", "-c", "-f", str(ROOT / "deploy" / "ssh" / "cardstation-county.sudoers")], check=False
-        )
-        assert checked.returncode == 0
+def test_the_county_ssh_account_has_one_setup_script_named_by_both_guides() -> None:
+    """One procedure (docs/ssh.md and docs/deploy.md run the same script); what it writes is
+    checked by tests/field/test_ssh_procedure.py, which runs it as root."""
+    script = ROOT / "deploy" / "ssh" / "setup-county.sh"
+    assert os.access(script, os.X_OK)
+    assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
+    text = script.read_text(encoding="utf-8")
+    assert f"CARDSTATION=${{CARDSTATION:-{PROD_VENV}/bin/cardstation}}" in text
+    for guide in ("ssh.md", "deploy.md"):
+        body = (ROOT / "docs" / guide).read_text(encoding="utf-8")
+        assert "sh deploy/ssh/setup-county.sh" in body, guide
+        assert "chmod -R g+rwX" not in body.replace("`chmod -R g+rwX`", ""), guide
+    assert sorted(p.name for p in (ROOT / "deploy" / "ssh").iterdir()) == ["setup-county.sh"]
 
 
 def test_the_install_guide_names_files_that_exist_and_the_readme_links_it() -> None:
