@@ -209,6 +209,40 @@ def resend(store: Store, envelope_id: str, sealer: Sealer | None = None, *, stat
         )
 
 
+def renumber_above(store: Store, floor: int, sealer: Sealer, *, station_id: str, envelope_id: str) -> int:
+    """Continue this store's numbering above the centre's `floor`; returns how many envelopes moved.
+
+    A store restored from a backup on a new machine does not know the numbers its lost copy
+    used after the backup, so the centre refuses its next envelope as a replay and says (signed)
+    where its numbering stands. The refused envelope and every other unsent one numbered at or
+    below that floor get new numbers above it, in their old order, re-sealed with the same id
+    and content, so nothing committed is lost or sent twice; new businesses follow above them.
+    """
+    with store.write() as conn:
+        raise_seq_floor(conn, floor)
+        rows = conn.execute(
+            "SELECT * FROM outbox WHERE seq <= ? AND payload IS NOT NULL AND state != 'acked'"
+            " AND (envelope_id = ? OR state = 'pending') ORDER BY seq",
+            (floor, envelope_id),
+        ).fetchall()
+        if not any(r["envelope_id"] == envelope_id for r in rows):
+            return 0  # the refused envelope is above the floor: not a restored store's numbering
+        top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()[0]
+        seq = max(int(top), floor)
+        for row in rows:
+            seq += 1
+            header = EnvelopeHeader(
+                station_id=station_id, seq=seq, envelope_id=row["envelope_id"], kind=row["kind"]
+            )
+            sealed = sealer.seal(header, bytes(row["payload"]), compress=bool(row["compress"]))
+            conn.execute(
+                "UPDATE outbox SET seq = ?, envelope = ?, size = ?, state = 'pending', next_attempt_at = '',"
+                " lease_until = '', reason_code = '', last_error = '' WHERE envelope_id = ?",
+                (seq, sealed, len(sealed), row["envelope_id"]),
+            )
+        return len(rows)
+
+
 def entries(
     store: Store, *, states: tuple[str, ...] = (PENDING, SENDING, QUARANTINED, CONFLICT), limit: int = 200
 ) -> list[OutboxEntry]:

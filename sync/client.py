@@ -57,6 +57,9 @@ class UploadResult:
     status: str  # an UploadStatus
     ack: str = ""
     code: str = ""
+    #: With a `replayed` refusal: the highest sequence number the gateway holds for this station
+    #: (signed by the downlink key and checked here; 0 when absent or not verifiable).
+    seq_floor: int = 0
 
 
 def budget_seconds(nbytes: int) -> float:
@@ -214,7 +217,25 @@ class GatewayClient:
             self._check_ack(expected, ack)
         elif status not in (UploadStatus.CONFLICT, UploadStatus.REJECTED):
             raise LinkError(Reason.PORTAL, f"unknown status {status!r}")
-        return UploadResult(expected, status, ack, str(item.get("code", "") or ""))
+        code = str(item.get("code", "") or "")
+        floor = self._seq_floor(expected, item.get("seq_floor")) if code == Reason.REPLAYED else 0
+        return UploadResult(expected, status, ack, code, floor)
+
+    def _seq_floor(self, envelope_id: str, statement: Any) -> int:
+        """A replay refusal's signed "numbering continues above N" (a restored station), or 0.
+
+        Only a statement signed by the pinned downlink key, naming this envelope and this
+        station, moves the station's numbering: an unsigned number from a portal or a proxy
+        must not make the station skip or reuse sequence numbers.
+        """
+        if not isinstance(statement, str) or self.downlink_public_key is None or self.identity is None:
+            return 0
+        try:
+            doc = verify_signed(json.loads(statement), self.downlink_public_key)
+            good = doc.get("envelope_id") == envelope_id and doc.get("station_id") == self.identity.station_id
+            return int(doc.get("max_seq", 0)) if good else 0
+        except (ValueError, KeySetError, AttributeError, TypeError):
+            return 0
 
     # ------------------------------------------------------------------ API
 

@@ -60,6 +60,7 @@ class SyncReport:
     quarantined: int = 0
     conflicts: int = 0
     resealed: int = 0
+    renumbered: int = 0  # unsent envelopes moved above the centre's numbering (a restored store)
     downlink_applied: int = 0
     downlink_seen: int = 0
     bytes_up: int = 0
@@ -86,6 +87,8 @@ class SyncReport:
             conflicts=self.conflicts,
             applied=self.downlink_applied,
         )
+        if self.renumbered:
+            line += "\n" + messages.REPORT_RENUMBERED.format(n=self.renumbered)
         if self.errors:
             line += "\n" + messages.REPORT_ERRORS.format(errors="；".join(e["message"] for e in self.errors))
         return line
@@ -322,7 +325,7 @@ class SyncEngine:
                 raise _Stop(exc.code, exc.detail) from exc
             with lock:
                 report.sent += 1
-            self._record(result, report, lock)
+            self._record(result, report, lock, client)
         if small:
             try:
                 results = client.upload_batch(small)
@@ -331,9 +334,11 @@ class SyncEngine:
             with lock:
                 report.sent += len(small)
             for result in results:
-                self._record(result, report, lock)
+                self._record(result, report, lock, client)
 
-    def _record(self, result: UploadResult, report: SyncReport, lock: threading.Lock) -> None:
+    def _record(
+        self, result: UploadResult, report: SyncReport, lock: threading.Lock, client: GatewayClient
+    ) -> None:
         eid = result.envelope_id
         if result.status in (UploadStatus.ACKED, UploadStatus.DUPLICATE):
             outbox.mark_acked(self.store, eid, result.ack)
@@ -346,6 +351,22 @@ class SyncEngine:
                 report.conflicts += 1
         elif result.code in STATION_CODES:
             raise _Stop(result.code, eid)
+        elif result.code == Reason.REPLAYED and result.seq_floor and client.identity is not None:
+            # A store restored from a backup numbers anew from where its copy stopped: the centre
+            # already holds those numbers (with the lost businesses). Continue above them, with the
+            # same envelope ids and content, instead of quarantining committed work.
+            moved = outbox.renumber_above(
+                self.store,
+                result.seq_floor,
+                sealer_for(self.store),
+                station_id=client.identity.station_id,
+                envelope_id=eid,
+            )
+            if not moved:
+                outbox.quarantine(self.store, eid, result.code, messages.reason(result.code))
+            with lock:
+                report.renumbered += moved
+                report.quarantined += not moved
         else:
             code = result.code if result.code in PERMANENT | KEY_CODES else "malformed"
             outbox.quarantine(self.store, eid, code, messages.reason(code))

@@ -47,6 +47,9 @@ REASONS: dict[str, str] = {
 }
 
 REPORT_LINE = "发送 {sent}，已确认 {acked}，隔离 {quarantined}，冲突 {conflicts}，下发更新 {applied}"
+REPORT_RENUMBERED = (
+    "本站数据曾从备份恢复：{n} 个未上传的数据包已顺延到卡管系统已有的编号之后重新发送（内容不变，不会重复）。"
+)
 REPORT_ERRORS = "错误：{errors}"
 STATUS_LINE = "链路：{link}；待发 {depth} 条{age}；隔离 {quarantine}；冲突 {conflicts}"
 STATUS_AGE = "（最早 {hours} 小时前）"

@@ -5,7 +5,10 @@ signed acknowledgement, the business effect (application rows, downlink updates)
 counter. A repeat of a stored envelope returns the stored acknowledgement unchanged; the
 same id from the same station with other content is a conflict (ids are scoped per station:
 another station's envelope never conflicts); a sequence number already bound to another id is
-a replay. Every refusal is counted in `events` under its reason code (GET /v1/stats).
+a replay. A replay's refusal carries the station's highest stored sequence number, signed like an
+acknowledgement (`seq_floor`): a station restored from a backup on a new machine learns from it
+where its numbering must continue, and renumbers its unsent envelopes instead of losing them.
+Every refusal is counted in `events` under its reason code (GET /v1/stats).
 """
 
 from __future__ import annotations
@@ -87,7 +90,12 @@ def process(
         ).fetchone()
         if other is not None:
             db.count_event(conn, "replayed", at, station_id=station, envelope_id=eid, detail=f"seq {h.seq}")
-            return {"envelope_id": eid, "status": REJECTED, "code": Reason.REPLAYED}
+            return {
+                "envelope_id": eid,
+                "status": REJECTED,
+                "code": Reason.REPLAYED,
+                "seq_floor": _seq_floor(conn, keyring, eid, h.station_id),
+            }
         ack = json.dumps(
             keyring.downlink().sign(
                 {
@@ -122,6 +130,13 @@ def process(
         if h.kind == "business":
             _act_on_business(conn, h.station_id, opened.payload, now, config)
         return {"envelope_id": eid, "status": ACCEPTED, "ack": ack}
+
+
+def _seq_floor(conn: Conn, keyring: Keyring, envelope_id: str, station_id: str) -> str:
+    """The station's highest stored sequence number, signed and bound to the refused envelope."""
+    row = conn.execute("SELECT MAX(seq) FROM envelopes WHERE station_id = ?", (station_id,)).fetchone()
+    body = {"envelope_id": envelope_id, "station_id": station_id, "max_seq": int(row[0] or 0)}
+    return json.dumps(keyring.downlink().sign(body), sort_keys=True, separators=(",", ":"))
 
 
 def _act_on_business(

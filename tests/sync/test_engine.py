@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,11 +19,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from offline import outbox
+from offline.backup import backup_store, restore_backup
+from offline.store import Store
 from sync import state
 from sync.client import GatewayClient
 from sync.daemon import DaemonConfig, SyncDaemon, request_sync
 from sync.engine import EngineConfig, SyncEngine, resend_quarantined
-from sync.keys import sealer_for
+from sync.keys import downlink_key, load_identity, sealer_for
 from sync.linksim import LinkSim
 from sync.status import sync_status
 from tests.helpers import one
@@ -314,3 +316,50 @@ def test_backoff_bounds(n: int) -> None:
         d = b.delay(n, random.Random(seed))
         full = min(100, 4 * 2 ** (n - 1))
         assert full / 2 <= d <= full
+
+
+def test_a_store_restored_on_a_new_machine_continues_above_the_centre_numbering(
+    fresh_gateway: RunningGateway, tmp_path: Path
+) -> None:
+    """Backup, more work synced, then the backup restored without the seq floor (a new machine):
+    the next business's number is taken, so the gateway refuses it as a replay and says, signed,
+    where the numbering stands; the station renumbers its unsent envelopes and nothing is lost."""
+    sid = station_id_for(231)
+    store = enrol_station(tmp_path, fresh_gateway.gateway, fresh_gateway.url, sid)
+    commit_apply(store, ssn_for(2310))
+    copy = backup_store(store, tmp_path / "backups", now=datetime.now().astimezone()).path  # before the sync
+    commit_apply(store, ssn_for(2311))
+    commit_apply(store, ssn_for(2312))
+    assert SyncEngine(store).run_once().acked == 3
+    store.close()
+    restore_backup(copy, tmp_path / "station.db", now=datetime.now().astimezone())
+    store = Store.open(tmp_path / "station.db")
+    with store.write() as conn:  # a replacement machine has no replaced store to learn the numbers from
+        conn.execute("DELETE FROM settings WHERE key = ?", (outbox.S_SEQ_FLOOR,))
+    assert outbox.max_seq(store) == 1
+    fresh = commit_apply(store, ssn_for(2313))  # numbered 2: already the centre's
+    report = SyncEngine(store).run_once()
+    assert report.ok and report.renumbered == 1 and report.quarantined == 0, report
+    assert report.acked == 2 and report.duplicates == 1  # the backup's own envelope, and the new one
+    assert outbox.status(store).pending == 0 and outbox.max_seq(store) == 4
+    (eid,) = fresh.envelope_ids
+    assert fresh_gateway.stored(eid) == 1
+    seqs = fresh_gateway.gateway.db.query(
+        "SELECT seq FROM envelopes WHERE station_id = ? ORDER BY seq", (sid,)
+    )
+    assert [int(r[0]) for r in seqs] == [1, 2, 3, 4]
+    assert "顺延" in report.text_zh()
+    # New businesses continue above; a replay the centre does not sign moves nothing.
+    commit_apply(store, ssn_for(2314))
+    assert SyncEngine(store).run_once().acked == 1 and outbox.max_seq(store) == 5
+    store.close()
+
+
+def test_an_unsigned_replay_floor_moves_nothing(tmp_path: Path, gateway: RunningGateway) -> None:
+    store = enrol_station(tmp_path, gateway.gateway, gateway.url, station_id_for(232))
+    ident = load_identity(store)
+    client = GatewayClient(gateway.url, identity=ident, downlink_public_key=downlink_key(store).public_key)
+    forged = json.dumps({"envelope_id": "e1", "station_id": ident.station_id, "max_seq": 10**9})
+    item = {"envelope_id": "e1", "status": "rejected", "code": "replayed", "seq_floor": forged}
+    assert client._result(item, "e1").seq_floor == 0
+    store.close()
