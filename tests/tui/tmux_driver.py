@@ -4,11 +4,11 @@ Shared by the shell's and the business screens' end-to-end tests. Each driver us
 server socket (`tmux -L <unique>`), so tests never touch anyone's tmux sessions, and kills only
 that server when closed.
 
+    make_demo(d, persons=8)
     with TmuxDriver.start([CARDSTATION, "demo", "--dir", str(d)], cwd=d) as tm:
-        tm.wait_for("操作员登录")
-        tm.type("wangxh"); tm.keys("Enter")
-        tm.type("demo-pass-1"); tm.keys("Enter")
-        tm.wait_for("业务菜单")
+        home = tm.login()          # the demo's clerk, as the login screen shows
+        k = Keys(tm)               # paced keys, as a clerk types
+        k.keys("F2"); k.type("张三"); k.pick(1)
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from types import TracebackType
 
 ROOT = Path(__file__).resolve().parents[2]
 CARDSTATION = str(ROOT / ".venv" / "bin" / "cardstation")
+#: The demo's clerk (shown on the demo's login screen).
+DEMO_USER = "wangxh"
+DEMO_PASSWORD = "demo-pass-1"
 
 
 def tmux_available() -> bool:
@@ -105,6 +108,22 @@ class TmuxDriver:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} not on screen after {timeout}s; screen was:\n{screen}")
 
+    def login(
+        self,
+        user: str = DEMO_USER,
+        password: str = DEMO_PASSWORD,
+        *,
+        timeout: float = 90.0,
+        home: float = 30.0,
+    ) -> str:
+        """Log in from the login screen as a person would; returns the home screen."""
+        self.wait_for("操作员登录", timeout=timeout)
+        self.type(user)
+        self.keys("Enter")
+        self.type(password)
+        self.keys("Enter")
+        return self.wait_for("业务菜单", timeout=home)
+
     def close(self) -> None:
         self._tmux("kill-server")
 
@@ -113,6 +132,50 @@ class TmuxDriver:
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+
+class Keys:
+    """Paced input: a real clerk does not send 20 keys in one write, and a key that arrives in
+    the same read as a burst of typed text can be taken as part of it."""
+
+    def __init__(self, tm: TmuxDriver, pause: float = 0.15) -> None:
+        self.tm = tm
+        self.pause = pause
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.tm.keys(key)
+            time.sleep(self.pause)
+
+    def type(self, text: str) -> None:
+        self.tm.type(text)
+        time.sleep(self.pause * 2)
+
+    def __call__(self, *steps: str) -> None:
+        """A script of steps: tmux key names, or `t:text` for typed text."""
+        for step in steps:
+            if step.startswith("t:"):
+                self.type(step[2:])
+            else:
+                self.keys(step)
+
+    def pick(self, downs: int) -> None:
+        """A compact select: Enter opens the list, ↓ n times, Enter takes it."""
+        self.keys("Enter", *(["Down"] * downs), "Enter")
+
+    def pick_first(self) -> None:
+        self.pick(1)
+
+
+def make_demo(demo: Path, *, persons: int, timeout: float = 300.0, cwd: Path | None = None) -> None:
+    """The demo's data set up without its TUI (`cardstation demo --no-tui`), as the manual's §10 does."""
+    subprocess.run(
+        [CARDSTATION, "demo", "--dir", str(demo), "--persons", str(persons), "--no-tui"],
+        check=True,
+        capture_output=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
 
 
 def _quote(arg: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.tui.tmux_driver import CARDSTATION, TmuxDriver, tmux_available
+from tests.tui.tmux_driver import CARDSTATION, Keys, TmuxDriver, make_demo, tmux_available
 
 pytestmark = pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
 
@@ -39,41 +39,12 @@ def people() -> tuple[Any, Any]:
     return dataclasses.replace(child, name="欧阳小米"), dataclasses.replace(adult, name="欧阳大山")
 
 
-class Keys:
-    def __init__(self, tm: TmuxDriver, pause: float = 0.15) -> None:
-        self.tm = tm
-        self.pause = pause
-
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            self.tm.keys(key)
-            time.sleep(self.pause)
-
-    def type(self, text: str) -> None:
-        self.tm.type(text)
-        time.sleep(self.pause * 2)
-
-    def pick(self, downs: int) -> None:
-        """A compact select: Enter opens the list, ↓ n times, Enter takes it."""
-        self.keys("Enter", *(["Down"] * downs), "Enter")
-
-
 def test_R_ID_5_child_with_guardian_on_household_register_printed_form(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
-    subprocess.run(
-        [CARDSTATION, "demo", "--dir", str(demo), "--persons", "4", "--no-tui"],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    make_demo(demo, persons=4, timeout=240)
     child, guardian = people()
     with RulesTmux.start([CARDSTATION, "demo", "--dir", str(demo)], cwd=tmp_path, width=100, height=40) as tm:
-        tm.wait_for("操作员登录", timeout=90)
-        tm.type("wangxh")
-        tm.keys("Enter")
-        tm.type("demo-pass-1")
-        tm.keys("Enter")
-        tm.wait_for("业务菜单", timeout=30)
+        tm.login(timeout=90, home=30)
         k = Keys(tm)
         k.keys("F2")
         tm.wait_for("申领社会保障卡")

@@ -6,13 +6,12 @@ field shows "已识别为：…" once left, and the application is committed.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.tui.screens.test_tmux_workflow import Keys, applicant, prepare
-from tests.tui.tmux_driver import CARDSTATION, TmuxDriver, tmux_available
+from tests.tui.screens.test_tmux_workflow import applicant, prepare
+from tests.tui.tmux_driver import CARDSTATION, Keys, TmuxDriver, make_demo, tmux_available
 
 pytestmark = pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
 
@@ -24,24 +23,14 @@ def dotted(iso: str) -> str:
 
 def test_R_APP_1_apply_form_typed_as_people_write(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
-    subprocess.run(
-        [CARDSTATION, "demo", "--dir", str(demo), "--persons", "4", "--no-tui"],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    make_demo(demo, persons=4, timeout=240)
     prepare(demo)
     p = applicant(demo)
     phone = p.phone  # type: ignore[attr-defined]
     assert len(phone) == 11
     number = p.doc_number  # type: ignore[attr-defined]
     with TmuxDriver.start([CARDSTATION, "demo", "--dir", str(demo)], cwd=tmp_path) as tm:
-        tm.wait_for("操作员登录", timeout=90)
-        tm.type("wangxh")
-        tm.keys("Enter")
-        tm.type("demo-pass-1")
-        tm.keys("Enter")
-        tm.wait_for("业务菜单", timeout=30)
+        tm.login(timeout=90, home=30)
         k = Keys(tm)
         k.keys("F2")
         tm.wait_for("申领社会保障卡")

@@ -13,14 +13,13 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-import subprocess
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux_driver import CARDSTATION, TmuxDriver, tmux_available
+from tests.tui.tmux_driver import CARDSTATION, Keys, TmuxDriver, make_demo, tmux_available
 
 pytestmark = pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
 
@@ -69,45 +68,13 @@ def wait_any(tm: TmuxDriver, texts: tuple[str, ...], timeout: float) -> str:
     raise AssertionError(f"none of {texts} on screen after {timeout}s:\n{screen}")
 
 
-class Keys:
-    """Paced input: a real clerk does not send 20 keys in one write, and a key that arrives in
-    the same read as a burst of typed text can be taken as part of it."""
-
-    def __init__(self, tm: TmuxDriver, pause: float = 0.15) -> None:
-        self.tm = tm
-        self.pause = pause
-
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            self.tm.keys(key)
-            time.sleep(self.pause)
-
-    def type(self, text: str) -> None:
-        self.tm.type(text)
-        time.sleep(self.pause * 2)
-
-    def pick_first(self) -> None:
-        """A compact select: Enter opens the list, ↓ to the first option, Enter takes it."""
-        self.keys("Enter", "Down", "Enter")
-
-
 def test_apply_issue_temp_card_sync_and_see_ack(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
-    subprocess.run(
-        [CARDSTATION, "demo", "--dir", str(demo), "--persons", "8", "--no-tui"],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    make_demo(demo, persons=8, timeout=240)
     prepare(demo)
     p = applicant(demo)
     with TmuxDriver.start([CARDSTATION, "demo", "--dir", str(demo)], cwd=tmp_path) as tm:
-        tm.wait_for("操作员登录", timeout=90)
-        tm.type("wangxh")
-        tm.keys("Enter")
-        tm.type("demo-pass-1")
-        tm.keys("Enter")
-        tm.wait_for("业务菜单", timeout=30)
+        tm.login(timeout=90, home=30)
         k = Keys(tm)
 
         # ---- F2 申领: type the applicant, Tab from field to field -------------------------

@@ -26,12 +26,7 @@ def test_hangup_closes_the_session_and_stops_the_demo_gateway(tmp_path: Path) ->
     argv = [CARDSTATION, "demo", "--dir", str(demo_dir), "--persons", "6"]
     tm = TmuxDriver.start(argv, cwd=tmp_path)
     try:
-        tm.wait_for("操作员登录", timeout=90)
-        tm.type("wangxh")
-        tm.keys("Enter")
-        tm.type("demo-pass-1")
-        tm.keys("Enter")
-        tm.wait_for("业务菜单", timeout=20)
+        tm.login(timeout=90, home=20)
         running = _processes_mentioning(str(demo_dir))
         assert running, "the demo's gateway should be running"
     finally:

@@ -18,11 +18,7 @@ def test_demo_login_shows_home_in_tmux(tmp_path: Path) -> None:
         login = tm.wait_for("操作员登录", timeout=90)
         assert "wangxh / demo-pass-1" in login  # demo credentials on the login screen
         assert "模拟读卡器" in login
-        tm.type("wangxh")
-        tm.keys("Enter")
-        tm.type("demo-pass-1")
-        tm.keys("Enter")
-        home = tm.wait_for("业务菜单", timeout=20)
+        home = tm.login(home=20)
         assert "王小红" in home.splitlines()[0]
         for name in ("申领", "临时卡", "库存卡/睡眠卡管理", "制卡进度及卡状态查询"):
             assert name in home

@@ -6,33 +6,15 @@ inserting cards with 模拟插卡 (Ctrl+O). At the end the queue empties with no
 from __future__ import annotations
 
 import csv
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux_driver import CARDSTATION, TmuxDriver, tmux_available
+from tests.tui.tmux_driver import CARDSTATION, Keys, TmuxDriver, make_demo, tmux_available
 
 pytestmark = pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
 PIN = "482913"
-
-
-class Keys:
-    """Paced keys, as a clerk types (see tests/tui/screens/test_tmux_workflow.py)."""
-
-    def __init__(self, tm: TmuxDriver, pause: float = 0.2) -> None:
-        self.tm = tm
-        self.pause = pause
-
-    def __call__(self, *keys: str) -> None:
-        for key in keys:
-            if key.startswith("t:"):
-                self.tm.type(key[2:])
-                time.sleep(self.pause * 2)
-            else:
-                self.tm.keys(key)
-                time.sleep(self.pause)
 
 
 def holders(demo: Path) -> dict[str, dict[str, str]]:
@@ -42,21 +24,13 @@ def holders(demo: Path) -> dict[str, dict[str, str]]:
 
 def test_every_item_once_in_the_demo_following_the_manual(tmp_path: Path) -> None:
     demo = tmp_path / "demo-data"
-    subprocess.run(
-        [CARDSTATION, "demo", "--dir", str(demo), "--persons", "8", "--no-tui"],
-        check=True,
-        capture_output=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
+    make_demo(demo, persons=8, timeout=300, cwd=tmp_path)
     who = holders(demo)
     with TmuxDriver.start(
         [CARDSTATION, "demo", "--dir", str(demo)], cwd=tmp_path, width=100, height=30
     ) as tm:
-        k = Keys(tm)
-        tm.wait_for("操作员登录", timeout=90)
-        k("t:wangxh", "Enter", "t:demo-pass-1", "Enter")
-        tm.wait_for("业务菜单", timeout=30)
+        k = Keys(tm, pause=0.2)
+        tm.login(timeout=90, home=30)
 
         def home() -> None:
             """Esc back to the home menu; a form with text asks first (Y leaves, its draft is kept)."""

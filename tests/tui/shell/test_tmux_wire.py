@@ -41,12 +41,7 @@ def test_changed_cells_only_output_matches_a_full_repaint(tmp_path: Path) -> Non
     store.close()
     argv = [CARDSTATION, "--db", str(db), "run"]
     with TmuxDriver.start(argv, cwd=tmp_path, env={"CARDSTATION_CONFIG": str(tmp_path / "none.toml")}) as tm:
-        tm.wait_for("操作员登录", timeout=60)
-        tm.type("wangxh")
-        tm.keys("Enter")
-        tm.type("demo-pass-1")
-        tm.keys("Enter")
-        tm.wait_for("业务菜单", timeout=20)
+        tm.login(timeout=60, home=20)
         tm.keys("H")
         tm.wait_for("新发卡银行", timeout=20)
         tm.type("L00001")
