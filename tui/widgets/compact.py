@@ -27,6 +27,7 @@ Public API (the business screens build forms with these):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -34,6 +35,7 @@ from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
+from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import ModalScreen, ScreenResultType
 from textual.validation import Validator
@@ -92,7 +94,28 @@ class CompactInput(Input):
 
 
 class CompactSelect(Select[Any]):
-    """One-line select (type to search); the overlay opens only on Enter/Space/↓."""
+    """One-line select (type to search); the overlay opens only on Enter/Space/↓.
+
+    Typed text while the list is closed is collected and reported (`Typed`), so the form can
+    pick the option people mean by the name they use ("工行", "汉", "身份证") and say what it
+    understood — a clerk who knows the answer should not have to scroll a list of 56 peoples.
+    The text starts afresh after a pause or when the field is left.
+    """
+
+    #: A pause longer than this starts a new typed text.
+    TYPED_PAUSE_S = 2.0
+
+    class Typed(Message):
+        """The operator typed `text` into a closed select."""
+
+        def __init__(self, select: CompactSelect, text: str) -> None:
+            super().__init__()
+            self.select = select
+            self.text = text
+
+        @property
+        def control(self) -> CompactSelect:
+            return self.select
 
     DEFAULT_CSS = """
     CompactSelect {
@@ -128,6 +151,28 @@ class CompactSelect(Select[Any]):
             disabled=disabled,
             compact=True,
         )
+        self._typed = ""
+        self._typed_at = 0.0
+
+    def on_key(self, event: events.Key) -> None:
+        if self.expanded:
+            return  # the open list searches by itself
+        if event.key == "backspace" and self._typed:
+            self._typed = self._typed[:-1]
+        elif event.is_printable and event.character and event.character != " ":
+            now = time.monotonic()
+            if now - self._typed_at > self.TYPED_PAUSE_S:
+                self._typed = ""
+            self._typed += event.character
+            self._typed_at = now
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self.post_message(self.Typed(self, self._typed))
+
+    def on_blur(self, _event: events.Blur) -> None:
+        self._typed = ""
 
 
 class CompactButton(Button):

@@ -119,3 +119,37 @@ async def test_R_APP_2_photo_fixed_before_and_after_shown_then_recorded(
         one(station.store, "SELECT details FROM businesses WHERE summary LIKE '%李四光%'")["details"]
     )
     assert details["photo_adjusted"] is True
+
+
+async def _type_into_select(pilot: object, form: object, key: str, text: str) -> str:
+    form.query_one(f"#f-{key}").focus()  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.press(*text)  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    return str(form.query_one(f"#p-{key}").render())  # type: ignore[attr-defined]
+
+
+async def test_R_APP_1_a_name_typed_into_a_select_picks_what_people_call_it(
+    station: Station, app_factory: AppFactory
+) -> None:
+    """"工行" is 中国工商银行, "汉" is 汉族, "身份证" is 居民身份证: a clerk who knows the answer types it
+    instead of scrolling the list; the line under the field says what was understood."""
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        bank = form.query_one("#f-bank")
+        line = await _type_into_select(pilot, form, "bank", "工行")
+        assert bank.value == "中国工商银行" and line == "已识别为：中国工商银行"
+        assert not bank.expanded and form.query_one("#p-bank").has_class("-note")
+        assert form.values()["bank"] == "中国工商银行"
+        line = await _type_into_select(pilot, form, "ethnicity", "汉")
+        assert form.query_one("#f-ethnicity").value == "01" and line == "已识别为：汉族"
+        await pilot.press("tab")
+        line = await _type_into_select(pilot, form, "ethnicity", "zz")
+        assert "无法识别为民族" in line and "R-APP-1" in line
+        assert form.query_one("#f-ethnicity").value == "01"  # nothing chosen is lost
+        await pilot.press("backspace", "backspace", "壮")
+        await pilot.pause()
+        assert form.query_one("#f-ethnicity").value == "08"
+        line = await _type_into_select(pilot, form, "doc_type", "户口")
+        assert form.query_one("#f-doc_type").value == "household_register" and line == "已识别为：户口簿"

@@ -1,7 +1,8 @@
 """The apply form in a real terminal (tmux, real `cardstation demo`), typed the way people write (R-APP-1).
 
-Dates as on the ID card (2020.5.3), 长期, a phone with dashes and an ID number in groups: each
-field shows "已识别为：…" once left, and the application is committed.
+Dates as on the ID card (2020.5.3), 长期, a phone with dashes, an ID number in groups and the
+bank typed as "工行" into its closed list: each field shows "已识别为：…", and the application is
+committed.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def test_R_APP_1_apply_form_typed_as_people_write(tmp_path: Path) -> None:
         tm.wait_for(f"已识别为：{phone}")
         k.type(str(demo / "photo.jpg"))
         k.keys("Tab", "Tab", "Tab", "Tab")
-        k.pick_first()
+        k.type("工行")  # the bank by the name people use, into the closed list
+        tm.wait_for("已识别为：中国工商银行")
         k.keys("C-s")
         done = tm.wait_for("已办理，受理编号", timeout=30)
         assert p.name in done  # type: ignore[attr-defined]

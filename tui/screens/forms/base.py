@@ -32,10 +32,11 @@ from offline.protocols import CardError
 from tui.host import host
 from tui.screens.forms import messages as M
 from tui.screens.forms.confirm import ConfirmLeave
-from tui.screens.forms.fields import Data, basic_problems, draft_data
+from tui.screens.forms.fields import Data, basic_problems, choose_typed, draft_data, options_for
 from tui.screens.forms.form_layout import FieldsScreen
 from tui.widgets.compact import (
     CompactButton,
+    CompactSelect,
 )
 
 DRAFT_DELAY_S = 1.0
@@ -95,6 +96,7 @@ class FormScreen(FieldsScreen):
         self._draft_timer: Any = None
         self.last_result: BusinessResult | None = None
         self._service_problems: dict[str, list[Problem]] = {}
+        self._typed_notes: dict[str, str] = {}  # select key -> "已识别为：…" of a typed choice
 
     def on_mount(self) -> None:
         if self.prefill:
@@ -152,12 +154,32 @@ class FormScreen(FieldsScreen):
         control = getattr(event, "control", None)
         key = (getattr(control, "id", None) or "")[2:]
         self._service_problems.pop(key, None)  # the operator is fixing it: the service's word is stale
-        if self._problem_texts.get(key) and not isinstance(control, Input):
+        if key in self._typed_notes:
+            self._show_field_problems(key, [], self._typed_notes.pop(key))  # chosen by typing: say what
+        elif self._problem_texts.get(key) and not isinstance(control, Input):
             # A select or box chosen after a refused submit: its stale "此项必填" goes at once
             # (typed fields are re-checked when left, so typing is not interrupted).
             self._show_field_problems(key, [p for p in self.validate(self.values()) if p.field == key])
         self._update_visibility()
         self._schedule_draft()
+
+    @on(CompactSelect.Typed)
+    def _typed_into_select(self, event: CompactSelect.Typed) -> None:
+        """A name typed into a closed select picks the option it means, and says so (R-APP-1)."""
+        key = (event.select.id or "")[2:]
+        f = next((x for x in self.FIELDS if x.key == key), None)
+        if f is None:
+            return
+        profile = host(self.app).services.profile
+        n = choose_typed(f, options_for(f, profile), event.text, profile.banks)
+        if not n.ok:
+            self._show_field_problems(key, [Problem(key, "R-APP-1", n.problem, n.fix, f.label)])
+            return
+        if event.select.value != n.value:
+            self._typed_notes[key] = n.note  # shown when its Select.Changed arrives (drafts, visibility)
+            event.select.value = n.value
+        else:
+            self._show_field_problems(key, [], n.note)
 
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:

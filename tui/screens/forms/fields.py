@@ -64,6 +64,61 @@ def options_for(field: Field, profile: Profile | None = None) -> list[tuple[str,
     return [(str(name), str(code)) for code, name in field.codes.items()]
 
 
+def _same(k: str, label: str, code: str) -> bool:
+    return k in (label, code)
+
+
+def _starts(k: str, label: str, _code: str) -> bool:
+    return label.startswith(k)
+
+
+def _inside(k: str, label: str, _code: str) -> bool:
+    return k in label
+
+
+def choose_typed(
+    field: Field, options: Sequence[tuple[str, str]], typed: str, banks: Sequence[str] = ()
+) -> Any:
+    """The option meant by what was typed into a closed select (`Normalised`: value = code).
+
+    A field whose table has a normaliser (banks, peoples, document types, occupations,
+    relations, ...) takes every name and alias that normaliser knows ("工行", "汉", "身份证",
+    "5-01"); any other table takes a label or code, or a unique start or part of a label.
+    Not understood: the problem names the valid choices.
+    """
+    from offline.validation.norm_codes import CODE_KINDS, key_of
+    from offline.validation.norm_text import Normalised
+    from offline.validation.normalise import normalise
+
+    label_of = {code: label for label, code in options}
+    kind: str = (
+        "bank"
+        if field.codes == "banks"
+        else next((k for k, (table, _) in CODE_KINDS.items() if table is field.codes), "")
+    )
+    known = normalise(kind, typed, banks=banks) if kind else None
+    if known is not None and known.ok and known.value in label_of:
+        return Normalised(known.value, label_of[known.value])
+    k = key_of(typed)  # a start or part of a label: "工" is on its way to "工行"
+    found: list[str] = []
+    for test in (_same, _starts, _inside):
+        found = [code for lab, code in options if test(k, key_of(lab), key_of(code))]
+        if len(found) == 1:
+            return Normalised(found[0], label_of[found[0]])
+        if found:
+            break
+    if known is not None and not known.ok and not found:
+        return known  # the normaliser's own words name the closest choices
+    choices = [label_of[c] for c in found] if found else [lab for lab, _ in options]
+    return Normalised(
+        typed,
+        problem=M.TYPED_NOT_UNDERSTOOD.format(
+            value=typed.strip(), label=field.label, choices="、".join(choices[:8])
+        ),
+        fix=M.TYPED_FIX,
+    )
+
+
 #: What the keyboard may type into a field with a normaliser: the forms people write
 #: (2020.1.1, 2020年1月1日, 长期, +86 138-1234-5678, (027)87654321, full-width digits).
 NORMALISED_INPUT: dict[str, str] = {
