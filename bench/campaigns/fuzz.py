@@ -46,7 +46,6 @@ class FuzzResult:
     name: str
     cases: int = 0
     failures: list[str] = field(default_factory=list)
-    known: dict[str, int] = field(default_factory=dict)  # hits of reported bugs (tests/campaigns xfail)
 
     def to_dict(self) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -55,14 +54,7 @@ class FuzzResult:
             "failures": len(self.failures),
             "failure_details": self.failures[:5],
         }
-        if self.known:
-            row["known_bug_hits"] = self.known
         return row
-
-
-#: Reported bugs in code this campaign does not own, each pinned by a strict xfail test in
-#: tests/campaigns/; the fuzzer counts their hits instead of stopping at the first one.
-KNOWN_GATEWAY_5XX: dict[tuple[str, str], str] = {}  # rotate 500 (bad key length): fixed in sync
 
 
 def _settings(examples: int) -> settings:
@@ -540,10 +532,7 @@ def fuzz_gateway(examples: int) -> FuzzResult:
         method, target, headers, body = req
         result.cases += 1
         resp = client.request(method, target, headers=headers, content=body)
-        known = KNOWN_GATEWAY_5XX.get((method, target.split("?")[0]))
-        if resp.status_code >= 500 and known is not None:
-            result.known[known] = result.known.get(known, 0) + 1
-        elif resp.status_code >= 500:
+        if resp.status_code >= 500:
             raise ContractBroken(f"{method} {target} -> {resp.status_code}: {resp.text[:200]}")
 
     try:
@@ -622,12 +611,6 @@ def _tui_services(root: Path) -> Any:
     )
 
 
-#: Reported TUI bug (tests/campaigns/test_fuzz.py, strict xfail): an item's F-key pressed while that
-#: item's screen is already on the stack (not on top) pushes a second screen with the same id and
-#: the app dies with DuplicateIds. The fuzzer steers around it so that the other keys get tested.
-KNOWN_TUI_BUG = "DuplicateIds: item F-key while its screen is already on the stack"
-
-
 def _key_event(key: str) -> Any:
     """The Key event a terminal driver posts for `key` (a character, or a named key)."""
     from textual import events
@@ -635,22 +618,12 @@ def _key_event(key: str) -> Any:
     return events.Key(key, key if len(key) == 1 else None)
 
 
-def _would_duplicate(app: Any, key: str) -> bool:
-    from tui.keymap import ITEM_FKEYS
-
-    codes = [code for code, (_bid, k, _label) in ITEM_FKEYS.items() if k == key]
-    return bool(codes) and any(s.id in (codes[0], f"form-{codes[0]}") for s in app.screen_stack[:-1])
-
-
-async def _random_keys(
-    services: Any, keys: int, seed: int, chunk: int
-) -> tuple[int, list[str], dict[str, int]]:
+async def _random_keys(services: Any, keys: int, seed: int, chunk: int) -> tuple[int, list[str]]:
     from tui.app import make_app
 
     rng = random.Random(seed)
     sent = 0
     failures: list[str] = []
-    known: dict[str, int] = {}
     while sent < keys:
         app = make_app(services)
         failure = ""
@@ -666,9 +639,6 @@ async def _random_keys(
                 while budget > 0 and app.return_code is None:
                     # Keys arrive in bursts over a slow SSH link: post 1-8 keys, then let the app settle.
                     burst = [rng.choice(KEYS) for _ in range(min(budget, rng.randint(1, 8)))]
-                    if any(_would_duplicate(app, k) for k in burst):
-                        known[KNOWN_TUI_BUG] = known.get(KNOWN_TUI_BUG, 0) + 1
-                        continue  # not sent, not counted: draw another burst
                     budget -= len(burst)
                     sent += len(burst)
                     recent = [*recent[-12:], *burst][-12:]
@@ -680,11 +650,9 @@ async def _random_keys(
             failure = f"{type(exc).__name__}: {str(exc)[:240]}"
         if not failure and app.return_code not in (None, 0):
             failure = f"app exited with {app.return_code}"
-        if failure and "DuplicateIds" in failure:
-            known[KNOWN_TUI_BUG] = known.get(KNOWN_TUI_BUG, 0) + 1
-        elif failure:
+        if failure:
             failures.append(f"after {sent} keys (last: {' '.join(recent)}): {failure}")
-    return sent, failures, known
+    return sent, failures
 
 
 def fuzz_tui(keys: int, *, seed: int = 1, chunk: int = 300) -> FuzzResult:
@@ -696,10 +664,10 @@ def fuzz_tui(keys: int, *, seed: int = 1, chunk: int = 300) -> FuzzResult:
     with tempfile.TemporaryDirectory() as tmp:
         services = _tui_services(Path(tmp))
         try:
-            sent, failures, known = asyncio.run(_random_keys(services, keys, seed, chunk))
+            sent, failures = asyncio.run(_random_keys(services, keys, seed, chunk))
         finally:
             services.store.close()
-    result.cases, result.failures, result.known = sent, failures, known
+    result.cases, result.failures = sent, failures
     return result
 
 
