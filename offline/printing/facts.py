@@ -49,6 +49,7 @@ class ReceiptFacts:
     at: str
     fee_fen: int
     summary: str
+    fee_receipt_no: str = ""  # 行政事业性收费票据 number of a charged fee (R-APP-10, R-ISS-5, R-TMP-4)
     operator_name: str = ""
     name: str = ""
     sex: str = ""
@@ -224,6 +225,7 @@ def facts_from_result(
         at=result.at,
         fee_fen=result.fee_fen,
         summary=result.summary,
+        fee_receipt_no=str(details.get("fee_receipt_no", "") or "") if result.fee_fen > 0 else "",
         operator_name=operator_name,
         name=str(person.get("name") or details.get("name", "")),
         sex=code_name("SEX", str(person.get("sex", ""))),

@@ -178,6 +178,8 @@ def _business(sheet: _Sheet, facts: ReceiptFacts) -> None:
         (M.HANDLED_AT, facts.at.replace("T", " ")[:16], 0.35),
         (M.COLLECT_PLACE, facts.collect_place, 0.4),
     )
+    if facts.fee_receipt_no:  # R-APP-10: the fee's 行政事业性收费票据
+        sheet.row((M.FEE_RECEIPT_NO, facts.fee_receipt_no, 1.0))
     for note in facts.notes:
         sheet.row(("注", note, 1.0))
 

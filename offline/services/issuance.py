@@ -24,7 +24,7 @@ from offline.errors import DomainError, Problem, ValidationError
 from offline.lifecycle import CARD_LABELS
 from offline.permissions import require
 from offline.protocols import CardError, ChipCard
-from offline.services import temp_cards
+from offline.services import fees, temp_cards
 from offline.services.card_common import card_by_id, doc_problems
 
 MODES = {"window": "窗口发放", "door": "上门发放"}
@@ -57,6 +57,8 @@ class IssueInput:
     receipt_shown: bool = False  # agent shows the application receipt (HN 11(4))
     category: str = ""  # R-ISS-7: '' | 'retired' | 'incapacitated' | 'migrant'
     temp_card_action: str = ""  # R-ISS-5: '' | 'lost' | 'damaged' (settled in the same transaction)
+    fee_paid: bool = False  # R-ISS-5 / R-TMP-4: the lost/damaged temporary card's fee was collected
+    fee_receipt_no: str = ""  # its 行政事业性收费票据 number (R-APP-10, HN 9, HN 11(4))
     face_note: str = ""  # what was wrong with the card face, when something was
     power_of_attorney: str = ""  # HN 11(4), 23(6): the 委托书 an agent brings (reference text)
     delivery_run_id: int | None = None
@@ -348,6 +350,10 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
                 "临时卡",
             )
         )
+    if temp is not None and inp.temp_card_action in fees.TEMP_FEE_KEYS and not face_failed:
+        # R-ISS-5: the same fee, payment and receipt-number check as the stand-alone R-TMP-4 business.
+        fee = fees.temp_card_fee(ctx.profile, inp.temp_card_action)
+        problems += fees.paid_fee_problems(fee, inp.fee_paid, inp.fee_receipt_no, rule="R-ISS-5")
     if temp is None and inp.temp_card_action:
         problems.append(
             Problem(
@@ -411,6 +417,8 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             summary += f"，原卡 {'、'.join(cancelled)} 已注销"
         if temp_done:
             summary += f"，临时卡{TEMP_ACTIONS[inp.temp_card_action]}"
+            if fee:
+                summary += f"，收取工本费 {fee / 100:.2f} 元"
         details = {
             "action": "issue",
             "mode": inp.mode,
@@ -427,6 +435,7 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             "previous_cards_cancelled": cancelled,
             "temp_card": temp_done or "",
             "temp_card_action": inp.temp_card_action,
+            "fee_receipt_no": inp.fee_receipt_no.strip() if fee else "",
             "delivery_run_id": inp.delivery_run_id,
             "reminders": ["请持卡人及时激活社会保障功能（修改初始密码），金融功能须本人到银行网点激活。"],
             "rules": ["R-ISS-3", "R-ISS-4", "R-ISS-5", "R-ISS-7"],

@@ -32,6 +32,7 @@ from offline.business import Blob, BusinessResult, ServiceContext
 from offline.business_builder import Business, begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.services.applications import MODES, production_deadline
+from offline.services.fees import fee_problems
 from offline.services.persons import (
     CardRecord,
     PersonRecord,
@@ -90,21 +91,6 @@ class ExchangeInput:
     photo: bytes | None = None
     doc_scans: tuple[bytes, ...] = ()
     fee_receipt_no: str = ""  # 行政事业性收费票据 number when a fee is charged (R-APP-10)
-
-
-def fee_problems(fee: int, receipt_no: str) -> list[Problem]:
-    """R-APP-10: a charged fee is recorded with its 行政事业性收费票据 number."""
-    if fee <= 0 or receipt_no.strip():
-        return []
-    return [
-        Problem(
-            "fee_receipt_no",
-            "R-APP-10",
-            f"收取工本费 {fee / 100:.2f} 元须登记行政事业性收费票据号码",
-            "请收费并开具行政事业性收费票据后，录入票据号码。",
-            "收费票据号",
-        )
-    ]
 
 
 def card_and_person(ctx: ServiceContext, card_number: str) -> tuple[CardRecord, PersonRecord]:
