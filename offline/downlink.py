@@ -358,7 +358,8 @@ def on_bank_loss_lifted(conn: sqlite3.Connection, update: DownlinkUpdate, at: st
     profile = _station_profile(conn)
     if card["status"] == "lost" and profile is not None and not profile.formal_loss_liftable:
         raise DownlinkRejected(
-            f"卡号 {card['card_number']} 已正式挂失，按规定不能解除挂失（HB 29），请办理补领"
+            f"卡号 {card['card_number']} 已正式挂失，按规定不能解除挂失"
+            f"（{profile.source.get('formal_loss_liftable', '')}），请办理补领"
         )
     move_card(conn, card, "issued", at=at, loss_expires_at="", loss_verbal=0, loss_source="")
     return f"卡号 {card['card_number']} 已在银行解除挂失（卡管系统下发）"

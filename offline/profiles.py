@@ -63,6 +63,13 @@ class Profile:
     lockout_minutes: int
     temp_stock_low: int
     crypto_suite: int  # sync suite announced at enrolment: 1 = X25519/AES-GCM/Ed25519, 2 = 国密 SM2/SM3/SM4
+    # Rules one province states and the other does not: each a named switch, so a service asks
+    # the setting, never the province's name (tests/test_structure.py keeps it so).
+    window_doc_images_and_signature: bool  # R-APP-1 / R-APP-8 (HB 11, 13, 39): both ID images + 签字确认
+    in_person_instant_or_fast: bool  # R-APP-5 (HB 6): in person = instant or fast production, never batch
+    financial_account_closed_first: bool  # R-REP-3 (HB 24): bank account lost/cancelled before 补换
+    new_card_needs_old_account_closed: bool  # R-CAN-2 (HB 33): no new card while the old account is open
+    overseas_chinese_passport: bool  # R-ID-1 (HN 3): a 华侨 applies with the Chinese passport
     banks: tuple[str, ...]  # R-APP-4: cooperating banks, Chinese names
     fees_fen: dict[str, int] = field(default_factory=dict)  # R-APP-10: keys FEE_KEYS
     source: dict[str, str] = field(default_factory=dict)  # setting -> article, e.g. 'HB 6'
@@ -77,7 +84,15 @@ class Profile:
 
 
 _OPTIONAL_INT = {"fast_days", "scattered_days", "temp_loss_expiry_days"}
-_BOOL = {"formal_loss_liftable", "temp_cards"}
+_BOOL = {
+    "formal_loss_liftable",
+    "temp_cards",
+    "window_doc_images_and_signature",
+    "in_person_instant_or_fast",
+    "financial_account_closed_first",
+    "new_card_needs_old_account_closed",
+    "overseas_chinese_passport",
+}
 _STR = {"province", "name_zh", "region_code", "initial_pin"}
 _SPECIAL = {"banks", "fees_fen", "source"}
 #: Settings that must carry a source entry: everything but identity and the source table itself.

@@ -148,7 +148,7 @@ def application_problems(
             )
         )
     # R-APP-4 (bank in the profile's list) is checked by validate_person on person.bank.
-    if ctx.profile.province == "hubei" and inp.channel not in ("batch", "online"):
+    if ctx.profile.window_doc_images_and_signature and inp.channel not in ("batch", "online"):
         # HB 11: photos of both sides of the document; HB 13, 39: the applicant signs to confirm.
         if len([s for s in inp.doc_scans if s]) < 2:
             problems.append(
@@ -170,7 +170,7 @@ def application_problems(
                     "签字确认",
                 )
             )
-    if ctx.profile.province == "hubei" and inp.channel == "local" and inp.mode == "batch":
+    if ctx.profile.in_person_instant_or_fast and inp.channel == "local" and inp.mode == "batch":  # HB 6
         problems.append(
             Problem(
                 "mode",
@@ -357,7 +357,7 @@ def _known_person_problems(
     problems = one_card_problems(ctx.store, existing.id)
     cards = person_cards(ctx.store, existing.id)
     if (
-        ctx.profile.province == "hubei"
+        ctx.profile.new_card_needs_old_account_closed  # HB 33
         and not inp.old_account_closed
         and any(c.status == "cancelled" for c in cards)
     ):

@@ -350,7 +350,8 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
                     "卡状态",
                 )
             )
-        if issued and not inp.financial_account_closed and ctx.profile.province == "hubei":
+        fin_first = ctx.profile.financial_account_closed_first  # R-REP-3, HB 24 (a profile setting)
+        if issued and not inp.financial_account_closed and fin_first:
             problems.append(
                 Problem(
                     "financial_account_closed",

@@ -136,8 +136,7 @@ def common_problems(
     today: date,
 ) -> list[Problem]:
     problems: list[Problem] = []
-    hubei = ctx.profile.province == "hubei"
-    if hubei and mode == "batch":  # HB 6: in person = instant or fast production
+    if ctx.profile.in_person_instant_or_fast and mode == "batch":  # HB 6: in person = instant or fast
         problems.append(
             Problem(
                 "mode",
@@ -147,7 +146,7 @@ def common_problems(
                 "制卡方式",
             )
         )
-    if hubei and not financial_account_closed:  # HB 24 is Hubei's; Hunan: HN 25
+    if ctx.profile.financial_account_closed_first and not financial_account_closed:  # HB 24; HN 25 not
         problems.append(
             Problem(
                 "financial_account_closed",
