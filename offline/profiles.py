@@ -11,6 +11,7 @@ both are refused with a clear error rather than half-applied.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -28,6 +29,9 @@ CRYPTO_SUITES: tuple[int, ...] = (1, 2)
 
 #: TOML has no null: optional limits are written as this string.
 NONE = "none"
+
+#: The station setting holding the last validated `profile_update` from the card management system.
+OVERRIDE_SETTING = "profile_override"
 
 
 @dataclass(frozen=True)
@@ -219,3 +223,49 @@ def profile_text(province: str) -> str:
 def load_profile(province: str) -> Profile:
     """The bundled profile of `province` ('hubei' | 'hunan'), validated like an update."""
     return parse_profile(profile_text(province))
+
+
+@dataclass(frozen=True)
+class EffectiveProfile:
+    """The profile a station works with, and why: the bundled one, or the gateway's update.
+
+    `problems` says (in Chinese) why a stored update is not in force; `cardstation doctor` and the
+    sync status show it, and the station keeps working on its bundled profile meanwhile.
+    """
+
+    profile: Profile
+    overridden: bool
+    problems: tuple[Problem, ...] = ()
+
+
+@functools.lru_cache(maxsize=8)
+def effective_profile(province: str, override: str | None) -> EffectiveProfile:
+    """`province`'s bundled profile with the stored `profile_update` applied when it is valid.
+
+    The update is a whole profile text, checked by the same strict parser as the bundled files
+    and refused whole (never half-applied): a text that no longer parses (e.g. written for an
+    older release that lacked a setting) or that names another province leaves the bundled
+    profile in force. Cached by text, so asking before every business costs one settings read.
+    """
+    base = load_profile(province)
+    if not override:
+        return EffectiveProfile(base, False)
+    try:
+        updated = parse_update(override, province)
+    except ProfileError as exc:
+        return EffectiveProfile(base, False, tuple(exc.problems))
+    return EffectiveProfile(updated, True)
+
+
+def parse_update(text: str, province: str) -> Profile:
+    """A `profile_update` for a station of `province`: the strict parser, and the same province."""
+    updated = parse_profile(text)
+    if updated.province != province:
+        raise ProfileError(
+            _problem(
+                "province",
+                f"下发的业务参数属于{updated.name_zh}，与本站省份不符",
+                "请联系卡管系统重新下发本省的业务参数。",
+            )
+        )
+    return updated
