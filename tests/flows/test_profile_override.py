@@ -45,7 +45,7 @@ def _exchange_fee_and_receipt(st: _Station, holder: tuple[Any, str], seed: int) 
     """A 换卡 (damage) through the composition root's context: (fee in fen, printed receipt)."""
     from cardstation.wiring import make_context
     from offline.printing.text import render_receipt_text
-    from offline.services.replacement import ExchangeInput, exchange_card
+    from offline.services.exchange import ExchangeInput, exchange_card
     from sync.keys import sealer_for
 
     person, number = holder

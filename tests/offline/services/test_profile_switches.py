@@ -18,7 +18,7 @@ from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.profiles import load_profile
 from offline.services.applications import ApplicationInput, apply_card
-from offline.services.replacement import ExchangeInput, exchange_card
+from offline.services.exchange import ExchangeInput, exchange_card
 from offline.validation import validate_person
 from tests.helpers import one
 
