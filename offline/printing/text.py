@@ -143,7 +143,8 @@ def form_lines(facts: ReceiptFacts) -> list[str]:
     lines.extend(_business_block(facts))
     lines.append(f"【{M.SECTION_SIGN}】")
     lines.append(M.DECLARATION)
-    lines.append(pad(M.SIGNATURE, 44) + M.DATE_BLANK)
+    signed = M.SIGNATURE + (M.SIGNATURE_PAD if facts.signature else "")
+    lines.append(pad(signed, 44) + M.DATE_BLANK)
     lines.append(f"{M.OPERATOR}：{facts.operator_name}")
     return lines
 
