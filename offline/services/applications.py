@@ -30,7 +30,6 @@ from offline.services.persons import (
     ssn_of,
     upsert_person,
 )
-from offline.signatures import signature_problems, store_signature
 from offline.workdays import ESTIMATED_NOTE, estimated
 
 if TYPE_CHECKING:
@@ -81,9 +80,7 @@ class ApplicationInput:
     photo_adjusted: bool = False  # set by normalised_input when the photo was cropped/re-encoded
     batch_ref: str = ""  # a batch row's identity, so a rerun of the list skips it (R-APP-9)
     old_account_closed: bool = False  # HB 33: a cancelled card's bank account was closed (receipt seen)
-    signed: bool = False  # HB 13, 39: the applicant signed the printed form (签字确认)
-    signature: bytes | None = None  # the signature pad's image (offline.signatures), when one is used
-    signature_file: str = ""  # the pad's file name, for the record
+    signed: bool = False  # HB 13, 39: the applicant signed (签字确认; or ctx.signature, the pad's image)
 
 
 def production_days(profile: Profile, mode: str) -> int:
@@ -151,7 +148,6 @@ def application_problems(
             )
         )
     # R-APP-4 (bank in the profile's list) is checked by validate_person on person.bank.
-    problems += signature_problems(inp.signature)
     if ctx.profile.window_doc_images_and_signature and inp.channel not in ("batch", "online"):
         # HB 11: photos of both sides of the document; HB 13, 39: the applicant signs to confirm.
         if len([s for s in inp.doc_scans if s]) < 2:
@@ -164,7 +160,7 @@ def application_problems(
                     "证件正面照片",
                 )
             )
-        if not (inp.signed or inp.signature):  # a pad's image is the signature itself
+        if not (inp.signed or ctx.signature is not None):  # a pad's image is the signature itself
             problems.append(
                 Problem(
                     "signed",
@@ -333,19 +329,9 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             "remote_accepted_on": today.isoformat() if inp.channel == "remote" else "",
             "person": person_payload(person),
             "freeze_override_by": inp.override_by.username if frozen.frozen and inp.override_by else "",
-            "signed": inp.signed or bool(inp.signature),
-            "signature_image": bool(inp.signature),  # HB 13, 39: from the signature pad
+            "signed": inp.signed,  # a pad's image adds signature_image (business_builder)
             "doc_images": len([s for s in inp.doc_scans if s]),
         }
-        if inp.signature:
-            store_signature(
-                biz.conn,
-                business_id=biz.business_id,
-                person_id=person_id,
-                image=inp.signature,
-                file_name=inp.signature_file,
-                at=biz.at,
-            )
         if guess:  # counted without that year's holiday arrangement: 预计 on screen and paper
             details["deadline_estimated"] = True
             details["warnings"] = [f"制卡期限 {deadline}：{ESTIMATED_NOTE}"]
@@ -360,13 +346,8 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             details=details,
             person_id=person_id,
             fee_fen=0,
-            blobs=(*document_blobs(person.photo, inp.doc_scans), *signature_blobs(inp.signature)),
+            blobs=document_blobs(person.photo, inp.doc_scans),
         )
-
-
-def signature_blobs(signature: bytes | None) -> tuple[Blob, ...]:
-    """The signature pad's image as its own envelope, like the photo (HB 13, 39)."""
-    return (Blob("signature", signature),) if signature else ()
 
 
 def _known_person_problems(

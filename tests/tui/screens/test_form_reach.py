@@ -43,8 +43,6 @@ FILLED_ELSEWHERE: dict[tuple[str, str], str] = {
     ("ApplicationInput", "photo_adjusted"): "set by the service when it crops/re-encodes the photo",
     ("ApplicationInput", "batch_ref"): "the batch import's row identity (cardstation apply --file)",
     ("ApplicationInput", "override_by"): "the supervisor's freeze override dialog (R-FRZ-3)",
-    ("ApplicationInput", "signature"): "the signature pad's folder, read by Ctrl+G 读取签名 (HB 13, 39)",
-    ("ApplicationInput", "signature_file"): "the signature pad's folder, read by Ctrl+G 读取签名 (HB 13, 39)",
     ("BankChangeInput", "doc_scans"): "the document scanner",
     ("ExchangeInput", "doc_scans"): "the document scanner",
     ("ReplaceInput", "doc_scans"): "the document scanner",

@@ -5,6 +5,7 @@ temporary cards, transfer). Each test asserts what the operator sees and what wa
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from screenkit import AppFactory, Station, one, open_form, submit
@@ -295,3 +296,51 @@ async def test_R_ISS_5_lost_temporary_card_fee_and_receipt_number_on_the_issuanc
     assert both.count("收费票据号：湘财票 0077") == 2  # the form and the receipt
     pdf = extract_text(render_receipt_pdf(result, station.info, store=station.store))
     assert "湘财票 0077" in pdf and "20.00 元" in pdf
+
+
+async def test_R_ISS_4_HB_13_recipient_signs_on_the_pad_and_the_issuance_keeps_it(
+    station: Station, app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """Every form with a 签字 box reads the pad (not only 申领): the 领卡 signature of 发放."""
+    from offline.printing.pdf import render_receipt_pdf
+    from tests.offline.test_signatures import signature_png
+    from tui.config import Config
+
+    pad = tmp_path / "pad"
+    pad.mkdir()
+    person = station.person(28, name="欧阳娜娜")
+    station.serial += 1
+    number = station.produce(station.apply(person), station.serial)
+    station.receive(number)
+    station.reader.insert(station.chip_for(person, station.serial))
+    app = app_factory(config=Config(signature_dir=str(pad)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, IssueScreen())
+        assert form.check_action("read_signature", ()) is True
+        image = signature_png(300, 90)
+        (pad / "collect.png").write_bytes(image)
+        await pilot.press("ctrl+g")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "已读取签名：collect.png" in status_text(form) and form.values()["signed"] == "1"
+        after = await submit(
+            pilot,
+            form,
+            {
+                "card_number": number,
+                "holder_doc_number": person.doc_number,
+                "face_photo_ok": "1",
+                "face_text_ok": "1",
+            },
+        )
+        assert isinstance(after, ReceiptScreen), status_text(form)
+        result = after.result
+    row = one(station.store, "SELECT image, business_id FROM signatures")
+    assert bytes(row["image"]) == image and row["business_id"] == result.business_id
+    assert result.details["signature_image"] is True and card_status(station.store, number) == "issued"
+    signed = render_receipt_pdf(result, station.info, store=station.store).count(b"/Subtype /Image")
+    with station.store.write() as conn:
+        conn.execute("DELETE FROM signatures")
+    assert (
+        signed == render_receipt_pdf(result, station.info, store=station.store).count(b"/Subtype /Image") + 1
+    )

@@ -6,29 +6,22 @@ card is mailed. Inline validation runs `offline.validation.validate_person`; the
 (`offline.services.applications.apply_card`) re-checks everything, including one person one
 card (R-APP-3), under its transaction.
 
-Where a USB signature pad is configured (`signature_dir` in the terminal config), Ctrl+G 读取签名
-takes the newest image its software saved after this form opened (`offline.signatures`); it is
-kept with the business and printed in the form's signature box (HB 11, 13, 39). Without a pad the
-applicant signs the printed form and the operator ticks 申请人已签字确认.
+Where a USB signature pad is configured, Ctrl+G 读取签名 takes the applicant's signature from it
+(every form with a 签字 box does: `base.FormScreen.action_read_signature`, HB 11, 13, 39).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import date
-from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
-from textual.binding import Binding
-from textual.message import Message
+from textual import on
 from textual.widgets import Input
 
 from offline.business import BusinessResult, ServiceContext
 from offline.errors import Problem
 from offline.services import applications
-from offline.signatures import Signature
 from tui.host import host
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.fields import Data, Field, flag
@@ -75,7 +68,7 @@ APPLY_FIELDS: tuple[Field, ...] = (
 SIGN_FIELDS: tuple[Field, ...] = (
     Field("doc_front_path", "证件正面照片", section="证件照片与签字", placeholder="图片文件路径（HB 11）"),
     Field("doc_back_path", "证件反面照片", placeholder="图片文件路径（HB 11）"),
-    Field("signed", "申请人已签字确认", "flag", placeholder="配置了签名板的，按 Ctrl+G 读取签名"),
+    Field("signed", "申请人已签字确认", "flag"),
 )
 
 
@@ -102,55 +95,6 @@ class ApplyScreen(FormScreen):
         *AGENT_FIELDS,
         *SIGN_FIELDS,
     )
-    EXTRA_BINDINGS: ClassVar[tuple[Binding, ...]] = (
-        Binding("ctrl+g", "read_signature", "读取签名", id="apply.read_signature", priority=True),
-    )
-
-    class SignatureRead(Message):
-        """The signature pad's newest image (HB 13, 39), or why there is none usable."""
-
-        def __init__(self, signature: Signature | None, text: str) -> None:
-            super().__init__()
-            self.signature = signature
-            self.text = text
-
-    #: The pad's image read for this applicant (None: the ticked box and the paper form).
-    signature: Signature | None = None
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # The pad's images written after this moment are this applicant's (older ones are not).
-        self.opened_at = time.time()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """读取签名 exists only where a signature pad's folder is configured (`signature_dir`)."""
-        if action == "read_signature":
-            return bool(host(self.app).config.signature_dir)
-        return super().check_action(action, parameters)
-
-    def action_read_signature(self) -> None:
-        self.set_status("正在读取签名……")
-        self._read_signature(Path(host(self.app).config.signature_dir).expanduser())
-
-    @work(thread=True, exclusive=True, group="apply-signature")
-    def _read_signature(self, folder: Path) -> None:
-        from offline.signatures import SignatureError, newest_signature
-
-        try:
-            found = newest_signature(folder, self.opened_at)
-        except SignatureError as exc:
-            self.post_message(self.SignatureRead(None, exc.message_zh))
-            return
-        self.post_message(self.SignatureRead(found, found.text))
-
-    @on(SignatureRead)
-    def _signature_read(self, message: SignatureRead) -> None:
-        if message.signature is None:
-            self.set_status(message.text, "bad")
-            return
-        self.signature = message.signature
-        self.fill({"signed": "1"})  # the pad's image is the applicant's 签字确认
-        self.set_status(message.text + "，提交后随业务保存并打印在申请表签字处", "good")
 
     @on(Input.Blurred, "#f-doc_number")
     def _derive_sex(self, event: Input.Blurred) -> None:
@@ -195,8 +139,6 @@ class ApplyScreen(FormScreen):
             old_account_closed=flag(data, "old_account_closed"),
             doc_scans=read_doc_images(data),
             signed=flag(data, "signed"),
-            signature=self.signature.image if self.signature else None,
-            signature_file=self.signature.file_name if self.signature else "",
         )
         result: BusinessResult = applications.apply_card(ctx, inp)
         return result
