@@ -221,6 +221,36 @@ def check_calendar(ctx: Context) -> Check:
     return Check("calendar", "节假日日历", OK, f"已覆盖 {today} 起的一年。")
 
 
+def check_profile(ctx: Context) -> Check:
+    """Which province profile is in force (also printed by `cardstation sync --status`)."""
+    return profile_check(ctx.store)
+
+
+def profile_check(store: Store) -> Check:
+    """Which province profile is in force: bundled, or the card management system's update; a
+    stored update that cannot be used is named with why (the bundled profile works meanwhile)."""
+    from offline.station import station_info, station_profile_state
+
+    info = station_info(store)
+    if info is None:
+        return Check("profile", "业务参数", ERROR, "本站尚未初始化。", "请先运行 cardstation init。")
+    state = station_profile_state(info, store)
+    name = state.profile.name_zh
+    if state.problems:
+        why = "；".join(p.message for p in state.problems[:3])
+        more = f"等 {len(state.problems)} 项" if len(state.problems) > 3 else ""
+        return Check(
+            "profile",
+            "业务参数",
+            WARN,
+            f"卡管系统下发的业务参数无法采用（{why}{more}），本站按程序自带的{name}参数办理。",
+            "请联系卡管系统重新下发业务参数；如程序版本过旧，请升级后再同步。",
+        )
+    if state.overridden:
+        return Check("profile", "业务参数", OK, f"{name}，按卡管系统下发的业务参数办理。")
+    return Check("profile", "业务参数", OK, f"{name}，按程序自带的业务参数办理。")
+
+
 def check_store(ctx: Context) -> Check:
     """SQLite's quick_check and the audit chain (R-SEC-3)."""
     from offline import audit
@@ -322,6 +352,7 @@ CHECKS: tuple[Callable[[Context], Check], ...] = (
     check_clock,
     check_disk,
     check_calendar,
+    check_profile,
     check_store,
     check_backup,
     check_modes,

@@ -55,9 +55,9 @@ def open_station(db_path: Path) -> tuple[Store, StationInfo]:
     return store, info
 
 
-def station_profile(station: StationInfo) -> Profile:
-    """The station's province profile."""
-    return load_station_profile(station)
+def station_profile(store: Store, station: StationInfo) -> Profile:
+    """The station's province profile, with the card management system's update when valid."""
+    return load_station_profile(station, store)
 
 
 def make_context(
@@ -77,7 +77,7 @@ def make_context(
         station_id=station.station_id,
         service_point=station.service_point,
         terminal=station.terminal,
-        profile=profile if profile is not None else station_profile(station),
+        profile=profile if profile is not None else station_profile(store, station),
         card=card,
     )
 
@@ -115,7 +115,7 @@ def login(store: Store, station: StationInfo, username: str) -> Operator:
     from offline.auth import authenticate
 
     password = read_secret("CARDSTATION_PASSWORD", MSG_PASSWORD_PROMPT.format(user=username))
-    return authenticate(store, username, password, now=now(), profile=station_profile(station))
+    return authenticate(store, username, password, now=now(), profile=station_profile(store, station))
 
 
 def start_session(
@@ -132,7 +132,11 @@ def start_session(
     t = now()
     expire_idle(store, idle_minutes=0, now=t)
     op = authenticate(
-        store, username, password, now=t, profile=profile if profile is not None else station_profile(station)
+        store,
+        username,
+        password,
+        now=t,
+        profile=profile if profile is not None else station_profile(store, station),
     )
     session_id = open_session(store, op, origin=session_origin(), pid=os.getpid(), now=t)
     return replace(op, session_id=session_id)

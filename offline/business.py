@@ -14,13 +14,16 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offline import audit, clock, outbox
 from offline.profiles import Profile
 from offline.protocols import CardSession, Sealer
 from offline.receipts import next_receipt_no
 from offline.store import Store
+
+if TYPE_CHECKING:
+    from offline.signatures import Signature
 
 ENVELOPE_SCHEMA = 1
 
@@ -53,6 +56,9 @@ class ServiceContext:
     profile: Profile = field(kw_only=True)
     card: CardSession | None = None
     now: Callable[[], datetime] = field(default=clock.now)
+    #: The signature pad's image read on the form (HB 11, 13, 39): kept with the business the
+    #: service commits (`Business.commit`), whatever the item. None: the ticked 签字确认 box.
+    signature: Signature | None = None
 
     def now_iso(self) -> str:
         return self.now().isoformat(timespec="seconds")

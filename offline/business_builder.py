@@ -31,7 +31,9 @@ from offline.business import (
     commit_business,
     open_business,
 )
+from offline.errors import ValidationError
 from offline.permissions import require
+from offline.signatures import signature_problems, store_signature
 
 
 @dataclass
@@ -105,6 +107,13 @@ class Business:
         """Fill the business row, seal and queue it (`commit_business`), then the extra audit entries."""
         if self.result is not None:
             raise RuntimeError(f"business {self.receipt_no} committed twice")
+        signature = self.ctx.signature
+        if signature is not None:  # the pad's image travels and is kept like the photo (HB 13, 39)
+            problems = signature_problems(signature.image)
+            if problems:
+                raise ValidationError(problems)
+            details = {**details, "signed": True, "signature_image": True}
+            blobs = (*blobs, Blob("signature", signature.image))
         self.result = commit_business(
             self.ctx,
             self.conn,
@@ -117,6 +126,15 @@ class Business:
             blobs=blobs,
             opened=self.opened,
         )
+        if signature is not None:
+            store_signature(
+                self.conn,
+                business_id=self.business_id,
+                person_id=person_id,
+                image=signature.image,
+                file_name=signature.file_name,
+                at=self.at,
+            )
         for entry in self._audit:
             audit.append(
                 self.conn,

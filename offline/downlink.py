@@ -55,14 +55,14 @@ from typing import Any
 from offline import audit, clock, online_check, roster
 from offline.errors import CardstationError, DomainError
 from offline.lifecycle import move_card
-from offline.profiles import Profile
+from offline.profiles import OVERRIDE_SETTING, Profile
 from offline.services import bank_change, card_in_hand, walkins
 from offline.store import Store
 
 log = logging.getLogger(__name__)
 
 CURSOR_KEY = "downlink_cursor"
-PROFILE_OVERRIDE_KEY = "profile_override"
+PROFILE_OVERRIDE_KEY = OVERRIDE_SETTING  # the profile module owns the name (effective_profile reads it)
 DUPLICATE = "duplicate"
 
 
@@ -310,10 +310,13 @@ def on_card_shipped(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -
 
 def _station_profile(conn: sqlite3.Connection) -> Profile | None:
     """This station's province profile (handlers get a connection, not a context); None before init."""
-    from offline.profiles import load_profile
+    from offline.profiles import effective_profile
 
     row = conn.execute("SELECT value FROM settings WHERE key = 'province'").fetchone()
-    return None if row is None else load_profile(str(row[0]))
+    if row is None:
+        return None
+    override = conn.execute("SELECT value FROM settings WHERE key = ?", (OVERRIDE_SETTING,)).fetchone()
+    return effective_profile(str(row[0]), None if override is None else str(override[0])).profile
 
 
 def on_bank_loss(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> str:
@@ -358,7 +361,8 @@ def on_bank_loss_lifted(conn: sqlite3.Connection, update: DownlinkUpdate, at: st
     profile = _station_profile(conn)
     if card["status"] == "lost" and profile is not None and not profile.formal_loss_liftable:
         raise DownlinkRejected(
-            f"卡号 {card['card_number']} 已正式挂失，按规定不能解除挂失（HB 29），请办理补领"
+            f"卡号 {card['card_number']} 已正式挂失，按规定不能解除挂失"
+            f"（{profile.source.get('formal_loss_liftable', '')}），请办理补领"
         )
     move_card(conn, card, "issued", at=at, loss_expires_at="", loss_verbal=0, loss_source="")
     return f"卡号 {card['card_number']} 已在银行解除挂失（卡管系统下发）"
@@ -375,10 +379,11 @@ def on_operator_revoked(conn: sqlite3.Connection, update: DownlinkUpdate, at: st
 
 def on_profile_update(conn: sqlite3.Connection, update: DownlinkUpdate, at: str) -> str:
     """Validated with the strict parser before it is kept; a bad profile is never stored."""
-    from offline.profiles import parse_profile
+    from offline.profiles import parse_profile, parse_update
 
     text = str(update.payload["toml"])
-    profile = parse_profile(text)
+    row = conn.execute("SELECT value FROM settings WHERE key = 'province'").fetchone()
+    profile = parse_profile(text) if row is None else parse_update(text, str(row[0]))
     conn.execute(
         "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (PROFILE_OVERRIDE_KEY, text),

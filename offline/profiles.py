@@ -11,6 +11,7 @@ both are refused with a clear error rather than half-applied.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -28,6 +29,9 @@ CRYPTO_SUITES: tuple[int, ...] = (1, 2)
 
 #: TOML has no null: optional limits are written as this string.
 NONE = "none"
+
+#: The station setting holding the last validated `profile_update` from the card management system.
+OVERRIDE_SETTING = "profile_override"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,13 @@ class Profile:
     lockout_minutes: int
     temp_stock_low: int
     crypto_suite: int  # sync suite announced at enrolment: 1 = X25519/AES-GCM/Ed25519, 2 = 国密 SM2/SM3/SM4
+    # Rules one province states and the other does not: each a named switch, so a service asks
+    # the setting, never the province's name (tests/test_structure.py keeps it so).
+    window_doc_images_and_signature: bool  # R-APP-1 / R-APP-8 (HB 11, 13, 39): both ID images + 签字确认
+    in_person_instant_or_fast: bool  # R-APP-5 (HB 6): in person = instant or fast production, never batch
+    financial_account_closed_first: bool  # R-REP-3 (HB 24): bank account lost/cancelled before 补换
+    new_card_needs_old_account_closed: bool  # R-CAN-2 (HB 33): no new card while the old account is open
+    overseas_chinese_passport: bool  # R-ID-1 (HN 3): a 华侨 applies with the Chinese passport
     banks: tuple[str, ...]  # R-APP-4: cooperating banks, Chinese names
     fees_fen: dict[str, int] = field(default_factory=dict)  # R-APP-10: keys FEE_KEYS
     source: dict[str, str] = field(default_factory=dict)  # setting -> article, e.g. 'HB 6'
@@ -77,7 +88,15 @@ class Profile:
 
 
 _OPTIONAL_INT = {"fast_days", "scattered_days", "temp_loss_expiry_days"}
-_BOOL = {"formal_loss_liftable", "temp_cards"}
+_BOOL = {
+    "formal_loss_liftable",
+    "temp_cards",
+    "window_doc_images_and_signature",
+    "in_person_instant_or_fast",
+    "financial_account_closed_first",
+    "new_card_needs_old_account_closed",
+    "overseas_chinese_passport",
+}
 _STR = {"province", "name_zh", "region_code", "initial_pin"}
 _SPECIAL = {"banks", "fees_fen", "source"}
 #: Settings that must carry a source entry: everything but identity and the source table itself.
@@ -204,3 +223,49 @@ def profile_text(province: str) -> str:
 def load_profile(province: str) -> Profile:
     """The bundled profile of `province` ('hubei' | 'hunan'), validated like an update."""
     return parse_profile(profile_text(province))
+
+
+@dataclass(frozen=True)
+class EffectiveProfile:
+    """The profile a station works with, and why: the bundled one, or the gateway's update.
+
+    `problems` says (in Chinese) why a stored update is not in force; `cardstation doctor` and the
+    sync status show it, and the station keeps working on its bundled profile meanwhile.
+    """
+
+    profile: Profile
+    overridden: bool
+    problems: tuple[Problem, ...] = ()
+
+
+@functools.lru_cache(maxsize=8)
+def effective_profile(province: str, override: str | None) -> EffectiveProfile:
+    """`province`'s bundled profile with the stored `profile_update` applied when it is valid.
+
+    The update is a whole profile text, checked by the same strict parser as the bundled files
+    and refused whole (never half-applied): a text that no longer parses (e.g. written for an
+    older release that lacked a setting) or that names another province leaves the bundled
+    profile in force. Cached by text, so asking before every business costs one settings read.
+    """
+    base = load_profile(province)
+    if not override:
+        return EffectiveProfile(base, False)
+    try:
+        updated = parse_update(override, province)
+    except ProfileError as exc:
+        return EffectiveProfile(base, False, tuple(exc.problems))
+    return EffectiveProfile(updated, True)
+
+
+def parse_update(text: str, province: str) -> Profile:
+    """A `profile_update` for a station of `province`: the strict parser, and the same province."""
+    updated = parse_profile(text)
+    if updated.province != province:
+        raise ProfileError(
+            _problem(
+                "province",
+                f"下发的业务参数属于{updated.name_zh}，与本站省份不符",
+                "请联系卡管系统重新下发本省的业务参数。",
+            )
+        )
+    return updated

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from offline.profiles import Profile
+    from offline.profiles import EffectiveProfile, Profile
 
 from offline import audit
 from offline.auth import password_problems
@@ -195,8 +195,14 @@ def init_station(
     return info
 
 
-def load_station_profile(info: StationInfo) -> Profile:
-    """The province profile (imported lazily: parsing TOML and the calendar is start-up cost)."""
-    from offline.profiles import load_profile
+def station_profile_state(info: StationInfo, store: Store) -> EffectiveProfile:
+    """The bundled province profile with the card management system's update applied when valid
+    (`offline.profiles.effective_profile`), and what is wrong with a stored update that is not."""
+    from offline.profiles import OVERRIDE_SETTING, effective_profile
 
-    return load_profile(info.province)
+    return effective_profile(info.province, store.setting(OVERRIDE_SETTING))
+
+
+def load_station_profile(info: StationInfo, store: Store) -> Profile:
+    """The profile this station works with (imported lazily: parsing TOML is start-up cost)."""
+    return station_profile_state(info, store).profile

@@ -31,7 +31,7 @@ def profile_suite(store: Store) -> int:
     from offline.station import load_station_profile, station_info
 
     info = station_info(store)
-    return 1 if info is None or not info.province else load_station_profile(info).crypto_suite
+    return 1 if info is None or not info.province else load_station_profile(info, store).crypto_suite
 
 
 def enrol(

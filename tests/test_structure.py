@@ -4,6 +4,9 @@
   so such a guard only hides a broken import behind a vague message.
 - No `getattr(profile, "x", default)`: the province profile is a typed frozen dataclass
   (`offline.profiles.Profile`); a guessed name with a default silently applies the wrong rule.
+- No `province ==` / `province !=` outside `offline/profiles.py`: a rule one province states is a
+  named setting of its profile (`Profile.in_person_instant_or_fast`, ...), so a third profile, or
+  a profile update from the card management system, changes the behaviour without a release.
 - No registries of "module:function" strings: a registry holds the functions (or classes)
   themselves, so mypy checks them and a rename breaks at import, not in front of an operator.
 """
@@ -18,6 +21,11 @@ ROOT = Path(__file__).parents[1]
 PACKAGES = ("cardstation", "offline", "sync", "devices", "tui")
 DOTTED_REF = re.compile(r"^(?:" + "|".join(PACKAGES) + r")(?:\.\w+)+:\w+$")
 PROFILE_GETATTR = re.compile(r"getattr\(\s*[\w.]*profile\b")
+
+
+#: The one module that may compare province names: the profile model and its parser.
+PROFILE_MODULE = "offline/profiles.py"
+PROVINCE_NAMES = frozenset({"hubei", "hunan", "hb", "hn", "HB", "HN", "湖北", "湖南", "湖北省", "湖南省"})
 
 
 def _sources() -> list[tuple[str, str]]:
@@ -40,6 +48,23 @@ def import_guards(source: str) -> list[int]:
     ]
 
 
+def _names_a_province(node: ast.expr) -> bool:
+    if isinstance(node, ast.Attribute | ast.Name):
+        return (node.attr if isinstance(node, ast.Attribute) else node.id) == "province"
+    return isinstance(node, ast.Constant) and node.value in PROVINCE_NAMES
+
+
+def province_comparisons(source: str) -> list[int]:
+    """Lines comparing a province (`x.province == ...`, `... != "hunan"`) with == or !=."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Compare)
+        and any(isinstance(op, ast.Eq | ast.NotEq) for op in node.ops)
+        and any(_names_a_province(e) for e in [node.left, *node.comparators])
+    ]
+
+
 def dotted_refs(source: str) -> list[str]:
     return [
         node.value
@@ -58,6 +83,15 @@ def test_no_profile_attribute_guessing() -> None:
     assert bad == {}
 
 
+def test_no_province_name_comparison_outside_the_profile_module() -> None:
+    bad = {
+        path: lines
+        for path, src in _sources()
+        if path != PROFILE_MODULE and (lines := province_comparisons(src))
+    }
+    assert bad == {}
+
+
 def test_no_module_function_string_registries() -> None:
     bad = {path: refs for path, src in _sources() if (refs := dotted_refs(src))}
     assert bad == {}
@@ -69,6 +103,9 @@ def test_the_checks_themselves_catch_what_they_look_for() -> None:
     assert import_guards("try:\n    f()\nexcept ValueError:\n    pass\n") == []
     assert PROFILE_GETATTR.search('days = getattr(ctx.profile, "delivery_workdays", 30)')
     assert not PROFILE_GETATTR.search("days = ctx.profile.delivery_workdays")
+    assert province_comparisons('if ctx.profile.province == "hubei":\n    pass\n') == [1]
+    assert province_comparisons('ok = "hunan" != info.province\n') == [1]
+    assert province_comparisons("ok = ctx.profile.in_person_instant_or_fast\n") == []
     assert dotted_refs('H = {"a": "offline.downlink:on_bank_loss"}') == ["offline.downlink:on_bank_loss"]
     assert dotted_refs('M = "时间：10:30"') == []
 

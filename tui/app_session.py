@@ -81,7 +81,7 @@ class OperatorSession(App[None]):
             station_id=st.station_id,
             service_point=st.service_point,
             terminal=st.terminal,
-            profile=self.services.profile,
+            profile=self.services.current_profile(),  # a profile update applies at once
             card=card,
             now=self.services.now,
         )

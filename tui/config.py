@@ -9,13 +9,14 @@ file. Example::
     idle_lock_minutes = 10     # overrides the province profile
     printer = "Receipt-58"
     sync_url = "https://km.example/api"
+    signature_dir = "/home/station/签名"  # where the signature pad's software saves its images
 
     [keys]
     "app.item.apply" = "f2"    # binding id = key(s), see tui/keymap.py
 
 Environment overrides (highest priority): `CARDSTATION_ASCII=1`, `CARDSTATION_COLOUR`,
 `NO_COLOR` (any value → colour none), `CARDSTATION_IDLE_LOCK_MINUTES`, `CARDSTATION_PRINTER`,
-`CARDSTATION_SYNC_URL`; `TERM=linux` turns on ASCII glyphs (the Linux console draws box
+`CARDSTATION_SYNC_URL`, `CARDSTATION_SIGNATURE_DIR`; `TERM=linux` turns on ASCII glyphs (the Linux console draws box
 characters badly and many CJK terminals draw them double-width).
 """
 
@@ -55,6 +56,10 @@ class Config:
     sync_url: str = ""
     """Base URL of the card management system's gateway ('' = the station's enrolled URL)."""
 
+    signature_dir: str = ""
+    """Folder where the USB signature pad's vendor software saves each signature as PNG/JPEG
+    ('' = no pad: the applicant signs the printed form and the operator ticks 签字确认)."""
+
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **changes)
 
@@ -89,6 +94,7 @@ def parse_config(data: Mapping[str, Any]) -> Config:
         idle_lock_minutes=int(idle) if isinstance(idle, int | float | str) and str(idle).strip() else None,
         printer=str(data.get("printer", "")),
         sync_url=str(data.get("sync_url", "")),
+        signature_dir=str(data.get("signature_dir", "")),
     )
 
 
@@ -111,6 +117,8 @@ def apply_env(config: Config, env: Mapping[str, str]) -> Config:
         changes["printer"] = env["CARDSTATION_PRINTER"]
     if "CARDSTATION_SYNC_URL" in env:
         changes["sync_url"] = env["CARDSTATION_SYNC_URL"]
+    if "CARDSTATION_SIGNATURE_DIR" in env:
+        changes["signature_dir"] = env["CARDSTATION_SIGNATURE_DIR"]
     return replace(config, **changes) if changes else config
 
 

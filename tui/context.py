@@ -91,6 +91,15 @@ class AppServices:
     demo_reader: Any | None = None
     #: 联网核查 (R-TMP-2): ssn → (passed | failed | pending, Chinese reason); None = always pending.
     online_check: Callable[[str], tuple[str, str]] | None = None
+    #: The station's current profile (bundled, or the card management system's update once sync
+    #: stored one): asked before each business so an update applies without a restart. None: fixed.
+    profile_loader: Callable[[], Profile] | None = None
+
+    def current_profile(self) -> Profile:
+        """`profile`, refreshed from `profile_loader` (a settings read; the parse is cached)."""
+        if self.profile_loader is not None:
+            self.profile = self.profile_loader()
+        return self.profile
 
     @property
     def emulated(self) -> bool:

@@ -145,7 +145,7 @@ def _banks(args: argparse.Namespace) -> list[str]:
             banks += [b for b in load_profile(province).banks if b not in banks]
         return banks
     try:
-        return list(station_profile(station).banks)
+        return list(station_profile(store, station).banks)
     finally:
         store.close()
 

@@ -41,7 +41,7 @@ def _doctor(args: argparse.Namespace) -> int:
     try:
         ctx = doctor.Context(
             store=store,
-            profile=station_profile(info),
+            profile=station_profile(store, info),
             now=now(),
             printer=config.printer,
             sync_url=config.sync_url or None,

@@ -237,7 +237,8 @@ def build_services(
     services = AppServices(
         store=store,
         station=station,
-        profile=station_profile(station),
+        profile=station_profile(store, station),
+        profile_loader=lambda: station_profile(store, station),
         sealer=LazySealer(store),
         card_provider=card_provider,
         sync_engine=engine,

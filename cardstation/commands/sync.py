@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from typing import Any
 
 HELP = "与卡管系统同步：上传待发业务、接收下发更新"
@@ -59,15 +60,18 @@ def _once(store: Any, args: argparse.Namespace) -> int:
 
 
 def _status(store: Any, args: argparse.Namespace) -> int:
+    from cardstation.doctor import profile_check
     from sync.status import sync_status
 
     st = sync_status(store)
+    profile = profile_check(store)  # is the card management system's profile update in force?
     if args.json:
-        print(json.dumps(st.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({**st.to_dict(), "profile": asdict(profile)}, ensure_ascii=False, indent=2))
     else:
         print(st.line_zh())
         if st.last_error:
             print(f"最近错误：{st.last_error.get('message', '')}（{st.last_error.get('at', '')}）")
+        print(profile.line())
     return 0
 
 

@@ -49,6 +49,7 @@ class ReceiptFacts:
     at: str
     fee_fen: int
     summary: str
+    fee_receipt_no: str = ""  # 行政事业性收费票据 number of a charged fee (R-APP-10, R-ISS-5, R-TMP-4)
     operator_name: str = ""
     name: str = ""
     sex: str = ""
@@ -76,6 +77,7 @@ class ReceiptFacts:
     collect_place: str = ""  # 领卡地点: this station, or 邮寄送达 for a mailed card
     photo_no: str = ""  # 定点照相编号, or 已采集电子照片
     photo: bytes | None = None  # the stored photo, for 贴照片处 on the PDF
+    signature: bytes | None = None  # the signature pad's image, for the signature box (HB 13, 39)
 
     @property
     def province_zh(self) -> str:
@@ -204,11 +206,14 @@ def facts_from_result(
     notes = notes_of(details)
     station_name = ""
     photo: bytes | None = None
+    signature: bytes | None = None
     if store is not None:
         station_name = store.setting("station_name") or ""
         if person.get("id") is not None:
             ph = store.one("SELECT jpeg FROM photos WHERE person_id = ?", (person["id"],))
             photo = bytes(ph[0]) if ph is not None and ph[0] else None
+        sig = store.one("SELECT image FROM signatures WHERE business_id = ?", (result.business_id,))
+        signature = bytes(sig[0]) if sig is not None and sig[0] else None
     mailed = bool(details.get("mailing")) or details.get("route") == "provincial"
     place = (
         M.COLLECT_MAILED
@@ -224,6 +229,7 @@ def facts_from_result(
         at=result.at,
         fee_fen=result.fee_fen,
         summary=result.summary,
+        fee_receipt_no=str(details.get("fee_receipt_no", "") or "") if result.fee_fen > 0 else "",
         operator_name=operator_name,
         name=str(person.get("name") or details.get("name", "")),
         sex=code_name("SEX", str(person.get("sex", ""))),
@@ -251,4 +257,5 @@ def facts_from_result(
         collect_place=place if result.item in ("apply", "replace", "key_info_change", "temp_card") else "",
         photo_no=str(details.get("photo_no", "") or (M.PHOTO_TAKEN if photo else "")),
         photo=photo,
+        signature=signature,
     )

@@ -178,6 +178,8 @@ def _business(sheet: _Sheet, facts: ReceiptFacts) -> None:
         (M.HANDLED_AT, facts.at.replace("T", " ")[:16], 0.35),
         (M.COLLECT_PLACE, facts.collect_place, 0.4),
     )
+    if facts.fee_receipt_no:  # R-APP-10: the fee's 行政事业性收费票据
+        sheet.row((M.FEE_RECEIPT_NO, facts.fee_receipt_no, 1.0))
     for note in facts.notes:
         sheet.row(("注", note, 1.0))
 
@@ -239,11 +241,22 @@ def _form(sheet: _Sheet, facts: ReceiptFacts) -> None:
     sheet.pdf.set_font("cjk", size=9)
     sheet.pdf.multi_cell(BODY_W, 5, M.DECLARATION, border="LR", new_x="LMARGIN", new_y="NEXT")
     sheet.pdf.set_font("cjk", size=10)
-    sheet.row((M.SIGNATURE.rstrip("："), "", 0.6), ("", M.DATE_BLANK, 0.4))
+    if facts.signature:  # the signature pad's image in the signature box (HB 13, 39)
+        x, y = sheet.pdf.get_x(), sheet.pdf.get_y()
+        label = M.SIGNATURE.rstrip("：") + "："
+        box_h = ROW_H * 2
+        sheet.pdf.cell(BODY_W * 0.6, box_h, label, border=1)
+        sheet.pdf.cell(BODY_W * 0.4, box_h, M.DATE_BLANK, border=1)
+        sheet.pdf.ln(box_h)
+        left = x + sheet.pdf.get_string_width(label) + 2
+        _photo(sheet, facts.signature, left, y + 0.5, BODY_W * 0.6 - (left - x) - 1, box_h - 1)
+    else:
+        sheet.row((M.SIGNATURE.rstrip("："), "", 0.6), ("", M.DATE_BLANK, 0.4))
 
 
 def _photo(sheet: _Sheet, jpeg: bytes | None, x: float, y: float, w: float, h: float) -> bool:
-    """The stored photo in 贴照片处 (HN 附件); False (the label is printed) when there is none."""
+    """An image (the stored photo in 贴照片处, HN 附件; a pad's signature) fitted in its box;
+    False (the label stays) when there is none or the PDF library cannot read it."""
     if not jpeg:
         return False
     import io

@@ -89,6 +89,8 @@ def _business_block(facts: ReceiptFacts) -> list[str]:
         lines.append(f"{M.COLLECT_PLACE}：{facts.collect_place}")
     lines.append(f"{M.SUMMARY}：{facts.summary}")
     lines.append(_pairs((M.FEE, facts.fee_text), (M.HANDLED_AT, facts.at.replace("T", " ")[:19])))
+    if facts.fee_receipt_no:  # R-APP-10: the fee's 行政事业性收费票据
+        lines.append(f"{M.FEE_RECEIPT_NO}：{facts.fee_receipt_no}")
     lines.extend(f"※ {note}" for note in facts.notes)
     return lines
 
@@ -141,7 +143,8 @@ def form_lines(facts: ReceiptFacts) -> list[str]:
     lines.extend(_business_block(facts))
     lines.append(f"【{M.SECTION_SIGN}】")
     lines.append(M.DECLARATION)
-    lines.append(pad(M.SIGNATURE, 44) + M.DATE_BLANK)
+    signed = M.SIGNATURE + (M.SIGNATURE_PAD if facts.signature else "")
+    lines.append(pad(signed, 44) + M.DATE_BLANK)
     lines.append(f"{M.OPERATOR}：{facts.operator_name}")
     return lines
 

@@ -80,7 +80,7 @@ class ApplicationInput:
     photo_adjusted: bool = False  # set by normalised_input when the photo was cropped/re-encoded
     batch_ref: str = ""  # a batch row's identity, so a rerun of the list skips it (R-APP-9)
     old_account_closed: bool = False  # HB 33: a cancelled card's bank account was closed (receipt seen)
-    signed: bool = False  # HB 13, 39: the applicant signed the printed form (签字确认)
+    signed: bool = False  # HB 13, 39: the applicant signed (签字确认; or ctx.signature, the pad's image)
 
 
 def production_days(profile: Profile, mode: str) -> int:
@@ -148,7 +148,7 @@ def application_problems(
             )
         )
     # R-APP-4 (bank in the profile's list) is checked by validate_person on person.bank.
-    if ctx.profile.province == "hubei" and inp.channel not in ("batch", "online"):
+    if ctx.profile.window_doc_images_and_signature and inp.channel not in ("batch", "online"):
         # HB 11: photos of both sides of the document; HB 13, 39: the applicant signs to confirm.
         if len([s for s in inp.doc_scans if s]) < 2:
             problems.append(
@@ -160,7 +160,7 @@ def application_problems(
                     "证件正面照片",
                 )
             )
-        if not inp.signed:
+        if not (inp.signed or ctx.signature is not None):  # a pad's image is the signature itself
             problems.append(
                 Problem(
                     "signed",
@@ -170,7 +170,7 @@ def application_problems(
                     "签字确认",
                 )
             )
-    if ctx.profile.province == "hubei" and inp.channel == "local" and inp.mode == "batch":
+    if ctx.profile.in_person_instant_or_fast and inp.channel == "local" and inp.mode == "batch":  # HB 6
         problems.append(
             Problem(
                 "mode",
@@ -329,7 +329,7 @@ def apply_card(ctx: ServiceContext, inp: ApplicationInput) -> BusinessResult:
             "remote_accepted_on": today.isoformat() if inp.channel == "remote" else "",
             "person": person_payload(person),
             "freeze_override_by": inp.override_by.username if frozen.frozen and inp.override_by else "",
-            "signed": inp.signed,
+            "signed": inp.signed,  # a pad's image adds signature_image (business_builder)
             "doc_images": len([s for s in inp.doc_scans if s]),
         }
         if guess:  # counted without that year's holiday arrangement: 预计 on screen and paper
@@ -357,7 +357,7 @@ def _known_person_problems(
     problems = one_card_problems(ctx.store, existing.id)
     cards = person_cards(ctx.store, existing.id)
     if (
-        ctx.profile.province == "hubei"
+        ctx.profile.new_card_needs_old_account_closed  # HB 33
         and not inp.old_account_closed
         and any(c.status == "cancelled" for c in cards)
     ):

@@ -3,7 +3,7 @@
 R-TRF-2 / HN 24: the holder files an application with supporting documents; the provincial or
 city card centre checks with the banks and replies within 5 working days (HN 24(3)); only after
 the approving reply (复函) may the old card be cancelled and a new card exchanged
-(`replacement.exchange_card` with reason 'bank_change' uses the approved request). R-APP-4: the
+(`exchange.exchange_card` with reason 'bank_change' uses the approved request). R-APP-4: the
 bank may not change during validity by any other path, and the new bank must cooperate.
 
 The reply arrives by downlink kind 'bank_change_decision' (produced by the gateway's

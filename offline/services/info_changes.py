@@ -6,7 +6,7 @@
 - `change_key_info` (R-INFO-1, HB 25, HN 16): name, social security number, photo. Needs the
   holder's document, and the police proof (公安证明) for a name or number change, passes a fresh
   one-person-one-card check on the new number (R-APP-3), and forces an exchange: the exchange
-  application (reason 'key_info_changed', free, see replacement.py) is filed in the same
+  application (reason 'key_info_changed', free, see exchange.py) is filed in the same
   transaction, so there is never a changed person without the card that must follow.
 """
 
@@ -22,6 +22,7 @@ from offline.business import BusinessResult, ServiceContext
 from offline.business_builder import begin_business
 from offline.errors import DomainError, Problem, ValidationError
 from offline.lifecycle import VALID_CARD_STATES
+from offline.services.exchange import ExchangeInput, exchange_in_transaction
 from offline.services.persons import (
     PersonRecord,
     find_person,
@@ -32,7 +33,6 @@ from offline.services.persons import (
     person_cards,
     store_photo,
 )
-from offline.services.replacement import ExchangeInput, exchange_in_transaction
 from offline.validation.documents import holder_document_problems
 
 #: Non-key fields (R-INFO-2) with their Chinese labels.
@@ -350,7 +350,8 @@ def change_key_info(ctx: ServiceContext, inp: KeyInfoChangeInput) -> BusinessRes
                     "卡状态",
                 )
             )
-        if issued and not inp.financial_account_closed and ctx.profile.province == "hubei":
+        fin_first = ctx.profile.financial_account_closed_first  # R-REP-3, HB 24 (a profile setting)
+        if issued and not inp.financial_account_closed and fin_first:
             problems.append(
                 Problem(
                     "financial_account_closed",

@@ -7,9 +7,8 @@ temporary card is recycled first, or lost: fee + cancellation, damaged: fee + de
 (HN 11(4)), R-ISS-7 door-to-door recipients (HN 11(11), HN 28(8)). On an exchange or
 replacement the person's previous card is cancelled in the same transaction.
 
-A failed read-card test is itself a committed business ("退回重制", card → 'returned'), so the
-card centre learns of it and re-produces; `issue_card` then raises `CardReturned` carrying
-that result, so the screen can print the return slip and tell the operator plainly.
+The read-card test and the 退回重制 business of a card that fails it are `read_card_test.py`;
+`issue_card` raises its `CardReturned` (importable from here too) carrying that result.
 """
 
 from __future__ import annotations
@@ -23,9 +22,11 @@ from offline.codes import REL_CHILD, REL_PARENT, REL_SPOUSE, RELATIONS
 from offline.errors import DomainError, Problem, ValidationError
 from offline.lifecycle import CARD_LABELS
 from offline.permissions import require
-from offline.protocols import CardError, ChipCard
-from offline.services import temp_cards
+from offline.services import fees, temp_cards
 from offline.services.card_common import card_by_id, doc_problems
+from offline.services.read_card_test import CardReturned, read_card_test, return_for_reproduction
+
+__all__ = ["CardReturned", "IssueInput", "issue_card"]
 
 MODES = {"window": "窗口发放", "door": "上门发放"}
 RECIPIENTS = {"holder": "本人", "agent": "代领人", "guardian": "监护人", "relative": "亲属"}
@@ -57,20 +58,11 @@ class IssueInput:
     receipt_shown: bool = False  # agent shows the application receipt (HN 11(4))
     category: str = ""  # R-ISS-7: '' | 'retired' | 'incapacitated' | 'migrant'
     temp_card_action: str = ""  # R-ISS-5: '' | 'lost' | 'damaged' (settled in the same transaction)
+    fee_paid: bool = False  # R-ISS-5 / R-TMP-4: the lost/damaged temporary card's fee was collected
+    fee_receipt_no: str = ""  # its 行政事业性收费票据 number (R-APP-10, HN 9, HN 11(4))
     face_note: str = ""  # what was wrong with the card face, when something was
     power_of_attorney: str = ""  # HN 11(4), 23(6): the 委托书 an agent brings (reference text)
     delivery_run_id: int | None = None
-
-
-class CardReturned(DomainError):
-    """The read-card test failed: the card was NOT issued and went back for re-production (R-ISS-3).
-
-    `result` is the committed "退回重制" business (its receipt is the return slip).
-    """
-
-    def __init__(self, problems: list[Problem], result: BusinessResult) -> None:
-        super().__init__(problems)
-        self.result = result
 
 
 def _recipient_problems(inp: IssueInput) -> list[Problem]:
@@ -193,91 +185,6 @@ def _recipient_problems(inp: IssueInput) -> list[Problem]:
     return out
 
 
-def _read_card_test(
-    ctx: ServiceContext, card: sqlite3.Row, person: sqlite3.Row, inp: IssueInput
-) -> tuple[list[str], ChipCard | None]:
-    """R-ISS-3: chip readable and genuine, chip = record (card number, SSN, name), face checked.
-
-    Returns the reasons the card must not be issued (Chinese), and what the chip said.
-    """
-    reasons: list[str] = []
-    chip: ChipCard | None = None
-    if ctx.card is None:
-        raise DomainError(
-            Problem(
-                "card",
-                "R-ISS-3",
-                "发放前须读卡检测，未检测到读卡器中的卡片",
-                "请将待发放的卡插入读卡器后重试。",
-                "读卡检测",
-            )
-        )
-    try:
-        chip = ctx.card.read_card()
-        if not ctx.card.check_genuine():
-            reasons.append("芯片内部认证未通过（非本系统合法卡片）")
-    except CardError as exc:
-        if exc.code in ("card_removed", "no_reader", "no_card", "reader_unplugged", "no_pcscd"):
-            # Not the card's fault: nothing is decided, nothing written.
-            raise DomainError(
-                Problem(
-                    "card", "R-ISS-3", f"读卡中断：{exc.message_zh}", "请重新插卡后再做读卡检测。", "读卡检测"
-                )
-            ) from exc
-        reasons.append(f"芯片无法读取（{exc.message_zh}）")
-    if chip is not None:
-        if chip.card_number != card["card_number"]:
-            raise DomainError(
-                Problem(
-                    "card",
-                    "R-ISS-3",
-                    f"读卡器中的卡（卡号 {chip.card_number}）不是待发放的卡（卡号 {card['card_number']}）",
-                    "请插入与发放记录一致的卡片。",
-                    "读卡检测",
-                )
-            )
-        if chip.holder is None:
-            reasons.append("芯片内无持卡人信息")
-        else:
-            if chip.holder.ssn.upper() != str(person["ssn"]).upper():
-                reasons.append("芯片内社会保障号码与记录不一致")
-            if chip.holder.name != person["name"]:
-                reasons.append("芯片内姓名与记录不一致")
-    if not inp.face_photo_ok:
-        reasons.append("卡面照片缺失、模糊或与本人不符" + (f"（{inp.face_note}）" if inp.face_note else ""))
-    if not inp.face_text_ok:
-        reasons.append("卡面文字缺失、模糊或与记录不一致" + (f"（{inp.face_note}）" if inp.face_note else ""))
-    return reasons, chip
-
-
-def _return_for_reproduction(ctx: ServiceContext, card_id: int, reasons: list[str]) -> BusinessResult:
-    """The failed read-card test as its own business: card → 'returned' with the reason (R-ISS-3)."""
-    with begin_business(ctx, "issue") as biz:
-        card = card_by_id(biz.conn, card_id)
-        reason = "；".join(reasons)
-        biz.move_card(card, "returned", return_reason=reason)
-        if card["application_id"] is not None:
-            biz.conn.execute(
-                "UPDATE applications SET status = 'remaking', reject_reason = ?, updated_at = ? WHERE id = ?",
-                (f"读卡检测不合格，退回重制：{reason}", biz.at, card["application_id"]),
-            )
-        return biz.commit(
-            person_id=card["person_id"],
-            card_id=card_id,
-            summary=f"退回重制：卡号 {card['card_number']}，{reason}",
-            details={
-                "action": "return_for_reproduction",
-                "card_number": card["card_number"],
-                "reasons": reasons,
-                "rules": ["R-ISS-3"],
-                "reminders": [
-                    "此卡读卡检测不合格，未发放，已退回卡管中心重新制作；请持卡人保存本退回单，"
-                    "新卡到达后网点将通知领取（HB 16、27）。"
-                ],
-            },
-        )
-
-
 def _previous_cards(conn: sqlite3.Connection, card: sqlite3.Row) -> list[sqlite3.Row]:
     """The card(s) this one replaces: the application's `replaces_card_id`, else the person's
     other cards still in use (issued / temporarily or formally lost)."""
@@ -348,6 +255,10 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
                 "临时卡",
             )
         )
+    if temp is not None and inp.temp_card_action in fees.TEMP_FEE_KEYS and not face_failed:
+        # R-ISS-5: the same fee, payment and receipt-number check as the stand-alone R-TMP-4 business.
+        fee = fees.temp_card_fee(ctx.profile, inp.temp_card_action)
+        problems += fees.paid_fee_problems(fee, inp.fee_paid, inp.fee_receipt_no, rule="R-ISS-5")
     if temp is None and inp.temp_card_action:
         problems.append(
             Problem(
@@ -361,9 +272,9 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
     if problems:
         raise ValidationError(problems)
 
-    reasons, _chip = _read_card_test(ctx, card, person, inp)
+    reasons, _chip = read_card_test(ctx, card, person, inp)
     if reasons:
-        result = _return_for_reproduction(ctx, inp.card_id, reasons)
+        result = return_for_reproduction(ctx, inp.card_id, reasons)
         raise CardReturned(
             [
                 Problem(
@@ -411,6 +322,8 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             summary += f"，原卡 {'、'.join(cancelled)} 已注销"
         if temp_done:
             summary += f"，临时卡{TEMP_ACTIONS[inp.temp_card_action]}"
+            if fee:
+                summary += f"，收取工本费 {fee / 100:.2f} 元"
         details = {
             "action": "issue",
             "mode": inp.mode,
@@ -427,6 +340,7 @@ def issue_card(ctx: ServiceContext, inp: IssueInput) -> BusinessResult:
             "previous_cards_cancelled": cancelled,
             "temp_card": temp_done or "",
             "temp_card_action": inp.temp_card_action,
+            "fee_receipt_no": inp.fee_receipt_no.strip() if fee else "",
             "delivery_run_id": inp.delivery_run_id,
             "reminders": ["请持卡人及时激活社会保障功能（修改初始密码），金融功能须本人到银行网点激活。"],
             "rules": ["R-ISS-3", "R-ISS-4", "R-ISS-5", "R-ISS-7"],

@@ -15,6 +15,7 @@ from offline.services import (
     bank_change,
     batch,
     cancellation,
+    exchange,
     info_changes,
     issuance,
     losses,
@@ -29,7 +30,7 @@ from offline.services import (
 
 SERVICES: dict[str, tuple[Callable[..., Any], ...]] = {
     "apply": (applications.apply_card, batch.apply_batch),
-    "replace": (replacement.replace_card, replacement.exchange_card, walkins.accept_walkin),
+    "replace": (replacement.replace_card, exchange.exchange_card, walkins.accept_walkin),
     "cancel": (cancellation.cancel_card, walkins.accept_walkin),
     "activate": (pins.activate,),
     "temp_loss": (losses.report_temp_loss, walkins.accept_walkin),

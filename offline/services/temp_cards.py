@@ -34,6 +34,7 @@ from offline.services.card_common import (
     session,
     ymd,
 )
+from offline.services.fees import paid_fee_problems, temp_card_fee
 from offline.services.temp_stock import (
     distribute,
     holding_of,
@@ -402,29 +403,9 @@ def finish_recycle_from_journal(
 
 def _close(ctx: ServiceContext, inp: TempCloseInput, to_state: str) -> BusinessResult:
     require_temp_cards(ctx)
-    fee_key, what = ("temp_lost", "丢失注销") if to_state == "cancelled" else ("temp_damaged", "损坏销卡")
-    fee = int(ctx.profile.fees_fen[fee_key])
-    problems: list[Problem] = []
-    if fee and not inp.fee_paid:
-        problems.append(
-            Problem(
-                "fee_paid",
-                "R-TMP-4",
-                f"尚未收取工本费 {fee / 100:.2f} 元",
-                "请按收费标准收费后再确认。",
-                "工本费",
-            )
-        )
-    elif fee and not inp.fee_receipt_no.strip():
-        problems.append(
-            Problem(
-                "fee_receipt_no",
-                "R-APP-10",
-                f"收取工本费 {fee / 100:.2f} 元须登记行政事业性收费票据号码",
-                "请开具行政事业性收费票据后，录入票据号码。",
-                "收费票据号",
-            )
-        )
+    action, what = ("lost", "丢失注销") if to_state == "cancelled" else ("damaged", "损坏销卡")
+    fee = temp_card_fee(ctx.profile, action)
+    problems = paid_fee_problems(fee, inp.fee_paid, inp.fee_receipt_no, rule="R-TMP-4")
     with begin_business(ctx, "temp_card") as biz:
         conn = biz.conn
         temp = temp_row(conn, inp.card_number)
@@ -457,9 +438,10 @@ def _close(ctx: ServiceContext, inp: TempCloseInput, to_state: str) -> BusinessR
 
 def _settle(biz: Business, temp: sqlite3.Row, to_state: str) -> tuple[str, int]:
     """Cancel or destroy a temporary card inside `biz`; returns (its number, the fee in fen)."""
-    fee_key = "temp_lost" if to_state == "cancelled" else "temp_damaged"
     biz.move_temp_card(temp, to_state)
-    return str(temp["card_number"]), int(biz.ctx.profile.fees_fen[fee_key])
+    return str(temp["card_number"]), temp_card_fee(
+        biz.ctx.profile, "lost" if to_state == "cancelled" else "damaged"
+    )
 
 
 def cancel_lost_temp_card(ctx: ServiceContext, inp: TempCloseInput) -> BusinessResult:

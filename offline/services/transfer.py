@@ -42,7 +42,7 @@ def region_problems(ctx: ServiceContext, inp: TransferInput, current: str) -> li
     """R-TRF-1: a 6-digit code of this province, different from the card's current region."""
     problems: list[Problem] = []
     region = inp.new_region.strip()
-    province = ctx.profile.region_code[:2]
+    province_prefix = ctx.profile.region_code[:2]  # GB/T 2260: the first two digits
     if not REGION_RE.match(region) or region.endswith("0000"):
         problems.append(
             Problem(
@@ -53,7 +53,7 @@ def region_problems(ctx: ServiceContext, inp: TransferInput, current: str) -> li
                 "新归属地",
             )
         )
-    elif region[:2] != province:
+    elif region[:2] != province_prefix:
         problems.append(
             Problem(
                 "new_region",

@@ -234,7 +234,7 @@ def _person_problems(
     facts = person_facts(p, today=today)
     age = facts.age
     # R-ID-1: the Chinese passport of a 华侨 is a document of HN 3 only (HB 5 does not list it).
-    if p.doc_type == codes.DOC_CN_PASSPORT and profile.province != "hunan":
+    if p.doc_type == codes.DOC_CN_PASSPORT and not profile.overseas_chinese_passport:
         problems.append(
             m.problem(
                 "doc_type", "R-ID-1", "华侨凭中国护照申办为湖南省规定（HN 3），本省未列入有效证件", m.FIX_PICK

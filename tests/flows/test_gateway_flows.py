@@ -210,7 +210,7 @@ def test_bank_change_reply_arrives_and_the_new_card_follows_HN_24(
 ) -> None:
     from cardstation.cli import main
     from offline.services.bank_change import BankChangeInput, change_bank
-    from offline.services.replacement import ExchangeInput, exchange_card
+    from offline.services.exchange import ExchangeInput, exchange_card
 
     st = _Station(tmp_path, fresh_gateway)
     person, number = st.issued_person(5)

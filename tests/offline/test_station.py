@@ -112,7 +112,7 @@ def test_refuses_to_reinitialise(store: Store) -> None:
 
 def test_profile_is_loaded_for_the_station_province(store: Store) -> None:
     info = _init(store, province="hunan", service_point=HN_SP)
-    assert station.load_station_profile(info).province == "hunan"
+    assert station.load_station_profile(info, store).province == "hunan"
 
 
 def _cli(args: list[str], env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -121,6 +121,7 @@ def test_doctor_on_a_healthy_station_then_each_problem_planted(station: Station)
         "clock",
         "disk",
         "calendar",
+        "profile",
         "store",
         "backup",
         "modes",

@@ -30,6 +30,12 @@ def fee_text(fee_fen: int) -> str:
     return M.RESULT_FEE_NONE if fee_fen <= 0 else M.RESULT_FEE_YUAN.format(yuan=f"{fee_fen / 100:.2f}")
 
 
+def _fee_receipt(r: BusinessResult) -> str:
+    """The 行政事业性收费票据 number of a charged fee, as recorded on the business (R-APP-10)."""
+    no = str(r.details.get("fee_receipt_no", "") or "") if r.fee_fen > 0 else ""
+    return M.RESULT_FEE_RECEIPT.format(no=no) if no else ""
+
+
 def receipts_dir(store_path: Path) -> Path:
     """Where receipts are saved: `receipts/` next to the station store."""
     return store_path.parent / "receipts"
@@ -68,7 +74,8 @@ class ReceiptScreen(CompactScreen[None]):
         yield Static(f"{self.title_text}  {head}" if self.title_text else head, id="receipt-head")
         info = [
             M.RESULT_SUMMARY.format(summary=r.summary),
-            f"{M.RESULT_FEE.format(fee=fee_text(r.fee_fen))}    {M.RESULT_AT.format(at=r.at.replace('T', ' ')[:19])}",
+            f"{M.RESULT_FEE.format(fee=fee_text(r.fee_fen) + _fee_receipt(r))}"
+            f"    {M.RESULT_AT.format(at=r.at.replace('T', ' ')[:19])}",
             M.RESULT_SYNC.format(count=len(r.envelope_ids)),
         ]
         from offline.printing.facts import notes_of

@@ -204,11 +204,35 @@ def test_R_ISS_5_lost_temporary_card_fee_and_cancellation_in_same_business(hn: S
     pid, cid, doc = _ready(hn)
     t = card_number(50, "T")
     add_temp(hn.store, t, "issued", person_id=pid)
-    result = issue_card(hn, _inp(cid, doc, temp_card_action="lost"))
+    result = issue_card(
+        hn, _inp(cid, doc, temp_card_action="lost", fee_paid=True, fee_receipt_no="湘财票 0042")
+    )
     assert result.fee_fen == 2000 and temp(hn.store, t)["state"] == "cancelled"
     assert card(hn.store, cid)["status"] == "issued"
+    assert result.details["fee_receipt_no"] == "湘财票 0042" and "收取工本费 20.00 元" in result.summary
     tm = one(hn.store, "SELECT to_state, business_id FROM temp_card_moves")
     assert tuple(tm) == ("cancelled", result.business_id)
+
+
+@pytest.mark.parametrize(
+    ("paid", "receipt_no", "field", "words"),
+    [
+        (False, "", "fee_paid", "尚未收取工本费 20.00 元"),
+        (True, "  ", "fee_receipt_no", "须登记行政事业性收费票据号码"),
+    ],
+)
+def test_R_ISS_5_damaged_temporary_card_fee_paid_and_receipted_like_R_TMP_4(
+    hn: ServiceContext, paid: bool, receipt_no: str, field: str, words: str
+) -> None:
+    """The settlement inside 发放 asks what the stand-alone 临时卡 business asks (R-TMP-4, R-APP-10)."""
+    pid, cid, doc = _ready(hn)
+    t = card_number(51, "T")
+    add_temp(hn.store, t, "issued", person_id=pid)
+    with pytest.raises(ValidationError) as err:
+        issue_card(hn, _inp(cid, doc, temp_card_action="damaged", fee_paid=paid, fee_receipt_no=receipt_no))
+    assert [p.field for p in err.value.problems] == [field] and words in str(err.value)
+    assert counts(hn.store)["businesses"] == 0 and temp(hn.store, t)["state"] == "issued"
+    assert card(hn.store, cid)["status"] == "arrived"
 
 
 def test_R_ISS_5_action_without_temporary_card_refused(hn: ServiceContext) -> None:

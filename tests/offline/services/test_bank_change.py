@@ -10,7 +10,7 @@ import pytest
 from offline.business import ServiceContext
 from offline.errors import ValidationError
 from offline.services.bank_change import BankChangeInput, change_bank, record_decision
-from offline.services.replacement import ExchangeInput, exchange_card
+from offline.services.exchange import ExchangeInput, exchange_card
 from tests.helpers import one
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from offline.business import ServiceContext
 from offline.errors import ValidationError
-from offline.services.replacement import ExchangeInput, ReplaceInput, exchange_card, replace_card
+from offline.services.exchange import ExchangeInput, exchange_card
+from offline.services.replacement import ReplaceInput, replace_card
 from tests.helpers import one
 
 

@@ -125,3 +125,90 @@ async def test_R_ID_5_child_with_guardian_and_household_register_enrols_from_the
         assert isinstance(after, ReceiptScreen), str(form.query_one("#form-status").render())
     details = one(station.store, "SELECT details FROM businesses WHERE item = 'apply'")["details"]
     assert adult.name in details and "户口簿" in details
+
+
+def _pdf_images(pdf: bytes) -> int:
+    return pdf.count(b"/Subtype /Image")
+
+
+async def test_R_APP_8_HB_13_39_signature_pad_image_read_stored_and_printed_in_the_signature_box(
+    station: Station, app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """A real folder as the pad's: an older image is ignored, the one saved after the form opened
+    is read with Ctrl+G, stored with the business, and drawn in the PDF form's signature box."""
+    import os
+    import shutil
+    import subprocess
+    import time
+
+    from offline.printing.pdf import render_receipt_pdf
+    from tests.offline.test_signatures import signature_png
+    from tui.config import Config
+
+    pad = tmp_path / "pad"
+    pad.mkdir()
+    old = pad / "previous-applicant.png"
+    old.write_bytes(signature_png(200, 80))
+    os.utime(old, (time.time() - 600, time.time() - 600))
+    person = station.person(13, name="欧阳娜娜")
+    app = app_factory(config=Config(signature_dir=str(pad)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        await pilot.press("ctrl+g")  # nothing saved yet since the form opened
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "没有本表打开后保存的签名" in str(form.query_one("#form-status").render())
+        image = signature_png(320, 110)
+        (pad / "sig-0001.png").write_bytes(image)
+        await pilot.press("ctrl+g")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "已读取签名：sig-0001.png" in str(form.query_one("#form-status").render())
+        assert form.values()["signed"] == "1"
+        data = person_form(person, tmp_path)
+        data.pop("signed", None)
+        after = await submit(pilot, form, {**data, "signed": "1"})
+        assert isinstance(after, ReceiptScreen), form.query_one("#form-status").render()
+        result = after.result
+    row = one(station.store, "SELECT image, mime, file_name, business_id FROM signatures")
+    assert bytes(row["image"]) == image and row["mime"] == "image/png" and row["file_name"] == "sig-0001.png"
+    assert row["business_id"] == result.business_id and result.details["signature_image"] is True
+    kinds = [r[0] for r in station.store.query("SELECT kind FROM outbox ORDER BY seq")]
+    assert count(station.store, "outbox") >= 3, kinds  # photo, signature, business
+    pdf = render_receipt_pdf(result, station.info, store=station.store)
+    with station.store.write() as conn:  # the same business without its signature: one image less
+        conn.execute("DELETE FROM signatures")
+    assert _pdf_images(pdf) == _pdf_images(render_receipt_pdf(result, station.info, store=station.store)) + 1
+    if shutil.which("pdftoppm"):
+        (tmp_path / "form.pdf").write_bytes(pdf)
+        done = subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "50",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(tmp_path / "form.pdf"),
+                str(tmp_path / "p"),
+            ],
+            capture_output=True,
+            timeout=60,
+        )
+        assert done.returncode == 0 and list(tmp_path.glob("p*.png")), done.stderr
+
+
+async def test_R_APP_8_without_a_pad_the_ticked_box_is_the_signature(
+    station: Station, app_factory: AppFactory
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        assert form.check_action("read_signature", ()) is False  # no 读取签名 without signature_dir
+        before = str(form.query_one("#form-status").render())
+        await pilot.press("ctrl+g")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert str(form.query_one("#form-status").render()) == before

@@ -250,3 +250,24 @@ async def test_R_INFO_3_query_answers_in_place_writes_nothing(
         text = str(form.query_one("#form-result").render())
         assert "欧阳娜娜" in text and receipt.receipt_no in text
     assert int(one(station.store, "SELECT COUNT(*) FROM businesses")[0]) == before
+
+
+async def test_R_APP_10_profile_update_stored_by_sync_applies_to_the_next_business_without_restart(
+    station: Station, app_factory: AppFactory
+) -> None:
+    """The terminal asks for the profile before each business (AppServices.profile_loader), so a
+    profile update the background sync stores applies at once; an unusable one changes nothing."""
+    from offline.profiles import OVERRIDE_SETTING, profile_text
+    from offline.station import load_station_profile
+
+    app = app_factory(profile_loader=lambda: load_station_profile(station.info, station.store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.make_ctx().profile.fees_fen["exchange"] == 2000
+        with station.store.write() as conn:
+            text = profile_text("hunan").replace("exchange = 2000", "exchange = 3500")
+            station.store.set_setting(conn, OVERRIDE_SETTING, text)
+        assert app.make_ctx().profile.fees_fen["exchange"] == 3500
+        with station.store.write() as conn:
+            station.store.set_setting(conn, OVERRIDE_SETTING, "exchange = ")  # not even TOML
+        assert app.make_ctx().profile.fees_fen["exchange"] == 2000

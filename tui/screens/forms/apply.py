@@ -5,6 +5,9 @@ The guardian block appears only for a minor under 16 or a person without full ca
 card is mailed. Inline validation runs `offline.validation.validate_person`; the service
 (`offline.services.applications.apply_card`) re-checks everything, including one person one
 card (R-APP-3), under its transaction.
+
+Where a USB signature pad is configured, Ctrl+G 读取签名 takes the applicant's signature from it
+(every form with a 签字 box does: `base.FormScreen.action_read_signature`, HB 11, 13, 39).
 """
 
 from __future__ import annotations

@@ -11,7 +11,10 @@ an operator works a form. Here, once:
   when the form opens, discarded after a committed business;
 - submit runs the service in a thread worker (SQLite and card work never on the event loop)
   and either switches to the receipt screen ("已办理，受理编号 …") or shows "未办理：…" with
-  the problems — nothing written (one business = one transaction).
+  the problems — nothing written (one business = one transaction);
+- a form with a 签字 box (field `signed`) reads the signature pad where one is configured
+  (`signature_dir`): Ctrl+G takes the newest image saved after the form opened
+  (`offline.signatures`), ticks the box, and the business keeps and prints it (HB 11, 13, 39).
 
 The widget layout lives in `form_layout.FieldsScreen`, the leave question in `confirm.py`.
 """
@@ -19,6 +22,8 @@ The widget layout lives in `form_layout.FieldsScreen`, the leave question in `co
 from __future__ import annotations
 
 import dataclasses
+import time
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -29,6 +34,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 from offline.business import BusinessResult, ServiceContext
 from offline.errors import CardstationError, DomainError, Problem
 from offline.protocols import CardError
+from offline.signatures import Signature
 from tui.host import host
 from tui.screens.forms import messages as M
 from tui.screens.forms.confirm import ConfirmLeave
@@ -83,6 +89,9 @@ class FormScreen(FieldsScreen):
         cls.BINDINGS = [
             Binding("ctrl+s", "submit", M.KEY_SUBMIT, id=f"{cls.FORM_ID}.submit", priority=True),
             Binding("escape", "back", M.KEY_BACK, id=f"{cls.FORM_ID}.back"),
+            Binding(
+                "ctrl+g", "read_signature", M.KEY_SIGNATURE, id=f"{cls.FORM_ID}.signature", priority=True
+            ),
             *getattr(cls, "EXTRA_BINDINGS", ()),
         ]
         super().__init_subclass__(**kwargs)
@@ -97,6 +106,10 @@ class FormScreen(FieldsScreen):
         self.last_result: BusinessResult | None = None
         self._service_problems: dict[str, list[Problem]] = {}
         self._typed_notes: dict[str, str] = {}  # select key -> "已识别为：…" of a typed choice
+        self.opened_at = time.time()  # the pad's images saved after this are this customer's
+
+    #: The signature pad's image read on this form (None: the ticked 签字 box and the paper form).
+    signature: Signature | None = None
 
     def on_mount(self) -> None:
         if self.prefill:
@@ -332,6 +345,8 @@ class FormScreen(FieldsScreen):
     def _submit_worker(self, data: Data) -> None:
         try:
             ctx = host(self.app).make_ctx(with_card=self.needs_card(data))
+            if self.signature is not None:  # kept with the business the service commits
+                ctx = dataclasses.replace(ctx, signature=self.signature)
             result = self.submit(ctx, data)
         except DomainError as exc:
             committed = getattr(exc, "result", None)
@@ -354,6 +369,38 @@ class FormScreen(FieldsScreen):
         if op is not None:
             discard_draft(host(self.app).services.store, op.id, self.FORM_ID)
         self.post_message(self.Done(result))
+
+    # ----------------------------------------------------------------- signature pad
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """读取签名 exists on forms with a 签字 box where a pad is configured (`signature_dir`)."""
+        if action == "read_signature":
+            return bool(host(self.app).config.signature_dir) and any(f.key == "signed" for f in self.FIELDS)
+        return super().check_action(action, parameters)
+
+    def action_read_signature(self) -> None:
+        if not self.check_action("read_signature", ()):
+            return
+        self.set_status(M.SIGNATURE_READING)
+        self._signature_worker(Path(host(self.app).config.signature_dir).expanduser())
+
+    @work(thread=True, exclusive=True, group="form-signature")
+    def _signature_worker(self, folder: Path) -> None:
+        from offline.signatures import SignatureError, newest_signature
+
+        try:
+            found: Signature | str = newest_signature(folder, self.opened_at)
+        except SignatureError as exc:
+            found = exc.message_zh
+        self.app.call_from_thread(self._signature_read, found)
+
+    def _signature_read(self, found: Signature | str) -> None:
+        if isinstance(found, str):
+            self.set_status(found, "bad")
+            return
+        self.signature = found
+        self.fill({"signed": "1"})  # the pad's image is the customer's 签字确认
+        self.set_status(M.SIGNATURE_READ.format(text=found.text), "good")
 
     def needs_card(self, data: Data) -> bool:
         """Whether this submission works on the chip (asks the reader for the card)."""

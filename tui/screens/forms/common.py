@@ -6,6 +6,8 @@ row id. The lookup runs in the submit worker (it reads the store).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from offline.business import ServiceContext
 from offline.errors import DomainError
 from tui.screens.forms.fields import Data, Field
@@ -16,6 +18,18 @@ CARD_NUMBER_OR_CHIP = Field(
 )
 DOC_NUMBER = Field("doc_number", "证件号码", required=True, max_length=30)
 SSN = Field("ssn", "社保号码", required=True, max_length=18, restrict=r"[0-9Xx]*")
+
+
+def temp_fee_fields(show_if: Callable[[Data], bool]) -> tuple[Field, Field]:
+    """已缴工本费 and 收费票据号 of a lost or damaged temporary card, shown when `show_if` holds.
+
+    One definition for the stand-alone 临时卡 business (R-TMP-4) and the settlement inside 发放
+    (R-ISS-5), so both ask the same way; the service says when a fee is due (the profile's fee).
+    """
+    return (
+        Field("fee_paid", "已缴工本费", "flag", show_if=show_if),
+        Field("fee_receipt_no", "收费票据号", show_if=show_if, placeholder="行政事业性收费票据号码"),
+    )
 
 
 def card_number_of(ctx: ServiceContext, data: Data) -> str:

@@ -22,7 +22,7 @@ from offline.protocols import CardError
 from offline.services import issuance
 from tui.host import host
 from tui.screens.forms.base import FormScreen
-from tui.screens.forms.common import CARD_NUMBER_OR_CHIP, card_id_for, card_number_of
+from tui.screens.forms.common import CARD_NUMBER_OR_CHIP, card_id_for, card_number_of, temp_fee_fields
 from tui.screens.forms.fields import Data, Field, flag
 from tui.screens.forms.host import make_input
 
@@ -44,6 +44,11 @@ TEMP_ACTIONS = {
     "lost": "临时卡丢失（缴费注销）",
     "damaged": "临时卡损坏（缴费销卡）",
 }
+
+
+def _temp_settled(d: Data) -> bool:
+    """A lost or damaged temporary card is settled (with its fee) inside this 发放 (R-ISS-5)."""
+    return d.get("temp_card_action", "none") in ("lost", "damaged")
 
 
 def _not_holder(d: Data) -> bool:
@@ -93,6 +98,7 @@ class IssueScreen(FormScreen):
         ),
         Field("category", "持卡人类别", "select", CATEGORIES, default="general"),
         Field("temp_card_action", "临时卡处理", "select", TEMP_ACTIONS, default="none"),
+        *temp_fee_fields(_temp_settled),  # R-ISS-5: the fee and its receipt, as in 临时卡 (R-TMP-4)
         Field("signed", "领卡人已签收", "flag"),
     )
 
@@ -158,6 +164,8 @@ class IssueScreen(FormScreen):
                 receipt_shown=flag(data, "receipt_shown"),
                 category="" if category == "general" else category,
                 temp_card_action="" if temp == "none" else temp,
+                fee_paid=_temp_settled(data) and flag(data, "fee_paid"),
+                fee_receipt_no=data.get("fee_receipt_no", "").strip() if _temp_settled(data) else "",
                 face_note=data.get("face_note", "").strip(),
                 power_of_attorney=data.get("power_of_attorney", "").strip(),
             ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from offline.business import BusinessResult, ServiceContext
-from offline.services import applications, replacement
+from offline.services import applications, exchange, replacement
 from tui.screens.forms.base import FormScreen
 from tui.screens.forms.common import CARD_NUMBER
 from tui.screens.forms.fields import Data, Field, flag
@@ -40,7 +40,7 @@ class ReplaceScreen(FormScreen):
             "reason",
             "换卡原因",
             "select",
-            replacement.EXCHANGE_REASONS,
+            exchange.EXCHANGE_REASONS,
             required=True,
             show_if=_exchange,
         ),
@@ -70,8 +70,8 @@ class ReplaceScreen(FormScreen):
                 bank=data.get("bank", ""),
                 rural_pension_contract=flag(data, "rural_pension_contract"),
             )
-            inp = make_input(replacement.ExchangeInput, values)
-            result: BusinessResult = replacement.exchange_card(ctx, inp)
+            inp = make_input(exchange.ExchangeInput, values)
+            result: BusinessResult = exchange.exchange_card(ctx, inp)
             return result
         inp = make_input(replacement.ReplaceInput, values)
         result = replacement.replace_card(ctx, inp)

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from offline.business import BusinessResult, ServiceContext
 from offline.errors import DomainError, Problem
 from tui.screens.forms.base import FormScreen
-from tui.screens.forms.common import card_number_of, person_id_for
+from tui.screens.forms.common import card_number_of, person_id_for, temp_fee_fields
 from tui.screens.forms.fields import Data, Field, flag
 from tui.screens.forms.host import make_input
 
@@ -66,13 +66,7 @@ class TempCardScreen(FormScreen):
         Field("ssn", "社保号码", required=True, max_length=18, restrict=r"[0-9Xx]*", show_if=_is("issue")),
         Field("doc_number", "证件号码", required=True, show_if=_is("issue", "lost", "damaged")),
         Field("body_ok", "卡体完好", "flag", show_if=_is("recycle")),
-        Field("fee_paid", "已缴工本费", "flag", show_if=_is("lost", "damaged")),
-        Field(
-            "fee_receipt_no",
-            "收费票据号",
-            show_if=_is("lost", "damaged"),
-            placeholder="行政事业性收费票据号码",
-        ),
+        *temp_fee_fields(_is("lost", "damaged")),
         Field("agent_name", "代办人姓名", show_if=_is("issue")),
         Field("agent_doc_number", "代办人证号", show_if=_is("issue")),
         Field("signed", "办理人已签字", "flag"),  # ticked by the operator, never by default
