@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync.gateway import blobs, intake, production, snapshot, verify
-from sync.gateway.db import GatewayStore
+from sync.gateway.db import GatewayStore, Lock
 from sync.gateway.keyring import ROTATION_OVERLAP, Keyring, RegistryError
 from sync.gateway.limits import BodyLimit, BodyTooLarge, RateLimiter
 from sync.gateway.openapi import OPENAPI
@@ -276,7 +276,7 @@ class Gateway:
         return JSONResponse(result)
 
     def _discard(self, station: str, eid: str) -> None:
-        with self.db.write() as conn:
+        with self.db.write(Lock.station(station)) as conn:
             blobs.discard(conn, station, eid)
 
     # ------------------------------------------------------------------ authenticated station calls

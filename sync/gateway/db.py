@@ -18,8 +18,62 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A named lock a write transaction needs, held until it commits or rolls back.
+
+    Why named locks and not one: on PostgreSQL many workers write at once, and only the
+    read-then-write steps that really share state must wait for each other. Each is a
+    transaction-scoped advisory lock (`pg_advisory_xact_lock(class, hashtext(key))`); SQLite has
+    one writer anyway, so there every lock is a no-op.
+
+    `rank` fixes the order locks are taken in (station < production < catalogue < feed <
+    keyring): a transaction may only take a lock ranked above every lock it holds, so two
+    transactions can never wait for each other in a cycle. `hold()` refuses a wrong order.
+    """
+
+    rank: int
+    name: str
+    key: str = ""
+
+    #: Migrating or creating the schema (taken alone, at open).
+    SCHEMA: ClassVar[Lock]
+    #: Applications and card numbers: card production, re-production, the tick (R-ISS-3).
+    PRODUCTION: ClassVar[Lock]
+    #: The catalogue (roster) version tick: versions are handed out in commit order.
+    CATALOGUE: ClassVar[Lock]
+    #: The downlink feed: update row ids become visible in the order they were handed out.
+    FEED: ClassVar[Lock]
+    #: The server's own keys and the key-set version.
+    KEYRING: ClassVar[Lock]
+
+    @staticmethod
+    def station(station_id: str) -> Lock:
+        """One station's envelopes, uploads, keys, area and snapshots (seq checks, dedupe)."""
+        return Lock(1, "station", station_id)
+
+
+Lock.SCHEMA = Lock(0, "schema")
+Lock.PRODUCTION = Lock(2, "production")
+Lock.CATALOGUE = Lock(3, "catalogue")
+Lock.FEED = Lock(4, "feed")
+Lock.KEYRING = Lock(5, "keyring")
+
+
+def hold(conn: Conn, *locks: Lock) -> None:
+    """Take `locks` in the current write transaction (PostgreSQL); nothing to do on SQLite.
+
+    For a step deep inside a transaction that only then knows what it touches (a card number,
+    a catalogue version, a downlink update).
+    """
+    take = getattr(conn, "take", None)
+    if take is not None:
+        take(*locks)
 
 
 class Row(Protocol):
@@ -49,15 +103,15 @@ class Conn(Protocol):
 class GatewayStore(Protocol):
     """The gateway's storage seam: SQLite (`GatewayDB`) or PostgreSQL (`pgdb.PostgresGatewayDB`).
 
-    `write()` is one transaction in which the envelope and its acknowledgement land together;
-    `read()` is one consistent snapshot. `path` names the local file the key-encryption key sits
+    `write(*locks)` is one transaction in which the envelope and its acknowledgement land
+    together, holding the named `Lock`s it needs on PostgreSQL; `read()` is one consistent snapshot. `path` names the local file the key-encryption key sits
     beside (sync/gateway/kek.py).
     """
 
     path: Path
 
     def connection(self) -> Conn: ...
-    def write(self) -> AbstractContextManager[Conn]: ...
+    def write(self, *locks: Lock) -> AbstractContextManager[Conn]: ...
     def read(self) -> AbstractContextManager[Conn]: ...
     def query(self, sql: str, params: Any = ()) -> list[Any]: ...
     def one(self, sql: str, params: Any = ()) -> Any: ...
@@ -238,7 +292,8 @@ class GatewayDB(StoreOps):
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *locks: Lock) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE: SQLite's one writer already serialises what `locks` name (ignored)."""
         conn = self.connection()
         if conn.in_transaction:
             yield conn

@@ -162,16 +162,20 @@ def decide_bank_change(
             raise FlowError(f"没有受理编号为 {receipt_no} 的发卡银行变更申请（该站尚未上传，或编号有误）")
         if row["state"] != "pending":
             raise FlowError(f"受理编号 {receipt_no} 的申请已答复（{row['state']}），不能重复答复")
-        _decide(conn, receipt_no, approved=approved, reason=reason, at=_iso(now))
+        if not _decide(conn, receipt_no, approved=approved, reason=reason, at=_iso(now)):
+            raise FlowError(f"受理编号 {receipt_no} 的申请已答复，不能重复答复")
         return str(row["station_id"])
 
 
-def _decide(conn: Conn, receipt_no: str, *, approved: bool, reason: str, at: str) -> None:
+def _decide(conn: Conn, receipt_no: str, *, approved: bool, reason: str, at: str) -> bool:
+    """Answer a pending request; False when it was answered already (nothing queued)."""
     row = conn.execute("SELECT station_id FROM bank_changes WHERE receipt_no = ?", (receipt_no,)).fetchone()
-    conn.execute(
-        "UPDATE bank_changes SET state = ?, decided_at = ?, reason = ? WHERE receipt_no = ?",
+    decided = conn.execute(  # only a pending request: two replies racing answer it once
+        "UPDATE bank_changes SET state = ?, decided_at = ?, reason = ? WHERE receipt_no = ? AND state = 'pending'",
         ("approved" if approved else "rejected", at, reason, receipt_no),
     )
+    if decided.rowcount != 1:
+        return False
     add_update(
         conn,
         row["station_id"],
@@ -180,6 +184,7 @@ def _decide(conn: Conn, receipt_no: str, *, approved: bool, reason: str, at: str
         {"receipt_no": receipt_no, "approved": approved, "reason": reason},
         at,
     )
+    return True
 
 
 def _station_of_card(conn: Conn, card_number: str) -> str:

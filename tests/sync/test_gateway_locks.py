@@ -1,0 +1,198 @@
+"""The gateway's named locks on a real PostgreSQL server (sync/gateway/pgdb.py, "Locking model").
+
+Two gateways over one database stand in for two workers. What is proved here could only fail
+on a real engine: a station's open transaction holds back that station and nobody else; one
+envelope raced from many threads through both gateways is stored once with one ack; card
+numbers and catalogue versions handed out by racing intakes and ticks never repeat or skip.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from offline.protocols import EnvelopeHeader
+from sync.gateway import production
+from sync.gateway.db import Lock, hold
+from sync.keys import sealer_for
+from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
+from tests.sync.helpers import RunningGateway, enrol_station, ssn_for, start_gateway, station_id_for
+
+FRAME_LEN = 4
+
+
+@pytest.fixture
+def two_workers(postgres_dsn: str, tmp_path: Path) -> Iterator[tuple[RunningGateway, RunningGateway]]:  # noqa: F811
+    """Two gateways (as two workers would be) over one fresh database and one key file."""
+    dsn = fresh_database(postgres_dsn)
+    first = start_gateway(dsn, kek_path=tmp_path / "gateway")
+    second = start_gateway(dsn, kek_path=tmp_path / "gateway")
+    yield first, second
+    for gw in (first, second):
+        gw.server.stop()
+        gw.gateway.db.close()
+
+
+def post(url: str, envelope: bytes) -> dict[str, Any]:
+    body = len(envelope).to_bytes(FRAME_LEN, "big") + envelope
+    r = httpx.post(f"{url}/v1/envelopes", content=body, timeout=60)
+    assert r.status_code == 200, r.text
+    result: dict[str, Any] = r.json()["results"][0]
+    return result
+
+
+class Station:
+    """An enrolled station that seals business records with its real key, seq after seq."""
+
+    def __init__(self, folder: Path, gw: RunningGateway, n: int) -> None:
+        self.station_id = station_id_for(n)
+        self.store = enrol_station(folder, gw.gateway, gw.url, self.station_id)
+        self.sealer = sealer_for(self.store)
+        self.seq = 0
+
+    def envelope(self, record: dict[str, Any]) -> bytes:
+        self.seq += 1
+        header = EnvelopeHeader(self.station_id, self.seq, uuid.uuid4().hex, "business")
+        return self.sealer.seal(header, json.dumps(record, ensure_ascii=False).encode())
+
+    def apply(self, n: int) -> bytes:
+        """A first-time applicant (R-APP-1): a new catalogue holder now, a card at the tick."""
+        ssn = ssn_for(n)
+        details = {"ssn": ssn, "bank": "工商银行", "person": {"name": f"申请人{n}"}}
+        return self.envelope(
+            {"item": "apply", "receipt_no": f"R{self.station_id[-6:]}{n:06d}", "details": details}
+        )
+
+
+def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+    t = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    t.start()
+    return t, out
+
+
+def test_an_open_transaction_of_station_a_does_not_hold_back_station_b(
+    two_workers: tuple[RunningGateway, RunningGateway], tmp_path: Path
+) -> None:
+    gw, other = two_workers
+    a, b = Station(tmp_path / "a", gw, 1), Station(tmp_path / "b", gw, 2)
+    env_a, env_b = a.apply(1), b.apply(2)
+    db = gw.gateway.db
+    with db.write(Lock.station(a.station_id)):  # station A's lock held by an open transaction
+        started = time.monotonic()
+        result_b = post(other.url, env_b)  # through the other worker
+        took_b = time.monotonic() - started
+        waiting_a, out_a = in_thread(lambda: post(other.url, env_a))
+        waiting_a.join(1.5)
+        assert waiting_a.is_alive(), "station A's upload went past A's held lock"
+    waiting_a.join(30)
+    assert result_b["status"] == "acked" and took_b < 5.0, took_b
+    assert out_a and out_a[0]["status"] == "acked"
+    row = db.one("SELECT COUNT(*) AS n FROM applications")
+    assert int(row["n"]) == 2
+
+
+def test_production_lock_held_blocks_intake_of_a_business_but_not_a_duplicate(
+    two_workers: tuple[RunningGateway, RunningGateway], tmp_path: Path
+) -> None:
+    gw, other = two_workers
+    a = Station(tmp_path / "a", gw, 3)
+    first = a.apply(3)
+    assert post(gw.url, first)["status"] == "acked"
+    db = gw.gateway.db
+    with db.write() as conn:
+        hold(conn, Lock.PRODUCTION)
+        started = time.monotonic()
+        assert post(other.url, first)["status"] == "duplicate"  # answered from the stored ack
+        assert time.monotonic() - started < 5.0
+        waiting, out = in_thread(lambda: post(other.url, a.apply(4)))
+        waiting.join(1.5)
+        assert waiting.is_alive(), "a new application was numbered while production was locked"
+    waiting.join(30)
+    assert out and out[0]["status"] == "acked"
+
+
+def test_one_envelope_raced_from_many_threads_through_two_workers_is_stored_once_with_one_ack(
+    two_workers: tuple[RunningGateway, RunningGateway], tmp_path: Path
+) -> None:
+    gw, other = two_workers
+    a = Station(tmp_path / "a", gw, 5)
+    env = a.apply(5)
+    start = threading.Barrier(16)
+
+    def send(i: int) -> dict[str, Any]:
+        start.wait()
+        return post((gw if i % 2 else other).url, env)
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(send, range(16)))
+    statuses = sorted(r["status"] for r in results)
+    assert statuses.count("acked") == 1 and statuses.count("duplicate") == 15, statuses
+    assert len({r["ack"] for r in results}) == 1
+    assert int(gw.gateway.db.one("SELECT COUNT(*) AS n FROM envelopes")["n"]) == 1
+    assert int(gw.gateway.db.one("SELECT COUNT(*) AS n FROM applications")["n"]) == 1
+
+
+def test_racing_intakes_and_ticks_never_repeat_a_card_number_or_skip_a_catalogue_version(
+    two_workers: tuple[RunningGateway, RunningGateway], tmp_path: Path
+) -> None:
+    gw, other = two_workers
+    stations = [Station(tmp_path / f"s{i}", gw, 10 + i) for i in range(6)]
+    per_station = 8
+    batches = [[s.apply(100 * i + k) for k in range(per_station)] for i, s in enumerate(stations)]
+    ticks: list[int] = []
+
+    def upload(i: int) -> list[str]:
+        worker = gw if i % 2 else other
+        out = [post(worker.url, env)["status"] for env in batches[i]]
+        ticks.append(production.tick(worker.gateway.db, worker.clock()))  # ticks race the intakes
+        return out
+
+    with ThreadPoolExecutor(len(stations)) as pool:
+        statuses = [s for batch in pool.map(upload, range(len(stations))) for s in batch]
+    assert statuses == ["acked"] * len(stations) * per_station
+    total = len(stations) * per_station
+    with ThreadPoolExecutor(8) as pool:  # then eight ticks at once on both workers
+        ticks += list(
+            pool.map(lambda i: production.tick((gw, other)[i % 2].gateway.db, gw.clock()), range(8))
+        )
+
+    db = gw.gateway.db
+    numbers = [str(r["card_number"]) for r in db.query("SELECT card_number FROM applications")]
+    assert len(numbers) == total and len(set(numbers)) == total
+    assert sorted(int(n[1:8]) for n in numbers) == list(range(1, total + 1))  # S0000001.. no gap
+    produced = db.query("SELECT update_id FROM updates WHERE kind = 'card_produced'")
+    assert len(produced) == total  # each card produced once, whatever tick got there first
+    states = {str(r["state"]) for r in db.query("SELECT state FROM applications")}
+    assert states == {"shipped"}
+    # One version per new holder and one per produced card, handed out without a gap or a repeat.
+    version = int(db.meta("catalogue_version"))
+    assert version == 2 * total
+    card_versions = [int(r["version"]) for r in db.query("SELECT version FROM holder_cards")]
+    assert len(card_versions) == total and len(set(card_versions)) == total
+    assert max(card_versions) == version
+    # The downlink feed: update ids are unique and every produced card reached its station once.
+    for s in stations:
+        rows = db.query("SELECT update_id FROM updates WHERE station_id = ?", (s.station_id,))
+        ids = [str(r["update_id"]) for r in rows]
+        assert len(ids) == len(set(ids))
+        assert sum(i.startswith("produced-") for i in ids) == per_station
+
+
+def test_locks_out_of_rank_order_are_refused(
+    two_workers: tuple[RunningGateway, RunningGateway],
+) -> None:
+    db = two_workers[0].gateway.db
+    with pytest.raises(RuntimeError, match="deadlock-prone"), db.write(Lock.CATALOGUE) as conn:
+        hold(conn, Lock.PRODUCTION)
+    with pytest.raises(RuntimeError, match="deadlock-prone"), db.write(Lock.station("a")) as conn:
+        hold(conn, Lock.station("b"))
