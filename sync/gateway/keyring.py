@@ -153,8 +153,10 @@ class Keyring:
             if retire_old_after_days is not None:
                 cutoff = _iso(now + timedelta(days=retire_old_after_days))
                 conn.execute(
-                    "UPDATE server_keys SET not_after = MIN(not_after, ?) WHERE purpose = 'hpke' AND suite = ?",
-                    (cutoff, suite),
+                    # CASE, not SQLite's two-argument MIN(): one text for both engines (PostgreSQL has LEAST)
+                    "UPDATE server_keys SET not_after = CASE WHEN not_after < ? THEN not_after ELSE ? END"
+                    " WHERE purpose = 'hpke' AND suite = ?",
+                    (cutoff, cutoff, suite),
                 )
             self._bump_version(conn)
             return self._new_key(conn, "hpke", now, days=valid_days, suite=suite)

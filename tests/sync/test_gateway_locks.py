@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +197,25 @@ def test_locks_out_of_rank_order_are_refused(
         hold(conn, Lock.PRODUCTION)
     with pytest.raises(RuntimeError, match="deadlock-prone"), db.write(Lock.station("a")) as conn:
         hold(conn, Lock.station("b"))
+
+
+def test_two_workers_start_with_one_key_each_and_racing_rotations_count_every_version(
+    two_workers: tuple[RunningGateway, RunningGateway],
+) -> None:
+    gw, other = two_workers
+    db = gw.gateway.db
+    kinds = [(str(r["purpose"]), int(r["suite"])) for r in db.query("SELECT purpose, suite FROM server_keys")]
+    assert len(kinds) == len(set(kinds))  # both started at once: one downlink key, one per suite
+    before = gw.gateway.keyring.key_set_version()
+
+    def rotate(i: int) -> str:
+        keyring = (gw, other)[i % 2].gateway.keyring
+        return keyring.rotate_hpke_key(gw.clock(), retire_old_after_days=7)
+
+    with ThreadPoolExecutor(6) as pool:
+        kids = list(pool.map(rotate, range(12)))
+    assert len(set(kids)) == 12
+    assert gw.gateway.keyring.key_set_version() == before + 12  # no rotation lost its version
+    cutoff = (gw.clock() + timedelta(days=7, seconds=5)).isoformat(timespec="seconds")
+    older = db.query("SELECT not_after FROM server_keys WHERE purpose = 'hpke' AND suite = 1")
+    assert sum(str(r["not_after"]) <= cutoff for r in older) >= 12  # every older key retires in 7 days
