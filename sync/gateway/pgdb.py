@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from offline.protocols import CardstationError
-from sync.gateway.db import SCHEMA, GatewayDB, Lock, StoreOps
+from sync.gateway.db import Conn, GatewayDB, Lock, StoreOps
 
 if TYPE_CHECKING:  # psycopg is imported only when a PostgreSQL store is opened: SQLite needs none
     import psycopg
@@ -245,14 +245,34 @@ class PostgresGatewayDB(StoreOps):
                 f"连不上网关数据库 {redact(dsn)}：请检查地址、端口、用户名与口令，并确认 PostgreSQL 正在运行。",
                 code="database_unreachable",
             ) from exc
-        from sync.gateway.catalogue import SCHEMA as CATALOGUE_SCHEMA
-        from sync.gateway.flows import SCHEMA as FLOWS_SCHEMA
+        from sync.gateway.schema import migrate
 
-        with self.write(Lock.SCHEMA) as conn:  # workers starting together create the schema once
-            for ddl in (SCHEMA, CATALOGUE_SCHEMA, FLOWS_SCHEMA):
-                for statement in ddl.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+        with self.write(Lock.SCHEMA) as conn:  # workers starting together: one migrates, the rest wait
+            self.schema = migrate(conn, self)
+
+    # ------------------------------------------------------------------ the migrator's view (schema.Engine)
+
+    def ddl(self, statement: str) -> str:
+        return pg_ddl(statement)
+
+    def tables(self, conn: Conn) -> set[str]:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+        return {str(r[0]) for r in rows}
+
+    def columns(self, conn: Conn, table: str) -> dict[str, bool]:
+        """Column name → part of the primary key."""
+        rows = conn.execute(
+            "SELECT c.column_name, EXISTS (SELECT 1 FROM information_schema.key_column_usage k"
+            " JOIN information_schema.table_constraints t ON t.constraint_name = k.constraint_name"
+            " AND t.table_schema = k.table_schema AND t.constraint_type = 'PRIMARY KEY'"
+            " WHERE k.table_schema = c.table_schema AND k.table_name = c.table_name"
+            " AND k.column_name = c.column_name) FROM information_schema.columns c"
+            " WHERE c.table_schema = current_schema() AND c.table_name = ?",
+            (table,),
+        )
+        return {str(r[0]): bool(r[1]) for r in rows}
 
     def _run(self, sql: str, params: Any, many: bool) -> _Result:
         with self.pool.connection() as raw:
