@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -25,22 +25,11 @@ from offline.protocols import EnvelopeHeader
 from sync.gateway import production
 from sync.gateway.db import Lock, hold
 from sync.keys import sealer_for
-from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
-from tests.sync.helpers import RunningGateway, enrol_station, ssn_for, start_gateway, station_id_for
+from tests.pg import postgres_dsn  # noqa: F401 (session fixture)
+from tests.sync.backends import two_workers  # noqa: F401 (fixture)
+from tests.sync.helpers import RunningGateway, enrol_station, ssn_for, station_id_for
 
 FRAME_LEN = 4
-
-
-@pytest.fixture
-def two_workers(postgres_dsn: str, tmp_path: Path) -> Iterator[tuple[RunningGateway, RunningGateway]]:  # noqa: F811
-    """Two gateways (as two workers would be) over one fresh database and one key file."""
-    dsn = fresh_database(postgres_dsn)
-    first = start_gateway(dsn, kek_path=tmp_path / "gateway")
-    second = start_gateway(dsn, kek_path=tmp_path / "gateway")
-    yield first, second
-    for gw in (first, second):
-        gw.server.stop()
-        gw.gateway.db.close()
 
 
 def post(url: str, envelope: bytes) -> dict[str, Any]:
@@ -82,7 +71,8 @@ def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
 
 
 def test_an_open_transaction_of_station_a_does_not_hold_back_station_b(
-    two_workers: tuple[RunningGateway, RunningGateway], tmp_path: Path
+    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     gw, other = two_workers
     a, b = Station(tmp_path / "a", gw, 1), Station(tmp_path / "b", gw, 2)
@@ -103,7 +93,8 @@ def test_an_open_transaction_of_station_a_does_not_hold_back_station_b(
 
 
 def test_production_lock_held_blocks_intake_of_a_business_but_not_a_duplicate(
-    two_workers: tuple[RunningGateway, RunningGateway], tmp_path: Path
+    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     gw, other = two_workers
     a = Station(tmp_path / "a", gw, 3)
@@ -123,7 +114,8 @@ def test_production_lock_held_blocks_intake_of_a_business_but_not_a_duplicate(
 
 
 def test_one_envelope_raced_from_many_threads_through_two_workers_is_stored_once_with_one_ack(
-    two_workers: tuple[RunningGateway, RunningGateway], tmp_path: Path
+    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     gw, other = two_workers
     a = Station(tmp_path / "a", gw, 5)
@@ -144,7 +136,8 @@ def test_one_envelope_raced_from_many_threads_through_two_workers_is_stored_once
 
 
 def test_racing_intakes_and_ticks_never_repeat_a_card_number_or_skip_a_catalogue_version(
-    two_workers: tuple[RunningGateway, RunningGateway], tmp_path: Path
+    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     gw, other = two_workers
     stations = [Station(tmp_path / f"s{i}", gw, 10 + i) for i in range(6)]
@@ -190,7 +183,7 @@ def test_racing_intakes_and_ticks_never_repeat_a_card_number_or_skip_a_catalogue
 
 
 def test_locks_out_of_rank_order_are_refused(
-    two_workers: tuple[RunningGateway, RunningGateway],
+    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
 ) -> None:
     db = two_workers[0].gateway.db
     with pytest.raises(RuntimeError, match="deadlock-prone"), db.write(Lock.CATALOGUE) as conn:
@@ -200,7 +193,7 @@ def test_locks_out_of_rank_order_are_refused(
 
 
 def test_two_workers_start_with_one_key_each_and_racing_rotations_count_every_version(
-    two_workers: tuple[RunningGateway, RunningGateway],
+    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
 ) -> None:
     gw, other = two_workers
     db = gw.gateway.db
