@@ -212,3 +212,40 @@ def test_two_workers_start_with_one_key_each_and_racing_rotations_count_every_ve
     cutoff = (gw.clock() + timedelta(days=7, seconds=5)).isoformat(timespec="seconds")
     older = db.query("SELECT not_after FROM server_keys WHERE purpose = 'hpke' AND suite = 1")
     assert sum(str(r["not_after"]) <= cutoff for r in older) >= 12  # every older key retires in 7 days
+
+
+def test_racing_roster_imports_and_status_changes_hand_out_every_catalogue_version_once(
+    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from sync.gateway.catalogue import set_card_status
+    from sync.gateway.roster import import_roster
+    from sync.gateway.roster_sample import write_roster_csv
+
+    gw, other = two_workers
+    extracts = []
+    for i in range(4):  # four extracts of different holders (seeds), imported at once on both workers
+        path = tmp_path / f"extract{i}.csv"
+        write_roster_csv(path, 150, regions=(f"43012{i}",), seed=100 + i)
+        extracts.append(path)
+    base = tmp_path / "base.csv"
+    write_roster_csv(base, 20, regions=("430199",), seed=99)
+    assert import_roster(gw.gateway.db, base).imported == 20
+    cards = [str(r["card_number"]) for r in gw.gateway.db.query("SELECT card_number FROM holder_cards")][:10]
+    start = int(gw.gateway.db.meta("catalogue_version"))
+
+    def work(i: int) -> int:
+        db = (gw, other)[i % 2].gateway.db
+        if i < len(extracts):
+            return import_roster(db, extracts[i]).imported
+        set_card_status(db, cards[i - len(extracts)], "正式挂失", gw.clock().isoformat(timespec="seconds"))
+        return 0
+
+    with ThreadPoolExecutor(8) as pool:
+        imported = sum(pool.map(work, range(len(extracts) + len(cards))))
+    assert imported == 4 * 150
+    db = gw.gateway.db
+    # Each import hands out one version per row, each status change one: none twice, none lost.
+    assert int(db.meta("catalogue_version")) == start + 4 * 150 + len(cards)
+    holders = [int(r["version"]) for r in db.query("SELECT version FROM holders WHERE version > ?", (start,))]
+    assert len(holders) == len(set(holders)) == 4 * 150 + len(cards)
