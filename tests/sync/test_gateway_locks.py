@@ -249,3 +249,31 @@ def test_racing_roster_imports_and_status_changes_hand_out_every_catalogue_versi
     assert int(db.meta("catalogue_version")) == start + 4 * 150 + len(cards)
     holders = [int(r["version"]) for r in db.query("SELECT version FROM holders WHERE version > ?", (start,))]
     assert len(holders) == len(set(holders)) == 4 * 150 + len(cards)
+
+
+def test_a_downlink_update_waits_for_an_open_one_so_cursors_never_pass_an_uncommitted_id(
+    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+) -> None:
+    gw, other = two_workers
+    sid = station_id_for(40)
+
+    def queue(db_of: RunningGateway, update_id: str) -> None:
+        with db_of.gateway.db.write() as conn:
+            production.add_update(conn, sid, update_id, "ack_status", {"n": update_id}, "2026-01-01T00:00:00")
+
+    with gw.gateway.db.write() as conn:
+        production.add_update(conn, sid, "first", "ack_status", {"n": 1}, "2026-01-01T00:00:00")
+        waiting, _ = in_thread(lambda: queue(other, "second"))
+        waiting.join(1.5)
+        assert waiting.is_alive(), "a second update got an id while the first was uncommitted"
+        # Meanwhile the station's pull (another connection) sees neither: its cursor stays put.
+        pull, page = in_thread(
+            lambda: production.updates_after(
+                other.gateway.db, other.gateway.keyring.downlink(), sid, "", 10, gw.clock()
+            )
+        )
+        pull.join(30)
+        assert page and page[0]["updates"] == [] and production.parse_cursor(page[0]["cursor"]) == 0
+    waiting.join(30)
+    rows = gw.gateway.db.query("SELECT id, update_id FROM updates WHERE station_id = ? ORDER BY id", (sid,))
+    assert [r["update_id"] for r in rows] == ["first", "second"]
