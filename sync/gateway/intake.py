@@ -1,8 +1,9 @@
 """Intake of one envelope: verify, open, dedupe, store with its acknowledgement, act on it.
 
-Everything for one envelope happens in one IMMEDIATE transaction: the envelope row, its
+Everything for one envelope happens in one write transaction: the envelope row, its
 signed acknowledgement, the business effect (application rows, downlink updates) and the
-counter. A repeat of a stored envelope returns the stored acknowledgement unchanged; the
+counter. On SQLite that is BEGIN IMMEDIATE; on PostgreSQL it holds the station's lock from the
+start and the production and catalogue locks from the business step on (sync/gateway/pgdb.py). A repeat of a stored envelope returns the stored acknowledgement unchanged; the
 same id from the same station with other content is a conflict (ids are scoped per station:
 another station's envelope never conflicts); a sequence number already bound to another id is
 a replay. Every refusal is counted in `events` under its reason code (GET /v1/stats).
