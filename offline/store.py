@@ -192,7 +192,7 @@ class Store:
                 current = int(conn.execute("PRAGMA user_version").fetchone()[0])
                 if current >= version:
                     continue
-                for statement in _split_sql(sql):
+                for statement in split_sql(sql):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={version}")
                 applied += 1
@@ -298,7 +298,7 @@ def _create_private(path: Path) -> None:
             os.chmod(path, 0o600)
 
 
-def _split_sql(sql: str) -> list[str]:
+def split_sql(sql: str) -> list[str]:
     """Split a migration file on ';' at line ends (our migrations hold no triggers with bodies)."""
     parts, buf = [], []
     for line in sql.splitlines():

@@ -65,6 +65,17 @@ def add_parser(subparsers: Any) -> None:
     u.add_argument("--payload", required=True, help="JSON")
     u.add_argument("--update-id")
     u.set_defaults(func=_needs_extra(_push))
+    m = sub.add_parser(
+        "migrate", help="把网关数据库结构升级到本程序的版本（serve 启动时也会自动升级）并显示版本"
+    )
+    m.add_argument(
+        "--db",
+        "--database",
+        dest="gw_db",
+        required=True,
+        help="网关数据库：SQLite 文件路径，或 PostgreSQL 地址 postgresql://用户:口令@主机:端口/库名",
+    )
+    m.set_defaults(func=_needs_extra(_migrate))
     t = sub.add_parser("stats", help="收件统计（按结果与拒收原因）")
     t.add_argument("--db", "--database", dest="gw_db", required=True)
     t.set_defaults(func=_needs_extra(_stats))
@@ -118,6 +129,11 @@ def _serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        from sync.gateway.pgdb import open_gateway_db
+
+        # Migrate once before any worker starts: a store too new for this code is one clear
+        # message here, not N workers failing and being restarted.
+        open_gateway_db(args.gw_db, kek_path=Path(args.kek) if args.kek else None).close()
         return supervise(args)
     from datetime import timedelta
 
@@ -223,6 +239,25 @@ def _push(args: argparse.Namespace) -> int:
             datetime.now(UTC).isoformat(timespec="seconds"),
         )
     print("已加入下发队列。")
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    """Apply pending schema migrations (as `serve` does at start) and say where the store stands."""
+    from sync.gateway.pgdb import open_gateway_db, redact
+
+    db = open_gateway_db(args.gw_db)
+    try:
+        before, after = db.schema
+    finally:
+        db.close()
+    where = redact(str(args.gw_db))
+    if before == after:
+        print(f"网关数据库 {where} 的结构已是最新：版本 {after}。")
+    elif before == 0:
+        print(f"网关数据库 {where} 已建立：结构版本 {after}。")
+    else:
+        print(f"网关数据库 {where} 的结构已从版本 {before} 升级到版本 {after}。")
     return 0
 
 

@@ -32,9 +32,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync.gateway import blobs, intake, production, snapshot, verify
-from sync.gateway.db import GatewayStore
+from sync.gateway.db import GatewayStore, Lock
 from sync.gateway.keyring import ROTATION_OVERLAP, Keyring, RegistryError
-from sync.gateway.limits import BodyLimit, BodyTooLarge, RateLimiter
+from sync.gateway.limits import BodyLimit, BodyTooLarge, refused_frames_limiter
 from sync.gateway.openapi import OPENAPI
 from sync.gateway.pgdb import is_postgres_url, open_gateway_db
 from sync.suite import SUITES, SuiteError, get_suite, unb64
@@ -71,7 +71,8 @@ class Gateway:
         self.config = config
         self.db: GatewayStore = open_gateway_db(config.db_path, kek_path=config.kek_path)
         self.keyring = Keyring(self.db, config.clock, rotation_overlap=config.rotation_overlap)
-        self.refused = RateLimiter(burst=100, per_second=1.0)
+        # N PostgreSQL workers share one allowance per client; one SQLite worker keeps it in memory.
+        self.refused = refused_frames_limiter(self.db, shared=is_postgres_url(config.db_path))
         self.keyring.ensure_keys(config.clock())
         self.intake_config = intake.IntakeConfig(config.production_days, config.max_envelope)
         routes = [
@@ -191,7 +192,9 @@ class Gateway:
                         intake.process, self.db, self.keyring, data, self.now(), self.intake_config
                     )
                     results.append(result)
-                    if result["status"] == intake.REJECTED and not self.refused.allow(client):
+                    if result["status"] == intake.REJECTED and not await run_in_threadpool(
+                        self.refused.allow, client
+                    ):
                         return JSONResponse({"results": results, "error": "rate_limited"}, status_code=429)
         except ClientDisconnect:
             return Response(status_code=400)
@@ -276,7 +279,7 @@ class Gateway:
         return JSONResponse(result)
 
     def _discard(self, station: str, eid: str) -> None:
-        with self.db.write() as conn:
+        with self.db.write(Lock.station(station)) as conn:
             blobs.discard(conn, station, eid)
 
     # ------------------------------------------------------------------ authenticated station calls

@@ -22,28 +22,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from offline.protocols import CardstationError
-from sync.gateway.db import Conn, GatewayStore
+from sync.gateway.db import Conn, GatewayStore, Lock, hold
 from sync.gateway.production import add_update
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS holders (
-    ssn TEXT PRIMARY KEY, name TEXT NOT NULL, sex TEXT NOT NULL, ethnicity TEXT NOT NULL,
-    birth_date TEXT NOT NULL, doc_type TEXT NOT NULL, doc_number TEXT NOT NULL,
-    phone TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', region TEXT NOT NULL,
-    person_status TEXT NOT NULL DEFAULT 'active', version INTEGER NOT NULL, updated_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS holders_region ON holders (region);
-CREATE TABLE IF NOT EXISTS holder_cards (
-    card_number TEXT PRIMARY KEY, ssn TEXT NOT NULL, status TEXT NOT NULL, spec_version TEXT NOT NULL DEFAULT '',
-    bank TEXT NOT NULL, issue_date TEXT NOT NULL DEFAULT '', expiry_date TEXT NOT NULL DEFAULT '',
-    version INTEGER NOT NULL, updated_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS holder_cards_ssn ON holder_cards (ssn);
-CREATE TABLE IF NOT EXISTS station_areas (
-    station_id TEXT NOT NULL, prefix TEXT NOT NULL, PRIMARY KEY (station_id, prefix));
-CREATE TABLE IF NOT EXISTS roster_snapshots (
-    snapshot_id TEXT PRIMARY KEY, station_id TEXT NOT NULL, version INTEGER NOT NULL, rows INTEGER NOT NULL,
-    size INTEGER NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL, data BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS roster_snapshots_station ON roster_snapshots (station_id, version);
-"""
 
 #: 卡状态 of the province extract → the catalogue's status code.
 CARD_STATUS_CODES: dict[str, str] = {
@@ -114,7 +94,7 @@ def normalise_area(text: str) -> list[str]:
 
 def set_area(db: GatewayStore, station_id: str, prefixes: Sequence[str]) -> None:
     """The area a station serves (replaces what it served before)."""
-    with db.write() as conn:
+    with db.write(Lock.station(station_id)) as conn:
         conn.execute("DELETE FROM station_areas WHERE station_id = ?", (station_id,))
         conn.executemany(
             "INSERT INTO station_areas(station_id, prefix) VALUES (?, ?)", [(station_id, p) for p in prefixes]
@@ -217,7 +197,7 @@ def publish(conn: Conn, ssns: Iterable[str], at: str, *, skip_station: str = "")
 
 def publish_refresh(db: GatewayStore, at: str) -> int:
     """Tell every station with an area to download a new snapshot (after a large import)."""
-    with db.write() as conn:
+    with db.write(Lock.CATALOGUE) as conn:
         version = current_version(conn)
         stations = [str(r[0]) for r in conn.execute("SELECT DISTINCT station_id FROM station_areas")]
         for station_id in stations:
@@ -228,6 +208,8 @@ def publish_refresh(db: GatewayStore, at: str) -> int:
 
 
 def next_version(conn: Conn) -> int:
+    """The next catalogue version, under `Lock.CATALOGUE`: handed out in commit order, no gaps."""
+    hold(conn, Lock.CATALOGUE)
     v = current_version(conn) + 1
     _set_version(conn, v)
     return v
@@ -246,7 +228,7 @@ def set_card_status(db: GatewayStore, card_number: str, label_or_code: str, at: 
     if status not in CARD_STATUS_LABELS:
         raise CatalogueError(f"卡状态“{label_or_code}”无效，应为：{'、'.join(CARD_STATUS_CODES)}之一")
     number = card_number.strip().upper()
-    with db.write() as conn:
+    with db.write(Lock.CATALOGUE) as conn:
         card = conn.execute("SELECT * FROM holder_cards WHERE card_number = ?", (number,)).fetchone()
         if card is None:
             raise CatalogueError(f"名册中没有卡号“{number}”，请核对卡号或先导入名册")
@@ -262,7 +244,7 @@ def set_person_status(db: GatewayStore, ssn: str, status: str, at: str) -> dict[
     if code not in PERSON_STATUS_LABELS:
         raise CatalogueError(f"人员状态“{status}”无效，应为：{'、'.join(PERSON_STATUS_LABELS.values())}之一")
     key = ssn.strip().upper()
-    with db.write() as conn:
+    with db.write(Lock.CATALOGUE) as conn:
         if conn.execute("SELECT 1 FROM holders WHERE ssn = ?", (key,)).fetchone() is None:
             raise CatalogueError(f"名册中没有社会保障号码“{key}”的人员")
         version = next_version(conn)

@@ -18,8 +18,62 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A named lock a write transaction needs, held until it commits or rolls back.
+
+    Why named locks and not one: on PostgreSQL many workers write at once, and only the
+    read-then-write steps that really share state must wait for each other. Each is a
+    transaction-scoped advisory lock (`pg_advisory_xact_lock(class, hashtext(key))`); SQLite has
+    one writer anyway, so there every lock is a no-op.
+
+    `rank` fixes the order locks are taken in (station < production < catalogue < feed <
+    keyring): a transaction may only take a lock ranked above every lock it holds, so two
+    transactions can never wait for each other in a cycle. `hold()` refuses a wrong order.
+    """
+
+    rank: int
+    name: str
+    key: str = ""
+
+    #: Migrating or creating the schema (taken alone, at open).
+    SCHEMA: ClassVar[Lock]
+    #: Applications and card numbers: card production, re-production, the tick (R-ISS-3).
+    PRODUCTION: ClassVar[Lock]
+    #: The catalogue (roster) version tick: versions are handed out in commit order.
+    CATALOGUE: ClassVar[Lock]
+    #: The downlink feed: update row ids become visible in the order they were handed out.
+    FEED: ClassVar[Lock]
+    #: The server's own keys and the key-set version.
+    KEYRING: ClassVar[Lock]
+
+    @staticmethod
+    def station(station_id: str) -> Lock:
+        """One station's envelopes, uploads, keys, area and snapshots (seq checks, dedupe)."""
+        return Lock(1, "station", station_id)
+
+
+Lock.SCHEMA = Lock(0, "schema")
+Lock.PRODUCTION = Lock(2, "production")
+Lock.CATALOGUE = Lock(3, "catalogue")
+Lock.FEED = Lock(4, "feed")
+Lock.KEYRING = Lock(5, "keyring")
+
+
+def hold(conn: Conn, *locks: Lock) -> None:
+    """Take `locks` in the current write transaction (PostgreSQL); nothing to do on SQLite.
+
+    For a step deep inside a transaction that only then knows what it touches (a card number,
+    a catalogue version, a downlink update).
+    """
+    take = getattr(conn, "take", None)
+    if take is not None:
+        take(*locks)
 
 
 class Row(Protocol):
@@ -49,15 +103,17 @@ class Conn(Protocol):
 class GatewayStore(Protocol):
     """The gateway's storage seam: SQLite (`GatewayDB`) or PostgreSQL (`pgdb.PostgresGatewayDB`).
 
-    `write()` is one transaction in which the envelope and its acknowledgement land together;
-    `read()` is one consistent snapshot. `path` names the local file the key-encryption key sits
+    `write(*locks)` is one transaction in which the envelope and its acknowledgement land
+    together, holding the named `Lock`s it needs on PostgreSQL; `read()` is one consistent snapshot. `path` names the local file the key-encryption key sits
     beside (sync/gateway/kek.py).
     """
 
     path: Path
+    #: (schema version found, schema version now) at open: sync/gateway/schema.py.
+    schema: tuple[int, int]
 
     def connection(self) -> Conn: ...
-    def write(self) -> AbstractContextManager[Conn]: ...
+    def write(self, *locks: Lock) -> AbstractContextManager[Conn]: ...
     def read(self) -> AbstractContextManager[Conn]: ...
     def query(self, sql: str, params: Any = ()) -> list[Any]: ...
     def one(self, sql: str, params: Any = ()) -> Any: ...
@@ -73,88 +129,7 @@ class GatewayStore(Protocol):
     def close(self) -> None: ...
 
 
-ENVELOPES = """CREATE TABLE IF NOT EXISTS envelopes (
-    envelope_id TEXT NOT NULL, station_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
-    sealed_digest TEXT NOT NULL, plain_digest TEXT NOT NULL, size INTEGER NOT NULL, sealed BLOB NOT NULL,
-    payload BLOB NOT NULL, received_at TEXT NOT NULL, ack TEXT NOT NULL,
-    PRIMARY KEY (station_id, envelope_id), UNIQUE (station_id, seq));"""
-
-SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS server_keys (
-    key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL CHECK (purpose IN ('hpke', 'downlink')),
-    private_key BLOB NOT NULL, public_key BLOB NOT NULL, created_at TEXT NOT NULL, not_after TEXT NOT NULL,
-    suite INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS stations (
-    station_id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL,
-    revoked_at TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '', suite INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS station_keys (
-    station_id TEXT NOT NULL, key_id TEXT NOT NULL, public_key BLOB NOT NULL,
-    status TEXT NOT NULL, created_at TEXT NOT NULL, retire_at TEXT NOT NULL DEFAULT '',
-    suite INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (station_id, key_id));
-CREATE TABLE IF NOT EXISTS enrol_tokens (
-    token_hash TEXT PRIMARY KEY, station_id TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT NOT NULL DEFAULT '');
-"""
-    + ENVELOPES
-    + """
-CREATE TABLE IF NOT EXISTS blob_partials (
-    station_id TEXT NOT NULL, envelope_id TEXT NOT NULL, total INTEGER NOT NULL,
-    received INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (station_id, envelope_id));
-CREATE TABLE IF NOT EXISTS blob_chunks (
-    station_id TEXT NOT NULL, envelope_id TEXT NOT NULL, "offset" INTEGER NOT NULL, data BLOB NOT NULL,
-    PRIMARY KEY (station_id, envelope_id, "offset"));
-CREATE TABLE IF NOT EXISTS event_counts (
-    hour TEXT NOT NULL, code TEXT NOT NULL, station_id TEXT NOT NULL, n INTEGER NOT NULL,
-    PRIMARY KEY (hour, code, station_id));
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY, at TEXT NOT NULL, code TEXT NOT NULL, station_id TEXT NOT NULL DEFAULT '',
-    envelope_id TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS events_code ON events (code);
-CREATE TABLE IF NOT EXISTS applications (
-    receipt_no TEXT PRIMARY KEY, station_id TEXT NOT NULL, ssn TEXT NOT NULL, item TEXT NOT NULL,
-    state TEXT NOT NULL, received_at TEXT NOT NULL, produce_at TEXT NOT NULL DEFAULT '',
-    ship_at TEXT NOT NULL DEFAULT '', bank TEXT NOT NULL DEFAULT '', card_number TEXT NOT NULL DEFAULT '',
-    card_id_code TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS applications_ssn ON applications (ssn, state);
-CREATE TABLE IF NOT EXISTS updates (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL, update_id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS updates_station ON updates (station_id, id);
-"""
-)
-
-
 EVENT_DETAILS_PER_HOUR = 20  # per code and station; the rest only counts
-
-
-def _upgrade(conn: sqlite3.Connection) -> None:
-    """Bring a store made by an earlier gateway to the current schema (idempotent)."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "station_keys" in tables:
-        cols = {r[1] for r in conn.execute("PRAGMA table_info(station_keys)")}
-        if "retire_at" not in cols:
-            conn.execute("ALTER TABLE station_keys ADD COLUMN retire_at TEXT NOT NULL DEFAULT ''")
-    for table in ("server_keys", "stations", "station_keys"):  # the suite pinned at enrolment; 1 before
-        if table in tables and "suite" not in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
-            conn.execute(f"ALTER TABLE {table} ADD COLUMN suite INTEGER NOT NULL DEFAULT 1")
-    if "envelopes" in tables:
-        pk = [r[1] for r in conn.execute("PRAGMA table_info(envelopes)") if r[5]]
-        if pk == ["envelope_id"]:  # ids were global: re-key them per station
-            conn.executescript(
-                "BEGIN; ALTER TABLE envelopes RENAME TO envelopes_v1;"
-                + ENVELOPES
-                + " INSERT INTO envelopes SELECT * FROM envelopes_v1; DROP TABLE envelopes_v1; COMMIT;"
-            )
-    if "partials" in tables:
-        conn.execute("DROP TABLE partials")  # unowned partials: the stations resume from 0
-    if "events" in tables and "event_counts" not in tables:
-        conn.executescript(
-            "CREATE TABLE event_counts (hour TEXT NOT NULL, code TEXT NOT NULL, station_id TEXT NOT NULL,"
-            " n INTEGER NOT NULL, PRIMARY KEY (hour, code, station_id));"
-            "INSERT INTO event_counts SELECT substr(at, 1, 13), code, station_id, COUNT(*) FROM events"
-            " GROUP BY 1, 2, 3;"
-        )
 
 
 class StoreOps:
@@ -219,12 +194,22 @@ class GatewayDB(StoreOps):
         except FileExistsError:
             os.chmod(self.path, 0o600)
         self._local = threading.local()
-        conn = self.connection()
-        _upgrade(conn)
-        conn.executescript(SCHEMA)
-        from sync.gateway.catalogue import SCHEMA as CATALOGUE_SCHEMA  # catalogue imports this module
+        from sync.gateway.schema import migrate  # the migrator imports this module
 
-        conn.executescript(CATALOGUE_SCHEMA)  # the card-holder roster (sync/gateway/catalogue.py)
+        with self.write() as conn:  # every pending migration, or none (SQLite DDL is transactional)
+            self.schema = migrate(conn, self)
+
+    # ------------------------------------------------------------------ the migrator's view (schema.Engine)
+
+    def ddl(self, statement: str) -> str:
+        return statement  # the migrations are written in SQLite's dialect
+
+    def tables(self, conn: Conn) -> set[str]:
+        return {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def columns(self, conn: Conn, table: str) -> dict[str, bool]:
+        """Column name → part of the primary key."""
+        return {str(r[1]): bool(r[5]) for r in conn.execute(f"PRAGMA table_info({table})")}
 
     def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -238,7 +223,8 @@ class GatewayDB(StoreOps):
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *locks: Lock) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE: SQLite's one writer already serialises what `locks` name (ignored)."""
         conn = self.connection()
         if conn.in_transaction:
             yield conn

@@ -30,13 +30,6 @@ from offline.protocols import CardstationError
 from sync.gateway.db import Conn, GatewayStore
 from sync.gateway.production import add_update
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS bank_changes (
-    receipt_no TEXT PRIMARY KEY, station_id TEXT NOT NULL, ssn TEXT NOT NULL, card_number TEXT NOT NULL,
-    old_bank TEXT NOT NULL, new_bank TEXT NOT NULL, state TEXT NOT NULL, received_at TEXT NOT NULL,
-    decided_at TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '');
-"""
-
 #: Items the card management system records without filing an application: acknowledged by status.
 RECORDED_ITEMS = {
     "cancel": "卡管系统已注销",
@@ -55,12 +48,6 @@ def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
-def _create(conn: Conn) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
 def act_on_business(
     conn: Conn,
     station_id: str,
@@ -74,7 +61,6 @@ def act_on_business(
     """Reference behaviour for the items that file no application (intake handles those)."""
     at = _iso(now)
     if item == "bank_change":
-        _create(conn)
         conn.execute(
             "INSERT INTO bank_changes(receipt_no, station_id, ssn, card_number, old_bank, new_bank, state,"
             " received_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(receipt_no) DO NOTHING",
@@ -156,22 +142,25 @@ def decide_bank_change(
 ) -> str:
     """The card centre's reply (复函) to a bank-change request: queued for the station (HN 24(3)-(4))."""
     with db.write() as conn:
-        _create(conn)
         row = conn.execute("SELECT * FROM bank_changes WHERE receipt_no = ?", (receipt_no,)).fetchone()
         if row is None:
             raise FlowError(f"没有受理编号为 {receipt_no} 的发卡银行变更申请（该站尚未上传，或编号有误）")
         if row["state"] != "pending":
             raise FlowError(f"受理编号 {receipt_no} 的申请已答复（{row['state']}），不能重复答复")
-        _decide(conn, receipt_no, approved=approved, reason=reason, at=_iso(now))
+        if not _decide(conn, receipt_no, approved=approved, reason=reason, at=_iso(now)):
+            raise FlowError(f"受理编号 {receipt_no} 的申请已答复，不能重复答复")
         return str(row["station_id"])
 
 
-def _decide(conn: Conn, receipt_no: str, *, approved: bool, reason: str, at: str) -> None:
+def _decide(conn: Conn, receipt_no: str, *, approved: bool, reason: str, at: str) -> bool:
+    """Answer a pending request; False when it was answered already (nothing queued)."""
     row = conn.execute("SELECT station_id FROM bank_changes WHERE receipt_no = ?", (receipt_no,)).fetchone()
-    conn.execute(
-        "UPDATE bank_changes SET state = ?, decided_at = ?, reason = ? WHERE receipt_no = ?",
+    decided = conn.execute(  # only a pending request: two replies racing answer it once
+        "UPDATE bank_changes SET state = ?, decided_at = ?, reason = ? WHERE receipt_no = ? AND state = 'pending'",
         ("approved" if approved else "rejected", at, reason, receipt_no),
     )
+    if decided.rowcount != 1:
+        return False
     add_update(
         conn,
         row["station_id"],
@@ -180,6 +169,7 @@ def _decide(conn: Conn, receipt_no: str, *, approved: bool, reason: str, at: str
         {"receipt_no": receipt_no, "approved": approved, "reason": reason},
         at,
     )
+    return True
 
 
 def _station_of_card(conn: Conn, card_number: str) -> str:

@@ -1,8 +1,9 @@
 """Intake of one envelope: verify, open, dedupe, store with its acknowledgement, act on it.
 
-Everything for one envelope happens in one IMMEDIATE transaction: the envelope row, its
+Everything for one envelope happens in one write transaction: the envelope row, its
 signed acknowledgement, the business effect (application rows, downlink updates) and the
-counter. A repeat of a stored envelope returns the stored acknowledgement unchanged; the
+counter. On SQLite that is BEGIN IMMEDIATE; on PostgreSQL it holds the station's lock from the
+start and the production and catalogue locks from the business step on (sync/gateway/pgdb.py). A repeat of a stored envelope returns the stored acknowledgement unchanged; the
 same id from the same station with other content is a conflict (ids are scoped per station:
 another station's envelope never conflicts); a sequence number already bound to another id is
 a replay. A replay's refusal carries the station's highest stored sequence number, signed like an
@@ -21,7 +22,7 @@ from typing import Any
 
 from sync.envelope import EnvelopeError, open_envelope, parse
 from sync.gateway import blobs, catalogue, flows, messages, walkins
-from sync.gateway.db import Conn, GatewayStore
+from sync.gateway.db import Conn, GatewayStore, Lock, hold
 from sync.gateway.keyring import Keyring
 from sync.gateway.production import add_update, card_numbers
 from sync.wire import Reason, UploadStatus
@@ -59,7 +60,9 @@ def process(
             db.count_event(conn, exc.code, at, detail=exc.detail)
         return {"envelope_id": eid, "status": REJECTED, "code": exc.code}
     sealed_digest = hashlib.sha256(data).hexdigest()
-    with db.write() as conn:
+    # The station's lock: its existing-envelope and seq checks see every earlier upload of it; other
+    # stations go on in parallel. The unique keys stay the guarantee (see sync/gateway/pgdb.py).
+    with db.write(Lock.station(station)) as conn:
         existing = conn.execute(
             "SELECT * FROM envelopes WHERE station_id = ? AND envelope_id = ?", (station, eid)
         ).fetchone()
@@ -149,6 +152,9 @@ def _act_on_business(
         return  # stored as received; nothing to act on
     if not isinstance(record, dict):
         return
+    # Applications, card numbers and the catalogue version are shared by every station: taken
+    # here, after the decryption and the ack, in rank order for everything below.
+    hold(conn, Lock.PRODUCTION, Lock.CATALOGUE)
     item = record.get("item")
     details = record.get("details") if isinstance(record.get("details"), dict) else {}
     assert isinstance(details, dict)

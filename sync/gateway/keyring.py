@@ -30,7 +30,7 @@ from typing import Any
 from offline.protocols import CardstationError
 from sync.envelope import ServerKey, StationKey, canonical_json
 from sync.gateway import kek as kekmod
-from sync.gateway.db import Conn, GatewayStore, Row
+from sync.gateway.db import Conn, GatewayStore, Lock, Row
 from sync.suite import DEFAULT_SUITE, SUITES, SuiteError, b64, check_public_key, get_suite, key_id_for
 
 HPKE_VALID_DAYS = 730
@@ -87,13 +87,20 @@ class Keyring:
         return int(self.db.meta("key_set_version", "1"))
 
     def _bump_version(self, conn: Conn) -> None:
-        self.db.set_meta(conn, "key_set_version", str(self.key_set_version() + 1))
+        """+1 in one statement (no read-then-write: two rotations never land on one version)."""
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('key_set_version', '2') ON CONFLICT(key)"
+            " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
+        )
 
     # ------------------------------------------------------------------ server keys
 
     def ensure_keys(self, now: datetime) -> None:
-        """Create the first HPKE and downlink keys of a new gateway store; wrap any stored bare."""
-        with self.db.write() as conn:
+        """Create the first HPKE and downlink keys of a new gateway store; wrap any stored bare.
+
+        Under `Lock.KEYRING`: N workers starting at once create one key of each kind, not N.
+        """
+        with self.db.write(Lock.KEYRING) as conn:
             for row in conn.execute("SELECT key_id, purpose, private_key FROM server_keys").fetchall():
                 if not kekmod.is_wrapped(bytes(row["private_key"])):
                     wrapped = kekmod.wrap(self._kek, row["key_id"], row["purpose"], bytes(row["private_key"]))
@@ -142,18 +149,20 @@ class Keyring:
         suite: int = 1,
     ) -> str:
         """Add a new encryption key of `suite`; optionally shorten the life of that suite's older keys."""
-        with self.db.write() as conn:
+        with self.db.write(Lock.KEYRING) as conn:
             if retire_old_after_days is not None:
                 cutoff = _iso(now + timedelta(days=retire_old_after_days))
                 conn.execute(
-                    "UPDATE server_keys SET not_after = MIN(not_after, ?) WHERE purpose = 'hpke' AND suite = ?",
-                    (cutoff, suite),
+                    # CASE, not SQLite's two-argument MIN(): one text for both engines (PostgreSQL has LEAST)
+                    "UPDATE server_keys SET not_after = CASE WHEN not_after < ? THEN not_after ELSE ? END"
+                    " WHERE purpose = 'hpke' AND suite = ?",
+                    (cutoff, cutoff, suite),
                 )
             self._bump_version(conn)
             return self._new_key(conn, "hpke", now, days=valid_days, suite=suite)
 
     def expire_hpke_key(self, key_id: str, at: datetime) -> None:
-        with self.db.write() as conn:
+        with self.db.write(Lock.KEYRING) as conn:
             conn.execute(
                 "UPDATE server_keys SET not_after = ? WHERE key_id = ? AND purpose = 'hpke'",
                 (_iso(at), key_id),
@@ -219,7 +228,7 @@ class Keyring:
     def issue_token(self, station_id: str, now: datetime) -> str:
         """A one-time enrolment token: secret + '.' + fingerprint of the downlink key."""
         secret = secrets.token_hex(12)  # hex: never a leading '-' that a shell would read as an option
-        with self.db.write() as conn:
+        with self.db.write(Lock.station(station_id)) as conn:
             conn.execute(
                 "INSERT INTO stations(station_id, status, created_at) VALUES (?, 'pending', ?)"
                 " ON CONFLICT(station_id) DO NOTHING",
@@ -241,7 +250,7 @@ class Keyring:
         secret = token.split(".", 1)[0]
         suite = choose_suite(suites)
         _check_key(suite, public_key)
-        with self.db.write() as conn:
+        with self.db.write(Lock.station(station_id)) as conn:
             row = conn.execute("SELECT * FROM enrol_tokens WHERE token_hash = ?", (_hash(secret),)).fetchone()
             if (
                 row is None
@@ -250,16 +259,19 @@ class Keyring:
                 or row["station_id"] != station_id
             ):
                 raise RegistryError("bad_token", "注册码无效、已使用、已过期或与站点编号不符")
-            conn.execute(
-                "UPDATE enrol_tokens SET used_at = ? WHERE token_hash = ?", (_iso(now), row["token_hash"])
+            used = conn.execute(  # spent in the statement that checks it is unspent: one redemption
+                "UPDATE enrol_tokens SET used_at = ? WHERE token_hash = ? AND used_at = ''",
+                (_iso(now), row["token_hash"]),
             )
+            if used.rowcount != 1:
+                raise RegistryError("bad_token", "注册码无效、已使用、已过期或与站点编号不符")
             self._register(conn, station_id, public_key, now, suite)
         return self.bundle(station_id, now)
 
     def register(self, station_id: str, public_key: bytes, now: datetime, suite: int = 1) -> dict[str, Any]:
         """Direct registration (an administrator with the station's public key file)."""
         _check_key(suite, public_key)
-        with self.db.write() as conn:
+        with self.db.write(Lock.station(station_id)) as conn:
             self._register(conn, station_id, public_key, now, suite)
         return self.bundle(station_id, now)
 
@@ -314,7 +326,7 @@ class Keyring:
         suite = self.station_suite(station_id)  # rotation keeps the suite pinned at enrolment
         _check_key(suite, new_public_key)
         kid = key_id_for(new_public_key)
-        with self.db.write() as conn:
+        with self.db.write(Lock.station(station_id)) as conn:  # one rotation of a station at a time
             old = conn.execute(
                 "SELECT status FROM station_keys WHERE station_id = ? AND key_id = ?",
                 (station_id, old_key_id),
@@ -339,7 +351,7 @@ class Keyring:
         return kid
 
     def revoke_station(self, station_id: str, reason: str, now: datetime) -> bool:
-        with self.db.write() as conn:
+        with self.db.write(Lock.station(station_id)) as conn:
             cur = conn.execute(
                 "UPDATE stations SET status = 'revoked', revoked_at = ?, reason = ? WHERE station_id = ?",
                 (_iso(now), reason, station_id),

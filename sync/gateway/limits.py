@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from offline.protocols import CardstationError
+from sync.gateway.db import GatewayStore
 
 
 class BodyTooLarge(CardstationError):
@@ -67,8 +69,15 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class Limiter(Protocol):
+    def allow(self, who: str) -> bool: ...
+
+
 class RateLimiter:
     """A token bucket per client address: `burst` at once, then `per_second` (in memory).
+
+    One process's memory: right for the single SQLite worker; with N PostgreSQL workers each
+    would grant the whole allowance, hence `SharedRateLimiter` there.
 
     Used for refused envelope frames: a client sending garbage gets 429 once it has spent its
     bucket, so one connection cannot turn the gateway into a counter-incrementing machine.
@@ -89,3 +98,45 @@ class RateLimiter:
             return False
         self._buckets[who] = (tokens - 1.0, now)
         return True
+
+
+class SharedRateLimiter:
+    """The same allowance kept in the database, so N workers together grant it once.
+
+    A fixed window per client address: `burst` refusals per window of `burst / per_second`
+    seconds (100 per 100 s by default: the bucket's average rate; at a window's edge a client
+    may get up to twice `burst` in a row, which bounds the counting as well). The count is one
+    `INSERT … ON CONFLICT DO UPDATE … RETURNING` — atomic on PostgreSQL at READ COMMITTED, no
+    lock — and the windows before the last are deleted when a new one begins. `clock` is wall
+    time: every worker must agree on the window.
+    """
+
+    def __init__(
+        self, db: GatewayStore, *, burst: int, per_second: float, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.db, self.burst, self.clock = db, burst, clock
+        self.window_s = max(1.0, burst / per_second)
+
+    def window(self) -> int:
+        return int(self.clock() // self.window_s)
+
+    def allow(self, who: str) -> bool:
+        win = self.window()
+        with self.db.write() as conn:
+            n = int(
+                conn.execute(
+                    "INSERT INTO rate_windows(who, win, n) VALUES (?, ?, 1) ON CONFLICT(who, win)"
+                    " DO UPDATE SET n = rate_windows.n + 1 RETURNING n",
+                    (who, win),
+                ).fetchone()[0]
+            )
+            if n == 1:  # the first count of a new window: the ones before the last are spent
+                conn.execute("DELETE FROM rate_windows WHERE win < ?", (win - 1,))
+        return n <= self.burst
+
+
+def refused_frames_limiter(db: GatewayStore, shared: bool) -> Limiter:
+    """100 refused frames at once, then 1 a second, per client: in the database when `shared`."""
+    if shared:
+        return SharedRateLimiter(db, burst=100, per_second=1.0)
+    return RateLimiter(burst=100, per_second=1.0)

@@ -6,12 +6,31 @@ psycopg 3 (`?` → `%s`, a literal `%` doubled) and hands back rows readable by 
 like `sqlite3.Row`. Client-side binding (`ClientCursor`) keeps SQLite's forgiving typing: an int
 bound for a TEXT column is an assignment cast, a str is an untyped literal.
 
-Exactly-once does not rest on a process lock: the envelope's unique keys (station, envelope id)
-and (station, seq) are constraints, and the acknowledgement is written in the same transaction
-as the envelope. Every `write()` also takes one transaction-scoped advisory lock, so writes are
-serialised across all workers exactly as SQLite's single writer serialises them today (card
-numbers, catalogue versions and seq checks read then write); the decryption and verification
-before the write run in parallel. Finer locks (per station for intake) are a later step.
+Locking model. There is no gateway-wide lock: workers write in parallel at READ COMMITTED, and
+only the read-then-write steps that share state wait for each other, each on a *named*
+transaction-scoped advisory lock (`db.Lock`, `pg_advisory_xact_lock(class, hashtext(key))`),
+released at commit or rollback:
+
+- `Lock.station(id)`: intake of that station's envelopes (the existing-envelope and seq checks
+  before the insert), its blob uploads, keys, area and snapshots. Station A never waits for B.
+- `Lock.PRODUCTION`: applications and card numbers (intake of a business, the production tick,
+  re-production), so two workers never give out one card number or produce one card twice.
+- `Lock.CATALOGUE`: the catalogue (roster) version tick; versions are handed out in commit
+  order, so a station that holds version V has every change up to V.
+- `Lock.FEED`: taken just before a downlink update is queued; update ids (the stations'
+  cursors) then become visible in the order they were handed out, never one behind another.
+- `Lock.KEYRING`: the server keys and the key-set version.
+
+Locks are taken in rank order (station < production < catalogue < feed < keyring; `PgConn.take`
+refuses anything else), so no two transactions wait for each other in a cycle. Exactly-once does
+not rest on a lock at all: (station, envelope id) and (station, seq) are unique keys, and the
+acknowledgement is written in the same transaction as the envelope — a racing duplicate that
+slipped past the station lock would fail on the constraint and roll back whole. Decryption,
+signature checks and ack signing run before the business step takes the shared locks.
+
+READ COMMITTED suffices: each statement after a lock is granted sees everything committed
+before the lock was released. `read()` alone runs at REPEATABLE READ (one snapshot for the
+roster's version, count and rows).
 
 The schema is the SQLite schema translated (`pg_ddl`): one definition, so the two cannot drift.
 """
@@ -30,15 +49,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from offline.protocols import CardstationError
-from sync.gateway.db import SCHEMA, GatewayDB, StoreOps
+from sync.gateway.db import Conn, GatewayDB, Lock, StoreOps
 
 if TYPE_CHECKING:  # psycopg is imported only when a PostgreSQL store is opened: SQLite needs none
     import psycopg
     from psycopg.rows import RowMaker
     from psycopg_pool import ConnectionPool
 
-#: pg_advisory_xact_lock key of the gateway's single writer (any constant; "cardstat" in ASCII).
-WRITE_LOCK = 0x6361726473746174
+#: First argument of pg_advisory_xact_lock(int, int) for each named lock ("cs" in ASCII + rank).
+LOCK_CLASS = 0x63730000
 POOL_MAX = 16
 CONNECT_TIMEOUT_S = 15.0
 
@@ -128,6 +147,20 @@ class PgConn:
 
     def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
         self.raw = raw
+        self.held: set[Lock] = set()
+
+    def take(self, *locks: Lock) -> None:
+        """Take advisory locks for the rest of this transaction, in rank order (see module doc)."""
+        for lock in sorted(locks, key=lambda lk: (lk.rank, lk.key)):
+            if lock in self.held:
+                continue
+            top = max((h.rank for h in self.held), default=-1)
+            if lock.rank <= top:
+                raise RuntimeError(f"lock {lock.name} taken after a lock of rank {top}: deadlock-prone order")
+            self.raw.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_CLASS + lock.rank, lock.key)
+            )
+            self.held.add(lock)
 
     def execute(self, sql: str, parameters: Any = (), /) -> psycopg.Cursor[PgRow]:
         return self.raw.execute(translate(sql), _params(parameters))
@@ -212,14 +245,34 @@ class PostgresGatewayDB(StoreOps):
                 f"连不上网关数据库 {redact(dsn)}：请检查地址、端口、用户名与口令，并确认 PostgreSQL 正在运行。",
                 code="database_unreachable",
             ) from exc
-        from sync.gateway.catalogue import SCHEMA as CATALOGUE_SCHEMA
-        from sync.gateway.flows import SCHEMA as FLOWS_SCHEMA
+        from sync.gateway.schema import migrate
 
-        with self.write() as conn:  # workers starting together create the schema once
-            for ddl in (SCHEMA, CATALOGUE_SCHEMA, FLOWS_SCHEMA):
-                for statement in ddl.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+        with self.write(Lock.SCHEMA) as conn:  # workers starting together: one migrates, the rest wait
+            self.schema = migrate(conn, self)
+
+    # ------------------------------------------------------------------ the migrator's view (schema.Engine)
+
+    def ddl(self, statement: str) -> str:
+        return pg_ddl(statement)
+
+    def tables(self, conn: Conn) -> set[str]:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+        return {str(r[0]) for r in rows}
+
+    def columns(self, conn: Conn, table: str) -> dict[str, bool]:
+        """Column name → part of the primary key."""
+        rows = conn.execute(
+            "SELECT c.column_name, EXISTS (SELECT 1 FROM information_schema.key_column_usage k"
+            " JOIN information_schema.table_constraints t ON t.constraint_name = k.constraint_name"
+            " AND t.table_schema = k.table_schema AND t.constraint_type = 'PRIMARY KEY'"
+            " WHERE k.table_schema = c.table_schema AND k.table_name = c.table_name"
+            " AND k.column_name = c.column_name) FROM information_schema.columns c"
+            " WHERE c.table_schema = current_schema() AND c.table_name = ?",
+            (table,),
+        )
+        return {str(r[0]): bool(r[1]) for r in rows}
 
     def _run(self, sql: str, params: Any, many: bool) -> _Result:
         with self.pool.connection() as raw:
@@ -233,30 +286,30 @@ class PostgresGatewayDB(StoreOps):
         return current if current is not None else PooledConn(self._run)
 
     @contextmanager
-    def _transaction(self, *, lock: bool, read_only: bool) -> Iterator[PgConn]:
+    def _transaction(self, locks: tuple[Lock, ...], *, read_only: bool) -> Iterator[PgConn]:
         current: PgConn | None = getattr(self._local, "conn", None)
         if current is not None:
+            current.take(*locks)
             yield current
             return
         with self.pool.connection() as raw, raw.transaction():
             conn = PgConn(raw)
             if read_only:
                 raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            if lock:
-                raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            conn.take(*locks)
             self._local.conn = conn
             try:
                 yield conn
             finally:
                 self._local.conn = None
 
-    def write(self) -> Any:
-        """One transaction under the gateway's write lock; rolled back on any exception."""
-        return self._transaction(lock=True, read_only=False)
+    def write(self, *locks: Lock) -> Any:
+        """One READ COMMITTED transaction holding `locks`; rolled back on any exception."""
+        return self._transaction(locks, read_only=False)
 
     def read(self) -> Any:
         """One REPEATABLE READ snapshot (the roster snapshot reads version, count and rows in it)."""
-        return self._transaction(lock=False, read_only=True)
+        return self._transaction((), read_only=True)
 
     def query(self, sql: str, params: Any = ()) -> list[PgRow]:
         return self.connection().execute(sql, params).fetchall()

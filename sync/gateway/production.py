@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from offline.protocols import card_number_check_char
-from sync.gateway.db import Conn, GatewayStore
+from sync.gateway.db import Conn, GatewayStore, Lock, hold
 from sync.gateway.keyring import DownlinkSigner
 
 CURSOR_PREFIX = "c1."
@@ -30,7 +30,12 @@ def _iso(dt: datetime) -> str:
 def add_update(
     conn: Conn, station_id: str, update_id: str, kind: str, payload: dict[str, Any], at: str
 ) -> None:
-    """Queue one update for a station ('*' = every station); the same update id is kept once."""
+    """Queue one update for a station ('*' = every station); the same update id is kept once.
+
+    Under `Lock.FEED`: a station's cursor is the last row id it saw, so ids must become visible
+    in the order they are handed out (two open transactions could otherwise commit 101 before 100).
+    """
+    hold(conn, Lock.FEED)
     conn.execute(
         "INSERT INTO updates(station_id, update_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT(update_id) DO NOTHING",
@@ -39,7 +44,12 @@ def add_update(
 
 
 def card_numbers(conn: Conn, station_id: str) -> tuple[str, str]:
-    """(card number, card identification code) for the next produced card."""
+    """(card number, card identification code) for the next produced card.
+
+    The number counts applications: under `Lock.PRODUCTION` (every application row is written
+    under it) no two workers count the same total.
+    """
+    hold(conn, Lock.PRODUCTION)
     n = int(conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0]) + 1
     first8 = "S" + f"{n:07d}"
     city = (station_id[:4] + "00")[2:5] if station_id[:4].isdigit() else "000"
@@ -47,11 +57,21 @@ def card_numbers(conn: Conn, station_id: str) -> tuple[str, str]:
     return first8 + card_number_check_char(first8), card_id_code
 
 
+DUE_SQL = (
+    "SELECT 1 FROM applications WHERE (state = 'accepted' AND produce_at <= ?)"
+    " OR (state = 'produced' AND ship_at <= ?) LIMIT 1"
+)
+
+
 def tick(db: GatewayStore, now: datetime) -> int:
     """Move due applications through production and shipping; returns updates added."""
     at = _iso(now)
     added = 0
-    with db.write() as conn:
+    # Every pull calls this: a plain read first, so a pull with nothing due takes no lock.
+    if not db.query(DUE_SQL, (at, at)):
+        return 0
+    # Two workers ticking at once: the second waits, then finds the rows already moved on.
+    with db.write(Lock.PRODUCTION, Lock.CATALOGUE) as conn:
         due = conn.execute(
             "SELECT * FROM applications WHERE state = 'accepted' AND produce_at <= ?", (at,)
         ).fetchall()

@@ -23,7 +23,7 @@ from offline.protocols import CardstationError
 from offline.validation.card_numbers import validate_card_number
 from offline.validation.ids import ssn_birth_and_sex, validate_ssn
 from sync.gateway import catalogue
-from sync.gateway.db import GatewayStore
+from sync.gateway.db import GatewayStore, Lock
 
 HEADER = (
     "社会保障号码",
@@ -227,7 +227,7 @@ def import_roster(db: GatewayStore, path: Path, *, now: datetime | None = None) 
 
 
 def _write(db: GatewayStore, batch: list[tuple[int, list[str]]], at: str, report: RosterImportReport) -> None:
-    with db.write() as conn:
+    with db.write(Lock.CATALOGUE) as conn:  # versions are handed out under it (catalogue.next_version)
         version = catalogue.current_version(conn)
         publish = conn.execute("SELECT 1 FROM station_areas LIMIT 1").fetchone() is not None
         changed: list[str] = []

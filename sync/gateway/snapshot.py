@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 
 from offline.validation.ids import ssn_birth_and_sex
 from sync.gateway import catalogue
-from sync.gateway.db import GatewayStore
+from sync.gateway.db import GatewayStore, Lock
 from sync.gateway.keyring import DownlinkSigner
 
 FORMAT = "cardstation-roster-1"
@@ -149,7 +149,7 @@ def _write(db: GatewayStore, station_id: str, prefixes: list[str], now: datetime
         "sha256": hashlib.sha256(data).hexdigest(),
         "created_at": now.isoformat(timespec="seconds"),
     }
-    with db.write() as conn:
+    with db.write(Lock.station(station_id)) as conn:
         # Keep the newest older one: a station may be half-way through it (resume).
         conn.execute(
             "DELETE FROM roster_snapshots WHERE station_id = ? AND snapshot_id NOT IN (SELECT snapshot_id"

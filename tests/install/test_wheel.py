@@ -30,6 +30,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_non_python_file_of_the_packages_is_in_the_wheel(wheel: Path) -> None:
     data = wheelenv.package_files()
     assert any(p.startswith("offline/migrations/") and p.endswith(".sql") for p in data)
+    assert any(p.startswith("sync/gateway/migrations/") and p.endswith(".sql") for p in data)
     assert any(p.endswith(".tcss") for p in data) and any(p.endswith(".toml") for p in data)
     names = wheelenv.wheel_names(wheel)
     assert sorted(p for p in data if p not in names) == []

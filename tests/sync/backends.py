@@ -19,7 +19,7 @@ from sync.gateway.pgdb import open_gateway_db
 from tests.pg import fresh_database, postgres_dsn
 from tests.sync.helpers import RunningGateway, start_gateway
 
-__all__ = ["BACKENDS", "Backend", "backend", "gateway_store", "postgres_dsn"]
+__all__ = ["BACKENDS", "Backend", "backend", "gateway_store", "postgres_dsn", "two_workers"]
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -72,3 +72,15 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
 def gateway_store(backend: Backend) -> Callable[[Path], GatewayStore]:
     """`gateway_store(folder)`: a new, empty gateway store on this test's engine."""
     return backend.store
+
+
+@pytest.fixture
+def two_workers(postgres_dsn: str, tmp_path: Path) -> Iterator[tuple[RunningGateway, RunningGateway]]:
+    """Two gateways (as two workers would be) over one fresh PostgreSQL database and one key file."""
+    dsn = fresh_database(postgres_dsn)
+    first = start_gateway(dsn, kek_path=tmp_path / "gateway")
+    second = start_gateway(dsn, kek_path=tmp_path / "gateway")
+    yield first, second
+    for gw in (first, second):
+        gw.server.stop()
+        gw.gateway.db.close()
