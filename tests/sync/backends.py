@@ -23,10 +23,9 @@ from typing import Any
 import pytest
 
 from sync.gateway.db import GatewayStore
-from sync.gateway.kek import ENV_FILE
 from sync.gateway.pgdb import open_gateway_db
 from tests.pg import fresh_database, postgres_dsn
-from tests.sync.helpers import RunningGateway, start_gateway
+from tests.sync.helpers import RunningGateway, kek_env, start_gateway
 
 __all__ = [
     "BACKENDS",
@@ -55,9 +54,7 @@ class GatewayTarget:
     @property
     def env(self) -> dict[str, str]:
         """Environment for a CLI subprocess on this store: the same key-encryption key file."""
-        if self.kek is None:
-            return {}
-        return {ENV_FILE: str(self.kek.with_name(self.kek.name + ".kek"))}
+        return kek_env(self.kek)
 
     def open(self) -> GatewayStore:
         db: GatewayStore = open_gateway_db(self.db, kek_path=self.kek)
