@@ -102,12 +102,18 @@ class Gateway:
         return self.folder / self.KEK_NAME if self.postgres else None
 
     @property
-    def env(self) -> dict[str, str]:
-        """The environment of the gateway's subprocesses (the same key-encryption key on PostgreSQL)."""
+    def kek_env(self) -> dict[str, str]:
+        """What a `cardstation gateway ...` process on this store needs in its environment: on
+        PostgreSQL the key file (else it would use the user's default one); nothing on SQLite."""
         from sync.gateway.kek import ENV_FILE
 
         kek = self.kek
-        return {**os.environ, ENV_FILE: str(kek.with_name(kek.name + ".kek"))} if kek else dict(os.environ)
+        return {ENV_FILE: str(kek.with_name(kek.name + ".kek"))} if kek else {}
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of the gateway's subprocesses."""
+        return {**os.environ, **self.kek_env}
 
     def open(self) -> Any:
         """The gateway's store opened in this process (either engine); the caller closes it."""

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from cardstation.demo_setup import Gateway as DemoGateway
 from sync.gateway.db import GatewayStore
 from sync.gateway.pgdb import open_gateway_db
 from tests.pg import fresh_database, postgres_dsn
@@ -69,6 +70,7 @@ class Backend:
         self.dsn = dsn
         self._opened: list[GatewayStore] = []
         self._running: list[RunningGateway] = []
+        self._demo: list[DemoGateway] = []
 
     def target(self, folder: Path) -> GatewayTarget:
         """A new, empty gateway store's target in `folder` (a fresh database on PostgreSQL)."""
@@ -88,7 +90,22 @@ class Backend:
         self._running.append(gw)
         return gw
 
+    def demo_gateway(self, folder: Path, monkeypatch: pytest.MonkeyPatch | None = None) -> DemoGateway:
+        """The demo's gateway process (`cardstation.demo_setup.Gateway`) on this engine, not started.
+
+        With `monkeypatch`, the test's environment names the gateway's key file, so the
+        `cardstation gateway ...` subprocesses a test runs itself open the same store.
+        """
+        gw = DemoGateway(self.target(folder).db, folder=folder)
+        for name, value in gw.kek_env.items():
+            if monkeypatch is not None:
+                monkeypatch.setenv(name, value)
+        self._demo.append(gw)
+        return gw
+
     def close(self) -> None:
+        for demo in self._demo:
+            demo.stop()
         for gw in self._running:
             gw.server.stop()
             gw.gateway.db.close()
