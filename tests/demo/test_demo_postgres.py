@@ -17,6 +17,7 @@ from pathlib import Path
 from cardstation.demo_roster import DEMO_AREA, FEATURED
 from offline import outbox
 from offline.store import Store
+from sync.gateway.db import GatewayStore
 from sync.gateway.pgdb import open_gateway_db
 from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
 
@@ -39,7 +40,7 @@ def test_demo_gateway_runs_on_postgresql(tmp_path: Path, postgres_dsn: str) -> N
     assert "gw_" in first.stderr  # the demo says which gateway database it started on
     assert not (demo_dir / "gateway.db").exists()  # nothing went to the SQLite default
 
-    db = open_gateway_db(url, kek_path=demo_dir / "gateway-pg")
+    db: GatewayStore = open_gateway_db(url, kek_path=demo_dir / "gateway-pg")
     try:
         (station,) = db.query("SELECT station_id FROM stations")
         sid = station["station_id"]

@@ -62,7 +62,7 @@ def test_every_downlink_kind_is_produced_by_a_gateway_flow_HN_24(
     person = {"name": "张三", "doc_type": "resident_id", "doc_number": ssn}
     _business(db, "apply", "R1", {"ssn": ssn, "bank": "中国银行", "person": person}, demo=True)
     tick(db, NOW + timedelta(days=2))  # card_produced, card_shipped; roster_holder to the other station
-    card = db.one("SELECT card_number FROM applications WHERE receipt_no = 'R1'")["card_number"]  # type: ignore[index]
+    card = db.one("SELECT card_number FROM applications WHERE receipt_no = 'R1'")["card_number"]
     _business(db, "formal_loss", "R2", {"ssn": ssn}, demo=True)  # ack_status
     _business(
         db, "bank_change", "R3", {"ssn": ssn, "card_number": card, "new_bank": "中国农业银行"}, demo=False
