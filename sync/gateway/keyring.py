@@ -145,9 +145,12 @@ class Keyring:
         with self.db.write() as conn:
             if retire_old_after_days is not None:
                 cutoff = _iso(now + timedelta(days=retire_old_after_days))
+                # The earlier of the two ISO times: CASE, not SQLite's two-argument MIN(), which
+                # PostgreSQL has not (there MIN is an aggregate, refused in an UPDATE).
                 conn.execute(
-                    "UPDATE server_keys SET not_after = MIN(not_after, ?) WHERE purpose = 'hpke' AND suite = ?",
-                    (cutoff, suite),
+                    "UPDATE server_keys SET not_after = CASE WHEN not_after < ? THEN not_after ELSE ? END"
+                    " WHERE purpose = 'hpke' AND suite = ?",
+                    (cutoff, cutoff, suite),
                 )
             self._bump_version(conn)
             return self._new_key(conn, "hpke", now, days=valid_days, suite=suite)
