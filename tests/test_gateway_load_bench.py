@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from tests.pg import fresh_database
-from tests.sync.backends import Backend, backend, postgres_dsn  # noqa: F401 (fixtures)
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ from offline import outbox
 from offline.store import Store
 from sync.gateway.db import GatewayStore
 from sync.gateway.pgdb import open_gateway_db
-from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
+from tests.pg import fresh_database
 
 PERSONS = 6
 
@@ -31,7 +31,7 @@ def _demo(demo_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_gateway_runs_on_postgresql(tmp_path: Path, postgres_dsn: str) -> None:  # noqa: F811
+def test_demo_gateway_runs_on_postgresql(tmp_path: Path, postgres_dsn: str) -> None:
     url = fresh_database(postgres_dsn)
     demo_dir = tmp_path / "demo"
     first = _demo(demo_dir, "--gateway-database", url)

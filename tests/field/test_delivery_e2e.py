@@ -26,7 +26,7 @@ from sync import keys
 from sync.engine import SyncEngine
 from sync.gateway.app import Gateway, GatewayConfig
 from tests.field.conftest import VILLAGE, Field, Seeded, make_field, session_on
-from tests.sync.backends import Backend, backend, postgres_dsn  # noqa: F401 (fixtures)
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.sync.helpers import Clock, RunningGateway, ServerThread, start_gateway
 
 

@@ -28,7 +28,7 @@ from sync.engine import SyncEngine
 from sync.gateway import catalogue, flows, intake
 from sync.gateway.db import GatewayStore
 from sync.gateway.production import tick
-from tests.sync.backends import Backend, backend, gateway_store, postgres_dsn  # noqa: F401 (fixtures)
+from tests.sync.backends import Backend, backend, gateway_store  # noqa: F401 (fixtures)
 from tests.sync.helpers import RunningGateway
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

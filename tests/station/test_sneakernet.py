@@ -19,7 +19,7 @@ import pytest
 
 from cardstation.demo_setup import Gateway
 from tests.station.helpers import station_connection
-from tests.sync.backends import Backend, backend, postgres_dsn  # noqa: F401 (fixtures)
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.timeout(300)
 PW = "Admin#2026pass"

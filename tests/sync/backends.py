@@ -5,7 +5,8 @@ PostgreSQL gateway gets a fresh database on the session's throwaway cluster. `mo
 is the same per test module, for the fixtures that start one gateway (a thread or a process)
 for a whole module: a PostgreSQL gateway costs a database, a pool and a process, so a module
 shares it as it shared its SQLite file. Import the fixtures into a test module or conftest:
-`from tests.sync.backends import backend, gateway_store, postgres_dsn`.
+`from tests.sync.backends import backend, gateway_store`. The PostgreSQL cluster is the session
+fixture `postgres_dsn` of tests/conftest.py: one cluster for the whole run.
 Under CI=true PostgreSQL must start (tests/pg.py fails instead of skipping).
 
 `GatewayTarget` is what a gateway is opened on: the SQLite file, or the PostgreSQL URL plus the
@@ -25,7 +26,7 @@ import pytest
 from cardstation.demo_setup import Gateway as DemoGateway
 from sync.gateway.db import GatewayStore
 from sync.gateway.pgdb import open_gateway_db
-from tests.pg import fresh_database, postgres_dsn
+from tests.pg import fresh_database
 from tests.sync.helpers import RunningGateway, kek_env, start_gateway
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "backend",
     "gateway_store",
     "module_backend",
-    "postgres_dsn",
 ]
 
 BACKENDS = ["sqlite", "postgresql"]

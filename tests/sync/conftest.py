@@ -15,7 +15,6 @@ from tests.sync.helpers import RunningGateway
 
 backend = backends.backend
 module_backend = backends.module_backend
-postgres_dsn = backends.postgres_dsn
 gateway_store = backends.gateway_store
 
 

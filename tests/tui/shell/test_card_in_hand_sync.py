@@ -19,7 +19,7 @@ from devices.emulator.factory import make_card
 from offline.protocols import ChipHolder, card_number_check_char
 from offline.store import Store
 from sync.engine import SyncEngine
-from tests.sync.backends import Backend, backend, postgres_dsn  # noqa: F401 (fixtures)
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.sync.helpers import commit_apply
 from tests.tui.shell.helpers import log_in, screen_name, wait_for
 from tui.app import make_app

@@ -15,7 +15,7 @@ import pytest
 from cardstation import demo_setup as ds
 from cardstation.commands.run import build_services
 from offline.store import Store
-from tests.sync.backends import Backend, backend, postgres_dsn  # noqa: F401 (fixtures)
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.tui.shell.helpers import log_in, screen_name, wait_for
 from tui.app import make_app
 from tui.config import Config

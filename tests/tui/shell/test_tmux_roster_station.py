@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.backends import Backend, backend, postgres_dsn  # noqa: F401 (fixtures)
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.tui.tmux_driver import CARDSTATION, TmuxDriver, tmux_available
 
 pytestmark = pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
