@@ -293,26 +293,39 @@ def run(
     *,
     backend: str = "sqlite",
     workers: int = 1,
+    dsn: str = "",
 ) -> dict[str, Any]:
+    """`dsn`: run on this existing PostgreSQL database (the tests' session cluster) instead of
+    starting a durable cluster for the run."""
     import httpx
 
+    from sync.gateway.kek import ENV_FILE
     from tests.sync.helpers import free_port
 
     cluster = None
     kek: Path | None = None
     db: Path | str = work / "gateway.db"
+    saved_env = os.environ.get(ENV_FILE)
     if backend == "postgresql":
         from tests.pg import PgCluster
 
-        cluster = PgCluster(durable=True)
-        db = cluster.start()
+        if dsn:
+            db = dsn
+        else:
+            cluster = PgCluster(durable=True)
+            db = cluster.start()
         kek = work / "gateway"
-        os.environ["CARDSTATION_GATEWAY_KEK_FILE"] = str(work / "gateway.kek")  # shared by the workers
+        os.environ[ENV_FILE] = str(work / "gateway.kek")  # shared by the workers
     try:
         return _run(db, kek, cluster, stations, per_station, concurrency, photo, workers, httpx, free_port)
     finally:
         if cluster is not None:
             cluster.stop()
+        if backend == "postgresql":  # the caller's environment as it was (a test process goes on)
+            if saved_env is None:
+                os.environ.pop(ENV_FILE, None)
+            else:
+                os.environ[ENV_FILE] = saved_env
 
 
 def _run(
@@ -390,7 +403,9 @@ def _run(
         "per_station": per_station,
         "concurrency": concurrency,
         "workers": workers,
-        "backend": "sqlite (WAL, synchronous=FULL)" if isinstance(db, Path) else "postgresql 15 (fsync on)",
+        "backend": "sqlite (WAL, synchronous=FULL)"
+        if isinstance(db, Path)
+        else ("postgresql 15 (fsync on)" if cluster is not None else "postgresql (given database)"),
         "prepare_seconds": round(prepare_s, 1),
         "seconds": round(seconds, 1),
         "envelopes": envelopes,

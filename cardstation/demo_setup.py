@@ -75,12 +75,51 @@ def cli_argv(*args: str) -> list[str]:
 
 
 class Gateway:
-    """The local reference gateway as a subprocess (`cardstation gateway serve --demo`)."""
+    """The local reference gateway as a subprocess (`cardstation gateway serve --demo`).
 
-    def __init__(self, db: Path, port: int | None = None) -> None:
+    `db` is its store: the SQLite file (the default, `demo-data/gateway.db`), or a
+    `postgresql://` URL (`cardstation demo --gateway-database URL`), as a province runs it. On
+    PostgreSQL the key-encryption key of the gateway's private keys is a file in `folder` (the
+    demo folder), handed to every gateway subprocess so that serving, registering and the roster
+    import all unwrap the same keys.
+    """
+
+    KEK_NAME = "gateway-pg"
+
+    def __init__(self, db: Path | str, port: int | None = None, *, folder: Path | None = None) -> None:
         self.db = db
         self.port = port or free_port()
+        self.folder = folder or Path(db).parent
         self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def postgres(self) -> bool:
+        return str(self.db).startswith(("postgresql://", "postgres://"))
+
+    @property
+    def kek(self) -> Path | None:
+        """PostgreSQL: the key file's stem (`<kek>.kek` holds the key); None on SQLite (beside the file)."""
+        return self.folder / self.KEK_NAME if self.postgres else None
+
+    @property
+    def kek_env(self) -> dict[str, str]:
+        """What a `cardstation gateway ...` process on this store needs in its environment: on
+        PostgreSQL the key file (else it would use the user's default one); nothing on SQLite."""
+        from sync.gateway.kek import ENV_FILE
+
+        kek = self.kek
+        return {ENV_FILE: str(kek.with_name(kek.name + ".kek"))} if kek else {}
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of the gateway's subprocesses."""
+        return {**os.environ, **self.kek_env}
+
+    def open(self) -> Any:
+        """The gateway's store opened in this process (either engine); the caller closes it."""
+        from sync.gateway.pgdb import open_gateway_db
+
+        return open_gateway_db(self.db, kek_path=self.kek)
 
     @property
     def url(self) -> str:
@@ -92,6 +131,7 @@ class Gateway:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env=self.env,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -112,6 +152,7 @@ class Gateway:
             capture_output=True,
             check=True,
             text=True,
+            env=self.env,
         )
         return out.stdout.strip().splitlines()[-1]
 
@@ -294,12 +335,15 @@ def load_demo_roster(gateway: Gateway, *, count: int | None = None) -> str:
     its area's snapshot at enrolment, like a real station (sync.enrol).
     """
     from cardstation.demo_roster import DEFAULT_COUNT, DEMO_AREA, write_demo_roster
-    from sync.gateway.db import GatewayDB
     from sync.gateway.roster import import_roster
 
-    path = gateway.db.parent / ROSTER_FILE
+    path = gateway.folder / ROSTER_FILE
     write_demo_roster(path, count=DEFAULT_COUNT if count is None else count)
-    report = import_roster(GatewayDB(gateway.db), path)
+    db = gateway.open()
+    try:
+        report = import_roster(db, path)
+    finally:
+        db.close()
     if report.bad:
         raise RuntimeError(f"名册有 {report.bad} 行未导入：{report.problems[:3]}")
     return DEMO_AREA

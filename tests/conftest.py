@@ -17,6 +17,11 @@ import pytest
 from offline.business import Operator, ServiceContext
 from offline.protocols import EnvelopeHeader, Sealer
 from offline.store import Store
+from tests.pg import postgres_dsn  # noqa: F401 (fixture)
+
+# `postgres_dsn` (tests/pg.py) is registered here, once: a session fixture imported into several
+# modules is one fixture per module to pytest, and each would start its own PostgreSQL cluster.
+# Modules take it (or `backend`, tests/sync/backends.py) without importing it.
 
 # The data-at-rest key file of every store the tests encrypt (`cardstation init`, the demo):
 # one per test run, never the developer's own (~/.config/cardstation/store.key). Subprocesses

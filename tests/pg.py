@@ -7,9 +7,10 @@ in that folder, runs as an unprivileged user (PostgreSQL refuses to run as root:
 create the system user `cardstation-pg` once and start every binary through `runuser`), and
 is stopped and removed at teardown.
 
-Use the session fixture `postgres_dsn` (import it into a conftest or test module), or
-`PgCluster` directly when a test must watch the server start and stop. With CI=true a
-missing `postgresql` package is a failure, never a skip: the server is part of what CI proves.
+Use the session fixture `postgres_dsn` (registered once in tests/conftest.py: importing it into
+a module again would give that module a cluster of its own), or `PgCluster` directly when a
+test must watch the server start and stop. With CI=true a missing `postgresql` package is a
+failure, never a skip: the server is part of what CI proves.
 """
 
 from __future__ import annotations

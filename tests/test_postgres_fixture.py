@@ -13,9 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.pg import PG_USER, postgres_dsn, start_or_skip, wait_gone
-
-__all__ = ["postgres_dsn"]  # the session fixture, imported so pytest finds it here
+from tests.pg import PG_USER, start_or_skip, wait_gone
 
 
 def _uid_of(pid: int) -> int:

@@ -26,6 +26,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-color", action="store_true", help="不使用颜色")
     p.add_argument("--config", help="配置文件路径")
     p.add_argument("--no-tui", action="store_true", help="只准备数据和服务，不打开界面（测试用）")
+    p.add_argument(
+        "--gateway-database",
+        metavar="URL",
+        help="本地卡管网关的数据库：PostgreSQL 地址 postgresql://用户:口令@主机:端口/库名"
+        "（默认演示目录里的 SQLite 文件 gateway.db）",
+    )
     p.set_defaults(func=_run)
 
 
@@ -40,6 +46,38 @@ def _run(args: argparse.Namespace) -> int:
 
 
 MSG_RUNNING = "演示已在运行（目录 {root}）。请先退出正在运行的演示（Ctrl+Q），或用 --dir 指定另一个目录。"
+MSG_NOT_POSTGRES = (
+    "--gateway-database 须是 PostgreSQL 地址（postgresql://用户:口令@主机:端口/库名），收到：{got}"
+)
+MSG_OTHER_GATEWAY = (
+    "演示目录 {root} 里的服务站是在另一个网关数据库（{was}）注册的，现在指定的是 {now}。"
+    "请加 --fresh 重新生成演示数据，或改用原来的网关数据库。"
+)
+#: which gateway store the demo station was enrolled with (a station enrolled with one gateway
+#: does not sync with another's keys)
+GATEWAY_STORE_FILE = "gateway-store.txt"
+
+
+def _gateway_store(args: argparse.Namespace, root: Path) -> tuple[Path | str, str] | str:
+    """(store target, its name without password) for the demo gateway, or a Chinese error."""
+    from sync.gateway.pgdb import is_postgres_url, redact
+
+    url = (args.gateway_database or "").strip()
+    if not url:
+        return root / "gateway.db", "gateway.db"
+    if not is_postgres_url(url):
+        return MSG_NOT_POSTGRES.format(got=redact(url))
+    return url, redact(url)
+
+
+def _same_gateway(root: Path, name: str) -> str:
+    """'' when the demo station (if any) was enrolled with this gateway store, else a Chinese error."""
+    record = root / GATEWAY_STORE_FILE
+    was = record.read_text(encoding="utf-8").strip() if record.exists() else "gateway.db"
+    if (root / "station.db").exists() and was != name:
+        return MSG_OTHER_GATEWAY.format(root=root, was=was, now=name)
+    record.write_text(name + "\n", encoding="utf-8")
+    return ""
 
 
 def _lock(root: Path) -> int | None:
@@ -76,11 +114,22 @@ def _demo(args: argparse.Namespace) -> int:
     mark_children()  # SIGKILL: the children get SIGTERM from the kernel (PR_SET_PDEATHSIG)
     if args.fresh:
         ds.remove_demo_dir(root)
+    store_target = _gateway_store(args, root)
+    if isinstance(store_target, str):
+        print(f"错误：{store_target}", file=sys.stderr)
+        return 2
+    target, name = store_target
+    problem = _same_gateway(root, name)
+    if problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 1
     db = root / "station.db"
-    gateway = ds.Gateway(root / "gateway.db")
+    gateway = ds.Gateway(target, folder=root)
     emulator = None
     try:
-        print("正在启动本地卡管网关……", file=sys.stderr, flush=True)
+        print(f"正在启动本地卡管网关（数据库 {name}）……", file=sys.stderr, flush=True)
+        if gateway.postgres:  # reachable, schema in place: a wrong URL is said here, in Chinese
+            gateway.open().close()
         gateway.start()
         report = ds.DemoReport()
         if not db.exists():

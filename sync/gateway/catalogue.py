@@ -103,7 +103,10 @@ def set_area(db: GatewayStore, station_id: str, prefixes: Sequence[str]) -> None
 
 def area_of(db: GatewayStore, station_id: str) -> list[str]:
     return [
-        str(r[0]) for r in db.query("SELECT prefix FROM station_areas WHERE station_id = ?", (station_id,))
+        str(r[0])
+        for r in db.query(
+            "SELECT prefix FROM station_areas WHERE station_id = ? ORDER BY prefix", (station_id,)
+        )
     ]
 
 

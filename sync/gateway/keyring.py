@@ -152,8 +152,9 @@ class Keyring:
         with self.db.write(Lock.KEYRING) as conn:
             if retire_old_after_days is not None:
                 cutoff = _iso(now + timedelta(days=retire_old_after_days))
+                # The earlier of the two ISO times: CASE, not SQLite's two-argument MIN(), which
+                # PostgreSQL has not (there MIN is an aggregate, refused in an UPDATE).
                 conn.execute(
-                    # CASE, not SQLite's two-argument MIN(): one text for both engines (PostgreSQL has LEAST)
                     "UPDATE server_keys SET not_after = CASE WHEN not_after < ? THEN not_after ELSE ? END"
                     " WHERE purpose = 'hpke' AND suite = ?",
                     (cutoff, cutoff, suite),

@@ -13,7 +13,7 @@ payload and the cursor after it), so a station can verify every one on its own.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from offline.protocols import card_number_check_char
@@ -63,6 +63,15 @@ DUE_SQL = (
 )
 
 
+def _years_later(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February in a common year (a card made
+    on a leap day once stopped every production tick with a ValueError)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def tick(db: GatewayStore, now: datetime) -> int:
     """Move due applications through production and shipping; returns updates added."""
     at = _iso(now)
@@ -72,12 +81,16 @@ def tick(db: GatewayStore, now: datetime) -> int:
         return 0
     # Two workers ticking at once: the second waits, then finds the rows already moved on.
     with db.write(Lock.PRODUCTION, Lock.CATALOGUE) as conn:
+        # In receipt order, as shipping below: without ORDER BY each engine returns its own order,
+        # and the card_produced updates (and catalogue versions) would reach stations differently.
         due = conn.execute(
-            "SELECT * FROM applications WHERE state = 'accepted' AND produce_at <= ?", (at,)
+            "SELECT * FROM applications WHERE state = 'accepted' AND produce_at <= ?"
+            " ORDER BY station_id, receipt_no",
+            (at,),
         ).fetchall()
         for r in due:
             issue = datetime.fromisoformat(r["produce_at"]).date()
-            expiry = issue.replace(year=issue.year + 10)
+            expiry = _years_later(issue, 10)
             conn.execute(
                 "UPDATE applications SET state = 'produced' WHERE receipt_no = ?", (r["receipt_no"],)
             )

@@ -40,8 +40,13 @@ def check(conn: Conn, ssn: str) -> tuple[str, str]:
     'unknown' (no record yet) is not a refusal: the station's own application may not have
     been uploaded; the station then records 待联网核查 and the check is made again on arrival.
     """
+    # The latest application decides. Two arriving within the same second (received_at has
+    # second precision) are ordered without SQLite's rowid, which PostgreSQL has not: a live
+    # application before a refused one (a duplicate refused beside a live card must not fail
+    # the check), then the receipt number, so both engines give the same answer.
     row = conn.execute(
-        "SELECT state FROM applications WHERE ssn = ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
+        "SELECT state FROM applications WHERE ssn = ?"
+        " ORDER BY received_at DESC, (state IN ('rejected', 'cancelled')), receipt_no DESC LIMIT 1",
         (ssn.strip().upper(),),
     ).fetchone()
     if row is None:

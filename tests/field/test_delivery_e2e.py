@@ -7,6 +7,7 @@ and every socket connect is refused: the team works the whole run offline with t
 card emulator (chips personalised with the gateway's card numbers). On return the gateway is
 started again on the same store and port, the station syncs, and the gateway must hold every
 delivery business exactly once — also after an acknowledgement was "lost" and the envelope resent.
+The gateway's store is either engine (tests/sync/backends.py): a SQLite file or a PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sync import keys
 from sync.engine import SyncEngine
 from sync.gateway.app import Gateway, GatewayConfig
 from tests.field.conftest import VILLAGE, Field, Seeded, make_field, session_on
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.sync.helpers import Clock, RunningGateway, ServerThread, start_gateway
 
 
@@ -85,9 +87,12 @@ class NoLink:
 
 
 def test_R_ISS_7_run_prepared_online_worked_offline_synced_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: Backend,  # noqa: F811
 ) -> None:
-    gw = start_gateway(tmp_path / "gw" / "gateway.db", production_days=0)
+    target = backend.target(tmp_path / "gw")
+    gw = start_gateway(target.db, kek_path=target.kek, production_days=0)
     field = make_field(tmp_path / "station", None)
     try:
         _enrol(field, gw)
@@ -117,6 +122,7 @@ def test_R_ISS_7_run_prepared_online_worked_offline_synced_once(
 
         # --- on the road: the gateway is gone and no socket may connect.
         gw.server.stop()
+        gw.gateway.db.close()  # the gateway is gone, its store connections with it
         port = gw.server.port
         no_link = NoLink(monkeypatch)
 
@@ -160,7 +166,7 @@ def test_R_ISS_7_run_prepared_online_worked_offline_synced_once(
         monkeypatch.undo()
 
         # --- back at the station: the gateway is up again, on the same store and port.
-        gw2 = Gateway(GatewayConfig(tmp_path / "gw" / "gateway.db", production_days=0, clock=Clock()))
+        gw2 = Gateway(GatewayConfig(target.db, production_days=0, clock=Clock(), kek_path=target.kek))
         server = ServerThread(gw2.app, port=port).start()
         try:
             _sync_until_quiet(field)
@@ -218,7 +224,9 @@ def test_R_ISS_7_run_prepared_online_worked_offline_synced_once(
             ]
         finally:
             server.stop()
+            gw2.db.close()
     finally:
         if gw.server.thread.is_alive():
             gw.server.stop()
+            gw.gateway.db.close()
         field.store.close()

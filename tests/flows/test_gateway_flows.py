@@ -6,13 +6,15 @@ kind added to `offline.downlink.HANDLERS` without a producer fails it. The end-t
 real station (real services, real sealer, emulated chip) against the real gateway on loopback:
 the bank change reaches its approval and the new card; a key-information change (HB 25,
 HN 16) gets an application at the gateway and a produced card.
+
+Every test runs on both gateway storage engines (tests/sync/backends.py): SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,10 @@ from offline.business import ServiceContext
 from offline.store import Store
 from sync.engine import SyncEngine
 from sync.gateway import catalogue, flows, intake
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import GatewayStore
 from sync.gateway.production import tick
-from tests.sync.helpers import RunningGateway, start_gateway
+from tests.sync.backends import Backend, backend, gateway_store  # noqa: F401 (fixtures)
+from tests.sync.helpers import RunningGateway
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 STATION = "43012100100100001" + "01"
@@ -34,28 +37,32 @@ OTHER_STATION = "43012100100100002" + "01"
 PROFILE = (Path(__file__).parents[2] / "offline" / "profiles" / "hunan.toml").read_text(encoding="utf-8")
 
 
+GatewayStores = Callable[[Path], GatewayStore]
+
+
 @pytest.fixture
-def fresh_gateway(tmp_path: Path) -> Iterator[RunningGateway]:
-    gw = start_gateway(tmp_path / "gateway.db")
-    yield gw
-    gw.server.stop()
+def fresh_gateway(backend: Backend, tmp_path: Path) -> Iterator[RunningGateway]:  # noqa: F811
+    yield backend.start(tmp_path / "gw")
 
 
-def _business(db: GatewayDB, item: str, receipt_no: str, details: dict[str, Any], *, demo: bool) -> None:
+def _business(db: GatewayStore, item: str, receipt_no: str, details: dict[str, Any], *, demo: bool) -> None:
     config = intake.IntakeConfig(production_days=0.0 if demo else 5.0)
     payload = json.dumps({"item": item, "receipt_no": receipt_no, "details": details}).encode()
     with db.write() as conn:
         intake._act_on_business(conn, STATION, payload, NOW, config)
 
 
-def test_every_downlink_kind_is_produced_by_a_gateway_flow_HN_24(tmp_path: Path) -> None:
-    db = GatewayDB(tmp_path / "gw.db")
+def test_every_downlink_kind_is_produced_by_a_gateway_flow_HN_24(
+    tmp_path: Path,
+    gateway_store: GatewayStores,  # noqa: F811
+) -> None:
+    db = gateway_store(tmp_path)
     ssn = "110101199003070016"
     catalogue.set_area(db, OTHER_STATION, ["430121"])  # another station of the same township
     person = {"name": "张三", "doc_type": "resident_id", "doc_number": ssn}
     _business(db, "apply", "R1", {"ssn": ssn, "bank": "中国银行", "person": person}, demo=True)
     tick(db, NOW + timedelta(days=2))  # card_produced, card_shipped; roster_holder to the other station
-    card = db.one("SELECT card_number FROM applications WHERE receipt_no = 'R1'")["card_number"]  # type: ignore[index]
+    card = db.one("SELECT card_number FROM applications WHERE receipt_no = 'R1'")["card_number"]
     _business(db, "formal_loss", "R2", {"ssn": ssn}, demo=True)  # ack_status
     _business(
         db, "bank_change", "R3", {"ssn": ssn, "card_number": card, "new_bank": "中国农业银行"}, demo=False
@@ -76,8 +83,11 @@ def test_every_downlink_kind_is_produced_by_a_gateway_flow_HN_24(tmp_path: Path)
     assert not missing, f"downlink kinds the station handles but no gateway flow produces: {missing}"
 
 
-def test_key_info_change_files_an_application_at_the_gateway_HB_25_HN_16(tmp_path: Path) -> None:
-    db = GatewayDB(tmp_path / "gw.db")
+def test_key_info_change_files_an_application_at_the_gateway_HB_25_HN_16(
+    tmp_path: Path,
+    gateway_store: GatewayStores,  # noqa: F811
+) -> None:
+    db = gateway_store(tmp_path)
     old, new = "110101199003070016", "110101199003070024"
     _business(db, "apply", "R1", {"ssn": old, "bank": "中国银行"}, demo=True)
     details = {
@@ -93,8 +103,11 @@ def test_key_info_change_files_an_application_at_the_gateway_HB_25_HN_16(tmp_pat
     assert kinds == ["application_result"]
 
 
-def test_a_bad_decision_request_is_refused_in_chinese(tmp_path: Path) -> None:
-    db = GatewayDB(tmp_path / "gw.db")
+def test_a_bad_decision_request_is_refused_in_chinese(
+    tmp_path: Path,
+    gateway_store: GatewayStores,  # noqa: F811
+) -> None:
+    db = gateway_store(tmp_path)
     with pytest.raises(flows.FlowError, match="没有受理编号"):
         flows.decide_bank_change(db, "nope", approved=True, reason="", now=NOW)
     with pytest.raises(flows.FlowError, match="制卡记录"):
@@ -206,7 +219,7 @@ class _Station:
 
 
 def test_bank_change_reply_arrives_and_the_new_card_follows_HN_24(
-    fresh_gateway: RunningGateway, tmp_path: Path
+    fresh_gateway: RunningGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cardstation.cli import main
     from offline.services.bank_change import BankChangeInput, change_bank
@@ -220,6 +233,8 @@ def test_bank_change_reply_arrives_and_the_new_card_follows_HN_24(
         st.ctx(), BankChangeInput(number, person.doc_number, new_bank, "工资卡银行变化", ("变更申请表",))
     )
     st.sync()
+    for name, value in fresh_gateway.env.items():  # the CLI finds this gateway's key file
+        monkeypatch.setenv(name, value)
     assert main(["gateway", "decide-bank-change", "--db", str(fresh_gateway.gateway.config.db_path),
                  "--receipt-no", filed.receipt_no, "--approve", "--reason", "同意"]) == 0  # fmt: skip
     st.sync()

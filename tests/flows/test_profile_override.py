@@ -21,6 +21,7 @@ import pytest
 
 from offline.profiles import OVERRIDE_SETTING, load_profile, profile_text
 from tests.flows.test_gateway_flows import _Station
+from tests.sync.backends import GatewayTarget
 from tests.sync.gateway_process import GatewayProcess
 
 
@@ -36,7 +37,7 @@ def cli(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[GatewayProcess]:
-    gp = GatewayProcess(tmp_path / "gw.db")
+    gp = GatewayProcess(GatewayTarget(tmp_path / "gw.db"))
     yield gp
     gp.stop()
 

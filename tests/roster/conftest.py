@@ -1,3 +1,3 @@
 """The roster tests run on both gateway storage engines (tests/sync/backends.py)."""
 
-from tests.sync.backends import backend, gateway_store, postgres_dsn  # noqa: F401 (fixtures)
+from tests.sync.backends import backend, gateway_store  # noqa: F401 (fixtures)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from sync.gateway.roster_sample import write_roster_csv
+from tests.sync.backends import Backend
 from tests.sync.helpers import free_port
 
 CARDSTATION = Path(sys.executable).parent / "cardstation"
@@ -45,8 +46,11 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def gateway(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, Path]]:
-    gw_db = tmp_path / "gw.db"
+def gateway(tmp_path: Path, env: dict[str, str], backend: Backend) -> Iterator[tuple[str, Path | str]]:
+    """The gateway process on this test's engine; `env` then names its key file for every CLI call."""
+    target = backend.target(tmp_path / "gw")
+    env.update(target.env)
+    gw_db = target.db
     port = free_port()
     # The store must exist with its schema before `register-station` (same file the server uses).
     run("gateway", "stats", "--db", str(gw_db), env=env)
@@ -75,7 +79,7 @@ def gateway(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, Path]]:
 
 
 def test_roster_reaches_an_enrolled_station_and_a_bank_loss_follows(
-    tmp_path: Path, env: dict[str, str], gateway: tuple[str, Path]
+    tmp_path: Path, env: dict[str, str], gateway: tuple[str, Path | str]
 ) -> None:
     url, gw_db = gateway
     csv = tmp_path / "roster.csv"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -20,6 +19,7 @@ import pytest
 
 from cardstation.demo_setup import Gateway
 from tests.station.helpers import station_connection
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.timeout(300)
 PW = "Admin#2026pass"
@@ -78,19 +78,18 @@ def outbox_states(db: Path) -> dict[str, int]:
         conn.close()
 
 
-def gateway_envelopes(gw_db: Path, station_id: str) -> int:
-    conn = sqlite3.connect(gw_db)
+def gateway_envelopes(gw: Gateway, station_id: str) -> int:
+    db = gw.open()
     try:
-        return int(
-            conn.execute("SELECT COUNT(*) FROM envelopes WHERE station_id = ?", (station_id,)).fetchone()[0]
-        )
+        return int(db.one("SELECT COUNT(*) AS n FROM envelopes WHERE station_id = ?", (station_id,))["n"])
     finally:
-        conn.close()
+        db.close()
 
 
 @pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    gw = Gateway(tmp_path / "gateway.db")
+def gateway(tmp_path: Path, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:  # noqa: F811
+    """The county gateway on either engine (the CLI's import and export find its key file)."""
+    gw = backend.demo_gateway(tmp_path / "gw", monkeypatch)
     gw.start()
     yield gw
     gw.stop()
@@ -127,7 +126,7 @@ def test_sneakernet_round_trip_exactly_once(gateway: Gateway, tmp_path: Path) ->
     assert imported["counts"] == {"acked": queued}
     again = json.loads(run("gateway", "import-bundle", str(bundle1), "--db", str(gw_db), "--json").stdout)
     assert again["counts"] == {"duplicate": queued}
-    assert gateway_envelopes(gw_db, a_id) == queued
+    assert gateway_envelopes(gateway, a_id) == queued
 
     # A tampered bundle is refused whole.
     tampered = usb / "tampered.csb"
@@ -144,7 +143,7 @@ def test_sneakernet_round_trip_exactly_once(gateway: Gateway, tmp_path: Path) ->
     total = outbox_states(a)["pending"]
     via_b = json.loads(run("sync", "--upload-bundle", str(bundle2), "--json", db=b).stdout)
     assert via_b["duplicate"] == queued and via_b["acked"] == total - queued and via_b["rejected"] == 0
-    assert gateway_envelopes(gw_db, a_id) == total
+    assert gateway_envelopes(gateway, a_id) == total
     assert outbox_states(b) == {}  # station B's own queue is untouched
 
     # 4. The way back: acknowledgements and downlink updates, exported for station A only.
@@ -162,7 +161,7 @@ def test_sneakernet_round_trip_exactly_once(gateway: Gateway, tmp_path: Path) ->
     # 5. Later the link comes up: nothing is sent again, nothing is stored twice.
     online = json.loads(run("sync", "--once", "--json", db=a).stdout)
     assert online["sent"] == 0 and not online["errors"], online
-    assert gateway_envelopes(gw_db, a_id) == total
+    assert gateway_envelopes(gateway, a_id) == total
     status = json.loads(run("sync", "--status", "--json", db=a).stdout)
     assert status["queue_depth"] == 0
 

@@ -3,6 +3,7 @@
 The attacks of the red-team pass went at a running gateway over the network, so these tests
 do too: the process is the one an operator starts, its RSS is read from /proc, and the test
 side touches its database only to register stations (as `gateway register-station` would).
+The store is either engine (`GatewayTarget`: a SQLite file, or a PostgreSQL URL with its key file).
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ import httpx
 from offline.store import Store
 from sync import keys
 from sync.gateway.app import create_app
+from tests.sync.backends import GatewayTarget
 from tests.sync.helpers import free_port
 
 ADMIN_TOKEN = "admin-token-for-tests"
 
 
 class GatewayProcess:
-    def __init__(self, db: Path, *extra: str) -> None:
-        self.db = db
+    def __init__(self, target: GatewayTarget, *extra: str) -> None:
+        self.target = target
+        self.db = target.db
         self.port = free_port()
-        env = {**os.environ, "CARDSTATION_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN}
-        argv = ["gateway", "serve", "--db", str(db), "--port", str(self.port), "--demo", *extra]
+        env = {**os.environ, **target.env, "CARDSTATION_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN}
+        argv = ["gateway", "serve", "--db", str(self.db), "--port", str(self.port), "--demo", *extra]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cardstation.cli", *argv],
             env=env,
@@ -44,7 +47,8 @@ class GatewayProcess:
                 if time.time() > deadline or self.proc.poll() is not None:
                     raise RuntimeError("gateway process did not start") from None
                 time.sleep(0.1)
-        self.gw = create_app(db)  # same database and key file: registration as an administrator would
+        # same database and key file: registration as an administrator would
+        self.gw = create_app(self.db, kek_path=target.kek)
 
     @property
     def url(self) -> str:

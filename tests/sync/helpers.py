@@ -67,6 +67,18 @@ class ServerThread:
         return f"http://127.0.0.1:{self.port}"
 
 
+def kek_env(kek_path: Path | None) -> dict[str, str]:
+    """Environment naming a PostgreSQL gateway's key file (`<kek_path>.kek`) for a CLI on its store.
+
+    A `cardstation gateway ...` action on a `postgresql://` store finds the key-encryption key
+    through $CARDSTATION_GATEWAY_KEK_FILE; without it, it would use the user's default file and
+    fail to unwrap this gateway's keys. SQLite (None): the key sits beside the file, nothing needed.
+    """
+    from sync.gateway.kek import ENV_FILE
+
+    return {} if kek_path is None else {ENV_FILE: str(kek_path.with_name(kek_path.name + ".kek"))}
+
+
 @dataclass
 class RunningGateway:
     gateway: Gateway
@@ -76,6 +88,11 @@ class RunningGateway:
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def env(self) -> dict[str, str]:
+        """For a CLI subprocess (or monkeypatch.setenv) on this gateway's store: see `kek_env`."""
+        return kek_env(self.gateway.config.kek_path)
 
     def stats(self) -> dict[str, int]:
         return self.gateway.db.event_totals()

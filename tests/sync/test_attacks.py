@@ -4,6 +4,7 @@ real `cardstation gateway serve` process (docs/reliability.md, "Hardening campai
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import sqlite3
 import struct
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,8 +28,9 @@ from sync.enrol import enrol, refresh_server_keys, rotate_station_key
 from sync.envelope import StationSealer
 from sync.gateway import blobs
 from sync.gateway.app import upload_digest
-from sync.gateway.db import GatewayDB
+from sync.gateway.db import GatewayStore
 from tests.helpers import one
+from tests.sync.backends import Backend, GatewayTarget
 from tests.sync.gateway_process import ADMIN_TOKEN, GatewayProcess
 from tests.sync.helpers import commit_apply, ssn_for, station_id_for
 
@@ -37,9 +39,13 @@ MB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def gp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+def gp(module_backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
     g = GatewayProcess(
-        tmp_path_factory.mktemp("gwp") / "gateway.db", "--rotation-overlap", "1", "--header-timeout", "2"
+        module_backend.target(tmp_path_factory.mktemp("gwp")),
+        "--rotation-overlap",
+        "1",
+        "--header-timeout",
+        "2",
     )
     yield g
     g.stop()
@@ -153,9 +159,8 @@ def test_400_mb_body_without_credentials_is_refused_and_rss_stays_under_150_mb(
     assert httpx.get(f"{gp.url}/v1/ping").status_code == 200
 
 
-def _chunks(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM blob_chunks").fetchone()[0])
+def _chunks(gp: GatewayProcess) -> int:
+    return int(gp.gw.db.one("SELECT COUNT(*) AS n FROM blob_chunks")["n"])
 
 
 def test_unauthenticated_patch_stores_nothing(gp: GatewayProcess, tmp_path: Path) -> None:
@@ -164,7 +169,7 @@ def test_unauthenticated_patch_stores_nothing(gp: GatewayProcess, tmp_path: Path
     env = bytes(
         one(store, "SELECT envelope FROM outbox WHERE envelope_id = ?", (r.envelope_ids[0],))["envelope"]
     )
-    before = _chunks(gp.db)
+    before = _chunks(gp)
     url = f"{gp.url}/v1/blobs/{r.envelope_ids[0]}"
     for auth in ({}, {"X-Station-Auth": f"{station_id_for(803)};x;{int(time.time())};AAAA"}):
         for body in (env[:20_000], b"junk" * 1000):
@@ -173,7 +178,7 @@ def test_unauthenticated_patch_stores_nothing(gp: GatewayProcess, tmp_path: Path
             )
             assert resp.status_code in (401, 403)
     assert httpx.head(url).status_code == 401
-    assert _chunks(gp.db) == before
+    assert _chunks(gp) == before
 
 
 def test_hijack_of_a_resumable_upload_leaves_the_resume_intact(gp: GatewayProcess, tmp_path: Path) -> None:
@@ -215,9 +220,8 @@ def test_hijack_of_a_resumable_upload_leaves_the_resume_intact(gp: GatewayProces
     cb.close()
     report = SyncEngine(a, url=gp.url).run_once()
     assert report.acked >= 1 and not report.errors and report.quarantined == 0
-    with sqlite3.connect(gp.db) as conn:
-        digest = conn.execute("SELECT sealed_digest FROM envelopes WHERE envelope_id = ?", (eid,)).fetchone()
-    assert digest == (hashlib.sha256(env).hexdigest(),)  # the genuine bytes, not the junk
+    digest = gp.gw.db.one("SELECT sealed_digest FROM envelopes WHERE envelope_id = ?", (eid,))
+    assert digest["sealed_digest"] == hashlib.sha256(env).hexdigest()  # the genuine bytes, not the junk
 
 
 def test_another_station_cannot_cause_a_conflict_with_my_envelope_id(
@@ -250,13 +254,12 @@ def test_one_byte_patches_write_only_their_bytes(gp: GatewayProcess, tmp_path: P
         assert resp.status_code == 204
         offset += size
     c.close()
-    with sqlite3.connect(gp.db) as conn:
-        sizes = [
-            n
-            for (n,) in conn.execute(
-                "SELECT length(data) FROM blob_chunks WHERE envelope_id = ? ORDER BY offset", (eid,)
-            )
-        ]
+    sizes = [
+        int(r["n"])
+        for r in gp.gw.db.query(
+            'SELECT length(data) AS n FROM blob_chunks WHERE envelope_id = ? ORDER BY "offset"', (eid,)
+        )
+    ]
     assert sizes == [200, 1, 1, 1, 1, 1]
 
 
@@ -264,16 +267,17 @@ def test_garbage_frames_are_rate_limited_and_rolled_up(gp: GatewayProcess) -> No
     junk = b"".join(FRAME.pack(12) + b"hello world!" for _ in range(400))
     r = httpx.post(f"{gp.url}/v1/envelopes", content=junk)
     assert r.status_code == 429 and len(r.json()["results"]) <= 101
-    with sqlite3.connect(gp.db) as conn:
-        details = conn.execute("SELECT COUNT(*) FROM events WHERE code = 'cleartext'").fetchone()[0]
-        counted = conn.execute("SELECT SUM(n) FROM event_counts WHERE code = 'cleartext'").fetchone()[0]
+    details = gp.gw.db.one("SELECT COUNT(*) AS n FROM events WHERE code = 'cleartext'")["n"]
+    counted = gp.gw.db.one("SELECT SUM(n) AS n FROM event_counts WHERE code = 'cleartext'")["n"]
     assert details <= 20 and counted >= 100
 
 
-def test_partials_expire_and_a_station_has_a_quota(tmp_path: Path) -> None:
+def test_partials_expire_and_a_station_has_a_quota(
+    tmp_path: Path, gateway_store: Callable[[Path], GatewayStore]
+) -> None:
     from datetime import UTC, datetime
 
-    db = GatewayDB(tmp_path / "g.db")
+    db = gateway_store(tmp_path)
     sid, eid = station_id_for(809), uuid.uuid4().hex
     head = _fake_head(sid, eid)
     now = datetime.now(UTC)
@@ -341,29 +345,43 @@ def test_slow_clients_are_timed_out(gp: GatewayProcess) -> None:
     assert time.monotonic() - start < 10
 
 
-def test_server_private_keys_are_wrapped_in_the_database(gp: GatewayProcess, tmp_path: Path) -> None:
-    import shutil
+def _database_copy(target: GatewayTarget, tmp_path: Path) -> tuple[bytes, str]:
+    """What a thief who copies the database holds (the SQLite file, or a pg_dump of the database),
+    and the target a copy would be opened as."""
+    if not target.postgres:
+        copy = tmp_path / "copy.db"
+        with sqlite3.connect(target.db) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        return copy.read_bytes(), str(copy)
+    from tests.pg import pg_bindir
 
+    dump = subprocess.run(
+        [str(pg_bindir() / "pg_dump"), "--dbname", str(target.db)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return dump.stdout, str(target.db)  # the dump restored elsewhere is the same rows
+
+
+def test_server_private_keys_are_wrapped_in_the_database(gp: GatewayProcess, tmp_path: Path) -> None:
     downlink = gp.gw.keyring.downlink().private_key
     hpke = gp.gw.keyring.server_key(gp.gw.keyring.hpke_public_keys(gp.gw.now())[0]["key_id"])
     assert hpke is not None
-    copy = tmp_path / "copy.db"
-    with sqlite3.connect(gp.db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    raw = copy.read_bytes()
-    assert downlink not in raw and hpke.private_key not in raw
-    with sqlite3.connect(copy) as conn:
-        assert all(
-            bytes(k).startswith(b"KW1") for (k,) in conn.execute("SELECT private_key FROM server_keys")
-        )
+    raw, copy = _database_copy(gp.target, tmp_path)
+    for secret in (downlink, hpke.private_key):
+        assert secret not in raw and secret.hex().encode() not in raw
+    stored = [bytes(r["private_key"]) for r in gp.gw.db.query("SELECT private_key FROM server_keys")]
+    assert stored and all(k.startswith(b"KW1") for k in stored)
     # The copied database with another key-encryption key opens nothing.
-    shutil.copy(copy, tmp_path / "thief.db")
     env = {"CARDSTATION_GATEWAY_KEK": "00" * 32, "PATH": "/usr/bin:/bin"}
+    thief_kek = tmp_path / "thief"
     out = subprocess.run(
         [
             sys.executable,
             "-c",
-            f"from sync.gateway.app import create_app; create_app({str(tmp_path / 'thief.db')!r}).keyring.downlink()",
+            "from pathlib import Path; from sync.gateway.app import create_app; "
+            f"create_app({copy!r}, kek_path=Path({str(thief_kek)!r})).keyring.downlink()",
         ],
         env={**env, "PYTHONPATH": str(Path(__file__).parents[2])},
         capture_output=True,
@@ -381,6 +399,7 @@ def test_replayed_older_key_set_is_refused_by_the_station(gp: GatewayProcess, tm
         [sys.executable, "-m", "cardstation.cli", "gateway", "rotate-key", "--db", str(gp.db)],
         check=True,
         capture_output=True,
+        env={**os.environ, **gp.target.env},
     )
     pinned = refresh_server_keys(store)
     newest = max(pinned, key=lambda k: k.not_after).key_id

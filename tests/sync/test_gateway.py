@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import struct
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,43 +27,15 @@ from sync.gateway.openapi import OPENAPI
 from sync.keys import sealer_for
 from sync.testing import fresh_keys
 from tests.helpers import one
-from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
 from tests.sync.helpers import (
     RunningGateway,
     commit_apply,
     enrol_station,
     ssn_for,
-    start_gateway,
     station_id_for,
 )
 
 FRAME = struct.Struct(">I")
-BACKENDS = ["sqlite", "postgresql"]
-
-
-def _start(request: pytest.FixtureRequest, folder: Path) -> RunningGateway:
-    if request.param == "sqlite":
-        return start_gateway(folder / "gateway.db")
-    dsn = fresh_database(request.getfixturevalue("postgres_dsn"))
-    return start_gateway(dsn, kek_path=folder / "gateway")
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def gateway(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningGateway]:
-    gw = _start(request, tmp_path_factory.mktemp("gw"))
-    yield gw
-    gw.server.stop()
-    gw.gateway.db.close()
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_gateway(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningGateway]:
-    gw = _start(request, tmp_path / "gw")
-    yield gw
-    gw.server.stop()
-    gw.gateway.db.close()
 
 
 def post(url: str, *envelopes: bytes) -> list[dict[str, str]]:

@@ -25,8 +25,6 @@ from offline.protocols import EnvelopeHeader
 from sync.gateway import production
 from sync.gateway.db import Lock, hold
 from sync.keys import sealer_for
-from tests.pg import postgres_dsn  # noqa: F401 (session fixture)
-from tests.sync.backends import two_workers  # noqa: F401 (fixture)
 from tests.sync.helpers import RunningGateway, enrol_station, ssn_for, station_id_for
 
 FRAME_LEN = 4
@@ -71,7 +69,7 @@ def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
 
 
 def test_an_open_transaction_of_station_a_does_not_hold_back_station_b(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
     tmp_path: Path,
 ) -> None:
     gw, other = two_workers
@@ -93,7 +91,7 @@ def test_an_open_transaction_of_station_a_does_not_hold_back_station_b(
 
 
 def test_production_lock_held_blocks_intake_of_a_business_but_not_a_duplicate(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
     tmp_path: Path,
 ) -> None:
     gw, other = two_workers
@@ -114,7 +112,7 @@ def test_production_lock_held_blocks_intake_of_a_business_but_not_a_duplicate(
 
 
 def test_one_envelope_raced_from_many_threads_through_two_workers_is_stored_once_with_one_ack(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
     tmp_path: Path,
 ) -> None:
     gw, other = two_workers
@@ -136,7 +134,7 @@ def test_one_envelope_raced_from_many_threads_through_two_workers_is_stored_once
 
 
 def test_racing_intakes_and_ticks_never_repeat_a_card_number_or_skip_a_catalogue_version(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
     tmp_path: Path,
 ) -> None:
     gw, other = two_workers
@@ -183,7 +181,7 @@ def test_racing_intakes_and_ticks_never_repeat_a_card_number_or_skip_a_catalogue
 
 
 def test_locks_out_of_rank_order_are_refused(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
 ) -> None:
     db = two_workers[0].gateway.db
     with pytest.raises(RuntimeError, match="deadlock-prone"), db.write(Lock.CATALOGUE) as conn:
@@ -193,7 +191,7 @@ def test_locks_out_of_rank_order_are_refused(
 
 
 def test_two_workers_start_with_one_key_each_and_racing_rotations_count_every_version(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
 ) -> None:
     gw, other = two_workers
     db = gw.gateway.db
@@ -215,7 +213,7 @@ def test_two_workers_start_with_one_key_each_and_racing_rotations_count_every_ve
 
 
 def test_racing_roster_imports_and_status_changes_hand_out_every_catalogue_version_once(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
     tmp_path: Path,
 ) -> None:
     from sync.gateway.catalogue import set_card_status
@@ -252,7 +250,7 @@ def test_racing_roster_imports_and_status_changes_hand_out_every_catalogue_versi
 
 
 def test_a_downlink_update_waits_for_an_open_one_so_cursors_never_pass_an_uncommitted_id(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
 ) -> None:
     gw, other = two_workers
     sid = station_id_for(40)

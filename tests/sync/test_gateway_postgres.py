@@ -22,7 +22,7 @@ from offline.store import Store
 from sync import keys
 from sync.engine import SyncEngine
 from sync.enrol import enrol
-from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
+from tests.pg import fresh_database
 from tests.sync.helpers import commit_apply, free_port, ssn_for, station_id_for
 
 
@@ -62,7 +62,7 @@ class Served:
 
 
 @pytest.fixture
-def database(postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # noqa: F811
+def database(postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     # Every process of the test (CLI, gateway) finds the same key-encryption key file.
     monkeypatch.setenv("CARDSTATION_GATEWAY_KEK_FILE", str(tmp_path / "gw.kek"))
     yield fresh_database(postgres_dsn)

@@ -18,8 +18,7 @@ import pytest
 
 from sync.gateway.db import GatewayDB
 from sync.gateway.limits import RateLimiter, SharedRateLimiter
-from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
-from tests.sync.backends import two_workers  # noqa: F401 (fixture)
+from tests.pg import fresh_database
 from tests.sync.helpers import RunningGateway, free_port
 
 FRAME = struct.Struct(">I")
@@ -54,7 +53,7 @@ def spend(urls: list[str], requests: int, frames: int) -> tuple[int, int]:
 
 
 def test_two_gateways_over_one_database_grant_one_allowance(
-    two_workers: tuple[RunningGateway, RunningGateway],  # noqa: F811
+    two_workers: tuple[RunningGateway, RunningGateway],
 ) -> None:
     first, second = two_workers
     assert isinstance(first.gateway.refused, SharedRateLimiter)
@@ -66,7 +65,7 @@ def test_two_gateways_over_one_database_grant_one_allowance(
     assert int(row["n"]) == ALLOWANCE + limited
 
 
-def test_serve_with_two_workers_shares_the_allowance(postgres_dsn: str, tmp_path: Path) -> None:  # noqa: F811
+def test_serve_with_two_workers_shares_the_allowance(postgres_dsn: str, tmp_path: Path) -> None:
     database = fresh_database(postgres_dsn)
     port = free_port()
     cli = [sys.executable, "-m", "cardstation.cli", "gateway", "serve", "--database", database]

@@ -23,7 +23,7 @@ from sync.gateway import kek, schema
 from sync.gateway.app import create_app
 from sync.gateway.pgdb import open_gateway_db, pg_ddl
 from sync.suite import DEFAULT_SUITE, key_id_for
-from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
+from tests.pg import fresh_database
 
 BACKENDS = ["sqlite", "postgresql"]
 

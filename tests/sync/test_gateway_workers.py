@@ -23,7 +23,7 @@ from offline.store import Store
 from sync import keys
 from sync.engine import SyncEngine
 from sync.enrol import enrol
-from tests.pg import fresh_database, postgres_dsn  # noqa: F401 (session fixture)
+from tests.pg import fresh_database
 from tests.sync.helpers import commit_apply, free_port, ssn_for, station_id_for
 
 BATCH = 200  # ten POSTs of 20: the kill lands between or inside them
@@ -55,7 +55,7 @@ def children(pid: int) -> list[int]:
 
 
 def test_sigkill_of_one_of_three_workers_during_a_batch_loses_and_doubles_nothing(
-    postgres_dsn: str,  # noqa: F811
+    postgres_dsn: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -141,7 +141,7 @@ def _count(conn: psycopg.Connection[tuple[int]]) -> int:
 
 
 def test_a_blob_begun_on_one_worker_is_finished_on_another(
-    postgres_dsn: str,  # noqa: F811
+    postgres_dsn: str,
     tmp_path: Path,
 ) -> None:
     """Two gateway processes' worth of state over one database: the partial is in PostgreSQL."""

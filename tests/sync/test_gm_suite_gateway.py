@@ -7,7 +7,7 @@ envelope that names another suite than the one its station pinned is refused (no
 
 from __future__ import annotations
 
-import sqlite3
+import os
 import struct
 import uuid
 from collections.abc import Iterator
@@ -24,6 +24,7 @@ from sync.enrol import EnrolError, enrol, refresh_server_keys, rotate_station_ke
 from sync.envelope import Header, seal
 from sync.suite import DEFAULT_SUITE, SM_SUITE, b64, unb64
 from tests.helpers import one
+from tests.sync.backends import Backend
 from tests.sync.gateway_process import GatewayProcess
 from tests.sync.helpers import commit_apply, ssn_for, station_id_for
 
@@ -31,8 +32,8 @@ FRAME = struct.Struct(">I")
 
 
 @pytest.fixture(scope="module")
-def gp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
-    g = GatewayProcess(tmp_path_factory.mktemp("gwsm") / "gateway.db")
+def gp(module_backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+    g = GatewayProcess(module_backend.target(tmp_path_factory.mktemp("gwsm")))
     yield g
     g.stop()
 
@@ -53,11 +54,10 @@ def _sync_one_application(store: Store, gp: GatewayProcess, n: int) -> None:
     row = one(store, "SELECT state, acked_at, envelope FROM outbox WHERE envelope_id = ?", (eid,))
     assert row["state"] == "acked" and row["acked_at"]
     assert bytes(row["envelope"])[3] == keys.pinned_suite(store)  # the suite byte of the header
-    with sqlite3.connect(gp.db) as conn:
-        got = conn.execute(
-            "SELECT ssn FROM applications WHERE receipt_no = ?", (result.receipt_no,)
-        ).fetchone()
-    assert got == (ssn_for(n),)  # the gateway decrypted it and took the application in
+    got = gp.gw.db.one("SELECT ssn FROM applications WHERE receipt_no = ?", (result.receipt_no,))
+    assert got is not None and got["ssn"] == ssn_for(
+        n
+    )  # the gateway decrypted it and took the application in
 
 
 def test_suite_2_station_uploads_and_is_acknowledged_beside_a_suite_1_station(
@@ -69,13 +69,13 @@ def test_suite_2_station_uploads_and_is_acknowledged_beside_a_suite_1_station(
     assert keys.key_path(gm).name == keys.SM2_KEY_FILE and keys.key_path(gm).stat().st_mode & 0o077 == 0
     assert len(keys.current_server_key(gm).public_key) == 64  # an SM2 point, not an X25519 key
     assert len(keys.current_server_key(intl).public_key) == 32
-    with sqlite3.connect(gp.db) as conn:
-        pinned = dict(
-            conn.execute(
-                "SELECT station_id, suite FROM stations WHERE station_id IN (?, ?)",
-                (station_id_for(901), station_id_for(902)),
-            ).fetchall()
+    pinned = {
+        r["station_id"]: r["suite"]
+        for r in gp.gw.db.query(
+            "SELECT station_id, suite FROM stations WHERE station_id IN (?, ?)",
+            (station_id_for(901), station_id_for(902)),
         )
+    }
     assert pinned == {station_id_for(901): 2, station_id_for(902): 1}
     _sync_one_application(gm, gp, 901)
     _sync_one_application(intl, gp, 902)
@@ -117,11 +117,10 @@ def test_downgrade_of_a_suite_2_station_to_suite_1_is_refused(gp: GatewayProcess
     up = _post(gp.url, _forged(intl, suite_id=2))[0]
     assert (down["status"], down["code"]) == ("rejected", "tampered")
     assert (up["status"], up["code"]) == ("rejected", "tampered")
-    with sqlite3.connect(gp.db) as conn:
-        stored = conn.execute(
-            "SELECT COUNT(*) FROM envelopes WHERE station_id IN (?, ?)",
-            (station_id_for(904), station_id_for(905)),
-        ).fetchone()[0]
+    stored = gp.gw.db.one(
+        "SELECT COUNT(*) AS n FROM envelopes WHERE station_id IN (?, ?)",
+        (station_id_for(904), station_id_for(905)),
+    )["n"]
     assert stored == 0
     # the genuine suite-2 station is not disturbed by the attempt
     _sync_one_application(gm, gp, 904)
@@ -225,19 +224,22 @@ def test_cli_enrols_with_the_suite_of_the_province_profile(
 
 
 def test_gateway_rotate_key_cli_rotates_one_suite_only(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, backend: Backend, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cardstation.cli import main
     from sync.gateway.app import create_app
 
-    db = tmp_path / "gw.db"
-    gw = create_app(db)
+    target = backend.target(tmp_path)
+    for name, value in target.env.items():  # the CLI finds the same key-encryption key
+        monkeypatch.setenv(name, value)
+    db = target.db
+    gw = create_app(db, kek_path=target.kek)
     now = datetime.now(UTC)
     before = {s: {k["key_id"] for k in gw.keyring.hpke_public_keys(now, s)} for s in (1, 2)}
     gw.db.close()
     assert main(["gateway", "rotate-key", "--db", str(db), "--suite", "2"]) == 0
     assert "加密套件 2" in capsys.readouterr().out
-    gw = create_app(db)
+    gw = create_app(db, kek_path=target.kek)
     after = {s: {k["key_id"] for k in gw.keyring.hpke_public_keys(now, s)} for s in (1, 2)}
     assert after[1] == before[1] and len(after[2] - before[2]) == 1 and before[2] <= after[2]
     new = gw.keyring.server_key(next(iter(after[2] - before[2])))
@@ -259,7 +261,8 @@ def test_suite_2_outbox_bundle_is_imported_by_the_gateway_cli(gp: GatewayProcess
     path = report.path
     assert report.envelopes == 1
     cmd = [sys.executable, "-m", "cardstation.cli", "gateway", "import-bundle", str(path), "--db", str(gp.db)]
-    done = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=60)
+    env = {**os.environ, **gp.target.env}
+    done = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["counts"] == {"acked": 1}
     forged = tmp_path / "forged.csb"  # the same bundle, manifest signature by a suite-1 key
@@ -271,5 +274,7 @@ def test_suite_2_outbox_bundle_is_imported_by_the_gateway_cli(gp: GatewayProcess
             if name == "manifest.sig":
                 data = b64(DEFAULT_SUITE.sign(DEFAULT_SUITE.new_signing_key()[0], b"x")).encode()
             dst.writestr(name, data)
-    bad = subprocess.run([*cmd[:5], str(forged), *cmd[6:]], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [*cmd[:5], str(forged), *cmd[6:]], capture_output=True, text=True, timeout=60, env=env
+    )
     assert bad.returncode != 0 and "签名不对" in bad.stderr + bad.stdout and "Traceback" not in bad.stderr

@@ -1,5 +1,6 @@
 """The link cut at random byte offsets during uploads and downloads (≥ 200 cases), and the
-station process SIGKILLed between send and acknowledgement: always exactly once."""
+station process SIGKILLed between send and acknowledgement: always exactly once. The gateway
+runs on both storage engines (tests/sync/backends.py via tests/sync/conftest.py)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from offline.store import Store
 from sync import state
 from sync.engine import EngineConfig, SyncEngine
 from sync.linksim import LinkSim
+from tests.sync.backends import Backend
 from tests.sync.helpers import (
     RunningGateway,
     commit_apply,
     enrol_station,
     ssn_for,
-    start_gateway,
     station_id_for,
 )
 
@@ -35,14 +36,15 @@ RETRYING = EngineConfig(backoff=state.Backoff(base_s=0.01, cap_s=0.05), retry_pa
 
 
 @pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningGateway, LinkSim, Store]]:
+def rig(
+    module_backend: Backend, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RunningGateway, LinkSim, Store]]:
     d = tmp_path_factory.mktemp("cuts")
-    gw = start_gateway(d / "gw.db")
+    gw = module_backend.start(d / "gw")
     sim = LinkSim("127.0.0.1", gw.server.port).start()
     store = enrol_station(d / "st", gw.gateway, f"http://127.0.0.1:{sim.port}", station_id_for(500))
     yield gw, sim, store
     sim.stop()
-    gw.server.stop()
 
 
 def _exactly_once(gw: RunningGateway, store: Store, station_id: str) -> None:
@@ -101,8 +103,8 @@ def _cli(db: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "cardstation.cli", "--db", str(db), *args]
 
 
-def test_sigkill_between_send_and_ack_then_rerun_exactly_once(tmp_path: Path) -> None:
-    gw = start_gateway(tmp_path / "gw.db")
+def test_sigkill_between_send_and_ack_then_rerun_exactly_once(tmp_path: Path, backend: Backend) -> None:
+    gw = backend.start(tmp_path / "gw")
     # slow the way back so the process is killed after the gateway stored, before the ack arrives
     sim = LinkSim("127.0.0.1", gw.server.port, rtt_ms=1200).start()
     try:
@@ -134,4 +136,3 @@ def test_sigkill_between_send_and_ack_then_rerun_exactly_once(tmp_path: Path) ->
         assert gw.stats().get("accepted") == len(ids) and gw.stats().get("duplicate") == len(ids)
     finally:
         sim.stop()
-        gw.server.stop()

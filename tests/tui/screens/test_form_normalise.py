@@ -132,7 +132,7 @@ async def _type_into_select(pilot: object, form: object, key: str, text: str) ->
 async def test_R_APP_1_a_name_typed_into_a_select_picks_what_people_call_it(
     station: Station, app_factory: AppFactory
 ) -> None:
-    """"工行" is 中国工商银行, "汉" is 汉族, "身份证" is 居民身份证: a clerk who knows the answer types it
+    """ "工行" is 中国工商银行, "汉" is 汉族, "身份证" is 居民身份证: a clerk who knows the answer types it
     instead of scrolling the list; the line under the field says what was understood."""
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -2,11 +2,11 @@
 a card at the card management system; at station B, which never knew the holder, that card goes
 in the reader, the PIN change goes ahead, the auto-sync uploads the 持卡登记 and brings back the
 verdict — confirmed with the catalogue's bank. A card the catalogue does not know comes back
-refused (alert + person page), and a card replaced meanwhile comes back corrected to cancelled."""
+refused (alert + person page), and a card replaced meanwhile comes back corrected to cancelled.
+The gateway process runs on both storage engines (tests/sync/backends.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from devices.emulator.factory import make_card
 from offline.protocols import ChipHolder, card_number_check_char
 from offline.store import Store
 from sync.engine import SyncEngine
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.sync.helpers import commit_apply
 from tests.tui.shell.helpers import log_in, screen_name, wait_for
 from tui.app import make_app
@@ -36,14 +37,14 @@ def _chip(ssn: str, name: str, number: str) -> EmulatedCard:
     )
 
 
-def _gateway_card(path: Path, ssn: str) -> str:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+def _gateway_card(gateway: ds.Gateway, ssn: str) -> str:
+    db = gateway.open()
     try:
-        row = conn.execute("SELECT card_number FROM applications WHERE ssn = ?", (ssn,)).fetchone()
+        row = db.one("SELECT card_number FROM applications WHERE ssn = ?", (ssn,))
     finally:
-        conn.close()
+        db.close()
     assert row is not None
-    return str(row[0])
+    return str(row["card_number"])
 
 
 def _station(tmp: Path, gateway: ds.Gateway, service_point: str) -> Path:
@@ -63,8 +64,11 @@ def _station(tmp: Path, gateway: ds.Gateway, service_point: str) -> Path:
     return tmp / "station.db"
 
 
-async def test_card_in_hand_confirmed_refused_and_corrected_via_gateway(tmp_path: Path) -> None:
-    gateway = ds.Gateway(tmp_path / "gateway.db")
+async def test_card_in_hand_confirmed_refused_and_corrected_via_gateway(
+    tmp_path: Path,
+    backend: Backend,  # noqa: F811
+) -> None:
+    gateway = backend.demo_gateway(tmp_path / "gw")
     gateway.start()
     try:
         # station A: two applications; the demo gateway produces at once
@@ -73,8 +77,8 @@ async def test_card_in_hand_confirmed_refused_and_corrected_via_gateway(tmp_path
         commit_apply(store_a, SSN_KNOWN)
         commit_apply(store_a, SSN_REPLACED)
         assert SyncEngine(store_a).run_once().acked == 2
-        known = _gateway_card(tmp_path / "gateway.db", SSN_KNOWN)
-        replaced = _gateway_card(tmp_path / "gateway.db", SSN_REPLACED)
+        known = _gateway_card(gateway, SSN_KNOWN)
+        replaced = _gateway_card(gateway, SSN_REPLACED)
         commit_apply(store_a, SSN_REPLACED, item="replace")  # the card is replaced: the old one is dead
         assert SyncEngine(store_a).run_once().acked == 1
         store_a.close()
@@ -139,7 +143,7 @@ async def test_card_in_hand_confirmed_refused_and_corrected_via_gateway(tmp_path
         gateway.stop()
 
 
-def test_card_in_hand_checked_against_the_roster(tmp_path: Path) -> None:
+def test_card_in_hand_checked_against_the_roster(tmp_path: Path, backend: Backend) -> None:  # noqa: F811
     """With a province roster in the gateway: a station registered without an area (so no snapshot)
     adopts two roster holders' cards; the verdicts carry the roster's bank, and the card the roster
     has as formally lost comes back corrected to lost (R-HLD-3)."""
@@ -149,12 +153,13 @@ def test_card_in_hand_checked_against_the_roster(tmp_path: Path) -> None:
     from offline.business import Operator
     from offline.operators import get_operator
     from offline.services.card_in_hand import adopt_card_in_hand
-    from sync.gateway.db import GatewayDB
     from sync.gateway.roster import import_roster as roster_import
 
     roster = write_demo_roster(tmp_path / "roster.csv", count=50)
-    roster_import(GatewayDB(tmp_path / "gateway.db"), roster.path)
-    gateway = ds.Gateway(tmp_path / "gateway.db")
+    gateway = backend.demo_gateway(tmp_path / "gw")
+    gw_db = gateway.open()
+    roster_import(gw_db, roster.path)
+    gw_db.close()
     gateway.start()
     try:
         db = _station(tmp_path / "b", gateway, "43012100300100001")

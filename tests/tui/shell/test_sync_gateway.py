@@ -1,5 +1,6 @@
 """The sync screen runs a real sync against the reference gateway (a subprocess) and shows the
-acknowledgement; the status bar's queue goes to zero."""
+acknowledgement; the status bar's queue goes to zero. The gateway's store is either engine
+(tests/sync/backends.py): a SQLite file or a PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ from cardstation import demo_setup as ds
 from cardstation.commands.run import build_services
 from offline import outbox
 from offline.store import Store
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.tui.shell.helpers import log_in, screen_name, wait_for
 from tui.app import make_app
 from tui.config import Config
 from tui.widgets.statusbar import StatusBar
 
 
-async def test_sync_screen_uploads_to_gateway_and_shows_ack(tmp_path: Path) -> None:
-    gateway = ds.Gateway(tmp_path / "gateway.db")
+async def test_sync_screen_uploads_to_gateway_and_shows_ack(
+    tmp_path: Path,
+    backend: Backend,  # noqa: F811
+) -> None:
+    gateway = backend.demo_gateway(tmp_path / "gw")
     gateway.start()
     try:
         db = tmp_path / "station.db"
@@ -45,5 +50,11 @@ async def test_sync_screen_uploads_to_gateway_and_shows_ack(tmp_path: Path) -> N
             assert st.acked > 0 and st.pending == 0, st
             bar = screen.query_one(StatusBar)
             await wait_for(pilot, lambda: "待传 0" in bar.text and "已联网" in bar.text, timeout=10)
+        gw_db = gateway.open()
+        try:  # what the screen says is what the gateway holds
+            held = gw_db.one("SELECT COUNT(*) AS n FROM envelopes WHERE station_id = ?", (info.station_id,))
+        finally:
+            gw_db.close()
+        assert int(held["n"]) == outbox.status(store).acked
     finally:
         gateway.stop()

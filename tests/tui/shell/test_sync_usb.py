@@ -1,5 +1,6 @@
 """The sync screen's USB route: U exports the queue to the folder, the county imports it and
-exports the return bundle into the same folder, H imports it; the queue goes to zero."""
+exports the return bundle into the same folder, H imports it; the queue goes to zero. The county
+gateway runs on both storage engines (tests/sync/backends.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cardstation import demo_setup as ds
 from cardstation.commands.run import build_services
 from offline.store import Store
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.tui.shell.helpers import log_in, screen_name, wait_for
 from tui.app import make_app
 from tui.config import Config
@@ -29,8 +33,12 @@ def cli(*args: str) -> str:
     return done.stdout
 
 
-async def test_sync_screen_exports_to_usb_and_imports_the_return(tmp_path: Path) -> None:
-    gateway = ds.Gateway(tmp_path / "gateway.db")
+async def test_sync_screen_exports_to_usb_and_imports_the_return(
+    tmp_path: Path,
+    backend: Backend,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gateway = backend.demo_gateway(tmp_path / "gw", monkeypatch)  # the county's CLI finds its key file
     gateway.start()
     try:
         db = tmp_path / "station.db"

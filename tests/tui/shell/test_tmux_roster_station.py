@@ -3,7 +3,8 @@ search a holder the station never enrolled, report a temporary loss, watch it up
 screen with no keypress, and see the gateway's acknowledgement on the holder's page.
 
 Everything goes through the real CLI: `gateway serve`, `gateway roster import`, `init`,
-`operator add`, `gateway register-station --area`, `keys enrol`, then `cardstation` itself.
+`operator add`, `gateway register-station --area`, `keys enrol`, then `cardstation` itself. The
+gateway's store is either engine (tests/sync/backends.py): a SQLite file or a PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.sync.backends import Backend, backend  # noqa: F401 (fixture)
 from tests.tui.tmux_driver import CARDSTATION, TmuxDriver, tmux_available
 
 pytestmark = pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
@@ -40,10 +42,17 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> str:
     return out.stdout
 
 
-def test_fresh_station_serves_a_roster_holder_and_syncs_by_itself(tmp_path: Path) -> None:
+def test_fresh_station_serves_a_roster_holder_and_syncs_by_itself(
+    tmp_path: Path,
+    backend: Backend,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from cardstation.demo_roster import DEMO_AREA, write_demo_roster
 
-    gw_db, st_db = tmp_path / "gateway.db", tmp_path / "station.db"
+    target = backend.target(tmp_path / "gw")
+    for name, value in target.env.items():  # every `gateway` command finds the same key file
+        monkeypatch.setenv(name, value)
+    gw_db, st_db = target.db, tmp_path / "station.db"
     roster = write_demo_roster(tmp_path / "roster.csv", count=500)
     holder = roster.featured["temp_loss"]  # 黄德明, card 正常
     port = _port()
