@@ -264,12 +264,21 @@ def test_one_byte_patches_write_only_their_bytes(gp: GatewayProcess, tmp_path: P
 
 
 def test_garbage_frames_are_rate_limited_and_rolled_up(gp: GatewayProcess) -> None:
+    def counted() -> int:
+        return int(
+            gp.gw.db.one("SELECT COALESCE(SUM(n), 0) AS n FROM event_counts WHERE code = 'cleartext'")["n"]
+        )
+
+    before = counted()
     junk = b"".join(FRAME.pack(12) + b"hello world!" for _ in range(400))
     r = httpx.post(f"{gp.url}/v1/envelopes", content=junk)
-    assert r.status_code == 429 and len(r.json()["results"]) <= 101
+    refused = r.json()["results"]
+    # The allowance is 100 refused frames (a window shared by every worker on PostgreSQL, where
+    # earlier tests of this module may have spent a few of it): far fewer than the 400 sent.
+    assert r.status_code == 429 and 50 <= len(refused) <= 101
+    assert all(x["code"] == "cleartext" for x in refused)
     details = gp.gw.db.one("SELECT COUNT(*) AS n FROM events WHERE code = 'cleartext'")["n"]
-    counted = gp.gw.db.one("SELECT SUM(n) AS n FROM event_counts WHERE code = 'cleartext'")["n"]
-    assert details <= 20 and counted >= 100
+    assert details <= 20 and counted() - before == len(refused)  # every refusal counted, few detailed
 
 
 def test_partials_expire_and_a_station_has_a_quota(
