@@ -67,12 +67,37 @@ def _station_child(db: str, scale: float, out: Any) -> None:
     )
 
 
-def run_ours(count: int, scale: float, work: Path) -> dict[str, Any]:
+def gateway_database(database: str, work: Path) -> tuple[Path | str, Path | None, Any]:
+    """(db, kek file, cluster to stop) for `--database`: 'sqlite' (a file in `work`),
+    'postgresql' (a throwaway durable cluster: fsync and synchronous_commit on, as a province
+    runs it) or a `postgresql://` DSN of an existing server."""
+    if database == "sqlite":
+        return work / "gw.db", None, None
+    cluster = None
+    dsn = database
+    if database == "postgresql":
+        from tests.pg import PgCluster
+
+        cluster = PgCluster(durable=True)
+        dsn = cluster.start()
+    return dsn, work / "gateway", cluster
+
+
+def run_ours(count: int, scale: float, work: Path, database: str = "sqlite") -> dict[str, Any]:
+    db, kek, cluster = gateway_database(database, work)
+    try:
+        return _run_ours(count, scale, work, db, kek)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def _run_ours(count: int, scale: float, work: Path, db: Path | str, kek: Path | None) -> dict[str, Any]:
     from offline import outbox
     from sync.linksim import LinkSim
     from tests.sync.helpers import commit_apply, enrol_station, ssn_for, start_gateway, station_id_for
 
-    gw = start_gateway(work / "gw.db", production_days=1.0)
+    gw = start_gateway(db, production_days=1.0, kek_path=kek)
     sim = LinkSim("127.0.0.1", gw.server.port, kbps=64 * scale, rtt_ms=600 / scale, drop_every_s=30 / scale)
     sim.start()
     store = enrol_station(work / "st", gw.gateway, f"http://127.0.0.1:{sim.port}", station_id_for(900))
@@ -88,9 +113,20 @@ def run_ours(count: int, scale: float, work: Path) -> dict[str, Any]:
     q = ctx.Queue()
     p = ctx.Process(target=_station_child, args=(str(store.path), scale, q))
     up0 = sim.bytes_up
+    loads: list[float] = []
+    sampling = threading.Event()
+
+    def sample_load() -> None:  # the machine is shared: say how busy it was during the run
+        while not sampling.wait(5.0):
+            with open("/proc/loadavg") as f:
+                loads.append(float(f.read().split()[0]))
+
+    sampler = threading.Thread(target=sample_load, daemon=True)
+    sampler.start()
     p.start()
     child = q.get(timeout=3600)
     p.join(30)
+    sampling.set()
     wire = sim.bytes_up - up0
     acked = outbox.status(store).acked
     stored = gw.gateway.db.one("SELECT COUNT(*) AS n FROM envelopes")["n"]
@@ -100,6 +136,7 @@ def run_ours(count: int, scale: float, work: Path) -> dict[str, Any]:
     rate = 64 * scale * 1000 / 8
     return {
         "side": "ours",
+        "database": "sqlite" if isinstance(db, Path) else "postgresql",
         "records": count,
         "envelopes_acked": acked,
         "gateway_envelopes": stored,
@@ -112,6 +149,8 @@ def run_ours(count: int, scale: float, work: Path) -> dict[str, Any]:
         "text_only_sealed_per_raw_json": round(sealed_json / raw_json, 3),
         "daemon_peak_rss_mb": round(child["peak_rss_mb"], 1),
         "daemon_runs": child["runs"],
+        "load_avg_mean": round(sum(loads) / len(loads), 2) if loads else "-",
+        "load_avg_max": max(loads) if loads else "-",
     }
 
 
@@ -193,15 +232,22 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=20.0)
     ap.add_argument("--count", type=int, default=200)
+    ap.add_argument(
+        "--database",
+        default="sqlite",
+        help="gateway store: sqlite (default), postgresql (a throwaway durable cluster), or a postgresql:// DSN",
+    )
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline (when iterating)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        results: list[dict[str, Any]] = []
-        t = threading.Thread(target=lambda: results.append(run_naive(a.count, a.scale, Path(tmp))))
-        results.append(run_ours(a.count, a.scale, Path(tmp)))
-        t.start()
-        t.join()
-    header = f"link 64 kbit/s x{a.scale:g}, RTT {600 / a.scale:.0f} ms, drop every {30 / a.scale:.1f} s, {a.count} records"
+        results: list[dict[str, Any]] = [run_ours(a.count, a.scale, Path(tmp), a.database)]
+        if not a.no_naive:
+            results.append(run_naive(a.count, a.scale, Path(tmp)))
+    header = (
+        f"link 64 kbit/s x{a.scale:g}, RTT {600 / a.scale:.0f} ms, drop every {30 / a.scale:.1f} s,"
+        f" {a.count} records, gateway on {results[0]['database']}"
+    )
     if a.json:
         print(json.dumps({"setup": header, "results": results}, ensure_ascii=False, indent=2))
         return 0
@@ -217,10 +263,12 @@ def main() -> int:
         "wire_per_payload",
         "text_only_sealed_per_raw_json",
         "daemon_peak_rss_mb",
+        "load_avg_mean",
+        "load_avg_max",
     ]
-    print(f"{'':34}{'ours':>14}{'naive':>14}")
+    print(f"{'':34}" + "".join(f"{r['side']:>14}" for r in results))
     for k in keys:
-        print(f"{k:34}{results[0].get(k, '-')!s:>14}{results[1].get(k, '-')!s:>14}")
+        print(f"{k:34}" + "".join(f"{r.get(k, '-')!s:>14}" for r in results))
     return 0
 
 
