@@ -5,6 +5,8 @@ exactly-once kept across the drops."""
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from pathlib import Path
 
@@ -87,3 +89,48 @@ def test_first_reconnect_after_a_drop_is_immediate_and_exactly_once(
         _exactly_once(gateway, store, station_id_for(232))
     finally:
         sim.stop()
+
+
+class _Sink:
+    """A TCP server that counts the bytes it receives (the far end of the simulated link)."""
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                while data := conn.recv(65536):
+                    self.received += len(data)
+
+
+def test_link_counts_bytes_it_serialised_and_a_drop_loses_those_in_flight() -> None:
+    """The simulator paces, then propagates: at a drop, bytes already serialised but still
+    propagating were carried by the link (counted) and never arrive (lost), as on a real link."""
+    sink = _Sink()
+    # 10 KB/s, 2 s round trip: 4 KB take 0.4 s to serialise and arrive 1 s later
+    sim = LinkSim("127.0.0.1", sink.port, kbps=80, rtt_ms=2000).start()
+    try:
+        with socket.create_connection(("127.0.0.1", sim.port)) as c:
+            c.sendall(b"x" * 4096)
+            time.sleep(0.8)  # all serialised, none arrived
+            assert sim.bytes_up == 4096 and sink.received == 0
+            sim.drop_all()
+            time.sleep(1.0)
+        assert sim.bytes_up == 4096 and sink.received == 0 and sim.drops == 1
+        with socket.create_connection(("127.0.0.1", sim.port)) as c:
+            c.sendall(b"y" * 2048)
+            deadline = time.monotonic() + 5
+            while sink.received < 2048 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert sink.received == 2048 and sim.bytes_up == 4096 + 2048
+    finally:
+        sim.stop()
+        sink.sock.close()
