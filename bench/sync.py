@@ -1,6 +1,6 @@
 """Sync benchmark: our protocol vs a naive baseline over the same simulated link, side by side.
 
-    .venv/bin/python bench/sync.py --scale 20 --count 200
+    .venv/bin/python bench/sync.py --scale 20 --count 200 [--database sqlite|postgresql|DSN] [--no-naive]
 
 Link: 64 kbit/s each way, 600 ms RTT, a drop every 30 s. `--scale K` multiplies bandwidth by K
 and divides RTT and the drop interval by K, so the fractions stay comparable with a run at
@@ -9,7 +9,11 @@ full scale (~13 min per side) while taking ~1/K of the time.
 Ours: N applications, each a business envelope + a 30 KB photo blob (random bytes: JPEG does
 not compress), drained by the real `SyncDaemon` (in a spawned child process, whose peak RSS is
 reported) to the real gateway through `sync.linksim`.
-Naive: one JSON POST per record with the photo in base64, restarted from zero on any failure.
+Naive: one JSON POST per record with the photo in base64, restarted from zero on any failure
+(`--no-naive` skips it when iterating). `--database postgresql` runs the gateway on a throwaway
+durable PostgreSQL cluster (tests/pg.py: fsync and synchronous_commit on), a `postgresql://`
+DSN on an existing server. The 1-minute load average is sampled every 5 s during our side
+(the machine is shared: scaled runs are CPU-sensitive).
 """
 
 from __future__ import annotations

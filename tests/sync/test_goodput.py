@@ -8,14 +8,17 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 
 from offline import outbox
 from sync import state
 from sync.client import GatewayClient
-from sync.engine import EngineConfig, SyncEngine
+from sync.engine import EngineConfig, SyncEngine, SyncReport
+from sync.keys import downlink_key, load_identity
 from sync.linksim import LinkSim
 from tests.sync.helpers import RunningGateway, commit_apply, enrol_station, ssn_for, station_id_for
 from tests.sync.test_link_cuts import _exactly_once
@@ -134,3 +137,64 @@ def test_link_counts_bytes_it_serialised_and_a_drop_loses_those_in_flight() -> N
     finally:
         sim.stop()
         sink.sock.close()
+
+
+class _Recording(GatewayClient):
+    """The real client, recording each call in order: ('post', n) or ('blob', id, resume)."""
+
+    calls: ClassVar[list[tuple[object, ...]]] = []
+
+    def upload_batch(self, entries):  # type: ignore[no-untyped-def]
+        type(self).calls.append(("post", len(entries)))
+        return super().upload_batch(entries)
+
+    def upload_blob(self, entry, *, resume):  # type: ignore[no-untyped-def]
+        type(self).calls.append(("blob", entry.envelope_id, resume))
+        return super().upload_blob(entry, resume=resume)
+
+
+def test_a_blob_never_reached_before_a_drop_is_sent_without_a_head(
+    gateway: RunningGateway, tmp_path: Path
+) -> None:
+    """A drop cuts the first photo of a claim of two: the first resumes (HEAD, then the rest),
+    the second — claimed twice, never sent — goes straight to PATCH, and nothing is doubled."""
+    sim = LinkSim("127.0.0.1", gateway.server.port).start()
+    try:
+        store = enrol_station(tmp_path, gateway.gateway, f"http://127.0.0.1:{sim.port}", station_id_for(233))
+        results = [commit_apply(store, ssn_for(2330 + i), photo=PHOTO) for i in range(2)]
+        first, second = (r.envelope_ids[0] for r in results)  # the photo is committed first
+        config = EngineConfig(lanes=1, backoff=state.Backoff(base_s=0.01, cap_s=0.05), retry_pause_s=0.0)
+        _Recording.calls = []
+        sim.cut_after(PHOTO // 2)
+        report = SyncEngine(store, config=config, client_factory=_Recording).run_once()
+        assert report.ok and report.acked == 4
+        blobs = [c for c in _Recording.calls if c[0] == "blob"]
+        assert blobs == [("blob", first, False), ("blob", first, True), ("blob", second, False)]
+        _exactly_once(gateway, store, station_id_for(233))
+    finally:
+        sim.stop()
+
+
+def test_odd_lanes_post_their_small_envelopes_before_their_blobs(
+    gateway: RunningGateway, tmp_path: Path
+) -> None:
+    """Lanes start a claim in opposite orders, so two lanes do not wait for answers together."""
+    store = enrol_station(tmp_path, gateway.gateway, gateway.url, station_id_for(234))
+    for i in range(2):
+        commit_apply(store, ssn_for(2340 + i), photo=PHOTO)
+    engine = SyncEngine(store)
+    batch = outbox.claim_batch(store, max_bytes=EngineConfig().batch_bytes)
+    assert [e.kind for e in batch] == ["blob", "business", "blob", "business"]
+    _Recording.calls = []
+    client = _Recording(
+        gateway.url, identity=load_identity(store), downlink_public_key=downlink_key(store).public_key
+    )
+    report = SyncReport()
+    engine._send(client, batch, report, threading.Lock(), small_first=True)
+    assert [c[0] for c in _Recording.calls] == ["post", "blob", "blob"]
+    batch2 = [replace(e, attempts=0) for e in batch]
+    _Recording.calls = []
+    engine._send(client, batch2, report, threading.Lock(), small_first=False)  # answered as duplicates
+    assert [c[0] for c in _Recording.calls] == ["blob", "blob", "post"]
+    assert report.acked == 8 and report.duplicates == 4
+    assert all(gateway.stored(e.envelope_id) == 1 for e in batch)
