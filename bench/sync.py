@@ -4,7 +4,7 @@
 
 Link: 64 kbit/s each way, 600 ms RTT, a drop every 30 s. `--scale K` multiplies bandwidth by K
 and divides RTT and the drop interval by K, so the fractions stay comparable with a run at
-full scale (~13 min per side) while taking ~1/K of the time.
+full scale (~14.5 min per side) while taking ~1/K of the time.
 
 Ours: N applications, each a business envelope + a 30 KB photo blob (random bytes: JPEG does
 not compress), drained by the real `SyncDaemon` (in a spawned child process, whose peak RSS is
@@ -12,8 +12,10 @@ reported) to the real gateway through `sync.linksim`.
 Naive: one JSON POST per record with the photo in base64, restarted from zero on any failure
 (`--no-naive` skips it when iterating). `--database postgresql` runs the gateway on a throwaway
 durable PostgreSQL cluster (tests/pg.py: fsync and synchronous_commit on), a `postgresql://`
-DSN on an existing server. The 1-minute load average is sampled every 5 s during our side
-(the machine is shared: scaled runs are CPU-sensitive).
+DSN on an existing server. `--breakdown` serves the gateway through a counting wrapper and
+prints where the wire bytes went (headers, bodies, blob bytes kept, lost in flight). The
+1-minute load average is sampled every 5 s during our side (the machine is shared: scaled runs
+are CPU-sensitive).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -87,22 +90,84 @@ def gateway_database(database: str, work: Path) -> tuple[Path | str, Path | None
     return dsn, work / "gateway", cluster
 
 
-def run_ours(count: int, scale: float, work: Path, database: str = "sqlite") -> dict[str, Any]:
+def run_ours(
+    count: int, scale: float, work: Path, database: str = "sqlite", *, breakdown: bool = False
+) -> dict[str, Any]:
     db, kek, cluster = gateway_database(database, work)
     try:
-        return _run_ours(count, scale, work, db, kek)
+        return _run_ours(count, scale, work, db, kek, breakdown)
     finally:
         if cluster is not None:
             cluster.stop()
 
 
-def _run_ours(count: int, scale: float, work: Path, db: Path | str, kek: Path | None) -> dict[str, Any]:
+class GatewayTally:
+    """ASGI wrapper in front of the gateway (`--breakdown`): what it read, by kind.
+
+    Header bytes are rebuilt from the parsed request (request line, `name: value` lines, blank
+    line), so they are an estimate to a few bytes; bodies are the bytes the app read.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.counts: Counter[str] = Counter()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        target = len(scope.get("raw_path") or b"") + (
+            len(scope["query_string"]) + 1 if scope["query_string"] else 0
+        )
+        self.counts[f"requests_{method}"] += 1
+        self.counts["header_bytes"] += (
+            len(method) + target + 12 + sum(len(k) + len(v) + 4 for k, v in scope["headers"]) + 2
+        )
+
+        async def counted() -> Any:
+            message = await receive()
+            if message["type"] == "http.request":
+                self.counts[f"body_bytes_{method}"] += len(message.get("body", b""))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _run_ours(
+    count: int, scale: float, work: Path, db: Path | str, kek: Path | None, breakdown: bool = False
+) -> dict[str, Any]:
     from offline import outbox
+    from sync.gateway import blobs
     from sync.linksim import LinkSim
-    from tests.sync.helpers import commit_apply, enrol_station, ssn_for, start_gateway, station_id_for
+    from tests.sync.helpers import (
+        ServerThread,
+        commit_apply,
+        enrol_station,
+        ssn_for,
+        start_gateway,
+        station_id_for,
+    )
 
     gw = start_gateway(db, production_days=1.0, kek_path=kek)
-    sim = LinkSim("127.0.0.1", gw.server.port, kbps=64 * scale, rtt_ms=600 / scale, drop_every_s=30 / scale)
+    port = gw.server.port
+    tally: GatewayTally | None = None
+    tally_server: Any = None
+    if breakdown:  # a second server on the same gateway app, counting; the link goes there
+        tally = GatewayTally(gw.gateway.app)
+        tally_server = ServerThread(tally).start()
+        port = tally_server.port
+        append = blobs.append
+
+        def kept(*args: Any, **kwargs: Any) -> Any:
+            done = append(*args, **kwargs)
+            if done.outcome in ("partial", "complete"):
+                assert tally is not None
+                tally.counts["blob_bytes_kept"] += len(args[5])
+            return done
+
+        blobs.append = kept
+    sim = LinkSim("127.0.0.1", port, kbps=64 * scale, rtt_ms=600 / scale, drop_every_s=30 / scale)
     sim.start()
     store = enrol_station(work / "st", gw.gateway, f"http://127.0.0.1:{sim.port}", station_id_for(900))
     raw_json = 0
@@ -112,6 +177,7 @@ def _run_ours(count: int, scale: float, work: Path, db: Path | str, kek: Path | 
     raw_json = sum(r["p"] for r in rows if r["kind"] == "business")
     sealed_json = sum(r["size"] for r in rows if r["kind"] == "business")
     payload = sum(r["p"] for r in rows)
+    sealed = sum(r["size"] for r in rows)
     store.close()
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
@@ -136,9 +202,24 @@ def _run_ours(count: int, scale: float, work: Path, db: Path | str, kek: Path | 
     stored = gw.gateway.db.one("SELECT COUNT(*) AS n FROM envelopes")["n"]
     drops = sim.drops
     sim.stop()
+    if tally_server is not None:
+        tally_server.stop()
+        blobs.append = append
     gw.server.stop()
     rate = 64 * scale * 1000 / 8
+    extra: dict[str, Any] = {}
+    if tally is not None:
+        c = tally.counts
+        read = c["header_bytes"] + sum(v for k, v in c.items() if k.startswith("body_bytes_"))
+        extra = {
+            "breakdown": {
+                "sealed_bytes": sealed,
+                **dict(sorted(c.items())),
+                "lost_in_flight_bytes": wire - read,  # carried by the link, never read by the gateway
+            }
+        }
     return {
+        **extra,
         "side": "ours",
         "database": "sqlite" if isinstance(db, Path) else "postgresql",
         "records": count,
@@ -242,10 +323,17 @@ def main() -> int:
         help="gateway store: sqlite (default), postgresql (a throwaway durable cluster), or a postgresql:// DSN",
     )
     ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline (when iterating)")
+    ap.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="count at the gateway where the wire bytes went (headers, bodies, blob bytes kept, lost in flight)",
+    )
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        results: list[dict[str, Any]] = [run_ours(a.count, a.scale, Path(tmp), a.database)]
+        results: list[dict[str, Any]] = [
+            run_ours(a.count, a.scale, Path(tmp), a.database, breakdown=a.breakdown)
+        ]
         if not a.no_naive:
             results.append(run_naive(a.count, a.scale, Path(tmp)))
     header = (
@@ -273,6 +361,10 @@ def main() -> int:
     print(f"{'':34}" + "".join(f"{r['side']:>14}" for r in results))
     for k in keys:
         print(f"{k:34}" + "".join(f"{r.get(k, '-')!s:>14}" for r in results))
+    if "breakdown" in results[0]:
+        print("\nat the gateway (ours):")
+        for k, v in results[0]["breakdown"].items():
+            print(f"  {k:32}{v:>14}")
     return 0
 
 
