@@ -37,6 +37,7 @@ CONNECT_TIMEOUT_S = 15.0
 CHUNK = 4096
 FRAME = struct.Struct(">I")
 SERVICE = "cardstation-gateway"
+DROPPED_DEFAULT_HEADERS = ("Accept", "Accept-Encoding", "Connection")
 
 
 class LinkError(CardstationError):
@@ -108,6 +109,11 @@ class GatewayClient:
             ),
             headers={"User-Agent": "cardstation-sync/1"},
         )
+        # Every request header byte crosses a 64 kbit/s link ~430 times per 200 applications:
+        # drop httpx's defaults the gateway never uses (it does not compress its answers, and
+        # HTTP/1.1 keeps the connection alive without saying so). ~70 bytes a request.
+        for name in DROPPED_DEFAULT_HEADERS:
+            self._http.headers.pop(name, None)
 
     def close(self) -> None:
         self._http.close()

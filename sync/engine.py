@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -98,7 +99,9 @@ class SyncReport:
 class EngineConfig:
     lanes: int = 2  # parallel uploads: one lane's round trip overlaps the other's transfer
     batch_count: int = 20
-    batch_bytes: int = 16 * 1024
+    #: a photo (~30 KB sealed) and its business envelope travel in one claim, two of each: the
+    #: business envelopes of a claim share one POST (one request header and round trip less)
+    batch_bytes: int = 64 * 1024
     backoff: state.Backoff = field(default_factory=state.Backoff)
     max_run_seconds: float = 600.0
     #: a lane that loses its connection reconnects this many times in the same run before the
@@ -138,6 +141,10 @@ class SyncEngine:
         #: to the queue and a blob's partial stays on the gateway for the next run to resume.
         self._cancel = threading.Event()
         self._client: GatewayClient | None = None
+        #: per blob, the claims by this engine that ended before its PATCH began (a drop cut an
+        #: earlier blob of the same claim): `attempts` counts those too, and without them a
+        #: blob never sent would cost a HEAD round trip to learn it has no partial.
+        self._unsent: Counter[str] = Counter()
 
     def cancel(self) -> None:
         """Stop the current run soon (any thread, or a signal handler)."""
@@ -260,7 +267,7 @@ class SyncEngine:
         key_refresh_done = False
         in_flight: set[str] = set()
 
-        def lane() -> None:
+        def lane(index: int) -> None:
             retries = 0
             while not stop.is_set() and not self._cancel.is_set() and time.monotonic() < deadline:
                 batch = outbox.claim_batch(
@@ -274,13 +281,14 @@ class SyncEngine:
                 with lock:
                     in_flight.update(e.envelope_id for e in batch)
                 try:
-                    self._send(client, batch, report, lock)
+                    self._send(client, batch, report, lock, small_first=index % 2 == 1)
                     retries = 0
                 except _Stop as exc:
                     if exc.code in (Reason.NETWORK, Reason.TIMEOUT) and retries < self.config.network_retries:
                         retries += 1
                         outbox.release(self.store, [e.envelope_id for e in batch])
-                        stop.wait(self.config.retry_pause_s)
+                        if retries > 1:  # the first reconnect at once: a drop is usually over by then
+                            stop.wait(self.config.retry_pause_s)
                         continue
                     with lock:
                         failures.append(exc)
@@ -295,7 +303,7 @@ class SyncEngine:
 
         for attempt in range(2):
             threads = [
-                threading.Thread(target=lane, name=f"sync-lane-{i}", daemon=True)
+                threading.Thread(target=lane, args=(i,), name=f"sync-lane-{i}", daemon=True)
                 for i in range(max(1, self.config.lanes))
             ]
             for t in threads:
@@ -313,28 +321,55 @@ class SyncEngine:
         return failures[0] if failures else None
 
     def _send(
-        self, client: GatewayClient, batch: list[OutboxEntry], report: SyncReport, lock: threading.Lock
+        self,
+        client: GatewayClient,
+        batch: list[OutboxEntry],
+        report: SyncReport,
+        lock: threading.Lock,
+        *,
+        small_first: bool = False,
     ) -> None:
+        """One claim: its blobs one PATCH each, its small envelopes in one POST.
+
+        `small_first` (odd lanes): the POST goes before the blobs. Two lanes doing the same
+        steps at the same moment share the link evenly, finish together and then wait for their
+        answers together, leaving the link idle for a round trip each time; starting the claims
+        in opposite order keeps one lane transferring while the other waits (docs/benchmarks.md).
+        """
         small = [e for e in batch if e.size <= BLOB_PATH_MIN]
         large = [e for e in batch if e.size > BLOB_PATH_MIN]
-        for entry in large:
+        if small_first:
+            self._send_small(client, small, report, lock)
+        for i, entry in enumerate(large):
+            eid = entry.envelope_id
             try:
-                # `attempts` as read before this claim: > 0 means an earlier try may have left a partial
-                result = client.upload_blob(entry, resume=entry.attempts > 0)
+                # `attempts` as read before this claim: more claims than those that never reached
+                # this blob's PATCH mean an earlier try may have left a partial: ask its offset
+                result = client.upload_blob(entry, resume=entry.attempts > self._unsent[eid])
             except LinkError as exc:
+                with lock:
+                    self._unsent.update(e.envelope_id for e in large[i + 1 :])
                 raise _Stop(exc.code, exc.detail) from exc
             with lock:
                 report.sent += 1
+                self._unsent.pop(eid, None)
             self._record(result, report, lock, client)
-        if small:
-            try:
-                results = client.upload_batch(small)
-            except LinkError as exc:
-                raise _Stop(exc.code, exc.detail) from exc
-            with lock:
-                report.sent += len(small)
-            for result in results:
-                self._record(result, report, lock, client)
+        if not small_first:
+            self._send_small(client, small, report, lock)
+
+    def _send_small(
+        self, client: GatewayClient, small: list[OutboxEntry], report: SyncReport, lock: threading.Lock
+    ) -> None:
+        if not small:
+            return
+        try:
+            results = client.upload_batch(small)
+        except LinkError as exc:
+            raise _Stop(exc.code, exc.detail) from exc
+        with lock:
+            report.sent += len(small)
+        for result in results:
+            self._record(result, report, lock, client)
 
     def _record(
         self, result: UploadResult, report: SyncReport, lock: threading.Lock, client: GatewayClient

@@ -4,11 +4,12 @@
 
 Controls (all changeable while running, thread-safe):
 - `kbps`: link rate per direction, shared by all connections (a token bucket each way);
-- `rtt_ms`: round trip; each direction delays data by rtt/2;
+- `rtt_ms`: round trip; each direction delivers data rtt/2 after the link serialised it;
 - `cut_after(n)`: close every connection once n more bytes (both directions) have crossed;
 - `drop_every_s`: close every connection every T seconds;
 - `drop_all()`: close every connection now.
-Counters: `bytes_up`, `bytes_down`, `connections`, `drops`.
+Counters: `bytes_up`, `bytes_down` (bytes the link serialised, including those a drop lost in
+flight), `connections`, `drops`.
 """
 
 from __future__ import annotations
@@ -188,45 +189,70 @@ class LinkSim:
         direction: str,
         other: asyncio.StreamWriter,
     ) -> None:
-        """Read → delay by rtt/2 → pace at the link rate → write. Delay and pacing overlap like a real pipe."""
-        queue: deque[tuple[float, bytes]] = deque()
-        more = asyncio.Event()
-        done = False
+        """Read → pace at the link rate → propagate for rtt/2 → write, as a real link does.
+
+        A byte is on the wire (and counted in `bytes_up`/`bytes_down`) once the bucket has
+        serialised it; it arrives rtt/2 later. A drop loses what is still waiting for the link
+        (never counted) and what is still propagating (counted: the link carried it). Until
+        2026-12 the pipe delayed first and paced second, so a drop lost only uncounted bytes and
+        everything serialised before the drop arrived: up to rate × rtt/2 bytes per drop and
+        direction (2.4 KB at 64 kbit/s, 600 ms) were neither counted nor lost (docs/benchmarks.md).
+        """
+        waiting: deque[bytes] = deque()  # read from the sender, not yet on the link
+        flying: deque[tuple[float, bytes]] = deque()  # serialised; arrives at the time given
+        more_in, more_out = asyncio.Event(), asyncio.Event()
+        state = {"read_done": False, "paced_done": False}
 
         async def feeder() -> None:
-            nonlocal done
             while True:
                 data = await src.read(self.chunk)
                 if not data:
                     break
-                queue.append((time.monotonic() + self.rtt_ms / 2000, data))
-                more.set()
-            done = True
-            more.set()
+                waiting.append(data)
+                more_in.set()
+            state["read_done"] = True
+            more_in.set()
+
+        async def pacer() -> None:
+            while True:
+                if not waiting:
+                    if state["read_done"]:
+                        break
+                    more_in.clear()
+                    await more_in.wait()
+                    continue
+                data = waiting.popleft()
+                await self._buckets[direction].take(len(data))
+                if dst.transport.is_closing():  # dropped while it waited: never on the wire
+                    break
+                if direction == "up":
+                    self.bytes_up += len(data)
+                else:
+                    self.bytes_down += len(data)
+                flying.append((time.monotonic() + self.rtt_ms / 2000, data))
+                more_out.set()
+            state["paced_done"] = True
+            more_out.set()
 
         feed = asyncio.create_task(feeder())
+        pace = asyncio.create_task(pacer())
         try:
             while True:
-                if not queue:
-                    if done:
+                if not flying:
+                    if state["paced_done"]:
                         break
-                    more.clear()
-                    await more.wait()
+                    more_out.clear()
+                    await more_out.wait()
                     continue
-                due, data = queue.popleft()
+                due, data = flying.popleft()
                 wait = due - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                await self._buckets[direction].take(len(data))
                 allowed = self._count(len(data))
                 cut = allowed < 0
                 n = -allowed - 1 if cut else allowed
                 if n:
                     dst.write(data[:n])
-                    if direction == "up":
-                        self.bytes_up += n
-                    else:
-                        self.bytes_down += n
                     await dst.drain()
                 if cut:
                     self._close_all()
@@ -237,6 +263,7 @@ class LinkSim:
             return
         finally:
             feed.cancel()
+            pace.cancel()
 
 
 def main(argv: list[str] | None = None) -> int:

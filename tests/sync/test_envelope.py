@@ -20,6 +20,7 @@ from sync.envelope import (
     ServerKey,
     StationKey,
     StationSealer,
+    bucket,
     decode_plaintext,
     encode_plaintext,
     open_envelope,
@@ -124,9 +125,33 @@ def test_blob_is_never_compressed_and_padding_is_small() -> None:
     jpeg_like = bytes(range(256)) * 120  # compressible on purpose: compress=False must still store it raw
     plain = encode_plaintext(jpeg_like, compress=False)
     assert plain[0] == CODEC_RAW
-    assert len(plain) == padme(len(jpeg_like) + 5)
-    assert len(plain) / len(jpeg_like) < 1.04
+    assert len(plain) == bucket(len(jpeg_like) + 5)
+    assert len(plain) / len(jpeg_like) < 1.01
     assert decode_plaintext(plain, max_size=10**6) == jpeg_like
+
+
+def test_photo_padding_is_finer_than_padme_and_text_keeps_padme() -> None:
+    """A 30 KB photo pays at most 256 B of padding (Padmé: 1 024); text records keep Padmé."""
+    assert padme(30_005) == 30_720
+    assert bucket(30_005) == 30_208
+    for n in (64, 100, 361, 1_000, 4_000, 8_191):
+        assert bucket(n) == padme(n)
+    previous = 0
+    for n in range(8_192, 200_000, 37):
+        b = bucket(n)
+        assert n <= b <= padme(n)
+        assert (b - n) / n <= 1 / 64  # at most ~1.6 % from 8 KiB on
+        assert b >= previous  # monotone: a longer plaintext never gets a shorter envelope
+        previous = b
+    assert len({bucket(n) for n in range(16_385, 32_768)}) == 64  # the leak: 6 bits per octave, Padmé's 4
+    assert len({padme(n) for n in range(16_385, 32_768)}) == 16
+
+
+def test_envelopes_padded_the_old_way_still_open() -> None:
+    """The gateway accepts any zero padding: a station not yet updated stays readable."""
+    body = struct.pack(">BI", CODEC_RAW, 30_000) + b"\x01" * 30_000
+    old = body + b"\x00" * (padme(len(body)) - len(body))
+    assert decode_plaintext(old, max_size=10**6) == b"\x01" * 30_000
 
 
 def test_small_json_uses_the_preset_dictionary() -> None:
