@@ -106,3 +106,23 @@ async def test_form_with_nothing_typed_keeps_no_draft(station: Station, app_fact
         await pilot.pause(1.3)
         await app.workers.wait_for_complete()
     assert one(station.store, "SELECT COUNT(*) FROM drafts")[0] == 0
+
+
+async def test_R_APP_8_HB_13_the_signature_tick_is_never_in_a_draft(
+    station: Station, app_factory: AppFactory
+) -> None:
+    """A restored draft (often another day) is signed again: the 签字确认 box comes back unticked."""
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        await type_into(pilot, form, "name", "欧阳娜娜")
+        form.fill({"signed": "1"})
+        assert form.values()["signed"] == "1"
+        await pilot.pause(1.3)
+        await app.workers.wait_for_complete()
+    (row,) = station.store.query("SELECT data FROM drafts WHERE form = ?", (ApplyScreen.FORM_ID,))
+    assert "欧阳娜娜" in row["data"] and "signed" not in row["data"]
+    app2 = app_factory()
+    async with app2.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, ApplyScreen())
+        assert form.values()["name"] == "欧阳娜娜" and form.values()["signed"] != "1"

@@ -219,9 +219,14 @@ def basic_problems(fields: Sequence[Field], data: Data) -> list[Problem]:
     return out
 
 
+#: Never in a draft: the customer's 签字确认 (HB 13, 39) is given for the business being done now;
+#: a restored draft (often another day) must be signed again, on the pad where one is configured.
+SIGNED = "signed"
+
+
 def draft_data(fields: Sequence[Field], data: Data) -> Data:
-    """What may be saved as a draft: everything typed except PIN fields (R-PIN-6)."""
-    secret = {f.key for f in fields if f.secret}
+    """What may be saved as a draft: everything typed except PIN fields (R-PIN-6) and the signature."""
+    secret = {f.key for f in fields if f.secret} | {SIGNED}
     return {k: v for k, v in data.items() if k not in secret and "pin" not in k.lower()}
 
 
