@@ -195,7 +195,11 @@ def test_expiry_is_checked_per_suite(gp: GatewayProcess) -> None:
 
 
 def test_cli_enrols_with_the_suite_of_the_province_profile(
-    gp: GatewayProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    gp: GatewayProcess,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
     """`cardstation init` then `cardstation keys enrol`: the suite comes from the profile."""
     from dataclasses import replace
@@ -211,6 +215,10 @@ def test_cli_enrols_with_the_suite_of_the_province_profile(
     assert profiles.load_profile("hubei").crypto_suite == 1  # the bundled default
     bundled = profiles.load_profile
     monkeypatch.setattr(profiles, "load_profile", lambda p: replace(bundled(p), crypto_suite=2))
+    # The profile in force is cached by (province, update): forget the suite-1 one now, and this
+    # test's suite-2 one when it ends, so that no later test sees it.
+    profiles.effective_profile.cache_clear()
+    request.addfinalizer(profiles.effective_profile.cache_clear)
     store = Store.open(tmp_path / "station.db")
     sid = store.setting(keys.S_STATION_ID) or ""
     token = gp.gw.keyring.issue_token(sid, gp.gw.now())
