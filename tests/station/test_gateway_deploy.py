@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.pg import PgCluster, pg_bindir, start_or_skip, wait_gone
-from tests.station.test_sneakernet import apply_rows, outbox_states, run
+from tests.station.test_sneakernet import apply_rows, init_and_enrol, outbox_states, run
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "gateway"
@@ -160,20 +160,7 @@ def test_the_guide_as_written_runs_a_gateway_a_station_syncs_through(
         assert kek.exists() and kek.stat().st_mode & 0o777 == 0o600
         db = tmp_path / "station" / "station.db"
         db.parent.mkdir()
-        run(
-            "init",
-            "--province",
-            "hunan",
-            "--service-point",
-            sid[:17],
-            "--admin",
-            "admin",
-            "--admin-name",
-            "张三",
-            db=db,
-        )
-        run("operator", "add", "--as", "admin", "--name", "王小红", "--role", "operator", "wangxh", db=db)
-        run("keys", "enrol", "--url", f"http://127.0.0.1:{port}", "--token", token, db=db)
+        init_and_enrol(db, sid[:17], f"http://127.0.0.1:{port}", token)
         apply_rows(db, tmp_path, [911])
         synced = json.loads(run("sync", "--once", "--json", db=db).stdout)
         assert synced["acked"] == 2 and synced["errors"] == [], synced  # the photo and its business

@@ -42,21 +42,16 @@ def run(*args: str, db: Path | None = None, ok: bool = True) -> subprocess.Compl
 
 def station(root: Path, gw: Gateway, sp: str) -> Path:
     db = root / "station.db"
-    run(
-        "init",
-        "--province",
-        "hunan",
-        "--service-point",
-        sp,
-        "--admin",
-        "admin",
-        "--admin-name",
-        "张三",
-        db=db,
-    )
-    run("operator", "add", "--as", "admin", "--name", "王小红", "--role", "operator", "wangxh", db=db)
-    run("keys", "enrol", "--url", gw.url, "--token", gw.register(sp + "01"), db=db)
+    init_and_enrol(db, sp, gw.url, gw.register(sp + "01"))
     return db
+
+
+def init_and_enrol(db: Path, service_point: str, url: str, token: str) -> None:
+    """A Hunan station as the county sets one up: init, an operator (wangxh), enrolment."""
+    run("init", "--province", "hunan", "--service-point", service_point, "--admin", "admin",
+        "--admin-name", "张三", db=db)  # fmt: skip
+    run("operator", "add", "--as", "admin", "--name", "王小红", "--role", "operator", "wangxh", db=db)
+    run("keys", "enrol", "--url", url, "--token", token, db=db)
 
 
 def apply_rows(db: Path, folder: Path, seeds: list[int]) -> None:
