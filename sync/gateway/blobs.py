@@ -105,27 +105,31 @@ def append(
         if offset != have:
             return Appended("offset", have)
         if not data:
-            return Appended("partial", have)
-        if have == 0 and announced(data, station_id, envelope_id) is not True:
-            return Appended("not_announced")
-        held = conn.execute(
-            "SELECT COALESCE(SUM(received), 0) FROM blob_partials WHERE station_id = ? AND envelope_id != ?",
-            (station_id, envelope_id),
-        ).fetchone()[0]
-        if int(held) + have + len(data) > quota:
-            return Appended("quota", have)
-        conn.execute(
-            'INSERT INTO blob_chunks(station_id, envelope_id, "offset", data) VALUES (?, ?, ?, ?)',
-            (station_id, envelope_id, have, data),
-        )
-        conn.execute(
-            "INSERT INTO blob_partials(station_id, envelope_id, total, received, updated_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(station_id, envelope_id)"
-            " DO UPDATE SET received = excluded.received, updated_at = excluded.updated_at",
-            (station_id, envelope_id, total, have + len(data), _iso(now)),
-        )
-        if have + len(data) < total:
-            return Appended("partial", have + len(data))
+            if row is None or have < total:
+                return Appended("partial", have)
+            # Every byte arrived, but the gateway stopped before the envelope was processed (the
+            # append and the intake are two transactions): the resend of nothing finishes it.
+        else:
+            if have == 0 and announced(data, station_id, envelope_id) is not True:
+                return Appended("not_announced")
+            held = conn.execute(
+                "SELECT COALESCE(SUM(received), 0) FROM blob_partials WHERE station_id = ? AND envelope_id != ?",
+                (station_id, envelope_id),
+            ).fetchone()[0]
+            if int(held) + have + len(data) > quota:
+                return Appended("quota", have)
+            conn.execute(
+                'INSERT INTO blob_chunks(station_id, envelope_id, "offset", data) VALUES (?, ?, ?, ?)',
+                (station_id, envelope_id, have, data),
+            )
+            conn.execute(
+                "INSERT INTO blob_partials(station_id, envelope_id, total, received, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(station_id, envelope_id)"
+                " DO UPDATE SET received = excluded.received, updated_at = excluded.updated_at",
+                (station_id, envelope_id, total, have + len(data), _iso(now)),
+            )
+            if have + len(data) < total:
+                return Appended("partial", have + len(data))
         chunks = conn.execute(
             'SELECT data FROM blob_chunks WHERE station_id = ? AND envelope_id = ? ORDER BY "offset"',
             (station_id, envelope_id),

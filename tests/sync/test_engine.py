@@ -261,6 +261,27 @@ def test_blob_resumes_from_the_server_offset(gateway: RunningGateway, tmp_path: 
     assert second.bytes_up < 60_000 - held["n"] + 5_000  # only the rest went up
 
 
+def test_a_blob_fully_received_but_never_processed_is_finished_on_the_next_sync(
+    gateway: RunningGateway, tmp_path: Path
+) -> None:
+    """The gateway killed between its two transactions (the last bytes appended, the envelope
+    not yet processed): the resend of nothing must finish it, not be told "incomplete" forever."""
+    from datetime import UTC, datetime
+
+    from sync.gateway import blobs
+
+    sid = station_id_for(212)
+    store = enrol_station(tmp_path, gateway.gateway, gateway.url, sid)
+    blob = commit_apply(store, ssn_for(291), photo=30_000).envelope_ids[0]
+    sealed = bytes(store.one("SELECT envelope FROM outbox WHERE envelope_id = ?", (blob,))["envelope"])  # type: ignore[index]
+    held = blobs.append(gateway.gateway.db, sid, blob, 0, len(sealed), sealed, datetime.now(UTC))
+    assert held.outcome == "complete" and gateway.stored(blob) == 0  # ...and then the gateway died
+    report = SyncEngine(store, config=FAST).run_once()
+    assert report.ok and report.acked == 2, report
+    assert gateway.stored(blob) == 1 and outbox.status(store).pending == 0
+    assert blobs.progress(gateway.gateway.db, sid, blob) is None  # the finished partial is gone
+
+
 def test_daemon_syncs_on_link_up_on_demand_and_stops(tmp_path: Path) -> None:
     from tests.sync.helpers import free_port
 
